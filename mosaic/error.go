@@ -1,0 +1,91 @@
+package mosaic
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Each maps to one Esri error code in package server.
+const (
+	EINVALID      = "invalid"       // bad input; nothing changed
+	ENOTFOUND     = "not_found"     // unknown collection, item, job or task
+	ECONFLICT     = "conflict"      // the request clashes with existing state
+	ECANCELED     = "canceled"      // the operation was cancelled
+	EUNAUTHORIZED = "unauthorized"  // a token is required but none was given
+	EINVALIDTOKEN = "invalid_token" // the token is invalid or expired
+	EFORBIDDEN    = "forbidden"     // authenticated, but not allowed
+	ELIMIT        = "limit"         // a size, rate or queue limit was hit
+	EINTERNAL     = "internal"      // a bug or an infrastructure failure
+)
+
+// Error is the application error. Message is safe to show to clients;
+// Details add client-safe specifics (for example a where-clause position).
+// Err is the underlying cause and is never shown to clients.
+type Error struct {
+	Code    string
+	Message string
+	Details []string
+	Err     error
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	msg := e.Message
+	if len(e.Details) > 0 {
+		msg += ": " + e.Details[0]
+	}
+	if e.Err != nil {
+		if msg == "" {
+			return e.Err.Error()
+		}
+		return msg + ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// WithDetails returns e with details appended.
+func (e *Error) WithDetails(details ...string) *Error {
+	e.Details = append(e.Details, details...)
+	return e
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, ECANCELED for
+// context cancellation, and EINTERNAL for anything else. It returns "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	default:
+		return EINTERNAL
+	}
+}
+
+// ErrorMessage returns the client-safe message of err: the message of the
+// first *Error in its chain, or "Internal error." for anything else.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Code != EINTERNAL {
+		return e.Message
+	}
+	return "Internal error."
+}
+
+// ErrorDetails returns the client-safe details of err, if any.
+func ErrorDetails(err error) []string {
+	var e *Error
+	if errors.As(err, &e) && e.Code != EINTERNAL {
+		return e.Details
+	}
+	return nil
+}

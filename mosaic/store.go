@@ -1,0 +1,142 @@
+package mosaic
+
+import (
+	"context"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// Store is durable state: collections, their catalogs, jobs and the audit
+// log. Every change happens inside Update, so a task can commit catalog
+// changes and its job's final state atomically.
+type Store interface {
+	// View runs fn in a read-only transaction with a consistent snapshot.
+	View(ctx context.Context, fn func(tx ReadTx) error) error
+	// Update runs fn in a read-write transaction and commits it if fn
+	// returns nil. A cancelled ctx interrupts the work and rolls back.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// ReadTx reads state. Methods report ENOTFOUND for missing records.
+type ReadTx interface {
+	// Collections returns every collection, ordered by name.
+	Collections() ([]*Collection, error)
+	// Collection returns the collection that ref names.
+	Collection(ref CollectionRef) (*Collection, error)
+	// QueryItems runs q over c's catalog. A bad Where, OutFields or OrderBy
+	// returns EINVALID with details naming the problem and its position.
+	QueryItems(c *Collection, q ItemQuery) (*ItemPage, error)
+	// Item returns one live item.
+	Item(c *Collection, oid int64) (*Item, error)
+	// Boundary returns the union of c's live footprints.
+	Boundary(c *Collection) (orb.MultiPolygon, error)
+	// Job returns a job record. An expired job returns ENOTFOUND whose
+	// message says when it expired.
+	Job(id string) (*Job, error)
+	// ActiveJobs returns jobs that are not terminal, oldest first.
+	ActiveJobs() ([]*Job, error)
+	// AuditLog returns audit entries newest first, at most limit of them.
+	AuditLog(limit int) ([]AuditEntry, error)
+}
+
+// Tx reads and changes state inside one transaction.
+type Tx interface {
+	ReadTx
+
+	// CreateCollection stores c and sets its ID, ItemID (if empty) and
+	// times. A taken name returns ECONFLICT.
+	CreateCollection(c *Collection) error
+	// AddFields adds fields to c's catalog; existing names are skipped.
+	AddFields(c *Collection, fields []Field) error
+	// DeleteCollection removes c, its items and its recycle bin.
+	DeleteCollection(c *Collection) error
+	// AddItems adds items to c, setting each added item's OID, and keeps
+	// c's summary and boundary current.
+	AddItems(c *Collection, items []*Item, opts AddOptions) (AddResult, error)
+	// DeleteItems removes the items that d selects, to the recycle bin
+	// unless d.Purge, and keeps c's summary and boundary current.
+	DeleteItems(c *Collection, d ItemDelete) (DeleteResult, error)
+	// RestoreItems puts recycled items back with their original OIDs.
+	RestoreItems(c *Collection, r ItemRestore) (RestoreResult, error)
+	// PurgeRecycled removes recycle-bin entries recycled before t.
+	PurgeRecycled(before time.Time) (int64, error)
+
+	// CreateJob stores a new job.
+	CreateJob(j *Job) error
+	// TransitionJob moves job id from one of the states in from to state
+	// to, and reports whether it did. Entering a terminal state sets
+	// FinishedAt; entering JobExecuting sets StartedAt.
+	TransitionJob(id string, from []JobState, to JobState) (bool, error)
+	// FinishJob sets a job's terminal state, results and final messages,
+	// unless it is already terminal, and reports whether it did.
+	FinishJob(id string, state JobState, results map[string]JobResult, msgs ...JobMessage) (bool, error)
+	// AddJobMessages appends messages to a job's log.
+	AddJobMessages(id string, msgs ...JobMessage) error
+	// SetJobProgress records a running job's progress; nil clears it.
+	SetJobProgress(id string, p *JobProgress) error
+	// DeleteJob removes a job record, keeping a tombstone.
+	DeleteJob(id string) error
+	// ExpireJobs removes terminal jobs that finished before t, keeping
+	// tombstones so that later requests learn they expired.
+	ExpireJobs(before time.Time) (int64, error)
+
+	// Audit appends an entry to the audit log.
+	Audit(e AuditEntry) error
+}
+
+// AuditEntry records one change to a collection.
+type AuditEntry struct {
+	Time       time.Time
+	User       string
+	Action     string // "add", "delete", "restore", "create-collection", …
+	Collection string
+	JobID      string
+	Where      string
+	Count      int64
+	Detail     string
+}
+
+// Projector transforms geometries between spatial references.
+type Projector interface {
+	// Project returns g transformed from one reference to another. An
+	// unknown reference returns EINVALID.
+	Project(g orb.Geometry, from, to SpatialRef) (orb.Geometry, error)
+	// Resolve fills in the WKT of a WKID-only reference, or the WKID of a
+	// WKT-only one when it has an EPSG identity. Unknown references return
+	// EINVALID.
+	Resolve(sr SpatialRef) (SpatialRef, error)
+}
+
+// RenderRequest asks for a mosaic of sources drawn into a grid.
+type RenderRequest struct {
+	Sources    []RenderSource // bottom first: later sources draw over earlier ones
+	Bound      orb.Bound      // in SRS
+	SRS        SpatialRef
+	Width      int
+	Height     int
+	Format     string   // png, png8, png24, png32, jpg, jpgpng, tiff
+	PixelType  string   // Esri pixel type of the output; "" keeps the sources'
+	NoData     *float64 // output nodata
+	Resampling string   // nearest, bilinear, cubic, mode
+	BandIDs    []int    // zero-based source bands to output; nil = first 3 (or 1)
+}
+
+// RenderSource is one item to draw.
+type RenderSource struct {
+	OID    int64
+	Path   string
+	Raster RasterInfo
+}
+
+// Image is encoded image bytes.
+type Image struct {
+	Data        []byte
+	ContentType string
+	Extension   string // without dot: png, jpg, tif
+}
+
+// Renderer draws mosaics.
+type Renderer interface {
+	Render(ctx context.Context, r RenderRequest) (*Image, error)
+}
