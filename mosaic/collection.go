@@ -108,7 +108,7 @@ func IsStandardField(name string) bool {
 
 var (
 	nameRE  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
-	fieldRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
+	fieldRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
 )
 
 // ValidateCollectionName returns EINVALID unless name can name a collection
@@ -125,7 +125,7 @@ func ValidateCollectionName(name string) error {
 func ValidateField(f Field) error {
 	if !fieldRE.MatchString(f.Name) {
 		return Errorf(EINVALID, "Invalid field name %q.", f.Name).WithDetails(
-			"A field name starts with a letter or underscore and has at most 64 letters, digits or underscores.")
+			"A field name starts with a letter and has at most 64 letters, digits or underscores.")
 	}
 	if !f.Type.Valid() || f.Type == FieldOID || f.Type == FieldGeometry {
 		return Errorf(EINVALID, "Invalid type %q for field %q.", f.Type, f.Name)

@@ -27,6 +27,10 @@ type ReadTx interface {
 	// QueryItems runs q over c's catalog. A bad Where, OutFields or OrderBy
 	// returns EINVALID with details naming the problem and its position.
 	QueryItems(c *Collection, q ItemQuery) (*ItemPage, error)
+	// CheckWhere compiles a where clause over c's fields without running
+	// it: EINVALID with positioned details if it is not valid, or if it is
+	// blank and required.
+	CheckWhere(c *Collection, where string, required bool) error
 	// Item returns one live item.
 	Item(c *Collection, oid int64) (*Item, error)
 	// Boundary returns the union of c's live footprints.
@@ -49,6 +53,9 @@ type Tx interface {
 	CreateCollection(c *Collection) error
 	// AddFields adds fields to c's catalog; existing names are skipped.
 	AddFields(c *Collection, fields []Field) error
+	// SetCollectionSRS stores c's spatial reference, set once by the first
+	// raster added to a collection created without one.
+	SetCollectionSRS(c *Collection) error
 	// DeleteCollection removes c, its items and its recycle bin.
 	DeleteCollection(c *Collection) error
 	// AddItems adds items to c, setting each added item's OID, and keeps
@@ -59,6 +66,10 @@ type Tx interface {
 	DeleteItems(c *Collection, d ItemDelete) (DeleteResult, error)
 	// RestoreItems puts recycled items back with their original OIDs.
 	RestoreItems(c *Collection, r ItemRestore) (RestoreResult, error)
+	// UpdateBoundary computes and stores the parts of c's boundary that
+	// changes left stale, so that later reads are cheap. Reads are correct
+	// without it.
+	UpdateBoundary(c *Collection) error
 	// PurgeRecycled removes recycle-bin entries recycled before t.
 	PurgeRecycled(before time.Time) (int64, error)
 

@@ -1,0 +1,257 @@
+// Package sqlite implements mosaic.Store on one SQLite file in WAL mode: the
+// collections, one catalog table (plus an R*Tree) per collection, the jobs,
+// and the audit log.
+//
+// Writes go through a single connection that begins every transaction with
+// BEGIN IMMEDIATE, so writers queue instead of failing with SQLITE_BUSY, and
+// a transaction commits or rolls back as a whole. Reads use a separate pool
+// of query-only connections and never wait for writers.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/sqlfilter"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DriverName is the database/sql driver that Open uses: mattn/go-sqlite3
+// with the SQL functions that compiled where clauses and spatial filters
+// call.
+const DriverName = "tessera_sqlite3"
+
+var registerOnce sync.Once
+
+func registerDriver() {
+	registerOnce.Do(func() {
+		sql.Register(DriverName, &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
+			for _, f := range sqlfilter.SQLiteFunctions() {
+				if err := conn.RegisterFunc(f.Name, f.Impl, f.Pure); err != nil {
+					return fmt.Errorf("register %s: %w", f.Name, err)
+				}
+			}
+			for name, impl := range spatialFunctions {
+				if err := conn.RegisterFunc(name, impl, true); err != nil {
+					return fmt.Errorf("register %s: %w", name, err)
+				}
+			}
+			return nil
+		}})
+	})
+}
+
+// DB is a tessera database file. It implements mosaic.Store.
+type DB struct {
+	path  string
+	write *sql.DB // one connection, BEGIN IMMEDIATE
+	read  *sql.DB // query-only connections
+	now   func() time.Time
+
+	// RecycleRetention is how long removed items stay restorable.
+	RecycleRetention time.Duration
+}
+
+var _ mosaic.Store = (*DB)(nil)
+
+// Open opens or creates the database at path and applies migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	registerDriver()
+	q := url.Values{}
+	q.Set("_busy_timeout", "60000")
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_cache_size", "-65536")
+	wq := url.Values{}
+	for k, v := range q {
+		wq[k] = v
+	}
+	wq.Set("_txlock", "immediate")
+	write, err := sql.Open(DriverName, "file:"+path+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	db := &DB{path: path, write: write, now: time.Now, RecycleRetention: 7 * 24 * time.Hour}
+	if err := db.migrate(ctx); err != nil {
+		write.Close()
+		return nil, err
+	}
+	q.Set("_query_only", "true")
+	read, err := sql.Open(DriverName, "file:"+path+"?"+q.Encode())
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(2*runtime.GOMAXPROCS(0) + 2)
+	read.SetMaxIdleConns(2*runtime.GOMAXPROCS(0) + 2)
+	db.read = read
+	return db, nil
+}
+
+// WriteDB returns the single-connection write pool, for the job queue that
+// shares this file (River's SQLite driver).
+func (db *DB) WriteDB() *sql.DB { return db.write }
+
+// Path returns the database file name.
+func (db *DB) Path() string { return db.path }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS tessera_migrations (
+		name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := db.migrateFile(ctx, name); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrateFile(ctx context.Context, name string) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tessera_migrations WHERE name = ?`, name).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := fs.ReadFile(migrations, name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO tessera_migrations (name, applied_at) VALUES (?, ?)`,
+		name, db.now().UnixMilli()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// View runs fn in a read-only transaction on a consistent snapshot.
+func (db *DB) View(ctx context.Context, fn func(tx mosaic.ReadTx) error) error {
+	sqlTx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return wrapDBError(ctx, "begin read", err)
+	}
+	defer sqlTx.Rollback()
+	return fn(&Tx{ctx: ctx, tx: sqlTx, db: db})
+}
+
+// Update runs fn in a write transaction and commits it if fn returns nil.
+func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapDBError(ctx, "begin write", err)
+	}
+	defer sqlTx.Rollback()
+	tx := &Tx{ctx: ctx, tx: sqlTx, db: db, writable: true}
+	if err := fn(tx); err != nil {
+		return wrapDBError(ctx, "", err)
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return wrapDBError(ctx, "commit", err)
+	}
+	return nil
+}
+
+// wrapDBError turns context errors into ECANCELED and leaves application
+// errors alone; everything else is internal.
+func wrapDBError(ctx context.Context, op string, err error) error {
+	var me *mosaic.Error
+	if errors.As(err, &me) {
+		return err
+	}
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, sqlite3.ErrInterrupt) {
+		cause := context.Cause(ctx)
+		if cause == nil {
+			cause = err
+		}
+		return &mosaic.Error{Code: mosaic.ECANCELED, Message: "The operation was cancelled.", Err: cause}
+	}
+	if op == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// Tx is a transaction on a DB. It implements mosaic.Tx; read-only
+// transactions (from View) return an error from every write method.
+type Tx struct {
+	ctx      context.Context
+	tx       *sql.Tx
+	db       *DB
+	writable bool
+}
+
+var _ mosaic.Tx = (*Tx)(nil)
+
+// SQLTx returns the underlying transaction, for the job queue to insert its
+// rows atomically with a job record.
+func (tx *Tx) SQLTx() *sql.Tx { return tx.tx }
+
+func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	if !tx.writable {
+		return nil, errors.New("write in a read-only transaction")
+	}
+	return tx.tx.ExecContext(tx.ctx, query, args...)
+}
+
+func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(tx.ctx, query, args...)
+}
+
+func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(tx.ctx, query, args...)
+}
+
+func (tx *Tx) now() time.Time { return tx.db.now().UTC() }
+
+// quote quotes an identifier that trusted code built.
+func quote(name string) string { return sqlfilter.QuoteIdent(name) }
+
+func itemsTable(c *mosaic.Collection) string { return quote(fmt.Sprintf("items_%d", c.ID)) }
+func rtreeTable(c *mosaic.Collection) string { return quote(fmt.Sprintf("rtree_%d", c.ID)) }
+
+func placeholders(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strings.Repeat("?,", n-1) + "?"
+}

@@ -1,0 +1,107 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/tessera-gis/tessera/mosaic"
+)
+
+type authInfoJSON struct {
+	IsTokenBasedSecurity    bool   `json:"isTokenBasedSecurity"`
+	TokenServicesURL        string `json:"tokenServicesUrl,omitempty"`
+	ShortLivedTokenValidity int    `json:"shortLivedTokenValidity,omitempty"`
+}
+
+type infoJSON struct {
+	CurrentVersion  float64      `json:"currentVersion"`
+	FullVersion     string       `json:"fullVersion"`
+	SoftwareVersion string       `json:"softwareVersion"`
+	AuthInfo        authInfoJSON `json:"authInfo"`
+}
+
+func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.params(r); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	info := infoJSON{CurrentVersion: Version, FullVersion: "11.3.0", SoftwareVersion: s.cfg.SoftwareVersion}
+	if s.cfg.Auth != nil {
+		if u := s.cfg.Auth.TokenServicesURL(r); u != "" {
+			info.AuthInfo = authInfoJSON{IsTokenBasedSecurity: true, TokenServicesURL: u, ShortLivedTokenValidity: 60}
+		}
+	}
+	s.respond(w, r, info, &htmlPage{Title: "Server Info", Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}}})
+}
+
+type serviceRefJSON struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+type folderJSON struct {
+	CurrentVersion float64          `json:"currentVersion"`
+	Folders        []string         `json:"folders"`
+	Services       []serviceRefJSON `json:"services"`
+}
+
+// handleRootFolder lists the System folder and one ImageServer per
+// collection.
+func (s *Server) handleRootFolder(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.caller(w, r, mosaic.RoleViewer); err != nil {
+		return
+	}
+	var cs []*mosaic.Collection
+	if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
+		cs, err = tx.Collections()
+		return err
+	}); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	out := folderJSON{CurrentVersion: Version, Folders: []string{"System"}, Services: []serviceRefJSON{}}
+	page := &htmlPage{Title: "Home", Links: []link{{"System (folder)", "/arcgis/rest/services/System"}}}
+	for _, c := range cs {
+		out.Services = append(out.Services, serviceRefJSON{Name: c.Name, Type: "ImageServer"})
+		page.Links = append(page.Links, link{c.Name + " (ImageServer)", "/arcgis/rest/services/" + c.Name + "/ImageServer"})
+	}
+	page.Links = append(page.Links, link{"Server info", "/arcgis/rest/info"})
+	s.respond(w, r, out, page)
+}
+
+func (s *Server) handleSystemFolder(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.caller(w, r, mosaic.RoleViewer); err != nil {
+		return
+	}
+	out := folderJSON{CurrentVersion: Version, Folders: []string{},
+		Services: []serviceRefJSON{{Name: "System/RasterAnalysisTools", Type: "GPServer"}}}
+	s.respond(w, r, out, &htmlPage{Title: "System", Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}},
+		Links: []link{{"RasterAnalysisTools (GPServer)", "/arcgis/rest/services/System/RasterAnalysisTools/GPServer"}}})
+}
+
+// caller parses the request's parameters and identifies the caller, who
+// must have role need. On failure it writes the error and returns it.
+func (s *Server) caller(w http.ResponseWriter, r *http.Request, need mosaic.Role) (*mosaic.User, error) {
+	if _, err := s.params(r); err != nil {
+		s.Error(w, r, err)
+		return nil, err
+	}
+	if s.cfg.Auth == nil {
+		return &mosaic.User{Role: mosaic.RoleAdmin}, nil
+	}
+	u, err := s.cfg.Auth.Authenticate(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return nil, err
+	}
+	if u == nil {
+		err = mosaic.Errorf(mosaic.EUNAUTHORIZED, "Token Required").WithDetails("This resource requires a token; get one from generateToken.")
+		s.Error(w, r, err)
+		return nil, err
+	}
+	if !u.Can(need) {
+		err = mosaic.Errorf(mosaic.EFORBIDDEN, "You do not have permissions to access this resource or perform this operation.")
+		s.Error(w, r, err)
+		return nil, err
+	}
+	return u, nil
+}

@@ -1,0 +1,508 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/tessera-gis/tessera/mosaic"
+)
+
+const gpPath = "/arcgis/rest/services/System/RasterAnalysisTools/GPServer"
+
+func (s *Server) registerGPRoutes(r *mux.Router) {
+	r.HandleFunc("", s.handleGPService)
+	r.HandleFunc("/", s.handleGPService)
+	r.HandleFunc("/{task}", s.handleTask)
+	r.HandleFunc("/{task}/submitJob", s.handleSubmitJob)
+	r.HandleFunc("/{task}/execute", s.handleExecute)
+	r.HandleFunc("/{task}/jobs/{job}", s.handleJob)
+	r.HandleFunc("/{task}/jobs/{job}/results", s.handleJobParams("results"))
+	r.HandleFunc("/{task}/jobs/{job}/results/{param}", s.handleJobParam("results"))
+	r.HandleFunc("/{task}/jobs/{job}/inputs", s.handleJobParams("inputs"))
+	r.HandleFunc("/{task}/jobs/{job}/inputs/{param}", s.handleJobParam("inputs"))
+	r.HandleFunc("/{task}/jobs/{job}/cancel", s.handleCancelJob)
+	r.HandleFunc("/{task}/jobs/{job}/delete", s.handleDeleteJob)
+}
+
+// esriJobStatus maps job states to the statuses clients know.
+var esriJobStatus = map[mosaic.JobState]string{
+	mosaic.JobNew:        "esriJobNew",
+	mosaic.JobSubmitted:  "esriJobSubmitted",
+	mosaic.JobWaiting:    "esriJobWaiting",
+	mosaic.JobExecuting:  "esriJobExecuting",
+	mosaic.JobSucceeded:  "esriJobSucceeded",
+	mosaic.JobFailed:     "esriJobFailed",
+	mosaic.JobTimedOut:   "esriJobTimedOut",
+	mosaic.JobCancelling: "esriJobCancelling",
+	mosaic.JobCancelled:  "esriJobCancelled",
+	mosaic.JobDeleted:    "esriJobDeleted",
+}
+
+var esriMessageType = map[mosaic.MessageType]string{
+	mosaic.MessageInfo:    "esriJobMessageTypeInformative",
+	mosaic.MessageWarning: "esriJobMessageTypeWarning",
+	mosaic.MessageError:   "esriJobMessageTypeError",
+}
+
+type gpServiceJSON struct {
+	CurrentVersion      float64  `json:"currentVersion"`
+	ServiceDescription  string   `json:"serviceDescription"`
+	Tasks               []string `json:"tasks"`
+	ExecutionType       string   `json:"executionType"`
+	ResultMapServerName string   `json:"resultMapServerName"`
+	MaximumRecords      int      `json:"maximumRecords"`
+	Capabilities        string   `json:"capabilities"`
+	SupportsUpload      bool     `json:"supportsUpload"`
+}
+
+func (s *Server) handleGPService(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.caller(w, r, mosaic.RoleViewer); err != nil {
+		return
+	}
+	out := gpServiceJSON{CurrentVersion: Version, ServiceDescription: "Raster analysis tools for image collections",
+		ExecutionType: "esriExecutionTypeAsynchronous", MaximumRecords: s.cfg.MaxRecordCount, Tasks: []string{}}
+	page := &htmlPage{Title: "RasterAnalysisTools (GPServer)", Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {"System", "/arcgis/rest/services/System"}}}
+	for _, t := range s.cfg.Jobs.Tasks() {
+		out.Tasks = append(out.Tasks, t.Name)
+		page.Links = append(page.Links, link{t.DisplayName, gpPath + "/" + t.Name})
+	}
+	s.respond(w, r, out, page)
+}
+
+type gpParamJSON struct {
+	Name          string   `json:"name"`
+	DataType      string   `json:"dataType"`
+	DisplayName   string   `json:"displayName"`
+	Description   string   `json:"description"`
+	Direction     string   `json:"direction"`
+	DefaultValue  any      `json:"defaultValue"`
+	ParameterType string   `json:"parameterType"`
+	Category      string   `json:"category"`
+	ChoiceList    []string `json:"choiceList,omitempty"`
+}
+
+type gpTaskJSON struct {
+	Name          string        `json:"name"`
+	DisplayName   string        `json:"displayName"`
+	Description   string        `json:"description"`
+	Category      string        `json:"category"`
+	HelpURL       string        `json:"helpUrl"`
+	ExecutionType string        `json:"executionType"`
+	Parameters    []gpParamJSON `json:"parameters"`
+}
+
+func (s *Server) findTask(w http.ResponseWriter, r *http.Request) (mosaic.TaskInfo, bool) {
+	name := mux.Vars(r)["task"]
+	for _, t := range s.cfg.Jobs.Tasks() {
+		if strings.EqualFold(t.Name, name) {
+			return t, true
+		}
+	}
+	s.Error(w, r, mosaic.Errorf(mosaic.ENOTFOUND, "Task %q does not exist.", name))
+	return mosaic.TaskInfo{}, false
+}
+
+func (s *Server) handleTask(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.caller(w, r, mosaic.RoleViewer); err != nil {
+		return
+	}
+	t, ok := s.findTask(w, r)
+	if !ok {
+		return
+	}
+	out := gpTaskJSON{Name: t.Name, DisplayName: t.DisplayName, Description: t.Description,
+		ExecutionType: "esriExecutionTypeAsynchronous", Parameters: []gpParamJSON{}}
+	form := &htmlForm{Action: gpPath + "/" + t.Name + "/submitJob", Method: "post", Submit: "Submit Job (POST)"}
+	for _, p := range t.Params {
+		pj := gpParamJSON{Name: p.Name, DataType: p.DataType, DisplayName: p.DisplayName, Description: p.Description,
+			DefaultValue: p.Default, ChoiceList: p.Choices, ParameterType: "esriGPParameterTypeOptional",
+			Direction: "esriGPParameterDirectionInput"}
+		if p.Required {
+			pj.ParameterType = "esriGPParameterTypeRequired"
+		}
+		if p.Direction == mosaic.ParamOutput {
+			pj.Direction = "esriGPParameterDirectionOutput"
+			pj.ParameterType = "esriGPParameterTypeDerived"
+		} else {
+			v := ""
+			if p.Default != nil {
+				v = fmt.Sprint(p.Default)
+			}
+			form.Fields = append(form.Fields, formField{Name: p.Name, Label: p.DisplayName, Value: v, Help: p.Description,
+				Multiline: p.DataType == "GPString" && p.Name != "where"})
+		}
+		out.Parameters = append(out.Parameters, pj)
+	}
+	s.respond(w, r, out, &htmlPage{Title: t.DisplayName + " (" + t.Name + ")", Form: form,
+		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {"RasterAnalysisTools", gpPath}}})
+}
+
+// inputsFor picks the task's input parameters out of the request,
+// case-insensitively. Unknown parameters are ignored.
+func inputsFor(t mosaic.TaskInfo, v url.Values) map[string]string {
+	in := map[string]string{}
+	for _, p := range t.Params {
+		if p.Direction != mosaic.ParamInput {
+			continue
+		}
+		if x := param(v, p.Name); x != "" {
+			in[p.Name] = x
+		}
+	}
+	return in
+}
+
+// priority reads the optional priority (1–4, or urgent/high/normal/low) and
+// urgent=true parameters.
+func priority(v url.Values) (int, error) {
+	if b := strings.ToLower(param(v, "urgent")); b == "true" || b == "1" || b == "yes" {
+		return 1, nil
+	}
+	switch p := strings.ToLower(strings.TrimSpace(param(v, "priority"))); p {
+	case "":
+		return 0, nil
+	case "urgent", "highest":
+		return 1, nil
+	case "high":
+		return 1, nil
+	case "normal", "default":
+		return 2, nil
+	case "low":
+		return 3, nil
+	case "lowest":
+		return 4, nil
+	default:
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 4 {
+			return 0, badParam("priority", "expected 1 (most urgent) to 4, or urgent, high, normal, low")
+		}
+		return n, nil
+	}
+}
+
+type submitJSON struct {
+	JobID     string `json:"jobId"`
+	JobStatus string `json:"jobStatus"`
+}
+
+func (s *Server) submitOptions(w http.ResponseWriter, r *http.Request, t mosaic.TaskInfo) (mosaic.SubmitOptions, bool) {
+	u, err := s.caller(w, r, mosaic.RoleViewer)
+	if err != nil {
+		return mosaic.SubmitOptions{}, false
+	}
+	p, err := priority(r.Form)
+	if err != nil {
+		s.Error(w, r, err)
+		return mosaic.SubmitOptions{}, false
+	}
+	return mosaic.SubmitOptions{User: u, Priority: p}, true
+}
+
+func (s *Server) handleSubmitJob(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.findTask(w, r)
+	if !ok {
+		return
+	}
+	opts, ok := s.submitOptions(w, r, t)
+	if !ok {
+		return
+	}
+	j, err := s.cfg.Jobs.Submit(r.Context(), t.Name, inputsFor(t, r.Form), opts)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if format(r) == "html" {
+		http.Redirect(w, r, gpPath+"/"+t.Name+"/jobs/"+j.ID, http.StatusSeeOther)
+		return
+	}
+	s.respond(w, r, submitJSON{JobID: j.ID, JobStatus: esriJobStatus[j.State]}, nil)
+}
+
+type paramValueJSON struct {
+	ParamName string          `json:"paramName"`
+	DataType  string          `json:"dataType"`
+	Value     json.RawMessage `json:"value"`
+}
+
+type executeJSON struct {
+	Results  []paramValueJSON `json:"results"`
+	Messages []messageJSON    `json:"messages"`
+}
+
+// handleExecute runs a task synchronously: it submits a job and waits.
+func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.findTask(w, r)
+	if !ok {
+		return
+	}
+	opts, ok := s.submitOptions(w, r, t)
+	if !ok {
+		return
+	}
+	j, err := s.cfg.Jobs.Execute(r.Context(), t.Name, inputsFor(t, r.Form), opts)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if j.State != mosaic.JobSucceeded {
+		msg := "Job " + esriJobStatus[j.State] + "."
+		var details []string
+		for _, m := range j.Messages {
+			if m.Type == mosaic.MessageError {
+				details = append(details, m.Description)
+			}
+		}
+		s.Error(w, r, &mosaic.Error{Code: mosaic.EINVALID, Message: msg, Details: details})
+		return
+	}
+	out := executeJSON{Results: []paramValueJSON{}, Messages: messagesJSON(j)}
+	for _, p := range t.Params {
+		if res, ok := j.Results[p.Name]; ok && p.Direction == mosaic.ParamOutput {
+			out.Results = append(out.Results, paramValueJSON{ParamName: p.Name, DataType: res.DataType, Value: res.Value})
+		}
+	}
+	s.respond(w, r, out, nil)
+}
+
+type messageJSON struct {
+	Type        string `json:"type"`
+	Description string `json:"description"`
+}
+
+type paramURLJSON struct {
+	ParamURL string `json:"paramUrl"`
+}
+
+type progressJSON struct {
+	Type       string `json:"type"`
+	Message    string `json:"message"`
+	Percentage int    `json:"percentage"`
+}
+
+type jobJSON struct {
+	JobID     string                  `json:"jobId"`
+	JobStatus string                  `json:"jobStatus"`
+	Results   map[string]paramURLJSON `json:"results,omitempty"`
+	Inputs    map[string]paramURLJSON `json:"inputs"`
+	Messages  []messageJSON           `json:"messages,omitempty"`
+	Progress  *progressJSON           `json:"progress,omitempty"`
+}
+
+func messagesJSON(j *mosaic.Job) []messageJSON {
+	out := make([]messageJSON, 0, len(j.Messages))
+	for _, m := range j.Messages {
+		out = append(out, messageJSON{Type: esriMessageType[m.Type], Description: m.Description})
+	}
+	return out
+}
+
+// job loads the job named in the URL, which must belong to the URL's task.
+func (s *Server) job(w http.ResponseWriter, r *http.Request) (*mosaic.Job, mosaic.TaskInfo, bool) {
+	if _, err := s.caller(w, r, mosaic.RoleViewer); err != nil {
+		return nil, mosaic.TaskInfo{}, false
+	}
+	t, ok := s.findTask(w, r)
+	if !ok {
+		return nil, t, false
+	}
+	id := mux.Vars(r)["job"]
+	j, err := s.cfg.Jobs.Job(r.Context(), id)
+	if err == nil && !strings.EqualFold(j.Task, t.Name) {
+		err = mosaic.Errorf(mosaic.ENOTFOUND, "Job %q does not exist.", id)
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return nil, t, false
+	}
+	return j, t, true
+}
+
+func jobView(j *mosaic.Job, t mosaic.TaskInfo, withMessages bool) jobJSON {
+	out := jobJSON{JobID: j.ID, JobStatus: esriJobStatus[j.State], Inputs: map[string]paramURLJSON{}}
+	for _, p := range t.Params {
+		switch {
+		case p.Direction == mosaic.ParamInput:
+			if _, ok := j.Inputs[p.Name]; ok {
+				out.Inputs[p.Name] = paramURLJSON{"inputs/" + p.Name}
+			}
+		case j.State == mosaic.JobSucceeded:
+			if _, ok := j.Results[p.Name]; ok {
+				if out.Results == nil {
+					out.Results = map[string]paramURLJSON{}
+				}
+				out.Results[p.Name] = paramURLJSON{"results/" + p.Name}
+			}
+		}
+	}
+	if withMessages {
+		out.Messages = messagesJSON(j)
+		if out.Messages == nil {
+			out.Messages = []messageJSON{}
+		}
+	}
+	if j.State == mosaic.JobExecuting && j.Progress != nil {
+		out.Progress = &progressJSON{Type: "default", Message: j.Progress.Message, Percentage: j.Progress.Percentage}
+	}
+	return out
+}
+
+func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
+	j, t, ok := s.job(w, r)
+	if !ok {
+		return
+	}
+	withMessages := !strings.EqualFold(param(r.Form, "returnMessages"), "false")
+	s.respond(w, r, jobView(j, t, withMessages), s.jobPage(j, t))
+}
+
+func (s *Server) jobPage(j *mosaic.Job, t mosaic.TaskInfo) *htmlPage {
+	base := gpPath + "/" + t.Name + "/jobs/" + j.ID
+	p := &htmlPage{Title: "Job " + j.ID + ": " + esriJobStatus[j.State],
+		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {"RasterAnalysisTools", gpPath}, {t.Name, gpPath + "/" + t.Name}},
+		Links:       []link{{"Refresh", base}}}
+	if j.State == mosaic.JobSucceeded {
+		for name := range j.Results {
+			p.Links = append(p.Links, link{"Result: " + name, base + "/results/" + name})
+		}
+	}
+	if !j.State.Terminal() {
+		p.Form = &htmlForm{Action: base + "/cancel", Method: "post", Submit: "Cancel Job"}
+	}
+	return p
+}
+
+// handleJobParams lists every result or input of a job as an array, as
+// ArcGIS 11.1+ does.
+func (s *Server) handleJobParams(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		j, t, ok := s.job(w, r)
+		if !ok {
+			return
+		}
+		out := []paramValueJSON{}
+		for _, p := range t.Params {
+			if v, ok := paramValue(j, p, kind); ok {
+				out = append(out, v)
+			}
+		}
+		if kind == "results" && j.State != mosaic.JobSucceeded {
+			s.Error(w, r, notReady(j))
+			return
+		}
+		s.respond(w, r, out, nil)
+	}
+}
+
+func (s *Server) handleJobParam(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		j, t, ok := s.job(w, r)
+		if !ok {
+			return
+		}
+		name := mux.Vars(r)["param"]
+		for _, p := range t.Params {
+			if !strings.EqualFold(p.Name, name) {
+				continue
+			}
+			if kind == "results" && p.Direction == mosaic.ParamOutput && j.State != mosaic.JobSucceeded {
+				s.Error(w, r, notReady(j))
+				return
+			}
+			if v, ok := paramValue(j, p, kind); ok {
+				s.respond(w, r, v, &htmlPage{Title: p.Name})
+				return
+			}
+		}
+		s.Error(w, r, mosaic.Errorf(mosaic.ENOTFOUND, "Job %s has no %s parameter %q.", j.ID, strings.TrimSuffix(kind, "s"), name))
+	}
+}
+
+func notReady(j *mosaic.Job) error {
+	return mosaic.Errorf(mosaic.EINVALID, "Results are not available.").WithDetails(
+		fmt.Sprintf("Job %s is %s; results exist only for esriJobSucceeded.", j.ID, esriJobStatus[j.State]))
+}
+
+// paramValue renders one input or result of a job.
+func paramValue(j *mosaic.Job, p mosaic.ParamInfo, kind string) (paramValueJSON, bool) {
+	if kind == "results" {
+		res, ok := j.Results[p.Name]
+		if !ok || p.Direction != mosaic.ParamOutput {
+			return paramValueJSON{}, false
+		}
+		return paramValueJSON{ParamName: p.Name, DataType: res.DataType, Value: res.Value}, true
+	}
+	raw, ok := j.Inputs[p.Name]
+	if !ok || p.Direction != mosaic.ParamInput {
+		return paramValueJSON{}, false
+	}
+	// JSON-valued inputs echo as JSON; everything else as a string.
+	var v json.RawMessage
+	trimmed := strings.TrimSpace(raw)
+	if (strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[")) && json.Valid([]byte(trimmed)) {
+		v = json.RawMessage(trimmed)
+	} else if p.DataType == "GPBoolean" && (strings.EqualFold(trimmed, "true") || strings.EqualFold(trimmed, "false")) {
+		v = json.RawMessage(strings.ToLower(trimmed))
+	} else {
+		v, _ = json.Marshal(raw)
+	}
+	return paramValueJSON{ParamName: p.Name, DataType: p.DataType, Value: v}, true
+}
+
+func (s *Server) handleCancelJob(w http.ResponseWriter, r *http.Request) {
+	j, t, ok := s.job(w, r)
+	if !ok {
+		return
+	}
+	if !s.mayChangeJob(w, r, j, t) {
+		return
+	}
+	j, err := s.cfg.Jobs.Cancel(r.Context(), j.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	withMessages := !strings.EqualFold(param(r.Form, "returnMessages"), "false")
+	if format(r) == "html" {
+		http.Redirect(w, r, gpPath+"/"+t.Name+"/jobs/"+j.ID, http.StatusSeeOther)
+		return
+	}
+	s.respond(w, r, jobView(j, t, withMessages), nil)
+}
+
+func (s *Server) handleDeleteJob(w http.ResponseWriter, r *http.Request) {
+	j, t, ok := s.job(w, r)
+	if !ok {
+		return
+	}
+	if !s.mayChangeJob(w, r, j, t) {
+		return
+	}
+	j, err := s.cfg.Jobs.Delete(r.Context(), j.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.respond(w, r, submitJSON{JobID: j.ID, JobStatus: esriJobStatus[mosaic.JobDeleted]}, nil)
+}
+
+// mayChangeJob allows cancel and delete to the job's owner, to anyone when
+// the job is anonymous, and to admins.
+func (s *Server) mayChangeJob(w http.ResponseWriter, r *http.Request, j *mosaic.Job, t mosaic.TaskInfo) bool {
+	u, err := s.caller(w, r, mosaic.RoleViewer)
+	if err != nil {
+		return false
+	}
+	if u.Can(mosaic.RoleAdmin) || j.Owner == u.DisplayName() || (j.Owner == "anonymous" && u.Can(t.Permission)) {
+		return true
+	}
+	s.Error(w, r, mosaic.Errorf(mosaic.EFORBIDDEN, "You do not have permissions to access this resource or perform this operation.").
+		WithDetails("Only the job's owner or an admin may cancel or delete it."))
+	return false
+}

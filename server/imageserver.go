@@ -1,0 +1,204 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/tessera-gis/tessera/mosaic"
+)
+
+func (s *Server) registerImageRoutes(r *mux.Router) {
+	r.HandleFunc("", s.handleImageServer)
+	r.HandleFunc("/", s.handleImageServer)
+	r.HandleFunc("/query", s.handleQuery)
+	r.HandleFunc("/exportImage", s.handleExportImage)
+	r.HandleFunc("/boundary", s.handleBoundary)
+	r.HandleFunc("/{oid:[0-9]+}", s.handleItem)
+	r.HandleFunc("/{oid:[0-9]+}/thumbnail", s.handleThumbnail)
+}
+
+// collection loads the collection named in the URL for a caller with role
+// viewer.
+func (s *Server) collection(w http.ResponseWriter, r *http.Request) (*mosaic.Collection, bool) {
+	if _, err := s.caller(w, r, mosaic.RoleViewer); err != nil {
+		return nil, false
+	}
+	var c *mosaic.Collection
+	name := mux.Vars(r)["name"]
+	err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
+		c, err = tx.Collection(mosaic.CollectionRef{Name: name})
+		return err
+	})
+	if mosaic.ErrorCode(err) == mosaic.ENOTFOUND {
+		err = mosaic.Errorf(mosaic.ENOTFOUND, "Service not found.").WithDetails(
+			"Service " + name + "/ImageServer does not exist (or was deleted).")
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return nil, false
+	}
+	return c, true
+}
+
+type imageServerJSON struct {
+	CurrentVersion           float64           `json:"currentVersion"`
+	ServiceDescription       string            `json:"serviceDescription"`
+	Name                     string            `json:"name"`
+	Description              string            `json:"description"`
+	ServiceItemID            string            `json:"serviceItemId"`
+	Extent                   extentJSON        `json:"extent"`
+	InitialExtent            extentJSON        `json:"initialExtent"`
+	FullExtent               extentJSON        `json:"fullExtent"`
+	HasMultidimensions       bool              `json:"hasMultidimensions"`
+	PixelSizeX               float64           `json:"pixelSizeX"`
+	PixelSizeY               float64           `json:"pixelSizeY"`
+	BandCount                int               `json:"bandCount"`
+	PixelType                string            `json:"pixelType"`
+	BandNames                []string          `json:"bandNames"`
+	MinPixelSize             float64           `json:"minPixelSize"`
+	MaxPixelSize             float64           `json:"maxPixelSize"`
+	CopyrightText            string            `json:"copyrightText"`
+	ServiceDataType          string            `json:"serviceDataType"`
+	ServiceSourceType        string            `json:"serviceSourceType"`
+	MinValues                []float64         `json:"minValues"`
+	MaxValues                []float64         `json:"maxValues"`
+	MeanValues               []float64         `json:"meanValues"`
+	StdvValues               []float64         `json:"stdvValues"`
+	ObjectIDField            string            `json:"objectIdField"`
+	Fields                   []fieldJSON       `json:"fields"`
+	Capabilities             string            `json:"capabilities"`
+	DefaultMosaicMethod      string            `json:"defaultMosaicMethod"`
+	AllowedMosaicMethods     string            `json:"allowedMosaicMethods"`
+	SortField                string            `json:"sortField"`
+	SortValue                *string           `json:"sortValue"`
+	SortAscending            bool              `json:"sortAscending"`
+	MosaicOperator           string            `json:"mosaicOperator"`
+	DefaultCompressionQual   int               `json:"defaultCompressionQuality"`
+	DefaultResamplingMethod  string            `json:"defaultResamplingMethod"`
+	MaxImageHeight           int               `json:"maxImageHeight"`
+	MaxImageWidth            int               `json:"maxImageWidth"`
+	MaxRecordCount           int               `json:"maxRecordCount"`
+	MaxDownloadImageCount    int               `json:"maxDownloadImageCount"`
+	MaxMosaicImageCount      int               `json:"maxMosaicImageCount"`
+	AllowRasterFunction      bool              `json:"allowRasterFunction"`
+	RasterFunctionInfos      []map[string]any  `json:"rasterFunctionInfos"`
+	RasterTypeInfos          []map[string]any  `json:"rasterTypeInfos"`
+	MensurationCapabilities  string            `json:"mensurationCapabilities"`
+	HasHistograms            bool              `json:"hasHistograms"`
+	HasColormap              bool              `json:"hasColormap"`
+	HasRasterAttributeTable  bool              `json:"hasRasterAttributeTable"`
+	MinScale                 float64           `json:"minScale"`
+	MaxScale                 float64           `json:"maxScale"`
+	ExportTilesAllowed       bool              `json:"exportTilesAllowed"`
+	SupportsStatistics       bool              `json:"supportsStatistics"`
+	SupportsAdvancedQueries  bool              `json:"supportsAdvancedQueries"`
+	UseStandardizedQueries   bool              `json:"useStandardizedQueries"`
+	AdvancedQueryCapabilites map[string]bool   `json:"advancedQueryCapabilities"`
+	SpatialReference         *spatialRefJSON   `json:"spatialReference"`
+	ItemCount                int64             `json:"itemCount"`
+	Extra                    map[string]string `json:"tessera,omitempty"`
+}
+
+// maxImageSize is the largest exportImage the server renders.
+const (
+	maxImageWidth  = 15000
+	maxImageHeight = 4100
+)
+
+func (s *Server) imageServerInfo(c *mosaic.Collection) imageServerJSON {
+	sum := c.Summary
+	ext := extent(sum.Extent, c.SRS)
+	bands := max(sum.BandCount, 0)
+	names := make([]string, bands)
+	for i := range names {
+		names[i] = "Band_" + itoa(i+1)
+	}
+	min, maxv, mean, std := bandStatsOrEmpty(c)
+	pixelType := sum.PixelType
+	if pixelType == "" {
+		pixelType = "UNKNOWN"
+	}
+	return imageServerJSON{
+		CurrentVersion: Version, Name: c.Name, ServiceItemID: c.ItemID,
+		ServiceDescription: "Image collection " + c.Name,
+		Extent:             ext, InitialExtent: ext, FullExtent: ext,
+		PixelSizeX: sum.MinCellX, PixelSizeY: sum.MinCellY, BandCount: bands, PixelType: pixelType, BandNames: names,
+		MinPixelSize: sum.MinCellX, MaxPixelSize: sum.MaxCell,
+		ServiceDataType: "esriImageServiceDataTypeGeneric", ServiceSourceType: "esriImageServiceSourceTypeMosaicDataset",
+		MinValues: min, MaxValues: maxv, MeanValues: mean, StdvValues: std,
+		ObjectIDField: mosaic.FieldNameOID, Fields: fieldsJSON(c.Fields),
+		Capabilities:         "Image,Metadata,Catalog",
+		DefaultMosaicMethod:  "Northwest",
+		AllowedMosaicMethods: "NorthWest,Center,LockRaster,ByAttribute,None",
+		SortAscending:        true, MosaicOperator: "First",
+		DefaultCompressionQual: 75, DefaultResamplingMethod: "Nearest",
+		MaxImageHeight: maxImageHeight, MaxImageWidth: maxImageWidth, MaxRecordCount: s.cfg.MaxRecordCount,
+		MaxDownloadImageCount: 0, MaxMosaicImageCount: s.cfg.MaxMosaicImages,
+		RasterFunctionInfos:     []map[string]any{{"name": "None", "description": "", "help": ""}},
+		RasterTypeInfos:         []map[string]any{{"name": "Raster Dataset", "description": "Any raster GDAL reads", "help": ""}},
+		MensurationCapabilities: "None",
+		SupportsAdvancedQueries: true, UseStandardizedQueries: true,
+		AdvancedQueryCapabilites: map[string]bool{"useStandardizedQueries": true, "supportsStatistics": false,
+			"supportsOrderBy": true, "supportsDistinct": false, "supportsPagination": true,
+			"supportsReturningQueryExtent": true, "supportsQueryWithResultType": false},
+		SpatialReference: srJSON(c.SRS),
+		ItemCount:        sum.Count,
+	}
+}
+
+// bandStatsOrEmpty returns empty statistics: per-band statistics of a
+// whole collection are not computed yet.
+func bandStatsOrEmpty(c *mosaic.Collection) (min, max, mean, std []float64) {
+	return []float64{}, []float64{}, []float64{}, []float64{}
+}
+
+func (s *Server) handleImageServer(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.collection(w, r)
+	if !ok {
+		return
+	}
+	base := "/arcgis/rest/services/" + c.Name + "/ImageServer"
+	s.respond(w, r, s.imageServerInfo(c), &htmlPage{Title: c.Name + " (ImageServer)",
+		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}},
+		Links: []link{
+			{"Query", base + "/query?where=1%3D1&outFields=*&f=html"},
+			{"Export Image (PNG of the full extent)", base + "/exportImage?f=image&format=png&size=800,600&bbox=" + bboxParam(c)},
+			{"Boundary", base + "/boundary"},
+		}})
+}
+
+func bboxParam(c *mosaic.Collection) string {
+	b := c.Summary.Extent
+	return strings.Join([]string{ftoa(b.Min[0]), ftoa(b.Min[1]), ftoa(b.Max[0]), ftoa(b.Max[1])}, ",")
+}
+
+type boundaryJSON struct {
+	GeometryType string      `json:"geometryType"`
+	Geometry     polygonJSON `json:"geometry"`
+}
+
+func (s *Server) handleBoundary(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.collection(w, r)
+	if !ok {
+		return
+	}
+	var out boundaryJSON
+	err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) error {
+		mp, err := tx.Boundary(c)
+		if err != nil {
+			return err
+		}
+		out = boundaryJSON{GeometryType: "esriGeometryPolygon", Geometry: polygonJSON{Rings: esriRings(mp...), SpatialReference: srJSON(c.SRS)}}
+		if out.Geometry.Rings == nil {
+			out.Geometry.Rings = [][][2]float64{}
+		}
+		return nil
+	})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.respond(w, r, out, &htmlPage{Title: c.Name + " boundary"})
+}

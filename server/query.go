@@ -1,0 +1,386 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+	"github.com/paulmach/orb"
+
+	"github.com/tessera-gis/tessera/mosaic"
+)
+
+// boolParam reads a boolean parameter; blank means def.
+func boolParam(v url.Values, name string, def bool) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(param(v, name))) {
+	case "":
+		return def, nil
+	case "true", "1", "yes", "on":
+		return true, nil
+	case "false", "0", "no", "off":
+		return false, nil
+	}
+	return false, badParam(name, "expected true or false")
+}
+
+func intParam(v url.Values, name string, def int) (int, error) {
+	s := strings.TrimSpace(param(v, name))
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, badParam(name, "expected a non-negative integer")
+	}
+	return n, nil
+}
+
+func idsParam(v url.Values, name string) ([]int64, error) {
+	s := strings.Trim(strings.TrimSpace(param(v, name)), "[]")
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) > 100000 {
+		return nil, badParam(name, "more than 100,000 IDs")
+	}
+	out := make([]int64, 0, len(parts))
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return nil, badParam(name, "expected a comma list of integers")
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// project transforms g between spatial references; the zero reference
+// means "the same as to".
+func (s *Server) project(g orb.Geometry, from, to mosaic.SpatialRef) (orb.Geometry, error) {
+	if from.IsZero() || to.IsZero() || from.Equal(to) {
+		return g, nil
+	}
+	if s.cfg.Projector == nil {
+		return nil, mosaic.Errorf(mosaic.EINVALID, "Reprojection is not available.").WithDetails(
+			"Use the service's own spatial reference.")
+	}
+	return s.cfg.Projector.Project(g, from, to)
+}
+
+var spatialRels = map[string]mosaic.SpatialRel{
+	"":                                 mosaic.SpatialRelIntersects,
+	"esrispatialrelintersects":         mosaic.SpatialRelIntersects,
+	"esrispatialrelenvelopeintersects": mosaic.SpatialRelEnvelopeIntersects,
+	"esrispatialrelindexintersects":    mosaic.SpatialRelEnvelopeIntersects,
+	"esrispatialrelcontains":           mosaic.SpatialRelContains,
+	"esrispatialrelwithin":             mosaic.SpatialRelWithin,
+}
+
+// parseItemQuery reads the query parameters into an ItemQuery, with the
+// geometry in the collection's spatial reference.
+func (s *Server) parseItemQuery(c *mosaic.Collection, v url.Values) (q mosaic.ItemQuery, outSR mosaic.SpatialRef, err error) {
+	q.Where = param(v, "where")
+	q.OutFields = param(v, "outFields")
+	q.OrderBy = param(v, "orderByFields")
+	if q.ObjectIDs, err = idsParam(v, "objectIds"); err != nil {
+		return
+	}
+	g, gsr, err := parseGeometry(param(v, "geometry"), param(v, "geometryType"))
+	if err != nil {
+		return
+	}
+	if g != nil {
+		inSR := gsr
+		if s := param(v, "inSR"); s != "" {
+			if inSR, err = parseSR("inSR", s); err != nil {
+				return
+			}
+		}
+		if q.Geometry, err = s.project(g, inSR, c.SRS); err != nil {
+			return
+		}
+		rel, ok := spatialRels[strings.ToLower(param(v, "spatialRel"))]
+		if !ok {
+			err = badParam("spatialRel", "supported: esriSpatialRelIntersects, esriSpatialRelEnvelopeIntersects, esriSpatialRelContains, esriSpatialRelWithin")
+			return
+		}
+		q.SpatialRel = rel
+	}
+	if q.ReturnGeometry, err = boolParam(v, "returnGeometry", true); err != nil {
+		return
+	}
+	if q.IDsOnly, err = boolParam(v, "returnIdsOnly", false); err != nil {
+		return
+	}
+	if q.CountOnly, err = boolParam(v, "returnCountOnly", false); err != nil {
+		return
+	}
+	if q.ExtentOnly, err = boolParam(v, "returnExtentOnly", false); err != nil {
+		return
+	}
+	if q.Offset, err = intParam(v, "resultOffset", 0); err != nil {
+		return
+	}
+	if q.Limit, err = intParam(v, "resultRecordCount", 0); err != nil {
+		return
+	}
+	if q.Limit == 0 || q.Limit > s.cfg.MaxRecordCount {
+		q.Limit = s.cfg.MaxRecordCount
+	}
+	if outSR, err = parseSR("outSR", param(v, "outSR")); err != nil {
+		return
+	}
+	if outSR.IsZero() {
+		outSR = c.SRS
+	}
+	return q, outSR, nil
+}
+
+type featureSetJSON struct {
+	ObjectIDFieldName     string            `json:"objectIdFieldName"`
+	DisplayFieldName      string            `json:"displayFieldName"`
+	FieldAliases          map[string]string `json:"fieldAliases"`
+	GeometryType          string            `json:"geometryType"`
+	SpatialReference      *spatialRefJSON   `json:"spatialReference"`
+	Fields                []fieldJSON       `json:"fields"`
+	Features              []featureJSON     `json:"features"`
+	ExceededTransferLimit bool              `json:"exceededTransferLimit"`
+}
+
+type featureJSON struct {
+	Attributes map[string]any `json:"attributes"`
+	Geometry   *polygonJSON   `json:"geometry,omitempty"`
+}
+
+type idsJSON struct {
+	ObjectIDFieldName string  `json:"objectIdFieldName"`
+	ObjectIDs         []int64 `json:"objectIds"`
+}
+
+type countJSON struct {
+	Count  int64       `json:"count"`
+	Extent *extentJSON `json:"extent,omitempty"`
+}
+
+type extentOnlyJSON struct {
+	Extent extentJSON `json:"extent"`
+	Count  *int64     `json:"count,omitempty"`
+}
+
+type geoJSONBBox struct {
+	Type  string    `json:"type,omitempty"`
+	BBox  []float64 `json:"bbox"`
+	Count *int64    `json:"count,omitempty"`
+}
+
+type geoJSONCollection struct {
+	Type                  string           `json:"type"`
+	CRS                   any              `json:"crs,omitempty"`
+	Features              []geoJSONFeature `json:"features"`
+	ExceededTransferLimit bool             `json:"exceededTransferLimit,omitempty"`
+}
+
+type geoJSONFeature struct {
+	Type       string         `json:"type"`
+	ID         int64          `json:"id"`
+	Geometry   any            `json:"geometry"`
+	Properties map[string]any `json:"properties"`
+}
+
+func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.collection(w, r)
+	if !ok {
+		return
+	}
+	q, outSR, err := s.parseItemQuery(c, r.Form)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	f := format(r)
+	if f != "json" && f != "pjson" && f != "geojson" && f != "html" {
+		s.Error(w, r, badParam("f", "supported: json, pjson, geojson, html"))
+		return
+	}
+	var page *mosaic.ItemPage
+	if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
+		page, err = tx.QueryItems(c, q)
+		return err
+	}); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	switch {
+	case q.IDsOnly && !q.CountOnly && !q.ExtentOnly:
+		ids := page.IDs
+		if ids == nil {
+			ids = []int64{}
+		}
+		s.respondQuery(w, r, idsJSON{ObjectIDFieldName: mosaic.FieldNameOID, ObjectIDs: ids})
+		return
+	case q.CountOnly || q.ExtentOnly:
+		var ext *extentJSON
+		if q.ExtentOnly {
+			b := page.Extent
+			if page.Count > 0 {
+				g, err := s.project(b.ToPolygon(), c.SRS, outSR)
+				if err != nil {
+					s.Error(w, r, err)
+					return
+				}
+				b = g.Bound()
+			}
+			e := extent(b, outSR)
+			ext = &e
+		}
+		switch {
+		case f == "geojson" && q.ExtentOnly:
+			out := geoJSONBBox{BBox: []float64{ext.XMin, ext.YMin, ext.XMax, ext.YMax}}
+			if q.CountOnly {
+				out.Count = &page.Count
+			}
+			s.respondQuery(w, r, out)
+		case q.ExtentOnly && !q.CountOnly:
+			s.respondQuery(w, r, extentOnlyJSON{Extent: *ext})
+		default:
+			s.respondQuery(w, r, countJSON{Count: page.Count, Extent: ext})
+		}
+		return
+	}
+	features := make([]featureJSON, 0, len(page.Items))
+	for _, it := range page.Items {
+		attrs := make(map[string]any, len(page.Fields))
+		attrs[mosaic.FieldNameOID] = it.OID
+		for _, fl := range page.Fields {
+			if fl.Name != mosaic.FieldNameOID {
+				attrs[fl.Name] = attributeValue(it.Attributes[fl.Name])
+			}
+		}
+		ft := featureJSON{Attributes: attrs}
+		if q.ReturnGeometry {
+			g, err := s.project(it.Footprint, c.SRS, outSR)
+			if err != nil {
+				s.Error(w, r, err)
+				return
+			}
+			ft.Geometry = &polygonJSON{Rings: esriRings(polygonsOf(g)...)}
+		}
+		features = append(features, ft)
+	}
+	if f == "geojson" {
+		s.respondQuery(w, r, geoJSONOf(features, page.More))
+		return
+	}
+	aliases := make(map[string]string, len(page.Fields))
+	for _, fl := range page.Fields {
+		aliases[fl.Name] = fl.Name
+	}
+	out := featureSetJSON{ObjectIDFieldName: mosaic.FieldNameOID, DisplayFieldName: mosaic.FieldNameName,
+		FieldAliases: aliases, GeometryType: "esriGeometryPolygon", SpatialReference: srJSON(outSR),
+		Fields: fieldsJSON(page.Fields), Features: features, ExceededTransferLimit: page.More}
+	s.respondQuery(w, r, out)
+}
+
+func (s *Server) respondQuery(w http.ResponseWriter, r *http.Request, v any) {
+	if format(r) == "geojson" {
+		writeJSONType(w, r, http.StatusOK, v, "application/geo+json")
+		return
+	}
+	s.respond(w, r, v, &htmlPage{Title: "Query: " + mux.Vars(r)["name"]})
+}
+
+func polygonsOf(g orb.Geometry) []orb.Polygon {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return []orb.Polygon{g}
+	case orb.MultiPolygon:
+		return g
+	}
+	return nil
+}
+
+// geoJSONOf renders features as GeoJSON, with exterior rings
+// counter-clockwise as RFC 7946 asks.
+func geoJSONOf(features []featureJSON, more bool) geoJSONCollection {
+	out := geoJSONCollection{Type: "FeatureCollection", Features: make([]geoJSONFeature, 0, len(features)), ExceededTransferLimit: more}
+	for _, f := range features {
+		gf := geoJSONFeature{Type: "Feature", Properties: f.Attributes}
+		if id, ok := f.Attributes[mosaic.FieldNameOID].(int64); ok {
+			gf.ID = id
+		}
+		if f.Geometry != nil {
+			rings := make([][][2]float64, len(f.Geometry.Rings))
+			for i, ring := range f.Geometry.Rings {
+				rr := make([][2]float64, len(ring))
+				for j := range ring {
+					rr[j] = ring[len(ring)-1-j]
+				}
+				rings[i] = rr
+			}
+			gf.Geometry = map[string]any{"type": "Polygon", "coordinates": rings}
+		}
+		out.Features = append(out.Features, gf)
+	}
+	return out
+}
+
+type itemJSON struct {
+	Attributes       map[string]any    `json:"attributes"`
+	Geometry         polygonJSON       `json:"geometry"`
+	SpatialReference *spatialRefJSON   `json:"spatialReference"`
+	RasterInfo       mosaic.RasterInfo `json:"rasterInfo"`
+}
+
+func (s *Server) loadItem(w http.ResponseWriter, r *http.Request) (*mosaic.Collection, *mosaic.Item, bool) {
+	c, ok := s.collection(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	oid, err := strconv.ParseInt(mux.Vars(r)["oid"], 10, 64)
+	if err != nil {
+		s.Error(w, r, badParam("oid", "expected an integer"))
+		return nil, nil, false
+	}
+	var it *mosaic.Item
+	if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
+		it, err = tx.Item(c, oid)
+		return err
+	}); err != nil {
+		s.Error(w, r, err)
+		return nil, nil, false
+	}
+	return c, it, true
+}
+
+func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
+	c, it, ok := s.loadItem(w, r)
+	if !ok {
+		return
+	}
+	attrs := map[string]any{mosaic.FieldNameOID: it.OID}
+	keys := make([]string, 0, len(it.Attributes))
+	for k := range it.Attributes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		attrs[k] = attributeValue(it.Attributes[k])
+	}
+	out := itemJSON{Attributes: attrs, Geometry: polygonJSON{Rings: esriRings(it.Footprint)},
+		SpatialReference: srJSON(c.SRS), RasterInfo: it.Raster}
+	base := "/arcgis/rest/services/" + c.Name + "/ImageServer"
+	s.respond(w, r, out, &htmlPage{Title: c.Name + " item " + itoa(int(it.OID)),
+		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {c.Name, base}},
+		Links:       []link{{"Thumbnail", base + "/" + itoa(int(it.OID)) + "/thumbnail"}}})
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

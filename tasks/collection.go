@@ -1,0 +1,254 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/raster"
+)
+
+// CreateImageCollection creates a collection and its ImageServer, and
+// optionally adds rasters to it.
+type CreateImageCollection struct{}
+
+// Info describes CreateImageCollection.
+func (CreateImageCollection) Info() mosaic.TaskInfo {
+	ic := paramImageCollection
+	ic.Description = "The new collection's name (letters, digits, underscores), or {\"serviceProperties\":{\"name\":…}}."
+	in := paramInputRasters
+	in.Required = false
+	return mosaic.TaskInfo{
+		Name: "CreateImageCollection", DisplayName: "Create Image Collection", Permission: mosaic.RoleAdmin,
+		Description: "Creates an image collection and its ImageServer, optionally adding rasters. " +
+			`context.outSR sets its spatial reference (by default the first raster's); context.fields adds catalog fields.`,
+		Params: []mosaic.ParamInfo{ic, in, paramRasterType, paramContext, {
+			Name: "result", DataType: "GPString", DisplayName: "Result", Direction: mosaic.ParamOutput, Required: true,
+			Description: `{"url": ".../ImageServer", "itemId": …}`,
+		}},
+	}
+}
+
+type createArgs struct {
+	name   string
+	srs    raster.SRS
+	fields []mosaic.Field
+	add    *addOptions
+}
+
+func parseCreateArgs(in Inputs) (*createArgs, error) {
+	ref, err := in.CollectionRef("imageCollection")
+	if err != nil {
+		return nil, err
+	}
+	if ref.Name == "" {
+		return nil, invalidParam("imageCollection", "give the new collection's name")
+	}
+	a := &createArgs{name: ref.Name}
+	if err := mosaic.ValidateCollectionName(a.name); err != nil {
+		return nil, err
+	}
+	var ctx struct {
+		OutSR  any `json:"outSR"`
+		Fields []struct {
+			Name   string `json:"name"`
+			Type   string `json:"type"`
+			Length int    `json:"length"`
+		} `json:"fields"`
+	}
+	if err := in.JSON("context", &ctx); err != nil {
+		return nil, err
+	}
+	if s := srText(ctx.OutSR); s != "" {
+		if a.srs, err = raster.ParseSRS(s); err != nil {
+			return nil, invalidParam("context", fmt.Sprintf("outSR %q is not a known spatial reference", s))
+		}
+	}
+	for _, f := range ctx.Fields {
+		t, ok := fieldTypes[lowerASCII(f.Type)]
+		if !ok {
+			return nil, invalidParam("context", fmt.Sprintf("field %q has unknown type %q", f.Name, f.Type))
+		}
+		fd := mosaic.Field{Name: f.Name, Type: t, Length: f.Length}
+		if err := mosaic.ValidateField(fd); err != nil {
+			return nil, err
+		}
+		a.fields = append(a.fields, fd)
+	}
+	if in.Has("inputRasters") {
+		if a.add, err = parseAddOptions(in); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// fieldTypes maps the type names clients use (Esri and plain) to types.
+var fieldTypes = map[string]mosaic.FieldType{
+	"long": mosaic.FieldInteger, "integer": mosaic.FieldInteger, "short": mosaic.FieldInteger, "int": mosaic.FieldInteger,
+	"esrifieldtypeinteger": mosaic.FieldInteger, "esrifieldtypesmallinteger": mosaic.FieldInteger,
+	"double": mosaic.FieldDouble, "float": mosaic.FieldDouble, "single": mosaic.FieldDouble, "real": mosaic.FieldDouble,
+	"esrifieldtypedouble": mosaic.FieldDouble, "esrifieldtypesingle": mosaic.FieldDouble,
+	"text": mosaic.FieldString, "string": mosaic.FieldString, "esrifieldtypestring": mosaic.FieldString,
+	"date": mosaic.FieldDate, "esrifieldtypedate": mosaic.FieldDate,
+}
+
+// Validate checks the name is free and the options are valid.
+func (CreateImageCollection) Validate(ctx context.Context, tx mosaic.ReadTx, in Inputs) error {
+	a, err := parseCreateArgs(in)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Collection(mosaic.CollectionRef{Name: a.name}); err == nil {
+		return mosaic.Errorf(mosaic.ECONFLICT, "Image collection %q already exists.", a.name)
+	}
+	return nil
+}
+
+// Run creates the collection, then adds rasters if given. Creation and the
+// first batch of rasters commit together only when no rasters are given;
+// otherwise the empty collection is committed first, and a failed ingest
+// leaves it empty for another AddImage.
+func (CreateImageCollection) Run(ctx context.Context, r *Run) error {
+	a, err := parseCreateArgs(r.Inputs())
+	if err != nil {
+		return err
+	}
+	c := &mosaic.Collection{Name: a.name, Fields: append(mosaic.StandardFields(), a.fields...)}
+	if !a.srs.IsZero() {
+		c.SRS = mosaic.SpatialRef{WKID: a.srs.EPSG, WKT: a.srs.WKT}
+	}
+	create := func(tx mosaic.Tx) error {
+		if err := tx.CreateCollection(c); err != nil {
+			return err
+		}
+		return tx.Audit(mosaic.AuditEntry{User: r.Job().Owner, Action: "create-collection", Collection: c.Name, JobID: r.ID()})
+	}
+	result := func() (map[string]mosaic.JobResult, []mosaic.JobMessage) {
+		return urlResult(r.ServiceURL(c.Name), map[string]any{"itemId": c.ItemID}),
+			[]mosaic.JobMessage{mosaic.Info(fmt.Sprintf("Created image collection %s (itemId %s).", c.Name, c.ItemID))}
+	}
+	if a.add == nil {
+		return r.Finish(ctx, func(tx mosaic.Tx) (map[string]mosaic.JobResult, []mosaic.JobMessage, error) {
+			if err := create(tx); err != nil {
+				return nil, nil, err
+			}
+			res, msgs := result()
+			return res, msgs, nil
+		})
+	}
+	if err := r.Store().Update(ctx, func(tx mosaic.Tx) error {
+		if err := create(tx); err != nil {
+			return err
+		}
+		_, msgs := result()
+		return tx.AddJobMessages(r.ID(), msgs...)
+	}); err != nil {
+		return err
+	}
+	return ingest(ctx, r, c, a.add, nil)
+}
+
+// DeleteImageCollection removes a collection, its catalog and its
+// ImageServer. Source rasters stay.
+type DeleteImageCollection struct{}
+
+// Info describes DeleteImageCollection.
+func (DeleteImageCollection) Info() mosaic.TaskInfo {
+	return mosaic.TaskInfo{
+		Name: "DeleteImageCollection", DisplayName: "Delete Image Collection", Permission: mosaic.RoleAdmin,
+		Description: "Deletes an image collection, its catalog and its ImageServer. Source rasters are never deleted.",
+		Params: []mosaic.ParamInfo{paramImageCollection, {
+			Name: "result", DataType: "GPBoolean", DisplayName: "Result", Direction: mosaic.ParamOutput, Required: true,
+			Description: "true when the collection was deleted.",
+		}},
+	}
+}
+
+// Validate checks the collection exists.
+func (DeleteImageCollection) Validate(ctx context.Context, tx mosaic.ReadTx, in Inputs) error {
+	_, err := collection(tx, in)
+	return err
+}
+
+// Run deletes the collection.
+func (DeleteImageCollection) Run(ctx context.Context, r *Run) error {
+	return r.Finish(ctx, func(tx mosaic.Tx) (map[string]mosaic.JobResult, []mosaic.JobMessage, error) {
+		c, err := collection(tx, r.Inputs())
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := tx.DeleteCollection(c); err != nil {
+			return nil, nil, err
+		}
+		if err := tx.Audit(mosaic.AuditEntry{User: r.Job().Owner, Action: "delete-collection", Collection: c.Name,
+			JobID: r.ID(), Count: c.Summary.Count}); err != nil {
+			return nil, nil, err
+		}
+		v, _ := json.Marshal(true)
+		return map[string]mosaic.JobResult{"result": {DataType: "GPBoolean", Value: v}},
+			[]mosaic.JobMessage{mosaic.Info(fmt.Sprintf("Deleted image collection %s and its %d catalog items. Source rasters were not touched.",
+				c.Name, c.Summary.Count))}, nil
+	})
+}
+
+// RestoreImage puts items removed by DeleteImage back from the recycle bin,
+// with their original OBJECTIDs and attributes.
+type RestoreImage struct{}
+
+// Info describes RestoreImage.
+func (RestoreImage) Info() mosaic.TaskInfo {
+	return mosaic.TaskInfo{
+		Name: "RestoreImage", DisplayName: "Restore Image", Permission: mosaic.RolePublisher,
+		Description: "Restores items from an image collection's recycle bin: those a where clause selects, or all that one DeleteImage job removed.",
+		Params: []mosaic.ParamInfo{
+			paramImageCollection,
+			{Name: "where", DataType: "GPString", DisplayName: "Where", Direction: mosaic.ParamInput,
+				Description: "Standardized SQL over the removed items. Required unless jobId is given."},
+			{Name: "jobId", DataType: "GPString", DisplayName: "Job ID", Direction: mosaic.ParamInput,
+				Description: "Restore everything this DeleteImage job removed."},
+			paramResultURL,
+		},
+	}
+}
+
+// Validate checks the collection and the selection.
+func (RestoreImage) Validate(ctx context.Context, tx mosaic.ReadTx, in Inputs) error {
+	c, err := collection(tx, in)
+	if err != nil {
+		return err
+	}
+	return tx.CheckWhere(c, in.String("where"), !in.Has("jobId"))
+}
+
+// Run restores the items.
+func (RestoreImage) Run(ctx context.Context, r *Run) error {
+	in := r.Inputs()
+	var name string
+	err := r.Finish(ctx, func(tx mosaic.Tx) (map[string]mosaic.JobResult, []mosaic.JobMessage, error) {
+		c, err := collection(tx, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		name = c.Name
+		res, err := tx.RestoreItems(c, mosaic.ItemRestore{Where: in.String("where"), JobID: in.String("jobId")})
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := tx.Audit(mosaic.AuditEntry{User: r.Job().Owner, Action: "restore", Collection: c.Name, JobID: r.ID(),
+			Where: in.String("where"), Count: res.Restored, Detail: "fromJob=" + in.String("jobId")}); err != nil {
+			return nil, nil, err
+		}
+		msgs := []mosaic.JobMessage{mosaic.Info(fmt.Sprintf("Restored %d items to %s with their original OBJECTIDs; it now has %d items.",
+			res.Restored, c.Name, c.Summary.Count))}
+		if res.Restored == 0 {
+			msgs = append(msgs, mosaic.Warning("Nothing in the recycle bin matched."))
+		}
+		return urlResult(r.ServiceURL(c.Name), map[string]any{"restored": res.Restored}), msgs, nil
+	})
+	if err == nil {
+		r.engine.refreshBoundary(name)
+	}
+	return err
+}

@@ -1,0 +1,562 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/tessera-gis/tessera/mosaic"
+)
+
+// Queue hands jobs to workers. The engine records every state change in the
+// store; the queue only decides when and where a job runs. Implementations:
+// package tasks/riverqueue (River on SQLite or PostgreSQL).
+type Queue interface {
+	// Enqueue queues job id inside tx, so that a job exists in the store if
+	// and only if it is queued.
+	Enqueue(ctx context.Context, tx mosaic.Tx, id string, priority int) error
+	// Start runs work for queued jobs until Stop.
+	Start(ctx context.Context, work func(ctx context.Context, id string) error) error
+	// Stop stops fetching jobs and cancels running ones, waiting until they
+	// return or ctx ends.
+	Stop(ctx context.Context) error
+}
+
+// Config configures an Engine.
+type Config struct {
+	// ServicesURL is the public URL of the services directory, e.g.
+	// http://127.0.0.1:8080/arcgis/rest/services; result URLs start with it.
+	ServicesURL string
+	// Retention is how long finished job records are kept. Default 24h.
+	Retention time.Duration
+	// RecycleRetention is how long deleted items stay restorable. Default 7 days.
+	RecycleRetention time.Duration
+	// Timeouts per task name; DefaultTimeout for the rest. Default 1h.
+	Timeouts       map[string]time.Duration
+	DefaultTimeout time.Duration
+	// MaxQueuedPerUser caps unfinished jobs per user (0 = 100).
+	MaxQueuedPerUser int
+	Logger           *slog.Logger
+}
+
+// Errors that cancel a job's context, telling why it stopped.
+var (
+	ErrJobCancelled = errors.New("job cancelled by a user")
+	ErrShutdown     = errors.New("server shutting down")
+	errTimedOut     = errors.New("job timed out")
+)
+
+// Engine runs geoprocessing tasks as durable jobs. It implements
+// mosaic.JobService.
+type Engine struct {
+	store mosaic.Store
+	queue Queue
+	cfg   Config
+	log   *slog.Logger
+	tasks []Task
+	byKey map[string]Task
+
+	mu      sync.Mutex
+	running map[string]*Run          // jobs executing in this process
+	done    map[string]chan struct{} // closed when a job finishes here
+
+	stopMaint context.CancelFunc
+	maintDone chan struct{}
+}
+
+var _ mosaic.JobService = (*Engine)(nil)
+
+// New returns an engine for tasks. Call Start to run jobs.
+func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
+	if cfg.Retention <= 0 {
+		cfg.Retention = 24 * time.Hour
+	}
+	if cfg.RecycleRetention <= 0 {
+		cfg.RecycleRetention = 7 * 24 * time.Hour
+	}
+	if cfg.DefaultTimeout <= 0 {
+		cfg.DefaultTimeout = time.Hour
+	}
+	if cfg.MaxQueuedPerUser <= 0 {
+		cfg.MaxQueuedPerUser = 100
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	e := &Engine{store: store, queue: queue, cfg: cfg, log: cfg.Logger,
+		byKey: map[string]Task{}, running: map[string]*Run{}, done: map[string]chan struct{}{}}
+	for _, t := range tasks {
+		e.tasks = append(e.tasks, t)
+		e.byKey[lowerASCII(t.Info().Name)] = t
+	}
+	return e
+}
+
+// Start recovers jobs interrupted by an earlier process, starts the queue
+// and the maintenance loop (job expiry and recycle-bin purge).
+//
+// A job that was executing when its process died is marked failed: every
+// task commits its catalog changes and its final state in one transaction,
+// so such a job committed nothing after its last reported batch, and its
+// messages say so. It is never re-run behind the user's back.
+func (e *Engine) Start(ctx context.Context) error {
+	if err := e.recover(ctx); err != nil {
+		return err
+	}
+	if err := e.queue.Start(ctx, e.work); err != nil {
+		return fmt.Errorf("start queue: %w", err)
+	}
+	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e.stopMaint, e.maintDone = cancel, make(chan struct{})
+	go e.maintain(mctx)
+	return nil
+}
+
+// Stop stops taking jobs, cancels running ones (they fail with a message
+// that says nothing was committed) and waits for them or for ctx.
+func (e *Engine) Stop(ctx context.Context) error {
+	if e.stopMaint != nil {
+		e.stopMaint()
+		<-e.maintDone
+	}
+	e.mu.Lock()
+	for _, r := range e.running {
+		r.cancel(ErrShutdown)
+	}
+	e.mu.Unlock()
+	return e.queue.Stop(ctx)
+}
+
+func (e *Engine) recover(ctx context.Context) error {
+	return e.store.Update(ctx, func(tx mosaic.Tx) error {
+		jobs, err := tx.ActiveJobs()
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			switch j.State {
+			case mosaic.JobExecuting:
+				_, err = tx.FinishJob(j.ID, mosaic.JobFailed, nil, mosaic.ErrorMsg(
+					"The server stopped while this job was running. Changes are committed atomically, so nothing after the last committed step reported above was applied. Submit the job again to finish it."))
+			case mosaic.JobCancelling:
+				_, err = tx.FinishJob(j.ID, mosaic.JobCancelled, nil, mosaic.Info(
+					"The server stopped while this job was being cancelled; nothing after the last committed step reported above was applied."))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// maintain expires old job records and purges the recycle bin.
+func (e *Engine) maintain(ctx context.Context) {
+	defer close(e.maintDone)
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		now := time.Now()
+		err := e.store.Update(ctx, func(tx mosaic.Tx) error {
+			if n, err := tx.ExpireJobs(now.Add(-e.cfg.Retention)); err != nil {
+				return err
+			} else if n > 0 {
+				e.log.Info("expired job records", "count", n)
+			}
+			n, err := tx.PurgeRecycled(now.Add(-e.cfg.RecycleRetention))
+			if n > 0 {
+				e.log.Info("purged recycle bin", "items", n)
+			}
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("maintenance", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Tasks lists the tasks.
+func (e *Engine) Tasks() []mosaic.TaskInfo {
+	out := make([]mosaic.TaskInfo, 0, len(e.tasks))
+	for _, t := range e.tasks {
+		out = append(out, t.Info())
+	}
+	return out
+}
+
+func (e *Engine) task(name string) (Task, error) {
+	t, ok := e.byKey[lowerASCII(name)]
+	if !ok {
+		return nil, mosaic.Errorf(mosaic.ENOTFOUND, "Task %q does not exist.", name)
+	}
+	return t, nil
+}
+
+// Submit validates inputs and queues a job.
+func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]string, opts mosaic.SubmitOptions) (*mosaic.Job, error) {
+	t, err := e.task(name)
+	if err != nil {
+		return nil, err
+	}
+	info := t.Info()
+	if info.Permission != "" && !opts.User.Can(info.Permission) {
+		return nil, mosaic.Errorf(mosaic.EFORBIDDEN, "You do not have permissions to access this resource or perform this operation.").
+			WithDetails(fmt.Sprintf("%s needs the %s role.", info.Name, info.Permission))
+	}
+	in := Inputs{}
+	for _, p := range info.Params {
+		if v, ok := inputs[p.Name]; ok && p.Direction == mosaic.ParamInput {
+			in[p.Name] = v
+		}
+	}
+	if err := checkRequired(info, in); err != nil {
+		return nil, err
+	}
+	priority := opts.Priority
+	if priority <= 0 || priority > 4 {
+		priority = 2
+	}
+	j := &mosaic.Job{
+		ID: mosaic.NewJobID(), Task: info.Name, State: mosaic.JobSubmitted, Inputs: in,
+		Priority: priority, Owner: opts.User.DisplayName(), SubmittedAt: time.Now().UTC(),
+	}
+	err = e.store.Update(ctx, func(tx mosaic.Tx) error {
+		if err := t.Validate(ctx, tx, in); err != nil {
+			return err
+		}
+		if err := e.checkQueueLimit(tx, j.Owner); err != nil {
+			return err
+		}
+		if err := tx.CreateJob(j); err != nil {
+			return err
+		}
+		return e.queue.Enqueue(ctx, tx, j.ID, priority)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+func (e *Engine) checkQueueLimit(tx mosaic.Tx, owner string) error {
+	jobs, err := tx.ActiveJobs()
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, j := range jobs {
+		if j.Owner == owner {
+			n++
+		}
+	}
+	if n >= e.cfg.MaxQueuedPerUser {
+		return mosaic.Errorf(mosaic.ELIMIT, "Too many unfinished jobs.").WithDetails(
+			fmt.Sprintf("%s already has %d unfinished jobs; the limit is %d.", owner, n, e.cfg.MaxQueuedPerUser))
+	}
+	return nil
+}
+
+// Execute submits a job and waits until it is terminal or ctx ends.
+func (e *Engine) Execute(ctx context.Context, name string, inputs map[string]string, opts mosaic.SubmitOptions) (*mosaic.Job, error) {
+	if opts.Priority == 0 {
+		opts.Priority = 1 // synchronous callers are waiting
+	}
+	ch := make(chan struct{})
+	j, err := func() (*mosaic.Job, error) {
+		j, err := e.Submit(ctx, name, inputs, opts)
+		if err != nil {
+			return nil, err
+		}
+		e.mu.Lock()
+		e.done[j.ID] = ch
+		e.mu.Unlock()
+		return j, nil
+	}()
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		e.mu.Lock()
+		delete(e.done, j.ID)
+		e.mu.Unlock()
+	}()
+	poll := time.NewTicker(250 * time.Millisecond) // for jobs run by another instance
+	defer poll.Stop()
+	for {
+		cur, err := e.Job(ctx, j.ID)
+		if err != nil {
+			return nil, err
+		}
+		if cur.State.Terminal() {
+			return cur, nil
+		}
+		select {
+		case <-ctx.Done():
+			return cur, ctx.Err()
+		case <-ch:
+		case <-poll.C:
+		}
+	}
+}
+
+// Job returns a job, with live progress if it runs in this process.
+func (e *Engine) Job(ctx context.Context, id string) (*mosaic.Job, error) {
+	var j *mosaic.Job
+	err := e.store.View(ctx, func(tx mosaic.ReadTx) (err error) {
+		j, err = tx.Job(id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if j.State == mosaic.JobExecuting || j.State == mosaic.JobCancelling {
+		e.mu.Lock()
+		if r, ok := e.running[id]; ok {
+			j.Progress = r.progressSnapshot()
+		}
+		e.mu.Unlock()
+	}
+	return j, nil
+}
+
+// Cancel stops a job that has not finished. A queued job is cancelled at
+// once; an executing job is interrupted and rolls back its uncommitted work.
+func (e *Engine) Cancel(ctx context.Context, id string) (*mosaic.Job, error) {
+	var wasExecuting bool
+	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
+		j, err := tx.Job(id)
+		if err != nil {
+			return err
+		}
+		switch j.State {
+		case mosaic.JobNew, mosaic.JobSubmitted, mosaic.JobWaiting:
+			_, err = tx.FinishJob(id, mosaic.JobCancelled, nil, mosaic.Info("Cancelled before it started; nothing was changed."))
+		case mosaic.JobExecuting:
+			wasExecuting = true
+			if _, err = tx.TransitionJob(id, []mosaic.JobState{mosaic.JobExecuting}, mosaic.JobCancelling); err == nil {
+				err = tx.AddJobMessages(id, mosaic.Info("Cancel requested; stopping."))
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if wasExecuting {
+		e.mu.Lock()
+		if r, ok := e.running[id]; ok {
+			r.cancel(ErrJobCancelled)
+		}
+		e.mu.Unlock()
+	}
+	return e.Job(ctx, id)
+}
+
+// Delete cancels a job if needed, then removes its record.
+func (e *Engine) Delete(ctx context.Context, id string) (*mosaic.Job, error) {
+	j, err := e.Cancel(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !j.State.Terminal() {
+		// Wait briefly for an executing job to stop, so that its record is
+		// not recreated by its final transaction.
+		deadline := time.Now().Add(10 * time.Second)
+		for !j.State.Terminal() && time.Now().Before(deadline) {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
+			if j, err = e.Job(ctx, id); err != nil {
+				return nil, err
+			}
+		}
+		if !j.State.Terminal() {
+			return nil, mosaic.Errorf(mosaic.ECONFLICT, "Job %q is still stopping; try deleting it again.", id)
+		}
+	}
+	if err := e.store.Update(ctx, func(tx mosaic.Tx) error { return tx.DeleteJob(id) }); err != nil {
+		return nil, err
+	}
+	j.State = mosaic.JobDeleted
+	return j, nil
+}
+
+func (e *Engine) timeout(task string) time.Duration {
+	if d, ok := e.cfg.Timeouts[task]; ok && d > 0 {
+		return d
+	}
+	return e.cfg.DefaultTimeout
+}
+
+// work runs one job: it claims the job (submitted → executing), runs its
+// task, and records the outcome. It never returns an error to the queue:
+// the store, not the queue, holds the truth, and a job never runs twice.
+func (e *Engine) work(ctx context.Context, id string) error {
+	var j *mosaic.Job
+	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
+		ok, err := tx.TransitionJob(id, []mosaic.JobState{mosaic.JobSubmitted, mosaic.JobWaiting}, mosaic.JobExecuting)
+		if err != nil || !ok {
+			return err
+		}
+		if j, err = tx.Job(id); err != nil {
+			return err
+		}
+		return tx.AddJobMessages(id, mosaic.Info("Start Time: "+time.Now().UTC().Format(esriTime)))
+	})
+	if err != nil {
+		if mosaic.ErrorCode(err) == mosaic.ENOTFOUND {
+			return nil // deleted while queued
+		}
+		return err
+	}
+	if j == nil {
+		return nil // cancelled while queued, or already run
+	}
+	t, err := e.task(j.Task)
+	if err != nil {
+		_, err = e.finish(id, mosaic.JobFailed, mosaic.ErrorMsg(err.Error()))
+		return err
+	}
+
+	rctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancel(nil)
+	stopOnShutdown := context.AfterFunc(ctx, func() { cancel(ErrShutdown) })
+	defer stopOnShutdown()
+	rctx, cancelTimeout := context.WithTimeoutCause(rctx, e.timeout(j.Task), errTimedOut)
+	defer cancelTimeout()
+	r := &Run{engine: e, job: j, cancel: cancel, started: time.Now()}
+	e.mu.Lock()
+	e.running[id] = r
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		delete(e.running, id)
+		if ch, ok := e.done[id]; ok {
+			close(ch)
+			delete(e.done, id)
+		}
+		e.mu.Unlock()
+	}()
+	go e.watchCancel(rctx, r)
+
+	runErr := safeRun(rctx, t, r)
+	if r.finished {
+		return nil
+	}
+	elapsed := fmt.Sprintf("(Elapsed Time: %.2f seconds)", time.Since(r.started).Seconds())
+	cause := context.Cause(rctx)
+	switch {
+	case runErr == nil:
+		_, err = e.finish(id, mosaic.JobSucceeded, mosaic.Info("Succeeded at "+time.Now().UTC().Format(esriTime)+" "+elapsed))
+	case errors.Is(cause, ErrJobCancelled):
+		_, err = e.finish(id, mosaic.JobCancelled, mosaic.Info("Cancelled; uncommitted changes were rolled back "+elapsed+"."))
+	case errors.Is(cause, errTimedOut):
+		_, err = e.finish(id, mosaic.JobTimedOut, mosaic.ErrorMsg(fmt.Sprintf(
+			"Timed out after %s; uncommitted changes were rolled back.", e.timeout(j.Task))))
+	case errors.Is(cause, ErrShutdown):
+		_, err = e.finish(id, mosaic.JobFailed, mosaic.ErrorMsg(
+			"The server shut down while this job was running; uncommitted changes were rolled back. Submit it again to finish it."))
+	default:
+		msg := mosaic.ErrorMessage(runErr)
+		if d := mosaic.ErrorDetails(runErr); len(d) > 0 {
+			msg += " " + d[0]
+		}
+		if mosaic.ErrorCode(runErr) == mosaic.EINTERNAL {
+			e.log.Error("job failed", "job", id, "task", j.Task, "err", runErr)
+		}
+		_, err = e.finish(id, mosaic.JobFailed, mosaic.ErrorMsg(msg), mosaic.ErrorMsg("Failed at "+time.Now().UTC().Format(esriTime)+" "+elapsed))
+	}
+	return err
+}
+
+// watchCancel polls the store for a cancel requested through another
+// process (several instances on one database).
+func (e *Engine) watchCancel(ctx context.Context, r *Run) {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var state mosaic.JobState
+		err := e.store.View(ctx, func(tx mosaic.ReadTx) error {
+			j, err := tx.Job(r.job.ID)
+			if err == nil {
+				state = j.State
+			}
+			return err
+		})
+		if err == nil && state == mosaic.JobCancelling {
+			r.cancel(ErrJobCancelled)
+			return
+		}
+	}
+}
+
+// finish records a terminal state in its own transaction, unaffected by the
+// job's cancelled context.
+func (e *Engine) finish(id string, state mosaic.JobState, msgs ...mosaic.JobMessage) (bool, error) {
+	var ok bool
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := e.store.Update(ctx, func(tx mosaic.Tx) (err error) {
+		ok, err = tx.FinishJob(id, state, nil, msgs...)
+		return err
+	})
+	return ok, err
+}
+
+// safeRun runs a task, turning a panic into an internal error.
+func safeRun(ctx context.Context, t Task, r *Run) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("task %s panicked: %v\n%s", r.job.Task, p, debug.Stack())
+		}
+	}()
+	return t.Run(ctx, r)
+}
+
+// esriTime is the time format of ArcGIS job messages.
+const esriTime = "Mon Jan 02 15:04:05 2006"
+
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// refreshBoundary recomputes the stale parts of a collection's boundary in
+// the background. Reads are correct without it; it makes them cheap.
+func (e *Engine) refreshBoundary(name string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		err := e.store.Update(ctx, func(tx mosaic.Tx) error {
+			c, err := tx.Collection(mosaic.CollectionRef{Name: name})
+			if err != nil {
+				return err
+			}
+			return tx.UpdateBoundary(c)
+		})
+		if err != nil && mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
+			e.log.Warn("refresh boundary", "collection", name, "err", err)
+		}
+	}()
+}

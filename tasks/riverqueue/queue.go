@@ -1,0 +1,181 @@
+// Package riverqueue implements tasks.Queue with River
+// (github.com/riverqueue/river), on SQLite (embedded, sharing the catalog's
+// database file) or PostgreSQL.
+//
+// River provides durable queueing, priorities, bounded concurrency and
+// rescue of jobs whose worker died. It is not the source of truth for job
+// status: the engine records every transition in its own table, in the same
+// transactions as the work, and claims each job with a compare-and-set, so
+// a job rescued by River after a crash never runs twice.
+package riverqueue
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/tasks"
+)
+
+// Config tunes the queue.
+type Config struct {
+	// Workers is the number of jobs that run at once. Default 4.
+	Workers int
+	// FetchCooldown and FetchPollInterval bound how soon a queued job
+	// starts. River's defaults (100 ms, 1 s) make a job wait up to a second
+	// on SQLite, which has no LISTEN/NOTIFY; ours are 2 ms and 10 ms.
+	FetchCooldown     time.Duration
+	FetchPollInterval time.Duration
+	Logger            *slog.Logger
+}
+
+// runArgs is the River job: the engine's job ID.
+type runArgs struct {
+	JobID string `json:"job_id"`
+}
+
+func (runArgs) Kind() string { return "tessera_gp_job" }
+
+type worker struct {
+	river.WorkerDefaults[runArgs]
+	work func(ctx context.Context, id string) error
+}
+
+func (w *worker) Work(ctx context.Context, job *river.Job[runArgs]) error {
+	return w.work(ctx, job.Args.JobID)
+}
+
+// Queue is a River-backed tasks.Queue.
+type Queue[TTx any] struct {
+	driver riverdriver.Driver[TTx]
+	unwrap func(mosaic.Tx) (TTx, error)
+	cfg    Config
+	w      *worker
+	client *river.Client[TTx]
+}
+
+var _ tasks.Queue = (*Queue[*sql.Tx])(nil)
+
+// NewSQLite returns a queue in the SQLite database behind db, which must be
+// the store's single-connection write pool; River's tables are migrated.
+// Transactions passed to Enqueue must expose SQLTx() *sql.Tx.
+func NewSQLite(ctx context.Context, db *sql.DB, cfg Config) (*Queue[*sql.Tx], error) {
+	return newQueue(ctx, riversqlite.New(db), cfg, func(tx mosaic.Tx) (*sql.Tx, error) {
+		s, ok := tx.(interface{ SQLTx() *sql.Tx })
+		if !ok {
+			return nil, errors.New("riverqueue: transaction is not a SQLite transaction")
+		}
+		return s.SQLTx(), nil
+	})
+}
+
+// NewPostgres returns a queue in PostgreSQL. Transactions passed to Enqueue
+// must expose PgxTx() pgx.Tx.
+func NewPostgres(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Queue[pgx.Tx], error) {
+	return newQueue(ctx, riverpgxv5.New(pool), cfg, func(tx mosaic.Tx) (pgx.Tx, error) {
+		s, ok := tx.(interface{ PgxTx() pgx.Tx })
+		if !ok {
+			return nil, errors.New("riverqueue: transaction is not a PostgreSQL transaction")
+		}
+		return s.PgxTx(), nil
+	})
+}
+
+func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config, unwrap func(mosaic.Tx) (TTx, error)) (*Queue[TTx], error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.FetchCooldown <= 0 {
+		cfg.FetchCooldown = 2 * time.Millisecond
+	}
+	if cfg.FetchPollInterval <= 0 {
+		cfg.FetchPollInterval = 10 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: quiet(cfg.Logger)})
+	if err != nil {
+		return nil, fmt.Errorf("river migrator: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("river migrate: %w", err)
+	}
+	q := &Queue[TTx]{driver: driver, unwrap: unwrap, cfg: cfg, w: &worker{}}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, q.w)
+	q.client, err = river.NewClient(driver, &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:           workers,
+		FetchCooldown:     cfg.FetchCooldown,
+		FetchPollInterval: cfg.FetchPollInterval,
+		JobTimeout:        -1, // the engine enforces per-task timeouts
+		MaxAttempts:       1,  // the engine never retries behind a user's back
+		Logger:            quiet(cfg.Logger),
+		// Keep River's own rows briefly: the engine's table is the record.
+		CompletedJobRetentionPeriod: time.Hour,
+		CancelledJobRetentionPeriod: time.Hour,
+		DiscardedJobRetentionPeriod: 24 * time.Hour,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return q, nil
+}
+
+// quiet passes on River's warnings and errors only.
+func quiet(l *slog.Logger) *slog.Logger {
+	return slog.New(levelFilter{l.Handler(), slog.LevelWarn})
+}
+
+type levelFilter struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= f.min && f.Handler.Enabled(ctx, l)
+}
+
+func (f levelFilter) WithAttrs(a []slog.Attr) slog.Handler {
+	return levelFilter{f.Handler.WithAttrs(a), f.min}
+}
+func (f levelFilter) WithGroup(n string) slog.Handler {
+	return levelFilter{f.Handler.WithGroup(n), f.min}
+}
+
+// Enqueue inserts the River job in the engine's transaction.
+func (q *Queue[TTx]) Enqueue(ctx context.Context, tx mosaic.Tx, id string, priority int) error {
+	ttx, err := q.unwrap(tx)
+	if err != nil {
+		return err
+	}
+	_, err = q.client.InsertTx(ctx, ttx, runArgs{JobID: id}, &river.InsertOpts{Priority: priority, MaxAttempts: 1})
+	if err != nil {
+		return fmt.Errorf("enqueue job %s: %w", id, err)
+	}
+	return nil
+}
+
+// Start starts River's workers.
+func (q *Queue[TTx]) Start(ctx context.Context, work func(ctx context.Context, id string) error) error {
+	q.w.work = work
+	return q.client.Start(ctx)
+}
+
+// Stop cancels running jobs and waits for them, or for ctx.
+func (q *Queue[TTx]) Stop(ctx context.Context) error {
+	return q.client.StopAndCancel(ctx)
+}
