@@ -17,6 +17,11 @@ const (
 	gmfNoData   = 0x08
 )
 
+// simplifyPixels is the Douglas-Peucker tolerance for valid-data
+// footprints, in reduced-resolution pixels: enough to turn the staircase of
+// a slanted edge into a straight line.
+const simplifyPixels = 2
+
 // minHoleFraction is the smallest hole, relative to its polygon, that a
 // valid-data footprint keeps.
 const minHoleFraction = 0.02
@@ -181,7 +186,7 @@ func (s *sample) footprint(gt [6]float64, W, H int) (orb.Polygon, error) {
 			kept = append(kept, hole)
 		}
 	}
-	tol := math.Hypot(rgt[1], rgt[4])
+	tol := simplifyPixels * math.Hypot(rgt[1], rgt[4])
 	simple := orb.Polygon{}
 	for i, r := range kept {
 		sr := simplify.DouglasPeucker(tol).Ring(r.Clone())

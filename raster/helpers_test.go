@@ -75,3 +75,10 @@ func gdalinfo(tb testing.TB, path string) gdalinfoJSON {
 }
 
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+func decodeJSON(tb testing.TB, data []byte, v any) {
+	tb.Helper()
+	if err := json.Unmarshal(data, v); err != nil {
+		tb.Fatal(err)
+	}
+}

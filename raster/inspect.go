@@ -57,8 +57,8 @@ type InspectOption func(*inspectOptions)
 // ValidDataFootprint makes Inspect outline the valid pixels (honouring
 // nodata, alpha and mask bands) instead of returning the image corners. The
 // mask is read at reduced resolution (at most 512 pixels a side, from an
-// overview when one fits), polygonized and simplified to within one reduced
-// pixel. When the valid area has several parts, the largest is kept; holes
+// overview when one fits), polygonized and simplified to within two reduced
+// pixels. When the valid area has several parts, the largest is kept; holes
 // smaller than 2% of it are dropped.
 func ValidDataFootprint() InspectOption {
 	return func(o *inspectOptions) { o.validFootprint = true }

@@ -152,7 +152,7 @@ func TestRenderMatchesGdalwarp(t *testing.T) {
 					continue
 				}
 				covered++
-				if (float64(r>>8) != want[0][i] || float64(g>>8) != want[1][i] || float64(b>>8) != want[2][i]) {
+				if float64(r>>8) != want[0][i] || float64(g>>8) != want[1][i] || float64(b>>8) != want[2][i] {
 					t.Fatalf("png pixel (%d,%d) = %d,%d,%d, gdalwarp %v,%v,%v", x, y, r>>8, g>>8, b>>8, want[0][i], want[1][i], want[2][i])
 				}
 			}

@@ -34,6 +34,7 @@ type spec struct {
 	nodata    *float64
 	border    int
 	alpha     bool
+	nbits     int
 	metadata  [][2]string
 	overviews []int
 	fill      func(band, x, y int) float64
@@ -51,6 +52,10 @@ func Bands(n int) Option { return func(s *spec) { s.bands = n } }
 // PixelType sets the Esri pixel type of every band: U8 (default), S8 (as
 // GDAL's signed byte), U16, S16, U32, S32, F32 or F64.
 func PixelType(t string) Option { return func(s *spec) { s.pixelType = t } }
+
+// NBits stores U8 bands with n bits per pixel (1, 2 or 4: Esri's U1, U2,
+// U4). Pixel values must fit.
+func NBits(n int) Option { return func(s *spec) { s.nbits = n } }
 
 // EPSG sets the spatial reference (default EPSG:32633).
 func EPSG(code int) Option { return func(s *spec) { s.epsg = code } }
@@ -119,6 +124,9 @@ func GeoTIFF(tb testing.TB, path string, opts ...Option) string {
 	var co []string
 	if s.pixelType == "S8" {
 		co = append(co, "PIXELTYPE=SIGNEDBYTE")
+	}
+	if s.nbits != 0 {
+		co = append(co, fmt.Sprintf("NBITS=%d", s.nbits))
 	}
 	n := s.bands
 	if s.alpha {
