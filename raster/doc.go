@@ -1,0 +1,38 @@
+/*
+Package raster is tessera's only door to GDAL: it reads source rasters,
+reprojects geometries and renders mosaics. It takes and returns Go values
+(paths, orb geometries, byte slices); no GDAL handle leaves the package.
+
+# Sources are never written
+
+Every source is opened read-only. GDAL's auxiliary-file machinery
+(GDAL_PAM_ENABLED) is switched off for the whole process, statistics are
+computed in Go memory, and overviews are never built, so no function creates,
+modifies, moves or deletes anything at or next to a source path.
+
+# GDAL configuration
+
+On first use the package registers GDAL's drivers and sets, once for the
+process:
+
+  - GDAL_PAM_ENABLED=NO (forced): no .aux.xml files, ever.
+  - GDAL_DISABLE_READDIR_ON_OPEN=EMPTY_DIR (forced): opening a file never
+    lists its directory. Sidecars that matter (.ovr, .msk, world files) are
+    found with a few stat calls on local paths instead.
+  - for remote rasters (/vsicurl/, /vsis3/, …), unless already set in the
+    environment: GDAL_INGESTED_BYTES_AT_OPEN, GDAL_HTTP_MERGE_CONSECUTIVE_RANGES,
+    GDAL_HTTP_MULTIPLEX, GDAL_HTTP_MAX_RETRY, GDAL_HTTP_RETRY_DELAY,
+    GDAL_HTTP_CONNECTTIMEOUT, GDAL_HTTP_TIMEOUT, VSI_CACHE and
+    CPL_VSIL_CURL_CHUNK_SIZE.
+
+GDAL warnings are not errors; failures are, and they are wrapped as
+"raster: <verb> <object>: <GDAL message>".
+
+# Concurrency
+
+Every exported function is safe for concurrent use. GDAL 3.6 datasets are not
+thread-safe, so Inspect opens and closes its own dataset, and Render checks
+source datasets out of a bounded cache exclusively (see SetDatasetCacheSize).
+GDAL calls cannot be interrupted: Render checks its context between sources.
+*/
+package raster
