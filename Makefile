@@ -1,0 +1,21 @@
+# Convenience targets; the scripts are the source of truth (make is not on a
+# fresh Debian machine).
+.PHONY: help demo test test/race lint fuzz bench bench/quick build
+help: ## list targets
+	@grep -E '^[a-z/]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+demo: ## start the server on the demo collection
+	scripts/demo
+test: ## run every test (what CI runs)
+	scripts/test
+build: ## build bin/tessera
+	go build -o bin/tessera ./cmd/tessera
+test/race: ## go test -race ./...
+	go test -race ./...
+lint: ## gofmt and go vet
+	gofmt -s -l $$(git ls-files '*.go') && go vet ./...
+fuzz: ## fuzz the where-clause compiler for 2 minutes
+	go test -run='^$$' -fuzz=FuzzCompile -fuzztime=2m ./sqlfilter
+bench: ## full benchmark suite (writes bench/out/results.md)
+	go run ./bench
+bench/quick: ## benchmark smoke test
+	go run ./bench -quick

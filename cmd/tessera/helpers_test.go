@@ -1,0 +1,282 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tessera-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "tessera")
+	build := exec.Command("go", "build", "-race", "-o", binary, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build tessera:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is a tessera server running as a subprocess on a random port.
+type proc struct {
+	t    testing.TB
+	cmd  *exec.Cmd
+	URL  string // .../arcgis
+	mu   sync.Mutex
+	logs bytes.Buffer
+	done chan struct{}
+}
+
+var servingRE = regexp.MustCompile(`url=(http://\S+)/rest/services`)
+
+// startServer runs "tessera serve --addr 127.0.0.1:0 --data dir args…" and
+// waits until it serves.
+func startServer(t testing.TB, dir string, args ...string) *proc {
+	t.Helper()
+	p := &proc{t: t, done: make(chan struct{})}
+	p.cmd = exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir}, args...)...)
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	urlc := make(chan string, 1)
+	go func() {
+		defer close(p.done)
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			p.mu.Lock()
+			p.logs.WriteString(line + "\n")
+			p.mu.Unlock()
+			if m := servingRE.FindStringSubmatch(line); m != nil {
+				select {
+				case urlc <- m[1]:
+				default:
+				}
+			}
+		}
+		p.cmd.Wait()
+	}()
+	select {
+	case p.URL = <-urlc:
+	case <-p.done:
+		t.Fatalf("tessera exited before serving:\n%s", p.Logs())
+	case <-time.After(120 * time.Second):
+		p.Kill()
+		t.Fatalf("tessera did not start in time:\n%s", p.Logs())
+	}
+	t.Cleanup(func() {
+		p.Stop()
+		if t.Failed() {
+			t.Logf("server log:\n%s", p.Logs())
+		}
+	})
+	return p
+}
+
+// Logs returns what the server wrote to stderr.
+func (p *proc) Logs() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.logs.String()
+}
+
+// Stop sends SIGTERM and waits for a clean exit.
+func (p *proc) Stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(60 * time.Second):
+		p.Kill()
+		p.t.Errorf("server did not stop on SIGTERM")
+	}
+}
+
+// Kill sends SIGKILL and waits.
+func (p *proc) Kill() {
+	p.cmd.Process.Kill()
+	<-p.done
+}
+
+// Services returns the services directory URL.
+func (p *proc) Services() string { return p.URL + "/rest/services" }
+
+// GP returns the URL of a GP task.
+func (p *proc) GP(task string) string {
+	return p.URL + "/rest/services/System/RasterAnalysisTools/GPServer/" + task
+}
+
+// getJSON GETs u and decodes the JSON answer.
+func getJSON(t testing.TB, u string) map[string]any {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decode(t, resp)
+}
+
+// postForm POSTs a form and decodes the JSON answer.
+func postForm(t testing.TB, u string, form url.Values) map[string]any {
+	t.Helper()
+	if form.Get("f") == "" {
+		form.Set("f", "json")
+	}
+	resp, err := http.PostForm(u, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decode(t, resp)
+}
+
+func decode(t testing.TB, resp *http.Response) map[string]any {
+	t.Helper()
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatalf("%s %s: not JSON (%v): %.500s", resp.Request.Method, resp.Request.URL, err, body)
+	}
+	return m
+}
+
+// submit submits a job and returns its ID.
+func submit(t testing.TB, p *proc, task string, form url.Values) string {
+	t.Helper()
+	m := postForm(t, p.GP(task)+"/submitJob", form)
+	id, _ := m["jobId"].(string)
+	if id == "" || m["jobStatus"] != "esriJobSubmitted" {
+		t.Fatalf("submit %s: %v", task, m)
+	}
+	return id
+}
+
+// wait polls a job until it is terminal and returns its JSON.
+func wait(t testing.TB, p *proc, task, id string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		m := postForm(t, p.GP(task)+"/jobs/"+id, url.Values{})
+		switch m["jobStatus"] {
+		case "esriJobSucceeded", "esriJobFailed", "esriJobCancelled", "esriJobTimedOut":
+			return m
+		case nil:
+			t.Fatalf("job %s: %v", id, m)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("job %s did not finish", id)
+	return nil
+}
+
+// count returns the number of items in a collection.
+func count(t testing.TB, p *proc, name, where string) int {
+	t.Helper()
+	m := getJSON(t, p.Services()+"/"+name+"/ImageServer/query?returnCountOnly=true&f=json&where="+url.QueryEscape(where))
+	n, ok := m["count"].(float64)
+	if !ok {
+		t.Fatalf("count %s where %s: %v", name, where, m)
+	}
+	return int(n)
+}
+
+// messages joins a job's message descriptions.
+func messages(m map[string]any) string {
+	var b strings.Builder
+	msgs, _ := m["messages"].([]any)
+	for _, x := range msgs {
+		mm, _ := x.(map[string]any)
+		fmt.Fprintf(&b, "%v: %v\n", mm["type"], mm["description"])
+	}
+	return b.String()
+}
+
+// fileState is a file's checksum, size and modification time.
+type fileState struct {
+	sum   string
+	size  int64
+	mtime time.Time
+}
+
+// snapshot records the state of every file under dir.
+func snapshot(t testing.TB, dir string) map[string]fileState {
+	t.Helper()
+	out := map[string]fileState{}
+	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		h := sha256.Sum256(b)
+		out[path] = fileState{sum: hex.EncodeToString(h[:]), size: info.Size(), mtime: info.ModTime()}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// assertUnchanged fails unless dir holds exactly the files of before, byte
+// for byte, with the same modification times.
+func assertUnchanged(t testing.TB, dir string, before map[string]fileState) {
+	t.Helper()
+	after := snapshot(t, dir)
+	if len(after) != len(before) {
+		t.Errorf("%s had %d files, now %d", dir, len(before), len(after))
+	}
+	for path, b := range before {
+		a, ok := after[path]
+		switch {
+		case !ok:
+			t.Errorf("%s was removed", path)
+		case a != b:
+			t.Errorf("%s changed: %+v -> %+v", path, b, a)
+		}
+	}
+}
+
+// jsonText renders v as compact JSON.
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,52 @@
+# Shared set-up for scripts/demo and scripts/test. Installs what a fresh
+# Debian 12 machine lacks (it runs as root there), and nothing else.
+set -euo pipefail
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=
+apt_install() {
+	if [ -z "$apt_updated" ]; then
+		log "apt-get update"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		apt_updated=1
+	fi
+	log "apt-get install $*"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_go() {
+	if ! command -v go >/dev/null 2>&1; then
+		for d in /usr/local/go/bin /usr/lib/go/bin "$HOME/go/bin"; do
+			if [ -x "$d/go" ]; then export PATH="$d:$PATH"; break; fi
+		done
+	fi
+	command -v go >/dev/null 2>&1 || { echo "Go 1.26 or newer is required (https://go.dev/dl/)" >&2; exit 1; }
+	export PATH="$(go env GOPATH)/bin:$PATH"
+}
+
+ensure_gdal() {
+	local need=()
+	command -v gdal-config >/dev/null 2>&1 || need+=(libgdal-dev)
+	command -v gdalinfo >/dev/null 2>&1 || need+=(gdal-bin)
+	command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+	command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+	if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
+}
+
+ensure_node() {
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+		apt_install nodejs npm
+	fi
+}
+
+build() {
+	log "go build -o bin/tessera ./cmd/tessera"
+	mkdir -p bin
+	go build -trimpath -ldflags "-X main.version=$(git describe --always --dirty 2>/dev/null || echo dev)" \
+		-o bin/tessera ./cmd/tessera
+}
