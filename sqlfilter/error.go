@@ -61,8 +61,8 @@ func (e *Error) Unwrap() error { return e.cause }
 // Snippet returns the offending line of the user's text with a caret under
 // the error position:
 //
-//	 | CloudCovr > 5
-//	 | ^
+//	| CloudCovr > 5
+//	| ^
 //
 // It returns "" when the error has no position.
 func (e *Error) Snippet() string {

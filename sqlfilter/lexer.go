@@ -7,12 +7,12 @@ import (
 type tokKind uint8
 
 const (
-	tokEOF tokKind = iota
-	tokWord        // bare identifier or keyword; kw tells which
-	tokQuoted      // "quoted identifier", unescaped in text
-	tokString      // 'string literal', unescaped in text
-	tokInt         // 123
-	tokFloat       // 1.5, .5, 1e3
+	tokEOF    tokKind = iota
+	tokWord           // bare identifier or keyword; kw tells which
+	tokQuoted         // "quoted identifier", unescaped in text
+	tokString         // 'string literal', unescaped in text
+	tokInt            // 123
+	tokFloat          // 1.5, .5, 1e3
 	tokLParen
 	tokRParen
 	tokComma
