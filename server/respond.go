@@ -135,12 +135,13 @@ var codes = map[string]int{
 	mosaic.EINTERNAL:     500,
 }
 
-// Error writes err as an Esri error envelope. JSON responses use HTTP 200
-// with the code in the body, as ArcGIS Server does: ArcGIS REST JS throws a
-// generic "HTTP 4xx" error for non-200 statuses without reading the body,
-// which would defeat its token refresh on 498. Other formats (html, image)
-// get the matching HTTP status. Internal errors are logged and reported to
-// clients as "Internal error." only.
+// Error writes err as an Esri error envelope. Every non-HTML response uses
+// HTTP 200 with the code in the body, as ArcGIS Server does: ArcGIS REST JS
+// throws a generic "HTTP 4xx" error for other statuses without reading the
+// body (so its token refresh on 498 never runs), QGIS drops the message,
+// and @arcgis/core and the Python API read only the body. That includes
+// f=image requests, answered with a JSON body. HTML pages get the matching
+// HTTP status. Internal errors are logged and reported as "Internal error."
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := mosaic.ErrorCode(err)
 	if code == mosaic.EINTERNAL {
@@ -150,17 +151,11 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	if body.Error.Details == nil {
 		body.Error.Details = []string{}
 	}
-	status := http.StatusOK
-	switch format(r) {
-	case "json", "pjson", "geojson":
-	case "html":
-		status = httpStatus(body.Error.Code)
-		s.writeHTML(w, r, status, &htmlPage{Title: "Error", Error: &body.Error})
+	if format(r) == "html" {
+		s.writeHTML(w, r, httpStatus(body.Error.Code), &htmlPage{Title: "Error", Error: &body.Error})
 		return
-	default:
-		status = httpStatus(body.Error.Code)
 	}
-	writeJSON(w, r, status, body)
+	writeJSONType(w, r, http.StatusOK, body, "application/json; charset=utf-8")
 }
 
 func httpStatus(code int) int {
