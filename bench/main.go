@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+func main() {
+	quick := flag.Bool("quick", false, "smoke-test mode: small data, one repetition")
+	only := flag.String("only", "", "comma list of benchmark names to run")
+	reps := flag.Int("reps", 5, "repetitions after the warm-up")
+	out := flag.String("out", "bench/out/results.md", "markdown results file")
+	flag.Parse()
+	if err := run(*quick, *only, *reps, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(quick bool, only string, reps int, out string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "tessera-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	env := &Env{Quick: quick, Cache: filepath.Join(root, "bench", ".cache"), Work: work, Reps: reps,
+		Logf: func(f string, a ...any) { fmt.Fprintf(os.Stderr, "  "+f+"\n", a...) }}
+	if quick {
+		env.Reps = 1
+		env.Cache = filepath.Join(work, "cache")
+	}
+	env.Binary = filepath.Join(work, "tessera")
+	build := exec.CommandContext(ctx, "go", "build", "-o", env.Binary, "./cmd/tessera")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build tessera: %w", err)
+	}
+	want := map[string]bool{}
+	for _, n := range strings.Split(only, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			want[n] = true
+		}
+	}
+	var rows []Measurement
+	failed := 0
+	for _, b := range benchmarks() {
+		if len(want) > 0 && !want[b.Name] {
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "== %s (issue %d)\n", b.Name, b.Issue)
+		start := time.Now()
+		ms, err := b.Run(ctx, env)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "  FAILED: %v\n", err)
+			failed++
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "  done in %s\n", time.Since(start).Round(time.Millisecond))
+		rows = append(rows, ms...)
+	}
+	table := markdown(rows, quick)
+	fmt.Println(table)
+	if out != "" && !quick {
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(out, []byte(table), 0o644); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d benchmarks failed", failed)
+	}
+	return nil
+}
+
+// markdown renders the results table.
+func markdown(rows []Measurement, quick bool) string {
+	var b strings.Builder
+	if quick {
+		b.WriteString("Quick mode: these figures only show that the benchmarks run.\n\n")
+	}
+	b.WriteString("| benchmark | ours (median, min–max) | peer | peer (median) | ratio | target | peak RSS |\n")
+	b.WriteString("|---|---|---|---|---|---|---|\n")
+	for _, m := range rows {
+		med := median(m.Ours)
+		lo, hi := minMax(m.Ours)
+		peer, ratio := "", ""
+		if len(m.PeerS) > 0 {
+			pm := median(m.PeerS)
+			peer = fmtNum(pm) + " " + m.Unit
+			if pm > 0 && med > 0 {
+				r := med / pm
+				if m.HigherIsBetter {
+					r = med / pm
+				}
+				ratio = fmt.Sprintf("%.2f×", r)
+			}
+		}
+		rss := ""
+		if m.PeakRSS > 0 {
+			rss = fmt.Sprintf("%.0f MiB", float64(m.PeakRSS)/(1<<20))
+		}
+		fmt.Fprintf(&b, "| %s | %s %s (%s–%s) | %s | %s | %s | %s | %s |\n", m.Name, fmtNum(med), m.Unit,
+			fmtNum(lo), fmtNum(hi), m.Peer, peer, ratio, m.Target, rss)
+	}
+	return b.String()
+}
