@@ -2,7 +2,6 @@ package tasks
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/tessera-gis/tessera/mosaic"
@@ -148,107 +147,4 @@ func (CreateImageCollection) Run(ctx context.Context, r *Run) error {
 		return err
 	}
 	return ingest(ctx, r, c, a.add, nil)
-}
-
-// DeleteImageCollection removes a collection, its catalog and its
-// ImageServer. Source rasters stay.
-type DeleteImageCollection struct{}
-
-// Info describes DeleteImageCollection.
-func (DeleteImageCollection) Info() mosaic.TaskInfo {
-	return mosaic.TaskInfo{
-		Name: "DeleteImageCollection", DisplayName: "Delete Image Collection", Permission: mosaic.RoleAdmin,
-		Description: "Deletes an image collection, its catalog and its ImageServer. Source rasters are never deleted.",
-		Params: []mosaic.ParamInfo{paramImageCollection, {
-			Name: "result", DataType: "GPBoolean", DisplayName: "Result", Direction: mosaic.ParamOutput, Required: true,
-			Description: "true when the collection was deleted.",
-		}},
-	}
-}
-
-// Validate checks the collection exists.
-func (DeleteImageCollection) Validate(ctx context.Context, tx mosaic.ReadTx, in Inputs) error {
-	_, err := collection(tx, in)
-	return err
-}
-
-// Run deletes the collection.
-func (DeleteImageCollection) Run(ctx context.Context, r *Run) error {
-	return r.Finish(ctx, func(tx mosaic.Tx) (map[string]mosaic.JobResult, []mosaic.JobMessage, error) {
-		c, err := collection(tx, r.Inputs())
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := tx.DeleteCollection(c); err != nil {
-			return nil, nil, err
-		}
-		if err := tx.Audit(mosaic.AuditEntry{User: r.Job().Owner, Action: "delete-collection", Collection: c.Name,
-			JobID: r.ID(), Count: c.Summary.Count}); err != nil {
-			return nil, nil, err
-		}
-		v, _ := json.Marshal(true)
-		return map[string]mosaic.JobResult{"result": {DataType: "GPBoolean", Value: v}},
-			[]mosaic.JobMessage{mosaic.Info(fmt.Sprintf("Deleted image collection %s and its %d catalog items. Source rasters were not touched.",
-				c.Name, c.Summary.Count))}, nil
-	})
-}
-
-// RestoreImage puts items removed by DeleteImage back from the recycle bin,
-// with their original OBJECTIDs and attributes.
-type RestoreImage struct{}
-
-// Info describes RestoreImage.
-func (RestoreImage) Info() mosaic.TaskInfo {
-	return mosaic.TaskInfo{
-		Name: "RestoreImage", DisplayName: "Restore Image", Permission: mosaic.RolePublisher,
-		Description: "Restores items from an image collection's recycle bin: those a where clause selects, or all that one DeleteImage job removed.",
-		Params: []mosaic.ParamInfo{
-			paramImageCollection,
-			{Name: "where", DataType: "GPString", DisplayName: "Where", Direction: mosaic.ParamInput,
-				Description: "Standardized SQL over the removed items. Required unless jobId is given."},
-			{Name: "jobId", DataType: "GPString", DisplayName: "Job ID", Direction: mosaic.ParamInput,
-				Description: "Restore everything this DeleteImage job removed."},
-			paramResultURL,
-		},
-	}
-}
-
-// Validate checks the collection and the selection.
-func (RestoreImage) Validate(ctx context.Context, tx mosaic.ReadTx, in Inputs) error {
-	c, err := collection(tx, in)
-	if err != nil {
-		return err
-	}
-	return tx.CheckWhere(c, in.String("where"), !in.Has("jobId"))
-}
-
-// Run restores the items.
-func (RestoreImage) Run(ctx context.Context, r *Run) error {
-	in := r.Inputs()
-	var name string
-	err := r.Finish(ctx, func(tx mosaic.Tx) (map[string]mosaic.JobResult, []mosaic.JobMessage, error) {
-		c, err := collection(tx, in)
-		if err != nil {
-			return nil, nil, err
-		}
-		name = c.Name
-		res, err := tx.RestoreItems(c, mosaic.ItemRestore{Where: in.String("where"), JobID: in.String("jobId")})
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := tx.Audit(mosaic.AuditEntry{User: r.Job().Owner, Action: "restore", Collection: c.Name, JobID: r.ID(),
-			Where: in.String("where"), Count: res.Restored, Detail: "fromJob=" + in.String("jobId")}); err != nil {
-			return nil, nil, err
-		}
-		msgs := []mosaic.JobMessage{mosaic.Info(fmt.Sprintf("Restored %d items to %s with their original OBJECTIDs; it now has %d items.",
-			res.Restored, c.Name, c.Summary.Count))}
-		if res.Restored == 0 {
-			msgs = append(msgs, mosaic.Warning("Nothing in the recycle bin matched."))
-		}
-		return urlResult(r.ServiceURL(c.Name), map[string]any{"restored": res.Restored}), msgs, nil
-	})
-	if err == nil {
-		r.engine.refreshBoundary(name)
-	}
-	return err
 }
