@@ -223,20 +223,28 @@ func warp(ctx context.Context, r RenderRequest, srsDef, alg, ot string) (*godal.
 
 // sourceNoData returns the -dstnodata switch gdalwarp derives from the first
 // source's nodata values. gdalwarp skips this when -dstalpha is given, so
-// Render, which always asks for an alpha band, passes it explicitly.
+// Render, which always asks for an alpha band, passes it explicitly. Bands
+// without nodata (when others have one) take the first band's value that is
+// defined.
 func sourceNoData(ds *godal.Dataset) []string {
-	var vals []string
-	found := false
-	for _, b := range ds.Bands() {
+	bands := ds.Bands()
+	vals := make([]string, len(bands))
+	first := ""
+	for i, b := range bands {
 		if v, ok := b.NoData(); ok {
-			vals = append(vals, ftoa(v))
-			found = true
-		} else {
-			vals = append(vals, "None")
+			vals[i] = ftoa(v)
+			if first == "" {
+				first = vals[i]
+			}
 		}
 	}
-	if !found {
+	if first == "" {
 		return nil
+	}
+	for i := range vals {
+		if vals[i] == "" {
+			vals[i] = first
+		}
 	}
 	return []string{"-dstnodata", strings.Join(vals, " ")}
 }
@@ -331,9 +339,9 @@ func encodeImage(dst *godal.Dataset, ids []int, nb int, fmtName string, quality 
 	if err := bands[nb].Read(0, 0, alpha, w, h, quiet); err != nil {
 		return nil, fmt.Errorf("read alpha: %w", err)
 	}
-	covered := true
+	covered := true // every pixel fully opaque
 	for _, a := range alpha {
-		if a == 0 {
+		if a != 255 {
 			covered = false
 			break
 		}
