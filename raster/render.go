@@ -72,14 +72,15 @@ func Render(ctx context.Context, r RenderRequest) (*Image, error) {
 	return img, nil
 }
 
+// format is an output encoding: GDAL driver, file extension, content type.
 type format struct {
-	name, driver, ext, contentType string
+	driver, ext, contentType string
 }
 
 var (
-	formatPNG  = format{"png", "PNG", "png", "image/png"}
-	formatJPEG = format{"jpg", "JPEG", "jpg", "image/jpeg"}
-	formatTIFF = format{"tiff", "GTiff", "tif", "image/tiff"}
+	formatPNG  = format{"PNG", "png", "image/png"}
+	formatJPEG = format{"JPEG", "jpg", "image/jpeg"}
+	formatTIFF = format{"GTiff", "tif", "image/tiff"}
 )
 
 var resamplings = map[string]string{
