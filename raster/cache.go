@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/airbusgeo/godal"
 )
@@ -28,11 +27,10 @@ type datasetCache struct {
 
 // source is an open source dataset.
 type source struct {
-	path    string
-	ds      *godal.Dataset
-	modTime time.Time // local files: to notice replaced files
-	size    int64
-	elem    *list.Element
+	path string
+	ds   *godal.Dataset
+	fi   os.FileInfo // local files: to notice replaced or changed files
+	elem *list.Element
 }
 
 var datasets = &datasetCache{max: DefaultDatasetCacheSize, idle: map[string][]*source{}}
@@ -65,7 +63,7 @@ func (c *datasetCache) checkout(path string) (*source, error) {
 	for l := c.idle[path]; len(l) > 0 && found == nil; l = c.idle[path] {
 		s := l[len(l)-1]
 		c.removeLocked(s)
-		if fi != nil && (!fi.ModTime().Equal(s.modTime) || fi.Size() != s.size) {
+		if fi != nil && changed(s.fi, fi) {
 			stale = append(stale, s)
 			continue
 		}
@@ -85,11 +83,12 @@ func (c *datasetCache) checkout(path string) (*source, error) {
 		ds.Close()
 		return nil, fmt.Errorf("open %q: %w", path, ErrNoSRS)
 	}
-	s := &source{path: path, ds: ds}
-	if fi != nil {
-		s.modTime, s.size = fi.ModTime(), fi.Size()
-	}
-	return s, nil
+	return &source{path: path, ds: ds, fi: fi}, nil
+}
+
+// changed reports whether a local file was replaced or modified.
+func changed(old, cur os.FileInfo) bool {
+	return !os.SameFile(old, cur) || !old.ModTime().Equal(cur.ModTime()) || old.Size() != cur.Size()
 }
 
 // checkin returns a dataset to the cache.

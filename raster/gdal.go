@@ -74,9 +74,10 @@ func isVSI(name string) bool {
 	return strings.HasPrefix(name, "/vsi")
 }
 
-// sidecarSuffixes are the sidecar files GDAL would otherwise probe for. They
-// are looked for with os.Stat on local files only; remote rasters get no
-// sidecars (each probe would be an HTTP request).
+// sidecarNames lists the sidecars worth finding next to a source: external
+// overviews, an external mask and world files. openSource looks for them
+// with os.Stat on local files only; remote rasters get none (each probe
+// would be an HTTP request).
 func sidecarNames(name string) []string {
 	base := filepath.Base(name)
 	ext := filepath.Ext(base)

@@ -1,6 +1,7 @@
 package raster
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -143,6 +144,8 @@ func inspect(ds *godal.Dataset, path string, o *inspectOptions) (*Info, error) {
 	case gtErr == nil && srsErr == nil:
 	case !o.allowNoSRS && gtErr != nil:
 		return nil, fmt.Errorf("%w: no geotransform", ErrNoSRS)
+	case !o.allowNoSRS && errors.Is(srsErr, ErrNoSRS):
+		return nil, srsErr
 	case !o.allowNoSRS:
 		return nil, fmt.Errorf("%w: %w", ErrNoSRS, srsErr)
 	default:

@@ -150,6 +150,7 @@ func TestInspectErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	nosrs := rastertest.GeoTIFF(t, filepath.Join(dir, "nosrs.tif"), rastertest.NoSRS())
+	nogt := rastertest.GeoTIFF(t, filepath.Join(dir, "nogt.tif"), rastertest.NoGeoTransform())
 	corrupt := filepath.Join(dir, "corrupt.tif")
 	good, err := os.ReadFile(rastertest.GeoTIFF(t, filepath.Join(dir, "good.tif")))
 	if err != nil {
@@ -160,7 +161,7 @@ func TestInspectErrors(t *testing.T) {
 	}
 	text := writeTemp(t, "notes.tif", []byte("not a raster\n"))
 	empty := writeTemp(t, "empty.tif", nil)
-	before := rastertest.Checksums(t, nosrs, corrupt, text, empty)
+	before := rastertest.Checksums(t, nosrs, nogt, corrupt, text, empty)
 
 	cases := []struct {
 		name string
@@ -168,6 +169,7 @@ func TestInspectErrors(t *testing.T) {
 		is   error
 	}{
 		{"no SRS", nosrs, raster.ErrNoSRS},
+		{"no geotransform", nogt, raster.ErrNoSRS},
 		{"truncated", corrupt, raster.ErrNotRaster},
 		{"text", text, raster.ErrNotRaster},
 		{"empty", empty, raster.ErrNotRaster},
@@ -280,6 +282,7 @@ func TestValidDataFootprint(t *testing.T) {
 		})}, []raster.InspectOption{raster.NoData(0)}, 180 * 80 * 100, 1e-12, 5, 0},
 		{"alpha", []rastertest.Option{rastertest.Size(200, 100), rastertest.Bands(3), rastertest.Alpha(), rastertest.NoDataBorder(7)}, nil, 186 * 86 * 100, 1e-12, 5, 0},
 		{"reduced resolution", []rastertest.Option{rastertest.Size(2000, 1200), rastertest.NoData(0), rastertest.NoDataBorder(40)}, nil, 1920 * 1120 * 100, 0.01, 5, 0},
+		{"from overviews", []rastertest.Option{rastertest.Size(2000, 1200), rastertest.NoData(0), rastertest.NoDataBorder(40), rastertest.Overviews(2, 4, 8)}, nil, 1920 * 1120 * 100, 0.01, 5, 0},
 		{"diamond", []rastertest.Option{rastertest.Size(1200, 900), rastertest.NoData(0), rastertest.Fill(diamond(1200, 900))}, nil, 0.81 * 1200 * 900 / 2 * 100, 0.02, 12, 0},
 		{"largest part", []rastertest.Option{rastertest.Size(200, 100), rastertest.NoData(0), rastertest.Fill(twoBlobs)}, nil, 100 * 80 * 100, 1e-12, 5, 0},
 		{"holes", []rastertest.Option{rastertest.Size(200, 160), rastertest.NoData(0), rastertest.Fill(withHoles)}, nil, (200*160 - 80*80) * 100, 1e-12, 5, 1},
@@ -319,5 +322,28 @@ func TestValidDataFootprint(t *testing.T) {
 		rastertest.Fill(func(_, _, _ int) float64 { return 0 }))
 	if fp := inspect(t, empty, raster.ValidDataFootprint()).Footprint; len(fp) != 0 {
 		t.Fatalf("all-nodata footprint %v, want empty", fp)
+	}
+}
+
+// TestInspectSidecars checks that external overviews and world files next
+// to local sources are found without GDAL listing the directory.
+func TestInspectSidecars(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := rastertest.GeoTIFF(t, filepath.Join(dir, "ext.tif"), rastertest.Size(256, 128))
+	run(t, "gdaladdo", "-q", "-ro", p, "2", "4", "8")
+	info := inspect(t, p)
+	if info.Overviews != 3 || info.CoarsestCellSize != 80 {
+		t.Fatalf("external overviews: %d, coarsest %v; want 3, 80", info.Overviews, info.CoarsestCellSize)
+	}
+
+	w := rastertest.GeoTIFF(t, filepath.Join(dir, "world.tif"), rastertest.Size(20, 10), rastertest.NoSRS(),
+		rastertest.NoGeoTransform())
+	if err := os.WriteFile(filepath.Join(dir, "world.tfw"), []byte("2\n0\n0\n-2\n1001\n2999\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	info = inspect(t, w, raster.AllowNoSRS())
+	if want := [6]float64{1000, 2, 0, 3000, 0, -2}; info.GeoTransform != want {
+		t.Fatalf("world file geotransform %v, want %v", info.GeoTransform, want)
 	}
 }

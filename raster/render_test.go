@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -280,4 +281,94 @@ func TestRenderErrors(t *testing.T) {
 	if _, err := raster.Render(ctx, ok); !errors.Is(err, context.Canceled) {
 		t.Fatalf("canceled context: %v", err)
 	}
+}
+
+func TestRenderOptions(t *testing.T) {
+	t.Parallel()
+	tiles, paths := demo(t)
+	before := rastertest.Checksums(t, paths[:4]...)
+	base := raster.RenderRequest{Sources: paths[:4], Bound: tiles[0].Bounds.Union(tiles[3].Bounds).Pad(-100),
+		SRS: mustSRS(t, 32633), Width: 80, Height: 20, Format: "tiff"}
+	renderBands := func(t *testing.T, r raster.RenderRequest) [][]float64 {
+		t.Helper()
+		img, err := raster.Render(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, h, b := readPixels(t, writeTemp(t, "x.tif", img.Data))
+		if w != r.Width || h != r.Height {
+			t.Fatalf("size %dx%d", w, h)
+		}
+		return b
+	}
+	all := renderBands(t, base)
+
+	t.Run("band ids", func(t *testing.T) {
+		r := base
+		r.BandIDs = []int{2, 0}
+		got := renderBands(t, r)
+		if len(got) != 2 || !slices.Equal(got[0], all[2]) || !slices.Equal(got[1], all[0]) {
+			t.Fatal("BandIDs [2 0] did not select bands 3 and 1")
+		}
+	})
+	for _, alg := range []string{"bilinear", "cubic", "mode", "majority", "nearest"} {
+		t.Run(alg, func(t *testing.T) {
+			r := base
+			r.Resampling = alg
+			if got := renderBands(t, r); len(got) != 3 {
+				t.Fatalf("%d bands", len(got))
+			}
+		})
+	}
+	t.Run("no sources", func(t *testing.T) {
+		r := base
+		r.Sources, r.Format = nil, "png"
+		img, err := raster.Render(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := png.Decode(bytes.NewReader(img.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, a := m.At(5, 5).RGBA(); a != 0 || m.Bounds().Dx() != 80 {
+			t.Fatalf("blank image: alpha %d, width %d", a, m.Bounds().Dx())
+		}
+		r.Format = "tiff"
+		if b := renderBands(t, r); len(b) != 3 {
+			t.Fatalf("blank tiff has %d bands", len(b))
+		}
+	})
+	t.Run("vsimem source", func(t *testing.T) {
+		src := rastertest.GeoTIFF(t, "/vsimem/raster-test/render-src.tif", rastertest.Size(16, 16),
+			rastertest.GeoTransform([6]float64{tiles[0].Bounds.Min[0], 160, 0, tiles[0].Bounds.Max[1], 0, -160}))
+		r := base
+		r.Sources = []string{src}
+		if b := renderBands(t, r); len(b) != 1 {
+			t.Fatalf("%d bands, want 1", len(b))
+		}
+	})
+	t.Run("float to png", func(t *testing.T) {
+		src := rastertest.GeoTIFF(t, filepath.Join(t.TempDir(), "dem.tif"), rastertest.PixelType("F32"),
+			rastertest.Size(64, 16), rastertest.Fill(func(_, x, _ int) float64 { return 200 + float64(x)*1.5 }),
+			rastertest.GeoTransform([6]float64{tiles[0].Bounds.Min[0], 160, 0, tiles[0].Bounds.Max[1], 0, -160}))
+		r := base
+		r.Sources, r.Format, r.Width, r.Height = []string{src}, "png", 64, 16
+		r.Bound = orb.Bound{Min: orb.Point{tiles[0].Bounds.Min[0], tiles[0].Bounds.Max[1] - 16*160},
+			Max: orb.Point{tiles[0].Bounds.Min[0] + 64*160, tiles[0].Bounds.Max[1]}}
+		img, err := raster.Render(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := png.Decode(bytes.NewReader(img.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lo, _, _, _ := m.At(0, 0).RGBA()
+		hi, _, _, _ := m.At(63, 0).RGBA()
+		if lo>>8 != 0 || hi>>8 != 255 {
+			t.Fatalf("stretch: left %d, right %d; want 0, 255", lo>>8, hi>>8)
+		}
+	})
+	before.AssertUnchanged(t)
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/airbusgeo/godal"
 )
@@ -51,8 +52,30 @@ var esriAliases = map[int]int{
 
 // srsCache memoises parsing and identification: the same definitions come
 // back for every item of a collection, and identifying one costs a PROJ
-// database lookup.
-var srsCache sync.Map // string → SRS
+// database lookup. Definitions come from clients too, so it is bounded:
+// when full it starts afresh.
+var srsCache struct {
+	m sync.Map // string → SRS
+	n atomic.Int64
+}
+
+const maxCachedSRS = 4096
+
+func cachedSRS(key string) (SRS, bool) {
+	v, ok := srsCache.m.Load(key)
+	if !ok {
+		return SRS{}, false
+	}
+	return v.(SRS), true
+}
+
+func cacheSRS(key string, srs SRS) {
+	if srsCache.n.Add(1) > maxCachedSRS {
+		srsCache.m.Clear()
+		srsCache.n.Store(1)
+	}
+	srsCache.m.Store(key, srs)
+}
 
 // ParseSRS parses a spatial reference given as "EPSG:32633", a bare code
 // ("32633", or an Esri WKID such as "102100", which means EPSG:3857), a WKT
@@ -63,14 +86,14 @@ func ParseSRS(s string) (SRS, error) {
 	if s == "" {
 		return SRS{}, fmt.Errorf("raster: parse SRS: %w", ErrNoSRS)
 	}
-	if v, ok := srsCache.Load(s); ok {
-		return v.(SRS), nil
+	if srs, ok := cachedSRS(s); ok {
+		return srs, nil
 	}
 	srs, err := parseSRS(s)
 	if err != nil {
 		return SRS{}, fmt.Errorf("raster: parse SRS %q: %w", abbreviate(s), err)
 	}
-	srsCache.Store(s, srs)
+	cacheSRS(s, srs)
 	return srs, nil
 }
 
@@ -107,8 +130,8 @@ func parseSRS(s string) (SRS, error) {
 // SRSFromEPSG returns the spatial reference with the given EPSG code.
 func SRSFromEPSG(code int) (SRS, error) {
 	key := "EPSG:" + strconv.Itoa(code)
-	if v, ok := srsCache.Load(key); ok {
-		return v.(SRS), nil
+	if srs, ok := cachedSRS(key); ok {
+		return srs, nil
 	}
 	setup()
 	srs, err := identify(func() (*godal.SpatialRef, error) {
@@ -117,7 +140,7 @@ func SRSFromEPSG(code int) (SRS, error) {
 	if err != nil {
 		return SRS{}, fmt.Errorf("raster: SRS from EPSG:%d: %w", code, err)
 	}
-	srsCache.Store(key, srs)
+	cacheSRS(key, srs)
 	return srs, nil
 }
 
@@ -127,8 +150,8 @@ func srsFromWKT(wkt string) (SRS, error) {
 	if wkt == "" {
 		return SRS{}, ErrNoSRS
 	}
-	if v, ok := srsCache.Load(wkt); ok {
-		return v.(SRS), nil
+	if srs, ok := cachedSRS(wkt); ok {
+		return srs, nil
 	}
 	srs, err := identify(func() (*godal.SpatialRef, error) {
 		return godal.NewSpatialRefFromWKT(wkt, quiet)
@@ -137,7 +160,7 @@ func srsFromWKT(wkt string) (SRS, error) {
 		return SRS{}, err
 	}
 	srs.WKT = wkt // keep the dataset's own definition
-	srsCache.Store(wkt, srs)
+	cacheSRS(wkt, srs)
 	return srs, nil
 }
 

@@ -31,6 +31,7 @@ type spec struct {
 	pixelType string
 	epsg      int
 	gt        [6]float64
+	noGT      bool
 	nodata    *float64
 	border    int
 	alpha     bool
@@ -67,6 +68,10 @@ func NoSRS() Option { return func(s *spec) { s.epsg = 0 } }
 // 10 m square pixels, north up).
 func GeoTransform(gt [6]float64) Option { return func(s *spec) { s.gt = gt } }
 
+// NoGeoTransform writes no geotransform (combine with NoSRS for a raster
+// without any georeferencing).
+func NoGeoTransform() Option { return func(s *spec) { s.noGT = true } }
+
 // NoData sets every band's nodata value.
 func NoData(v float64) Option { return func(s *spec) { s.nodata = &v } }
 
@@ -90,14 +95,9 @@ func Overviews(factors ...int) Option { return func(s *spec) { s.overviews = fac
 // deterministic pattern between 1 and 200, so no pixel equals 0 or 255.
 func Fill(fn func(band, x, y int) float64) Option { return func(s *spec) { s.fill = fn } }
 
-var setupOnce sync.Once
-
-func setup() {
-	setupOnce.Do(func() {
-		os.Setenv("GDAL_PAM_ENABLED", "NO")
-		godal.RegisterAll()
-	})
-}
+// setup registers GDAL's drivers. It leaves GDAL's configuration alone, so
+// tests see the configuration package raster sets, not one of ours.
+var setup = sync.OnceFunc(godal.RegisterAll)
 
 var dataTypes = map[string]godal.DataType{
 	"U8": godal.Byte, "S8": godal.Byte, "U16": godal.UInt16, "S16": godal.Int16,
@@ -143,7 +143,9 @@ func GeoTIFF(tb testing.TB, path string, opts ...Option) string {
 			tb.Fatalf("rastertest: %s %s: %v", what, path, err)
 		}
 	}
-	check("set geotransform", ds.SetGeoTransform(s.gt))
+	if !s.noGT {
+		check("set geotransform", ds.SetGeoTransform(s.gt))
+	}
 	if s.epsg != 0 {
 		sr, err := godal.NewSpatialRefFromEPSG(s.epsg)
 		check("EPSG", err)
