@@ -358,6 +358,14 @@ func (e *Engine) Job(ctx context.Context, id string) (*mosaic.Job, error) {
 // Cancel stops a job that has not finished. A queued job is cancelled at
 // once; an executing job is interrupted and rolls back its uncommitted work.
 func (e *Engine) Cancel(ctx context.Context, id string) (*mosaic.Job, error) {
+	// Interrupt a job running here before recording the cancel: its
+	// uncommitted transaction may hold the write lock that recording needs.
+	// A job that already committed is not affected.
+	e.mu.Lock()
+	if r, ok := e.running[id]; ok {
+		r.cancel(ErrJobCancelled)
+	}
+	e.mu.Unlock()
 	var wasExecuting bool
 	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
 		j, err := tx.Job(id)
