@@ -568,14 +568,14 @@ func (e *emitter) coerce(k int32, t vtype) {
 // sqlfilter_substr unless both are literals that agree. A negative length
 // yields an empty string in both dialects.
 func (e *emitter) substring(ks []int32) {
-	if e.pg {
+	if e.pg { // clamp to 32 bits; int8larger and int8smaller, unlike GREATEST and LEAST, keep NULLs
 		e.w("SUBSTRING(")
 		e.emit(ks[0])
-		e.w(" FROM CAST(LEAST(GREATEST(")
+		e.w(" FROM CAST(int8smaller(int8larger(")
 		e.emit(ks[1])
 		e.w(", -2147483648), 2147483647) AS INTEGER)")
 		if len(ks) > 2 {
-			e.w(" FOR CAST(LEAST(GREATEST(")
+			e.w(" FOR CAST(int8smaller(int8larger(")
 			e.emit(ks[2])
 			e.w(", 0), 2147483647) AS INTEGER)")
 		}
@@ -636,7 +636,7 @@ func (e *emitter) round(n *node, ks []int32) {
 	e.emit(ks[0])
 	e.w(" AS NUMERIC), ")
 	if len(ks) > 1 {
-		e.w("CAST(LEAST(GREATEST(")
+		e.w("CAST(int8smaller(int8larger(")
 		e.emit(ks[1])
 		e.w(", -2000), 2000) AS INTEGER)")
 	} else {
