@@ -94,9 +94,16 @@ func FuzzCompile(f *testing.F) {
 func checkErrorText(t *testing.T, where string, e *sqlfilter.Error) {
 	t.Helper()
 	msg := e.Error() + e.Snippet()
+	// Snippets show control characters as spaces.
+	shown := strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, where)
 	for _, bad := range []string{"q0", "GLOB", "sqlfilter_", "COLLATE", "BIGINT", "DOUBLE PRECISION",
 		"strftime", "TO_TIMESTAMP", "AS TEXT", "int8larger", "items"} {
-		if strings.Contains(msg, bad) && !strings.Contains(where, bad) {
+		if strings.Contains(msg, bad) && !strings.Contains(where, bad) && !strings.Contains(shown, bad) {
 			t.Fatalf("error for %q shows %q: %s", where, bad, msg)
 		}
 	}
