@@ -275,6 +275,8 @@ func TestCompileErrors(t *testing.T) {
 		{"-Name = 'x'", `cannot apply unary "-" to a string at 1:1`},
 		{"(ZOrder = 1) = (ZOrder = 2)", "cannot compare conditions at 1:14"},
 		{"NOT ZOrder", "expected a condition, not an integer at 1:5; for example: CloudCover < 10"},
+		{"-NULL AND TRUE", "expected a condition, not an integer at 1:1; for example: CloudCover < 10"},
+		{"NULL + NULL", "the clause must be a condition, not an integer at 1:6; for example: CloudCover < 10"},
 		{"ZOrder = 1 AND Name", "expected a condition, not a string at 1:16; for example: CloudCover < 10"},
 		{"Name LIKE 5", "LIKE needs a string, not an integer at 1:11; convert numbers with CAST(x AS VARCHAR(n))"},
 		{"Name LIKE 'a!' ESCAPE '!'", "the LIKE pattern ends with the escape character at 1:11; double the escape character to match it literally"},

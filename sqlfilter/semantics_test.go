@@ -87,6 +87,9 @@ var semanticCases = []struct {
 	{"CloudCover > 50 OR Category = 1", ids(1, 3, 10)},
 	{"NOT (CloudCover > 50 OR Category = 1)", ids(2, 5, 6, 7, 8, 9)},
 	{"NULL + 1 IS NULL AND -NULL IS NULL", allOIDs()},
+	{"NULL + NULL IS NULL AND -NULL + 1.5 IS NULL", allOIDs()},
+	{"COALESCE(NULL, NULL) OR NULLIF(NULL, NULL) IS NULL", allOIDs()},
+	{"COALESCE(NULL, NULL) IS NULL AND UPPER(NULL) IS NULL", allOIDs()},
 
 	// Precedence.
 	{"Category = 1 OR Category = 2 AND ZOrder > 0", ids(1, 3, 9, 10)},
