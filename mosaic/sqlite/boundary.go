@@ -75,75 +75,83 @@ func shapeKey(wkb []byte) int64 {
 
 type cellShapeRef struct{ cell, key int64 }
 
-// cellAgg is the aggregates of the items added to one cell.
+// cellAgg is the aggregates of the items added to or removed from one cell.
 type cellAgg struct {
-	count          int64
-	bound          orb.Bound
-	minPS, maxPS   float64 // 0 when unknown
-	hasBound, seen bool
+	count        int64
+	bound        orb.Bound
+	minPS, maxPS float64 // 0 when unknown
 }
 
-// cellChanges collects what a change did to the boundary cells, for
-// applyCellChanges to record in the same transaction.
-type cellChanges struct {
-	added   map[int64]*cellAgg
-	rescan  map[int64]bool // cells that lost items: recompute aggregates
-	shapes  map[cellShapeRef]int64
-	touched int
-}
-
-func newCellChanges() *cellChanges {
-	return &cellChanges{added: map[int64]*cellAgg{}, rescan: map[int64]bool{}, shapes: map[cellShapeRef]int64{}}
-}
-
-// add records a live item added to cell.
-func (cc *cellChanges) add(cell int64, shape []byte, b orb.Bound, lowPS, highPS any) {
-	a := cc.added[cell]
-	if a == nil {
-		a = &cellAgg{}
-		cc.added[cell] = a
+func (a *cellAgg) include(b orb.Bound, lowPS, highPS any) {
+	if a.count == 0 {
+		a.bound = b
+	} else {
+		a.bound = a.bound.Union(b)
 	}
 	a.count++
-	if a.hasBound {
-		a.bound = a.bound.Union(b)
-	} else {
-		a.bound, a.hasBound = b, true
-	}
 	if v, ok := lowPS.(float64); ok && v > 0 && (a.minPS == 0 || v < a.minPS) {
 		a.minPS = v
 	}
 	if v, ok := highPS.(float64); ok && v > a.maxPS {
 		a.maxPS = v
 	}
-	cc.shapes[cellShapeRef{cell, shapeKey(shape)}]++
-	cc.touched++
 }
 
-// addRescan records a live item added to cell whose aggregates are
-// recomputed from the catalog (restores).
-func (cc *cellChanges) addRescan(cell int64, shape []byte) {
-	cc.rescan[cell] = true
+// cellChanges collects what a change did to the boundary cells, for
+// applyCellChanges to record in the same transaction.
+type cellChanges struct {
+	added   map[int64]*cellAgg
+	removed map[int64]*cellAgg
+	shapes  map[cellShapeRef]int64
+}
+
+func newCellChanges() *cellChanges {
+	return &cellChanges{added: map[int64]*cellAgg{}, removed: map[int64]*cellAgg{}, shapes: map[cellShapeRef]int64{}}
+}
+
+func (cc *cellChanges) agg(m map[int64]*cellAgg, cell int64) *cellAgg {
+	a := m[cell]
+	if a == nil {
+		a = &cellAgg{}
+		m[cell] = a
+	}
+	return a
+}
+
+// add records a live item added to cell: its footprint's WKB and bounds,
+// and its LowPS and HighPS values.
+func (cc *cellChanges) add(cell int64, shape []byte, b orb.Bound, lowPS, highPS any) {
+	cc.agg(cc.added, cell).include(b, lowPS, highPS)
 	cc.shapes[cellShapeRef{cell, shapeKey(shape)}]++
-	cc.touched++
 }
 
 // remove records a live item removed from cell.
-func (cc *cellChanges) remove(cell int64, shape []byte) {
-	cc.rescan[cell] = true
+func (cc *cellChanges) remove(cell int64, shape []byte, b orb.Bound, lowPS, highPS any) {
+	cc.agg(cc.removed, cell).include(b, lowPS, highPS)
 	cc.shapes[cellShapeRef{cell, shapeKey(shape)}]--
-	cc.touched++
 }
 
 // applyCellChanges updates the cells and footprint counts after a change to
 // c's live items, and marks stale the unions of cells whose set of distinct
 // footprints changed.
+//
+// Adds merge into their cells' aggregates. Removals subtract their count;
+// a cell's bounding box or pixel-size range is recomputed only when a
+// removed item sat on one of its edges and no live item of the cell still
+// does (an index seek or a short scan of the covering index says).
 func (tx *Tx) applyCellChanges(c *mosaic.Collection, cc *cellChanges) error {
-	if cc.touched == 0 {
+	if len(cc.added) == 0 && len(cc.removed) == 0 {
 		return nil
 	}
 	stale, err := tx.applyShapeCounts(c, cc.shapes)
 	if err != nil {
 		return err
+	}
+	rescan := map[int64]bool{}
+	for cell := range cc.removed {
+		if cc.added[cell] != nil {
+			rescan[cell] = true // replaced items (OVERWRITE): recompute
+		}
 	}
 	merge, err := tx.tx.PrepareContext(tx.ctx, `INSERT INTO cells
 		(collection_id, cell, count, minx, miny, maxx, maxy, min_psx, min_psy, max_ps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -158,7 +166,7 @@ func (tx *Tx) applyCellChanges(c *mosaic.Collection, cc *cellChanges) error {
 	}
 	defer merge.Close()
 	for cell, a := range cc.added {
-		if cc.rescan[cell] {
+		if rescan[cell] {
 			continue
 		}
 		if _, err := merge.ExecContext(tx.ctx, c.ID, cell, a.count, a.bound.Min[0], a.bound.Min[1],
@@ -166,8 +174,11 @@ func (tx *Tx) applyCellChanges(c *mosaic.Collection, cc *cellChanges) error {
 			return fmt.Errorf("update cells: %w", err)
 		}
 	}
-	if len(cc.rescan) > 0 {
-		keys := jsonKeys(cc.rescan)
+	if err := tx.subtractRemoved(c, cc.removed, rescan); err != nil {
+		return err
+	}
+	if len(rescan) > 0 {
+		keys := jsonKeys(rescan)
 		// Recompute from the live items, through the covering partial
 		// index on (_cell, bounds, pixel sizes): an index-only scan.
 		if _, err := tx.exec(`UPDATE cells SET count = 0 WHERE collection_id = ? AND cell IN (SELECT value FROM json_each(?))`,
@@ -184,7 +195,9 @@ func (tx *Tx) applyCellChanges(c *mosaic.Collection, cc *cellChanges) error {
 			itemsTable(c), quote(mosaic.FieldNameLowPS), quote(mosaic.FieldNameHighPS)), c.ID, keys); err != nil {
 			return fmt.Errorf("refresh cells: %w", err)
 		}
-		if _, err := tx.exec(`DELETE FROM cells WHERE collection_id = ? AND count = 0`, c.ID); err != nil {
+	}
+	if len(cc.removed) > 0 {
+		if _, err := tx.exec(`DELETE FROM cells WHERE collection_id = ? AND count <= 0`, c.ID); err != nil {
 			return fmt.Errorf("refresh cells: %w", err)
 		}
 	}
@@ -195,6 +208,101 @@ func (tx *Tx) applyCellChanges(c *mosaic.Collection, cc *cellChanges) error {
 		}
 	}
 	return nil
+}
+
+// subtractRemoved lowers the counts of cells that lost items, and adds to
+// rescan the cells whose bounds or pixel-size range may have shrunk.
+func (tx *Tx) subtractRemoved(c *mosaic.Collection, removed map[int64]*cellAgg, rescan map[int64]bool) error {
+	if len(removed) == 0 {
+		return nil
+	}
+	type edge struct {
+		col  string
+		get  func(b orb.Bound, minPS, maxPS float64) float64
+		stmt *sql.Stmt
+	}
+	edges := []*edge{
+		{col: "_minx", get: func(b orb.Bound, _, _ float64) float64 { return b.Min[0] }},
+		{col: "_miny", get: func(b orb.Bound, _, _ float64) float64 { return b.Min[1] }},
+		{col: "_maxx", get: func(b orb.Bound, _, _ float64) float64 { return b.Max[0] }},
+		{col: "_maxy", get: func(b orb.Bound, _, _ float64) float64 { return b.Max[1] }},
+		{col: quote(mosaic.FieldNameLowPS), get: func(_ orb.Bound, lo, _ float64) float64 { return lo }},
+		{col: quote(mosaic.FieldNameHighPS), get: func(_ orb.Bound, _, hi float64) float64 { return hi }},
+	}
+	for _, e := range edges {
+		stmt, err := tx.tx.PrepareContext(tx.ctx, fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s
+			WHERE _deleted_at IS NULL AND _cell = ? AND %s = ?)`, itemsTable(c), e.col))
+		if err != nil {
+			return fmt.Errorf("update cells: %w", err)
+		}
+		defer stmt.Close()
+		e.stmt = stmt
+	}
+	rows, err := tx.query(`SELECT cell, count, minx, miny, maxx, maxy, min_psx, max_ps FROM cells
+		WHERE collection_id = ? AND cell IN (SELECT value FROM json_each(?))`, c.ID, jsonKeys(keysOf(removed)))
+	if err != nil {
+		return fmt.Errorf("read cells: %w", err)
+	}
+	type stored struct {
+		cell, count  int64
+		bound        orb.Bound
+		minPS, maxPS float64
+	}
+	var cells []stored
+	for rows.Next() {
+		var s stored
+		if err := rows.Scan(&s.cell, &s.count, &s.bound.Min[0], &s.bound.Min[1], &s.bound.Max[0], &s.bound.Max[1],
+			&s.minPS, &s.maxPS); err != nil {
+			rows.Close()
+			return err
+		}
+		cells = append(cells, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	sub, err := tx.tx.PrepareContext(tx.ctx, `UPDATE cells SET count = count - ? WHERE collection_id = ? AND cell = ?`)
+	if err != nil {
+		return fmt.Errorf("update cells: %w", err)
+	}
+	defer sub.Close()
+	for _, s := range cells {
+		if rescan[s.cell] {
+			continue
+		}
+		r := removed[s.cell]
+		if _, err := sub.ExecContext(tx.ctx, r.count, c.ID, s.cell); err != nil {
+			return fmt.Errorf("update cells: %w", err)
+		}
+		if r.count >= s.count {
+			continue // emptied; deleted below
+		}
+		for _, e := range edges {
+			v := e.get(s.bound, s.minPS, s.maxPS)
+			rv := e.get(r.bound, r.minPS, r.maxPS)
+			if rv != v || v == 0 && e.col != "_minx" && e.col != "_miny" && e.col != "_maxx" && e.col != "_maxy" {
+				continue // no removed item sat on this edge (or the size is unknown)
+			}
+			var still bool
+			if err := e.stmt.QueryRowContext(tx.ctx, s.cell, v).Scan(&still); err != nil {
+				return fmt.Errorf("update cells: %w", err)
+			}
+			if !still {
+				rescan[s.cell] = true
+				break
+			}
+		}
+	}
+	return nil
+}
+
+func keysOf(m map[int64]*cellAgg) map[int64]bool {
+	out := make(map[int64]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }
 
 // applyShapeCounts applies net changes to the footprint counts and returns

@@ -353,24 +353,23 @@ func scanInt64s(rows *sql.Rows) ([]int64, error) {
 // entries, records the live ones in cc, and reports how many it removed.
 func (tx *Tx) purgeOIDs(c *mosaic.Collection, oids []int64, cc *cellChanges) (int64, error) {
 	ids, _ := json.Marshal(oids)
-	rows, err := tx.query(fmt.Sprintf(`DELETE FROM %s WHERE %s IN (SELECT value FROM json_each(?)) RETURNING _cell, %s, _deleted_at IS NULL`,
-		itemsTable(c), quote(mosaic.FieldNameOID), quote(mosaic.FieldNameShape)), string(ids))
+	rows, err := tx.query(fmt.Sprintf(`DELETE FROM %s WHERE %s IN (SELECT value FROM json_each(?)) RETURNING _deleted_at IS NULL, %s`,
+		itemsTable(c), quote(mosaic.FieldNameOID), cellColumns), string(ids))
 	if err != nil {
 		return 0, fmt.Errorf("delete items: %w", err)
 	}
 	var n int64
 	for rows.Next() {
 		var (
-			cell  int64
-			shape []byte
-			live  bool
+			live bool
+			ci   cellItem
 		)
-		if err := rows.Scan(&cell, &shape, &live); err != nil {
+		if err := rows.Scan(append([]any{&live}, ci.dest()...)...); err != nil {
 			rows.Close()
 			return n, err
 		}
 		if live {
-			cc.remove(cell, shape)
+			cc.remove(ci.cell, ci.shape, ci.bound, ci.low(), ci.high())
 		}
 		n++
 	}
@@ -423,13 +422,13 @@ func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.Del
 	var query string
 	switch {
 	case d.DryRun:
-		query = fmt.Sprintf(`SELECT %s, _cell, NULL FROM %s AS i WHERE %s ORDER BY %s`, oidCol, itemsTable(c), pred, oidCol)
+		query = fmt.Sprintf(`SELECT %s FROM %s AS i WHERE %s ORDER BY %s`, oidCol, itemsTable(c), pred, oidCol)
 	case d.Purge:
-		query = fmt.Sprintf(`DELETE FROM %s AS i WHERE %s RETURNING %s, _cell, %s`, itemsTable(c), pred,
-			quote(mosaic.FieldNameOID), quote(mosaic.FieldNameShape))
+		query = fmt.Sprintf(`DELETE FROM %s AS i WHERE %s RETURNING %s, %s`, itemsTable(c), pred,
+			quote(mosaic.FieldNameOID), cellColumns)
 	default:
-		query = fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = ?, _deleted_job = ? WHERE %s RETURNING %s, _cell, %s`,
-			itemsTable(c), pred, quote(mosaic.FieldNameOID), quote(mosaic.FieldNameShape))
+		query = fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = ?, _deleted_job = ? WHERE %s RETURNING %s, %s`,
+			itemsTable(c), pred, quote(mosaic.FieldNameOID), cellColumns)
 		args = append([]any{tx.now().UnixMilli(), d.JobID}, args...)
 	}
 	rows, err := tx.query(query, args...)
@@ -439,16 +438,21 @@ func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.Del
 	cc := newCellChanges()
 	for rows.Next() {
 		var (
-			oid, cell int64
-			shape     []byte
+			oid int64
+			ci  cellItem
 		)
-		if err := rows.Scan(&oid, &cell, &shape); err != nil {
+		if d.DryRun {
+			err = rows.Scan(&oid)
+		} else {
+			err = rows.Scan(append([]any{&oid}, ci.dest()...)...)
+		}
+		if err != nil {
 			rows.Close()
 			return res, err
 		}
 		res.OIDs = append(res.OIDs, oid)
 		if !d.DryRun {
-			cc.remove(cell, shape)
+			cc.remove(ci.cell, ci.shape, ci.bound, ci.low(), ci.high())
 		}
 	}
 	rows.Close()
@@ -474,6 +478,33 @@ func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.Del
 		return res, err
 	}
 	return res, tx.loadSummary(c)
+}
+
+// cellColumns are the columns of an item that the boundary cells need,
+// scanned by cellItem.
+var cellColumns = fmt.Sprintf("_cell, %s, _minx, _miny, _maxx, _maxy, %s, %s",
+	quote(mosaic.FieldNameShape), quote(mosaic.FieldNameLowPS), quote(mosaic.FieldNameHighPS))
+
+// cellItem is an item's cellColumns.
+type cellItem struct {
+	cell          int64
+	shape         []byte
+	bound         orb.Bound
+	lowPS, highPS sql.NullFloat64
+}
+
+func (ci *cellItem) dest() []any {
+	return []any{&ci.cell, &ci.shape, &ci.bound.Min[0], &ci.bound.Min[1], &ci.bound.Max[0], &ci.bound.Max[1], &ci.lowPS, &ci.highPS}
+}
+
+func (ci *cellItem) low() any  { return nullable(ci.lowPS) }
+func (ci *cellItem) high() any { return nullable(ci.highPS) }
+
+func nullable(v sql.NullFloat64) any {
+	if v.Valid {
+		return v.Float64
+	}
+	return nil
 }
 
 // inIDs is "col IN (ids)" with the IDs bound as one JSON array, so that long
@@ -517,23 +548,23 @@ func (tx *Tx) RestoreItems(c *mosaic.Collection, r mosaic.ItemRestore) (mosaic.R
 	if err != nil {
 		return res, err
 	}
-	rows, err := tx.query(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = NULL, _deleted_job = NULL WHERE %s RETURNING %s, _cell, %s`,
-		itemsTable(c), pred, quote(mosaic.FieldNameOID), quote(mosaic.FieldNameShape)), args...)
+	rows, err := tx.query(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = NULL, _deleted_job = NULL WHERE %s RETURNING %s, %s`,
+		itemsTable(c), pred, quote(mosaic.FieldNameOID), cellColumns), args...)
 	if err != nil {
 		return res, fmt.Errorf("restore items: %w", err)
 	}
 	cc := newCellChanges()
 	for rows.Next() {
 		var (
-			oid, cell int64
-			shape     []byte
+			oid int64
+			ci  cellItem
 		)
-		if err := rows.Scan(&oid, &cell, &shape); err != nil {
+		if err := rows.Scan(append([]any{&oid}, ci.dest()...)...); err != nil {
 			rows.Close()
 			return res, err
 		}
 		res.OIDs = append(res.OIDs, oid)
-		cc.addRescan(cell, shape)
+		cc.add(ci.cell, ci.shape, ci.bound, ci.low(), ci.high())
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
