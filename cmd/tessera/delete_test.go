@@ -463,7 +463,7 @@ func TestConcurrentAddAndDelete(t *testing.T) {
 // reports esriJobCancelled and removed nothing.
 func TestDeleteAtomicity(t *testing.T) {
 	t.Parallel()
-	const n = 150000
+	const n = 100000
 	dir := t.TempDir()
 	srcDir, srcs := sources(t, 2, "big")
 	seedCatalog(t, dir, "Big", n, srcs...)
@@ -502,7 +502,7 @@ func TestDeleteAtomicity(t *testing.T) {
 	if got := count(t, p, "Big", "1=1"); got != n {
 		t.Errorf("after kill -9: %d items, want all %d", got, n)
 	}
-	if got := count(t, p, "Big", "OBJECTID >= 1 AND OBJECTID <= 150000"); got != n {
+	if got := count(t, p, "Big", "OBJECTID >= 1 AND OBJECTID <= 100000"); got != n {
 		t.Errorf("after kill -9: %d of the original OBJECTIDs, want %d", got, n)
 	}
 
