@@ -285,3 +285,59 @@ func TestDeleteImageCollectionResult(t *testing.T) {
 		t.Errorf("DeleteImage after the collection is gone: %v, want ENOTFOUND", err)
 	}
 }
+
+// TestRecycleBinExpires restarts the engine with a short retention and
+// checks that its maintenance purges expired entries, and only those.
+func TestRecycleBinExpires(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	old, err := b.execute(t, "DeleteImage", map[string]string{"imageCollection": "C", "where": "CloudCover < 10"})
+	if err != nil || old.State != mosaic.JobSucceeded {
+		t.Fatalf("delete: %v %v", old, err)
+	}
+	time.Sleep(3500 * time.Millisecond)
+	young, err := b.execute(t, "DeleteImage", map[string]string{"imageCollection": "C", "where": "CloudCover >= 90"})
+	if err != nil || young.State != mosaic.JobSucceeded {
+		t.Fatalf("delete: %v %v", young, err)
+	}
+	if err := b.engine.Stop(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	q, err := riverqueue.NewSQLite(b.ctx, b.db.WriteDB(), riverqueue.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := tasks.New(b.db, q, tasks.Config{RecycleRetention: 3 * time.Second}, tasks.RestoreImage{})
+	if err := e.Start(b.ctx); err != nil { // maintenance runs at once
+		t.Fatal(err)
+	}
+	defer e.Stop(b.ctx)
+	recycled := func() (n int64) {
+		b.db.View(b.ctx, func(tx mosaic.ReadTx) error {
+			c, err := tx.Collection(mosaic.CollectionRef{Name: "C"})
+			if err != nil {
+				return err
+			}
+			p, err := tx.QueryItems(c, mosaic.ItemQuery{Recycled: true, CountOnly: true})
+			if err == nil {
+				n = p.Count
+			}
+			return err
+		})
+		return n
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for recycled() != 20 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := recycled(); got != 20 {
+		t.Fatalf("%d items in the recycle bin, want the 20 younger ones", got)
+	}
+	j, err := e.Execute(b.ctx, "RestoreImage", map[string]string{"imageCollection": "C", "jobId": old.ID}, publisher)
+	if err != nil || j.State != mosaic.JobSucceeded || !strings.Contains(messages(j), "Nothing in the recycle bin matched") {
+		t.Errorf("restoring a purged job: %v %v", j, err)
+	}
+	if got := b.count(t); got != 160 {
+		t.Errorf("%d live items, want 160", got)
+	}
+}
