@@ -172,7 +172,7 @@ func (b *testBundle) checkBoundary(t *testing.T) {
 // disagree, by planar containment: an oracle independent of the geometry
 // library the store uses.
 func compareCoverage(live map[int64]*mosaic.Item, boundary orb.MultiPolygon, extent orb.Bound) string {
-	const n = 80
+	const n = 60
 	w, h := extent.Max[0]-extent.Min[0], extent.Max[1]-extent.Min[1]
 	for i := range n {
 		for j := range n {
@@ -370,11 +370,11 @@ func TestBoundaryTracksChanges(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			b := setup(t)
-			b.grid(t, 12, 9, 3, tc.jitter, 2)
+			b.grid(t, 10, 8, 3, tc.jitter, 2)
 			b.checkBoundary(t)
 			r := rand.New(rand.NewPCG(3, 4))
 			var jobs []string
-			for step := range 14 {
+			for step := range 12 {
 				if step%2 == 0 {
 					b.refresh(t)
 				}
