@@ -260,6 +260,15 @@ func TestDeleteImage(t *testing.T) {
 		t.Fatalf("after dry run: %d items, want 300", got)
 	}
 
+	// execute runs the same synchronously.
+	ex := postForm(t, p.GP("DeleteImage")+"/execute", url.Values{"imageCollection": {"Cat"}, "where": {"CloudCover < 5"}, "dryRun": {"true"}})
+	if rs, _ := ex["results"].([]any); len(rs) != 1 || !strings.Contains(jsonText(rs[0]), `"matched":15`) {
+		t.Errorf("execute: %v", ex)
+	}
+	if ex := postForm(t, p.GP("DeleteImage")+"/execute", url.Values{"imageCollection": {"Cat"}, "where": {"OBJECTID < 0"}, "strict": {"true"}}); errorCode(ex) != 400 {
+		t.Errorf("execute, strict, no match: %v", ex)
+	}
+
 	// Recycle (default) and purge, each with objectIds AND where.
 	id, job = run(t, p, "DeleteImage", url.Values{"imageCollection": {"Cat"}, "where": {"CloudCover < 10"}, "objectIds": {"1,2,3,4,5,50,150"}})
 	v = result(t, p, "DeleteImage", id).(map[string]any)
