@@ -569,6 +569,7 @@ func cascadedUnion(gs []geom.Geometry) (geom.Geometry, error) {
 	if len(gs) == 1 {
 		return geom.UnionMany(gs) // normalises a single input
 	}
+	gs = mortonSorted(gs)
 	for len(gs) > 1 {
 		next := make([]geom.Geometry, 0, (len(gs)+1)/2)
 		for i := 0; i+1 < len(gs); i += 2 {
@@ -584,6 +585,55 @@ func cascadedUnion(gs []geom.Geometry) (geom.Geometry, error) {
 		gs = next
 	}
 	return gs[0], nil
+}
+
+// mortonSorted sorts geometries by the Z-order of their envelopes
+// centres, so that cascadedUnion pairs neighbours and its intermediate
+// unions stay compact.
+func mortonSorted(gs []geom.Geometry) []geom.Geometry {
+	if len(gs) < 3 {
+		return gs
+	}
+	type keyed struct {
+		z uint64
+		g geom.Geometry
+	}
+	var all geom.Envelope
+	centres := make([]geom.XY, len(gs))
+	for i, g := range gs {
+		e := g.Envelope()
+		all = all.ExpandToIncludeEnvelope(e)
+		if c, ok := e.Center().XY(); ok {
+			centres[i] = c
+		}
+	}
+	lo, hi, ok := all.MinMaxXYs()
+	if !ok {
+		return gs
+	}
+	w, h := max(hi.X-lo.X, 1e-300), max(hi.Y-lo.Y, 1e-300)
+	ks := make([]keyed, len(gs))
+	for i, g := range gs {
+		x := uint32(min(float64(1<<32-1), (centres[i].X-lo.X)/w*float64(1<<32-1)))
+		y := uint32(min(float64(1<<32-1), (centres[i].Y-lo.Y)/h*float64(1<<32-1)))
+		ks[i] = keyed{interleave(x) | interleave(y)<<1, g}
+	}
+	sort.Slice(ks, func(a, b int) bool { return ks[a].z < ks[b].z })
+	for i := range ks {
+		gs[i] = ks[i].g
+	}
+	return gs
+}
+
+// interleave spreads the bits of v over the even bits of a uint64.
+func interleave(v uint32) uint64 {
+	x := uint64(v)
+	x = (x | x<<16) & 0x0000FFFF0000FFFF
+	x = (x | x<<8) & 0x00FF00FF00FF00FF
+	x = (x | x<<4) & 0x0F0F0F0F0F0F0F0F
+	x = (x | x<<2) & 0x3333333333333333
+	x = (x | x<<1) & 0x5555555555555555
+	return x
 }
 
 // spatialFunctions are registered on every connection for exact spatial
