@@ -441,10 +441,28 @@ func TestConcurrentAddAndDelete(t *testing.T) {
 			}
 		})
 	}
+	// A delete whose where matches some added rasters races the adds: it
+	// removes those committed before it and no others.
+	var racer string
+	wg.Go(func() {
+		time.Sleep(30 * time.Millisecond)
+		var job map[string]any
+		racer, job = run(t, p, "DeleteImage", url.Values{"imageCollection": {"Busy"}, "where": {"Path LIKE '%add1%'"}})
+		if job["jobStatus"] != "esriJobSucceeded" {
+			errs <- fmt.Sprintf("racing DeleteImage: %v\n%s", job["jobStatus"], messages(job))
+		}
+	})
 	wg.Wait()
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+	raced := count(t, p, "Busy", "Path LIKE '%add1%'")
+	if _, job := run(t, p, "RestoreImage", url.Values{"imageCollection": {"Busy"}, "jobId": {racer}}); job["jobStatus"] != "esriJobSucceeded" {
+		t.Errorf("restore the racing delete: %v", job)
+	}
+	if got := count(t, p, "Busy", "Path LIKE '%add1%'"); got != 10 {
+		t.Errorf("add10–add19: %d live after restoring the racing delete (%d before), want 10", got, raced)
 	}
 	if got := count(t, p, "Busy", "Name LIKE 'seed%'"); got != 1000 {
 		t.Errorf("%d seeded items left, want 1000", got)
