@@ -43,7 +43,7 @@ func runDelete(ctx context.Context, env *Env) ([]Measurement, error) {
 		return nil, err
 	}
 	where, selected := cat.DateWhere(first, n)
-	scale := fmt.Sprintf("%dk of %dk items", selected/1000, cat.Spec.Items/1000)
+	scale := countLabel(selected) + " of " + countLabel(cat.Spec.Items) + " items"
 	reps := env
 	if !env.Quick && env.Reps > 3 {
 		r := *env
@@ -166,6 +166,10 @@ func runDelete(ctx context.Context, env *Env) ([]Measurement, error) {
 	s.stop()
 
 	sort.Float64s(one)
+	worst, worstScale, err := deleteWorstCase(ctx, env)
+	if err != nil {
+		return nil, err
+	}
 	return []Measurement{
 		{Name: "DeleteImage " + scale + " (date range), submit → esriJobSucceeded", Unit: "s", Ours: ours,
 			Peer: "bare SQLite DELETE … WHERE + R*Tree rows, same file", PeerS: bare, Target: "≤ 1.5× peer",
@@ -177,7 +181,62 @@ func runDelete(ctx context.Context, env *Env) ([]Measurement, error) {
 			Peer: "same query before the delete", PeerS: readBefore, Target: "readers not blocked"},
 		{Name: fmt.Sprintf("one-item DeleteImage, submit → succeeded (polling client, p90 %.1f ms)", percentile(one, 0.9)), Unit: "ms", Ours: one,
 			Target: "p50 < 20 ms", Scale: cat.Spec.Items},
+		{Name: "worst case for the boundary: DeleteImage " + worstScale + ", every footprint distinct, submit → boundary read back",
+			Unit: "s", Ours: worst, Scale: cat.Spec.Items,
+			Note: "every cell's union is recomputed; shared footprints (above) cost nothing"},
 	}, nil
+}
+
+// deleteWorstCase times a 10% delete on a catalog whose footprints all
+// differ (jittered), up to the first boundary read after it: every cell's
+// union must be recomputed.
+func deleteWorstCase(ctx context.Context, env *Env) ([]float64, string, error) {
+	spec, first, n := CatalogSpec{Items: 100_000, Revisits: 10, Jitter: 0.05}, 4, 1
+	if env.Quick {
+		spec = CatalogSpec{Items: 5_000, Revisits: 10, Jitter: 0.05}
+	}
+	cat, err := GenerateCatalog(ctx, env, spec)
+	if err != nil {
+		return nil, "", err
+	}
+	where, selected := cat.DateWhere(first, n)
+	dir := filepath.Join(env.Work, "delete-worst")
+	defer os.RemoveAll(dir)
+	if _, err := cat.Copy(dir); err != nil {
+		return nil, "", err
+	}
+	s, err := startBenchServer(ctx, env, dir)
+	if err != nil {
+		return nil, "", err
+	}
+	defer s.stop()
+	start := time.Now()
+	job, err := s.submit(ctx, "DeleteImage", url.Values{"imageCollection": {cat.Collection}, "where": {where}})
+	if err == nil {
+		err = s.waitJob(ctx, "DeleteImage", job, time.Millisecond)
+	}
+	jobTime := time.Since(start)
+	if err == nil {
+		_, err = s.get(ctx, "/rest/services/"+cat.Collection+"/ImageServer/boundary?f=json")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	d := time.Since(start)
+	scale := countLabel(selected) + " of " + countLabel(cat.Spec.Items) + " items"
+	env.Logf("worst case %s: succeeded after %s, boundary read after %s", scale, jobTime.Round(time.Millisecond), d.Round(time.Millisecond))
+	return []float64{d.Seconds()}, scale, nil
+}
+
+// countLabel writes 100000 as 100k and 1000000 as 1M.
+func countLabel(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return fmt.Sprintf("%dM", n/1_000_000)
+	case n >= 1000 && n%1000 == 0:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
 }
 
 func percentile(sorted []float64, p float64) float64 {
