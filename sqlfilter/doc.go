@@ -147,10 +147,14 @@
 // WithDialect(Postgres) sorts strings by code point and NULLs first in
 // ascending order, as SQLite does.
 //
-// The engines still differ where a value overflows: PostgreSQL fails the
-// query on integer overflow, on a double overflowing or underflowing (say
-// POWER(10, 400)), and on dates beyond about ±146 million years, where SQLite
-// returns a double, an infinity or zero. Such a query fails rather than
-// selects other rows. Last-bit differences in LOG and POWER between Go's and
-// the C library's math are possible.
+// The engines still differ in corners. PostgreSQL fails the query where a
+// value overflows: integer overflow, a double overflowing or underflowing
+// (POWER(10, 400)), CAST to INT of a double beyond 64 bits, dates beyond
+// about ±146 million years; SQLite returns a double, an infinity, zero or
+// a saturated integer. PostgreSQL also fails on a LIKE pattern computed
+// from fields that ends with its ESCAPE character, which matches nothing
+// in SQLite. Such queries fail rather than select other rows. Integers
+// beyond 2^53 compared with doubles compare exactly in SQLite and as
+// doubles in PostgreSQL, and LOG and POWER may differ in the last bit
+// between Go's and the C library's math.
 package sqlfilter
