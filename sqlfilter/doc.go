@@ -86,16 +86,18 @@
 // to (1=1) and (1=0).
 //
 // Letter case: LIKE and = are case-sensitive, as are <, >, BETWEEN and
-// ORDER BY, which compare by Unicode code point. ArcGIS documents that
-// strings are case-sensitive in expressions on file geodatabases (only
-// personal geodatabases ignore case) and tells users to write
-// UPPER(FIELD) LIKE 'ABC%' for a case-insensitive search; the compiler does
-// the same on both engines. PostgreSQL gets LIKE and comparisons under
-// COLLATE "C"; SQLite's LIKE, which ignores ASCII case, is replaced by GLOB
-// on a translated pattern. Without ESCAPE no character escapes (PostgreSQL's
-// default backslash is disabled). UPPER and LOWER change ASCII letters only,
-// on both engines (SQLite's built-ins cannot do more), so that results do not
-// depend on a database's locale.
+// ORDER BY, which compare by Unicode code point. ArcGIS documents strings as
+// case-sensitive in expressions on file geodatabases (only personal
+// geodatabases ignore case) and tells users to write
+// UPPER(FIELD) LIKE 'ABC%' to ignore case; the compiler does the same on
+// both engines. (Hosted feature services in ArcGIS Online, stored in SQL
+// Server, do ignore case; a file geodatabase is the reference here.)
+// PostgreSQL gets LIKE and comparisons under COLLATE "C"; SQLite's LIKE,
+// which ignores ASCII case, is replaced by GLOB on a translated pattern.
+// Without ESCAPE no character escapes (PostgreSQL's default backslash is
+// disabled). UPPER and LOWER change ASCII letters only, on both engines
+// (SQLite's built-ins cannot do more), so that results do not depend on a
+// database's locale.
 //
 // Dates are INTEGER epoch milliseconds (UTC) in both dialects. DATE and
 // TIMESTAMP literals are UTC; a DATE is midnight, so AcquisitionDate =
