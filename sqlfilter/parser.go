@@ -586,6 +586,9 @@ func (p *parser) dateLit(pos int, ms int64) int32 {
 func (p *parser) field(t token) int32 {
 	i, ok := p.fields.lookup(t.text)
 	if !ok {
+		if repl, ok := unsupportedWords[upper(t.text)]; ok && t.kind == tokWord {
+			p.failf(t.pos, repl, "%s is not supported", upper(t.text))
+		}
 		hint := ""
 		if s := suggest(t.text, func(yield func(string) bool) {
 			for _, f := range p.fields.list {
