@@ -24,7 +24,8 @@
 //	q := squirrel.Select(`"OBJECTID"`).From("items").Where(flt).PlaceholderFormat(squirrel.Dollar)
 //
 // A Filter is a squirrel.Sqlizer whose SQL has only `?` placeholders, one per
-// argument. Compile takes a few microseconds and a handful of allocations.
+// argument. Compiling a typical five-predicate clause takes well under 20 µs
+// and five or six allocations (see BenchmarkCompile).
 // SQL compiled for SQLite may call the functions of SQLiteFunctions, which the
 // store registers on every connection.
 //
