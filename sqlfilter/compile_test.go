@@ -216,6 +216,20 @@ func TestFilterColumns(t *testing.T) {
 	}
 }
 
+func TestFilterArgsAppendCopies(t *testing.T) {
+	t.Parallel()
+	flt, err := sqlfilter.Compile("ZOrder = 1", testFields(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, args, _ := flt.ToSql()
+	_ = append(args, "extra")
+	_, args2, _ := flt.ToSql()
+	if cap(args2) != len(args2) {
+		t.Errorf("args have spare capacity %d > %d: an append would write into the Filter", cap(args2), len(args2))
+	}
+}
+
 func TestFilterInSquirrel(t *testing.T) {
 	t.Parallel()
 	flt, err := sqlfilter.Compile("Name = 'x' AND ZOrder IN (1, 2)", testFields(t), sqlfilter.WithDialect(sqlfilter.Postgres))
