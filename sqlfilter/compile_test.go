@@ -3,6 +3,7 @@ package sqlfilter_test
 import (
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -228,6 +229,40 @@ func TestFilterArgsAppendCopies(t *testing.T) {
 	if cap(args2) != len(args2) {
 		t.Errorf("args have spare capacity %d > %d: an append would write into the Filter", cap(args2), len(args2))
 	}
+}
+
+// TestConcurrentUse compiles from many goroutines with shared Fields and
+// reads one shared Filter; run it with -race.
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	fields := testFields(t)
+	shared, err := sqlfilter.Compile(benchClause, fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := shared.ToSql()
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				flt, err := sqlfilter.Compile(benchClause, fields)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got, _, _ := flt.ToSql()
+				sql, args, _ := shared.ToSql()
+				_ = append(args, 1)
+				if got != want || sql != want {
+					t.Errorf("got %s, want %s", got, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func TestFilterInSquirrel(t *testing.T) {
