@@ -88,9 +88,9 @@ func matchGlob(pattern, p string) (bool, error) {
 
 // source is one raster to add.
 type source struct {
-	Path string     // as GDAL opens it
-	Row  *tableRow  // the manifest row, for the Table raster type
-	err  error      // set when the row itself is bad
+	Path string    // as GDAL opens it
+	Row  *tableRow // the manifest row, for the Table raster type
+	err  error     // set when the row itself is bad
 }
 
 // label names a source in messages.
@@ -186,8 +186,8 @@ func expandSources(ctx context.Context, inputs []string, o *addOptions) ([]strin
 type ingestStats struct {
 	Total, Added, Skipped, Failed, Overwritten int
 	Batches                                    int
-	done      int // sources read so far
-	doneBatch int // sources read when the last batch committed
+	done                                       int // sources read so far
+	doneBatch                                  int // sources read when the last batch committed
 }
 
 // prepareFunc returns, inside a transaction, the collection to add to; it
@@ -471,9 +471,9 @@ type outcome struct {
 
 // builder turns sources into items. It is safe for concurrent use.
 type builder struct {
-	fields []mosaic.Field
-	opts   *addOptions
-	target raster.SRS // zero until known
+	fields  []mosaic.Field
+	opts    *addOptions
+	target  raster.SRS // zero until known
 	inspect []raster.InspectOption
 }
 

@@ -40,8 +40,8 @@ type tableRow struct {
 // manifest is every row of the manifests, ready to ingest.
 type manifest struct {
 	rows      []source
-	NewFields []mosaic.Field       // fields to add to the collection
-	Notes     []mosaic.JobMessage  // what was mapped, added or ignored
+	NewFields []mosaic.Field      // fields to add to the collection
+	Notes     []mosaic.JobMessage // what was mapped, added or ignored
 }
 
 func (m *manifest) sources() []source { return m.rows }
