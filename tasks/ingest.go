@@ -368,10 +368,8 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, pr
 			break
 		}
 		st.done++
-		if st.done%16 == 0 || st.done == st.Total {
-			r.Progress(st.done*100/max(1, st.Total), "Read %d of %d rasters; %d added, %d failed", st.done, st.Total,
-				st.Added+len(batch), st.Failed)
-		}
+		r.Progress(st.done*100/max(1, st.Total), "Read %d of %d rasters; %d added, %d failed", st.done, st.Total,
+			st.Added+len(batch), st.Failed)
 		if out.err != nil {
 			fail(out)
 			if o.Strict {
