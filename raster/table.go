@@ -28,8 +28,8 @@ func TableCSV(path string) ([]byte, error) {
 	if len(layers) == 0 {
 		return nil, fmt.Errorf("raster: open table %q: no layer", path)
 	}
-	name := vsimemName("csv")
-	out, err := ds.VectorTranslate(name, []string{"-f", "CSV", "-lco", "LINEFORMAT=LF", layers[0].Name()}, quiet)
+	name := fmt.Sprintf("/vsimem/tessera-table-%d-%d.csv", os.Getpid(), vsimemSeq.Add(1))
+	out, err := ds.VectorTranslate(name, []string{"-f", "CSV", "-lco", "LINEFORMAT=LF", "-nln", "table", layers[0].Name()}, quiet)
 	if err != nil {
 		return nil, fmt.Errorf("raster: convert table %q: %w", path, err)
 	}

@@ -308,7 +308,7 @@ func TestAddImageFailures(t *testing.T) {
 	}
 	// strict CreateImageCollection leaves no collection.
 	j = b.run("CreateImageCollection", map[string]string{"imageCollection": "StrictNew", "inputRasters": jsonText(inputs),
-		"context": `{"strict": true, "outSR": `+orthoSR+`}`})
+		"context": `{"strict": true, "outSR": ` + orthoSR + `}`})
 	if j.State != mosaic.JobFailed {
 		t.Errorf("strict create: %s", j.State)
 	}

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -224,12 +225,15 @@ func (t *rawTable) readJSON(r io.Reader) error {
 		rec := record{}
 		flatten(obj, rec)
 		rec[jsonKey] = mustJSON(obj)
+		var fresh []string // JSON objects have no column order: sort new keys
 		for k := range rec {
 			if !seen[k] && k != jsonKey {
 				seen[k] = true
-				t.columns = append(t.columns, k)
+				fresh = append(fresh, k)
 			}
 		}
+		sort.Strings(fresh)
+		t.columns = append(t.columns, fresh...)
 		t.records = append(t.records, rec)
 		return nil
 	}
