@@ -28,8 +28,8 @@ func TestCreateImageCollection(t *testing.T) {
 	}
 	cases := []struct {
 		name, inputs, ctx string
-		wantWKID         int
-		wantItems        int
+		wantWKID          int
+		wantItems         int
 	}{
 		{"Empty", "", "", 0, 0},
 		{"EmptyWkid", "", `{"outSR": {"wkid": 102100}}`, 3857, 0},
