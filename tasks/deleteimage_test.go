@@ -17,16 +17,16 @@ import (
 	"github.com/tessera-gis/tessera/tasks/riverqueue"
 )
 
-type testBundle struct {
+type deleteBundle struct {
 	ctx    context.Context
 	db     *sqlite.DB
 	engine *tasks.Engine
 }
 
-// setup starts an engine with River on a fresh SQLite file holding the
+// setupDelete starts an engine with River on a fresh SQLite file holding the
 // collection "C": a 10×10 grid of tiles, two revisits each (200 items).
 // CloudCover is OBJECTID mod 100.
-func setup(t *testing.T) *testBundle {
+func setupDelete(t *testing.T) *deleteBundle {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tessera.db"))
@@ -64,19 +64,19 @@ func setup(t *testing.T) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testBundle{ctx: ctx, db: db, engine: e}
+	return &deleteBundle{ctx: ctx, db: db, engine: e}
 }
 
 var publisher = mosaic.SubmitOptions{User: &mosaic.User{Name: "pub", Role: mosaic.RolePublisher}}
 
-func (b *testBundle) execute(t *testing.T, task string, in map[string]string) (*mosaic.Job, error) {
+func (b *deleteBundle) execute(t *testing.T, task string, in map[string]string) (*mosaic.Job, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
 	defer cancel()
 	return b.engine.Execute(ctx, task, in, publisher)
 }
 
-func (b *testBundle) count(t *testing.T) int64 {
+func (b *deleteBundle) count(t *testing.T) int64 {
 	t.Helper()
 	var n int64
 	if err := b.db.View(b.ctx, func(tx mosaic.ReadTx) error {
@@ -108,7 +108,7 @@ func messages(j *mosaic.Job) string {
 
 func TestDeleteImageInputs(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setupDelete(t)
 	tests := []struct {
 		name  string
 		in    map[string]string
@@ -152,7 +152,7 @@ func TestDeleteImageInputs(t *testing.T) {
 
 func TestDeleteImageResultAndAudit(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setupDelete(t)
 	j, err := b.execute(t, "DeleteImage", map[string]string{"imageCollection": "C", "where": "CloudCover < 3", "dryRun": "true"})
 	if err != nil || j.State != mosaic.JobSucceeded {
 		t.Fatalf("dry run: %v %v", j, err)
@@ -191,7 +191,7 @@ func TestDeleteImageResultAndAudit(t *testing.T) {
 // correct.
 func TestDeleteImageRefreshesBoundary(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setupDelete(t)
 	stale := func() int {
 		var n int
 		if err := b.db.View(b.ctx, func(tx mosaic.ReadTx) error {
@@ -250,7 +250,7 @@ func TestDeleteImageRefreshesBoundary(t *testing.T) {
 
 func TestRestoreImageByJob(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setupDelete(t)
 	del, err := b.execute(t, "DeleteImage", map[string]string{"imageCollection": "C", "where": "CloudCover >= 50"})
 	if err != nil || del.State != mosaic.JobSucceeded {
 		t.Fatalf("delete: %v %v", del, err)
@@ -272,7 +272,7 @@ func TestRestoreImageByJob(t *testing.T) {
 
 func TestDeleteImageCollectionResult(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setupDelete(t)
 	admin := mosaic.SubmitOptions{User: &mosaic.User{Name: "adm", Role: mosaic.RoleAdmin}}
 	if _, err := b.engine.Execute(b.ctx, "DeleteImageCollection", map[string]string{"imageCollection": "C"}, publisher); mosaic.ErrorCode(err) != mosaic.EFORBIDDEN {
 		t.Errorf("publisher deleting a collection: %v, want EFORBIDDEN", err)
@@ -290,7 +290,7 @@ func TestDeleteImageCollectionResult(t *testing.T) {
 // checks that its maintenance purges expired entries, and only those.
 func TestRecycleBinExpires(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setupDelete(t)
 	old, err := b.execute(t, "DeleteImage", map[string]string{"imageCollection": "C", "where": "CloudCover < 10"})
 	if err != nil || old.State != mosaic.JobSucceeded {
 		t.Fatalf("delete: %v %v", old, err)

@@ -174,7 +174,7 @@ func (tx *Tx) CreateCollection(c *mosaic.Collection) error {
 	}
 	cols = append(cols, privateColumns...)
 	ddl := []string{
-		fmt.Sprintf(`CREATE TABLE %s (%s)`, itemsTable(c), strings.Join(cols, ", ")),
+		fmt.Sprintf(`CREATE TABLE %s (%s) STRICT`, itemsTable(c), strings.Join(cols, ", ")), // sqlfilter assumes declared types hold
 		fmt.Sprintf(`CREATE INDEX %s ON %s (%s)`, quote(fmt.Sprintf("items_%d_path", c.ID)), itemsTable(c), quote(mosaic.FieldNamePath)),
 		// Covering, so that refreshing a cell's aggregates after a delete
 		// is an index-only scan.
