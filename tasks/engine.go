@@ -69,6 +69,8 @@ type Engine struct {
 
 	refreshing map[string]bool // collections whose boundary is refreshing → refresh again after
 	bg         sync.WaitGroup  // background boundary refreshes
+	bgCtx      context.Context // cancelled by Stop
+	bgCancel   context.CancelFunc
 }
 
 var _ mosaic.JobService = (*Engine)(nil)
@@ -92,6 +94,7 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 	}
 	e := &Engine{store: store, queue: queue, cfg: cfg, log: cfg.Logger,
 		byKey: map[string]Task{}, running: map[string]*Run{}, done: map[string]chan struct{}{}}
+	e.bgCtx, e.bgCancel = context.WithCancel(context.Background())
 	for _, t := range tasks {
 		e.tasks = append(e.tasks, t)
 		e.byKey[lowerASCII(t.Info().Name)] = t
@@ -132,6 +135,7 @@ func (e *Engine) Stop(ctx context.Context) error {
 	}
 	e.mu.Unlock()
 	err := e.queue.Stop(ctx)
+	e.bgCancel() // stored boundaries are a cache: drop refreshes in flight
 	e.bg.Wait()
 	return err
 }
@@ -601,10 +605,10 @@ func (e *Engine) refreshBoundary(name string) {
 	go func() {
 		defer e.bg.Done()
 		for {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			ctx, cancel := context.WithTimeout(e.bgCtx, 10*time.Minute)
 			err := e.UpdateBoundary(ctx, name)
 			cancel()
-			if err != nil && mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
+			if err != nil && mosaic.ErrorCode(err) != mosaic.ENOTFOUND && e.bgCtx.Err() == nil {
 				e.log.Warn("refresh boundary", "collection", name, "err", err)
 			}
 			e.mu.Lock()
