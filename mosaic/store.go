@@ -35,6 +35,10 @@ type ReadTx interface {
 	Item(c *Collection, oid int64) (*Item, error)
 	// Boundary returns the union of c's live footprints.
 	Boundary(c *Collection) (orb.MultiPolygon, error)
+	// BandStats returns per-band statistics pooled over c's live items
+	// that have statistics (weighted by their pixel counts), or nil when
+	// none has.
+	BandStats(c *Collection) ([]BandStats, error)
 	// Job returns a job record. An expired job returns ENOTFOUND whose
 	// message says when it expired.
 	Job(id string) (*Job, error)

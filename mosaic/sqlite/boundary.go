@@ -66,9 +66,10 @@ func (tx *Tx) refreshCells(c *mosaic.Collection, touched map[int64]bool) error {
 	if _, err := tx.exec(`DELETE FROM cells WHERE collection_id = ? AND cell IN (SELECT value FROM json_each(?))`, c.ID, string(b)); err != nil {
 		return fmt.Errorf("refresh cells: %w", err)
 	}
-	_, err := tx.exec(fmt.Sprintf(`INSERT INTO cells (collection_id, cell, count, minx, miny, maxx, maxy, min_psx, min_psy, max_ps)
+	_, err := tx.exec(fmt.Sprintf(`INSERT INTO cells (collection_id, cell, count, minx, miny, maxx, maxy, min_psx, min_psy, max_ps, stats)
 		SELECT ?, _cell, count(*), min(_minx), min(_miny), max(_maxx), max(_maxy),
-		       coalesce(min(%[2]s), 0), coalesce(min(%[2]s), 0), coalesce(max(%[3]s), 0)
+		       coalesce(min(%[2]s), 0), coalesce(min(%[2]s), 0), coalesce(max(%[3]s), 0),
+		       tessera_raster_moments(_raster) FILTER (WHERE instr(_raster, '"stats":') > 0)
 		FROM %[1]s WHERE _deleted_at IS NULL AND _cell IN (SELECT value FROM json_each(?)) GROUP BY _cell`,
 		itemsTable(c), quote(mosaic.FieldNameLowPS), quote(mosaic.FieldNameHighPS)), c.ID, string(b))
 	if err != nil {
