@@ -187,6 +187,11 @@ type geoJSONCollection struct {
 	ExceededTransferLimit bool             `json:"exceededTransferLimit,omitempty"`
 }
 
+type geoJSONPolygon struct {
+	Type        string         `json:"type"`
+	Coordinates [][][2]float64 `json:"coordinates"`
+}
+
 type geoJSONFeature struct {
 	Type       string         `json:"type"`
 	ID         int64          `json:"id"`
@@ -275,7 +280,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		features = append(features, ft)
 	}
 	if f == "geojson" {
-		s.respondQuery(w, r, geoJSONOf(features, page.More))
+		s.respondQuery(w, r, geoJSONOf(features, page.More, outSR))
 		return
 	}
 	aliases := make(map[string]string, len(page.Fields))
@@ -307,9 +312,16 @@ func polygonsOf(g orb.Geometry) []orb.Polygon {
 }
 
 // geoJSONOf renders features as GeoJSON, with exterior rings
-// counter-clockwise as RFC 7946 asks.
-func geoJSONOf(features []featureJSON, more bool) geoJSONCollection {
+// counter-clockwise as RFC 7946 asks. Coordinates are in outSR, like the
+// Esri JSON of the same query: GDAL's ESRIJSON driver takes the extent of
+// a layer from returnExtentOnly=true&f=geojson, added to the layer's own
+// URL, and uses it as it is. So unless outSR is EPSG:4326 the collection
+// names its CRS with the (pre-RFC 7946) crs member, which GDAL reads.
+func geoJSONOf(features []featureJSON, more bool, outSR mosaic.SpatialRef) geoJSONCollection {
 	out := geoJSONCollection{Type: "FeatureCollection", Features: make([]geoJSONFeature, 0, len(features)), ExceededTransferLimit: more}
+	if id := mosaic.NormalizeWKID(outSR.WKID); id != 4326 && isEPSG(id) {
+		out.CRS = map[string]any{"type": "name", "properties": map[string]string{"name": "urn:ogc:def:crs:EPSG::" + itoa(id)}}
+	}
 	for _, f := range features {
 		gf := geoJSONFeature{Type: "Feature", Properties: f.Attributes}
 		if id, ok := f.Attributes[mosaic.FieldNameOID].(int64); ok {
@@ -324,18 +336,46 @@ func geoJSONOf(features []featureJSON, more bool) geoJSONCollection {
 				}
 				rings[i] = rr
 			}
-			gf.Geometry = map[string]any{"type": "Polygon", "coordinates": rings}
+			gf.Geometry = geoJSONPolygon{Type: "Polygon", Coordinates: rings}
 		}
 		out.Features = append(out.Features, gf)
 	}
 	return out
 }
 
+// isEPSG reports whether a WKID can be an EPSG code rather than one of
+// Esri's own (53xxx, 54xxx and 100000 up).
+func isEPSG(wkid int) bool {
+	return wkid > 0 && wkid < 100000 && (wkid < 53000 || wkid >= 55000)
+}
+
 type itemJSON struct {
-	Attributes       map[string]any    `json:"attributes"`
-	Geometry         polygonJSON       `json:"geometry"`
-	SpatialReference *spatialRefJSON   `json:"spatialReference"`
-	RasterInfo       mosaic.RasterInfo `json:"rasterInfo"`
+	Attributes       map[string]any  `json:"attributes"`
+	Geometry         polygonJSON     `json:"geometry"`
+	SpatialReference *spatialRefJSON `json:"spatialReference"`
+	RasterInfo       rasterInfoJSON  `json:"rasterInfo"`
+}
+
+// rasterInfoJSON is what GDAL reported about an item's source raster.
+type rasterInfoJSON struct {
+	Driver           string             `json:"driver,omitempty"`
+	Width            int                `json:"width"`
+	Height           int                `json:"height"`
+	BandCount        int                `json:"bandCount"`
+	PixelType        string             `json:"pixelType"`
+	NoData           *float64           `json:"noData,omitempty"`
+	SpatialReference *spatialRefJSON    `json:"spatialReference"`
+	GeoTransform     [6]float64         `json:"geoTransform"`
+	PixelSizeX       float64            `json:"pixelSizeX"`
+	PixelSizeY       float64            `json:"pixelSizeY"`
+	Overviews        int                `json:"overviews"`
+	Stats            []mosaic.BandStats `json:"statistics,omitempty"`
+}
+
+func rasterInfoOf(ri mosaic.RasterInfo) rasterInfoJSON {
+	return rasterInfoJSON{Driver: ri.Driver, Width: ri.Width, Height: ri.Height, BandCount: ri.Bands, PixelType: ri.PixelType,
+		NoData: ri.NoData, SpatialReference: srJSON(ri.SRS), GeoTransform: ri.GeoTransform,
+		PixelSizeX: ri.CellSizeX, PixelSizeY: ri.CellSizeY, Overviews: ri.Overviews, Stats: ri.Stats}
 }
 
 func (s *Server) loadItem(w http.ResponseWriter, r *http.Request) (*mosaic.Collection, *mosaic.Item, bool) {
@@ -374,7 +414,7 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
 		attrs[k] = attributeValue(it.Attributes[k])
 	}
 	out := itemJSON{Attributes: attrs, Geometry: polygonJSON{Rings: esriRings(it.Footprint)},
-		SpatialReference: srJSON(c.SRS), RasterInfo: it.Raster}
+		SpatialReference: srJSON(c.SRS), RasterInfo: rasterInfoOf(it.Raster)}
 	base := "/arcgis/rest/services/" + c.Name + "/ImageServer"
 	s.respond(w, r, out, &htmlPage{Title: c.Name + " item " + itoa(int(it.OID)),
 		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {c.Name, base}},
