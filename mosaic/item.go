@@ -80,6 +80,9 @@ type ItemQuery struct {
 	Limit  int // 0 means no limit
 	// ReturnGeometry includes footprints in the result.
 	ReturnGeometry bool
+	// NoRaster leaves each Item.Raster empty, which is cheaper when only
+	// attributes and footprints are wanted.
+	NoRaster bool
 	IDsOnly        bool
 	CountOnly      bool
 	ExtentOnly     bool

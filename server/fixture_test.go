@@ -73,6 +73,9 @@ const (
 	gy0 = 5300000.0
 )
 
+// fiveName needs escaping in JSON.
+const fiveName = "five \"5\" <&> é\t\u2028\x01"
+
 type imageFixture struct {
 	db     *sqlite.DB
 	c      *mosaic.Collection
@@ -120,7 +123,7 @@ func newImageFixture(t *testing.T, cfg server.Config) *imageFixture {
 			Attributes: map[string]any{"Name": "four", "LowPS": 10.0, "HighPS": 10.0},
 			Raster:     raster()},
 		{Path: "/data/five.tif", Footprint: orb.Polygon{fixtureSquare(1000, 1000, 1100, 1100)},
-			Attributes: map[string]any{"Name": "five", "CloudCover": 50.0, "LowPS": 10.0, "HighPS": 10.0},
+			Attributes: map[string]any{"Name": fiveName, "CloudCover": 50.0, "LowPS": 10.0, "HighPS": 10.0},
 			Raster:     raster()},
 	}
 	// "Web" is a one-item collection in Web Mercator, for reprojection:

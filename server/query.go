@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -89,6 +88,7 @@ func (s *Server) parseItemQuery(c *mosaic.Collection, v url.Values) (q mosaic.It
 	q.Where = param(v, "where")
 	q.OutFields = param(v, "outFields")
 	q.OrderBy = param(v, "orderByFields")
+	q.NoRaster = true
 	if q.ObjectIDs, err = idsParam(v, "objectIds"); err != nil {
 		return
 	}
@@ -155,8 +155,8 @@ type featureSetJSON struct {
 }
 
 type featureJSON struct {
-	Attributes map[string]any `json:"attributes"`
-	Geometry   *polygonJSON   `json:"geometry,omitempty"`
+	Attributes attributes   `json:"attributes"`
+	Geometry   *polygonJSON `json:"geometry,omitempty"`
 }
 
 type idsJSON struct {
@@ -193,10 +193,10 @@ type geoJSONPolygon struct {
 }
 
 type geoJSONFeature struct {
-	Type       string         `json:"type"`
-	ID         int64          `json:"id"`
-	Geometry   any            `json:"geometry"`
-	Properties map[string]any `json:"properties"`
+	Type       string     `json:"type"`
+	ID         int64      `json:"id"`
+	Geometry   any        `json:"geometry"`
+	Properties attributes `json:"properties"`
 }
 
 func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
@@ -261,11 +261,11 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	features := make([]featureJSON, 0, len(page.Items))
 	for _, it := range page.Items {
-		attrs := make(map[string]any, len(page.Fields))
-		attrs[mosaic.FieldNameOID] = it.OID
+		attrs := attributes{names: make([]string, 0, len(page.Fields)), values: make([]any, 0, len(page.Fields))}
+		attrs.add(mosaic.FieldNameOID, it.OID)
 		for _, fl := range page.Fields {
 			if fl.Name != mosaic.FieldNameOID {
-				attrs[fl.Name] = attributeValue(it.Attributes[fl.Name])
+				attrs.add(fl.Name, it.Attributes[fl.Name])
 			}
 		}
 		ft := featureJSON{Attributes: attrs}
@@ -324,7 +324,7 @@ func geoJSONOf(features []featureJSON, more bool, outSR mosaic.SpatialRef) geoJS
 	}
 	for _, f := range features {
 		gf := geoJSONFeature{Type: "Feature", Properties: f.Attributes}
-		if id, ok := f.Attributes[mosaic.FieldNameOID].(int64); ok {
+		if id, ok := f.Attributes.get(mosaic.FieldNameOID).(int64); ok {
 			gf.ID = id
 		}
 		if f.Geometry != nil {
@@ -350,7 +350,7 @@ func isEPSG(wkid int) bool {
 }
 
 type itemJSON struct {
-	Attributes       map[string]any  `json:"attributes"`
+	Attributes       attributes      `json:"attributes"`
 	Geometry         polygonJSON     `json:"geometry"`
 	SpatialReference *spatialRefJSON `json:"spatialReference"`
 	RasterInfo       rasterInfoJSON  `json:"rasterInfo"`
@@ -404,14 +404,12 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	attrs := map[string]any{mosaic.FieldNameOID: it.OID}
-	keys := make([]string, 0, len(it.Attributes))
-	for k := range it.Attributes {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		attrs[k] = attributeValue(it.Attributes[k])
+	var attrs attributes
+	attrs.add(mosaic.FieldNameOID, it.OID)
+	for _, f := range c.Fields {
+		if v, ok := it.Attributes[f.Name]; ok && f.Name != mosaic.FieldNameOID {
+			attrs.add(f.Name, v)
+		}
 	}
 	out := itemJSON{Attributes: attrs, Geometry: polygonJSON{Rings: esriRings(it.Footprint)},
 		SpatialReference: srJSON(c.SRS), RasterInfo: rasterInfoOf(it.Raster)}

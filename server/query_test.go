@@ -109,6 +109,11 @@ func TestQueryRingsAndDates(t *testing.T) {
 	if len(feats) != 2 {
 		t.Fatalf("features = %v", feats)
 	}
+	five := getJSON(t, f.IS()+"/query?objectIds=5&outFields=Name,CloudCover&f=json")
+	a5 := five["features"].([]any)[0].(map[string]any)["attributes"].(map[string]any)
+	if a5["Name"] != fiveName || a5["CloudCover"] != 50.0 {
+		t.Errorf("item 5 attributes = %q", a5)
+	}
 	attrs := feats[0].(map[string]any)["attributes"].(map[string]any)
 	if attrs["AcquisitionDate"] != 1704067200000.0 {
 		t.Errorf("AcquisitionDate = %v, want 1704067200000 (2024-01-01 in epoch ms)", attrs["AcquisitionDate"])

@@ -61,7 +61,7 @@ func (tx *Tx) QueryItems(c *mosaic.Collection, q mosaic.ItemQuery) (*mosaic.Item
 			page.More = true
 			break
 		}
-		it, err := scanItem(rows, page.Fields, q.ReturnGeometry)
+		it, err := scanItem(rows, page.Fields, q.ReturnGeometry, !q.NoRaster)
 		if err != nil {
 			return nil, err
 		}
@@ -100,7 +100,11 @@ func (tx *Tx) itemsSelect(c *mosaic.Collection, q mosaic.ItemQuery) (sq.SelectBu
 	for _, f := range selected {
 		cols = append(cols, "i."+quote(f.Name))
 	}
-	cols = append(cols, "i._raster", "i._deleted_at", "i._deleted_job")
+	raster := "i._raster"
+	if q.NoRaster {
+		raster = "NULL"
+	}
+	cols = append(cols, raster, "i._deleted_at", "i._deleted_job")
 	if q.ReturnGeometry {
 		cols = append(cols, "i."+quote(mosaic.FieldNameShape))
 	}
@@ -217,21 +221,34 @@ func (tx *Tx) itemCondition(c *mosaic.Collection, fields *sqlfilter.Fields, q mo
 		}
 		if fn != "" {
 			g := q.Geometry
-			if bd, ok := g.(orb.Bound); ok {
+			bd, isBox := g.(orb.Bound)
+			if isBox {
 				g = bd.ToPolygon()
 			}
 			qb, err := wkb.Marshal(g)
 			if err != nil {
 				return nil, mosaic.Errorf(mosaic.EINVALID, "Invalid query geometry.")
 			}
-			cond = append(cond, sq.Expr(fmt.Sprintf("%s(i.%s, ?)", fn, quote(mosaic.FieldNameShape)), qb))
+			exact := sq.Expr(fmt.Sprintf("%s(i.%s, ?)", fn, quote(mosaic.FieldNameShape)), qb)
+			// A footprint whose extent lies inside a query box intersects
+			// it and is contained by it; one whose extent does not is not
+			// contained. Only the rest need the exact test.
+			inside := sq.Expr("i._minx >= ? AND i._maxx <= ? AND i._miny >= ? AND i._maxy <= ?", bd.Min[0], bd.Max[0], bd.Min[1], bd.Max[1])
+			switch {
+			case isBox && fn == "tessera_intersects":
+				cond = append(cond, sq.Or{inside, exact})
+			case isBox && fn == "tessera_within":
+				cond = append(cond, inside)
+			default:
+				cond = append(cond, exact)
+			}
 		}
 	}
 	return cond, nil
 }
 
 // scanItem reads one row of QueryItems.
-func scanItem(rows *sql.Rows, fields []mosaic.Field, withShape bool) (*mosaic.Item, error) {
+func scanItem(rows *sql.Rows, fields []mosaic.Field, withShape, withRaster bool) (*mosaic.Item, error) {
 	n := len(fields) + 3
 	if withShape {
 		n++
@@ -242,7 +259,7 @@ func scanItem(rows *sql.Rows, fields []mosaic.Field, withShape bool) (*mosaic.It
 		dest[i] = &vals[i]
 	}
 	var (
-		raster    string
+		raster    sql.RawBytes
 		deletedAt sql.NullInt64
 		deletedBy sql.NullString
 		shape     []byte
@@ -266,8 +283,10 @@ func scanItem(rows *sql.Rows, fields []mosaic.Field, withShape bool) (*mosaic.It
 		}
 		it.Attributes[f.Name] = v
 	}
-	if err := json.Unmarshal([]byte(raster), &it.Raster); err != nil {
-		return nil, fmt.Errorf("decode raster info: %w", err)
+	if withRaster {
+		if err := json.Unmarshal(raster, &it.Raster); err != nil {
+			return nil, fmt.Errorf("decode raster info: %w", err)
+		}
 	}
 	if deletedAt.Valid {
 		it.Recycled = &mosaic.Recycled{At: time.UnixMilli(deletedAt.Int64).UTC(), JobID: deletedBy.String}
