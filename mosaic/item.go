@@ -82,10 +82,10 @@ type ItemQuery struct {
 	ReturnGeometry bool
 	// NoRaster leaves each Item.Raster empty, which is cheaper when only
 	// attributes and footprints are wanted.
-	NoRaster bool
-	IDsOnly        bool
-	CountOnly      bool
-	ExtentOnly     bool
+	NoRaster   bool
+	IDsOnly    bool
+	CountOnly  bool
+	ExtentOnly bool
 	// Recycled queries the recycle bin instead of the live catalog.
 	Recycled bool
 }
