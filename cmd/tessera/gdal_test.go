@@ -269,11 +269,21 @@ func TestGDALRendersMosaic(t *testing.T) {
 	}
 	before := rastertest.Checksums(t, chain...)
 	job := wait(t, p, "CreateImageCollection", submit(t, p, "CreateImageCollection", url.Values{
-		"imageCollection": {"Chain"}, "inputRasters": {src}}))
+		"imageCollection": {"Chain"}, "inputRasters": {src}, "context": {`{"computeStatistics":true}`}}))
 	if job["jobStatus"] != "esriJobSucceeded" {
 		t.Fatalf("CreateImageCollection: %v\n%s", job, messages(job))
 	}
 	chainIS := p.Services() + "/Chain/ImageServer"
+	// Statistics computed at ingest reach the service description.
+	info := getJSON(t, chainIS+"?f=json")
+	for _, k := range []string{"minValues", "maxValues", "meanValues", "stdvValues"} {
+		if v, _ := info[k].([]any); len(v) != 3 {
+			t.Errorf("%s = %v, want three bands", k, info[k])
+		}
+	}
+	if lo, hi := info["minValues"].([]any), info["maxValues"].([]any); len(lo) == 3 && (lo[0].(float64) < 1 || hi[0].(float64) > 250) {
+		t.Errorf("band 1 range [%v, %v] is outside the fill's [1, 250]", lo[0], hi[0])
+	}
 	bottomFirst := slices.Clone(chain)
 	slices.Reverse(bottomFirst)
 	chainBox := [4]float64{700000 - 1.23, 5200000 - 1640 - 2.34, 700000 + 1640 - 1.23, 5200000 - 2.34}
