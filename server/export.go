@@ -446,9 +446,7 @@ func (s *Server) handleExportImage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e.f == "image" {
-		w.Header().Set("Content-Type", img.ContentType)
-		w.Header().Set("Content-Length", strconv.Itoa(len(img.Data)))
-		w.Write(img.Data)
+		writeImage(w, img)
 		return
 	}
 	name, err := s.saveOutput(img)
@@ -524,6 +522,14 @@ func (s *Server) handleThumbnail(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	writeImage(w, img)
+}
+
+// writeImage sends image bytes. They must not be cached: QGIS 3.22 keeps
+// images in its disk cache and would go on drawing deleted items.
+func writeImage(w http.ResponseWriter, img *mosaic.Image) {
 	w.Header().Set("Content-Type", img.ContentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(img.Data)))
+	w.Header().Set("Cache-Control", "no-store")
 	w.Write(img.Data)
 }

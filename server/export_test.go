@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -183,6 +184,14 @@ func TestExportJSON(t *testing.T) {
 	ext := m["extent"].(map[string]any)
 	if ext["xmin"] != gx0 || ext["xmax"] != gx0+200 || jsonText(ext["spatialReference"]) != `{"latestWkid":32633,"wkid":32633}` {
 		t.Errorf("extent = %v", ext)
+	}
+	resp, err := http.Get(f.IS() + "/exportImage?f=image&bbox=" + bboxParam(0, 0, 200, 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("f=image Cache-Control = %q, want no-store (QGIS caches images otherwise)", cc)
 	}
 	img, ct := get(t, href)
 	if string(img) != "\x89PNG stub" || ct != "image/png" {
