@@ -85,7 +85,7 @@ func (s *Server) parseExport(c *mosaic.Collection, v url.Values) (*exportRequest
 		e.imageSR = e.bboxSR
 	}
 	if !e.imageSR.Equal(e.bboxSR) {
-		pg, err := s.project(b.ToPolygon(), e.bboxSR, e.imageSR)
+		pg, err := s.project(densify(b, 16), e.bboxSR, e.imageSR)
 		if err != nil {
 			return nil, err
 		}
