@@ -219,17 +219,21 @@ func adjustAspect(b orb.Bound, w, h int) orb.Bound {
 // that order. The first item ranked is drawn on top (MT_FIRST); ascending
 // false reverses the ranking and MT_LAST the drawing order.
 func (s *Server) selectSources(r *http.Request, c *mosaic.Collection, e *exportRequest) ([]mosaic.RenderSource, error) {
-	viewGeom, err := s.project(densify(e.bbox, 16), e.imageSR, c.SRS)
+	projected, err := s.project(densify(e.bbox, 16), e.imageSR, c.SRS)
 	if err != nil {
 		return nil, err
 	}
-	view, ok := viewGeom.(orb.Polygon)
+	view, ok := projected.(orb.Polygon)
 	if !ok || len(view) == 0 {
 		return nil, mosaic.Errorf(mosaic.EINVALID, "Cannot project the requested extent.")
 	}
+	var viewGeom orb.Geometry = view
+	if e.imageSR.Equal(c.SRS) {
+		viewGeom = e.bbox // the store tests boxes much faster than polygons
+	}
 	rule := e.rule
 	ascending := rule.Ascending == nil || *rule.Ascending
-	q := mosaic.ItemQuery{Where: rule.Where, Geometry: view, SpatialRel: mosaic.SpatialRelIntersects,
+	q := mosaic.ItemQuery{Where: rule.Where, Geometry: viewGeom, SpatialRel: mosaic.SpatialRelIntersects,
 		OutFields: mosaic.FieldNamePath, Limit: s.cfg.MaxMosaicImages}
 	if len(rule.FIDs) > 0 {
 		q.ObjectIDs = rule.FIDs

@@ -148,6 +148,9 @@ func rankOrder(c *mosaic.Collection, r *mosaic.MosaicRank) (string, []any, error
 				fmt.Sprintf("%q is not a field of %s.", r.Field, c.Name))
 		}
 		col := "i." + quote(f.Name)
+		if f.Type == mosaic.FieldOID {
+			return col + dir, nil, nil // never NULL; the rowid order needs no sorting
+		}
 		if r.Base == nil {
 			return fmt.Sprintf("%s IS NULL, %s%s", col, col, dir), nil, nil
 		}
