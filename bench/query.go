@@ -107,7 +107,7 @@ func runQueryBench(ctx context.Context, env *Env) ([]Measurement, error) {
 		if err != nil {
 			return nil, err
 		}
-		p50, p99 := percentile(all, 0.50), percentile(all, 0.99)
+		p50, p99 := latencyPercentile(all, 0.50), latencyPercentile(all, 0.99)
 		env.Logf("%2d connections: %.1f req/s, p50 %s, p99 %s", conns, median(samples), p50, p99)
 		out = append(out, Measurement{
 			Name: fmt.Sprintf("query %s items: CloudCover < 30 and a %d×%d-tile bbox, 1,000-feature pages, %d connections",
@@ -237,8 +237,8 @@ func fetch(ctx context.Context, hc *http.Client, u string) ([]byte, error) {
 	return body, nil
 }
 
-// percentile returns the p-quantile of ds (nearest rank).
-func percentile(ds []time.Duration, p float64) time.Duration {
+// latencyPercentile returns the p-quantile of ds (nearest rank).
+func latencyPercentile(ds []time.Duration, p float64) time.Duration {
 	if len(ds) == 0 {
 		return 0
 	}

@@ -66,6 +66,9 @@ type Engine struct {
 
 	stopMaint context.CancelFunc
 	maintDone chan struct{}
+
+	refreshing map[string]bool // collections whose boundary is refreshing → refresh again after
+	bg         sync.WaitGroup  // background boundary refreshes
 }
 
 var _ mosaic.JobService = (*Engine)(nil)
@@ -128,7 +131,9 @@ func (e *Engine) Stop(ctx context.Context) error {
 		r.cancel(ErrShutdown)
 	}
 	e.mu.Unlock()
-	return e.queue.Stop(ctx)
+	err := e.queue.Stop(ctx)
+	e.bg.Wait()
+	return err
 }
 
 func (e *Engine) recover(ctx context.Context) error {
@@ -167,12 +172,11 @@ func (e *Engine) maintain(ctx context.Context) {
 			} else if n > 0 {
 				e.log.Info("expired job records", "count", n)
 			}
-			n, err := tx.PurgeRecycled(now.Add(-e.cfg.RecycleRetention))
-			if n > 0 {
-				e.log.Info("purged recycle bin", "items", n)
-			}
-			return err
+			return nil
 		})
+		if err == nil {
+			err = e.purgeRecycled(ctx, now.Add(-e.cfg.RecycleRetention))
+		}
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("maintenance", "err", err)
 		}
@@ -180,6 +184,29 @@ func (e *Engine) maintain(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+	}
+}
+
+// purgeBatch is how many expired recycle-bin entries one transaction
+// purges, so that purging never holds the write lock for long.
+const purgeBatch = 2000
+
+// purgeRecycled removes recycle-bin entries recycled before t, in batches.
+func (e *Engine) purgeRecycled(ctx context.Context, before time.Time) error {
+	var total int64
+	for {
+		var n int64
+		err := e.store.Update(ctx, func(tx mosaic.Tx) (err error) {
+			n, err = tx.PurgeRecycled(before, purgeBatch)
+			return err
+		})
+		total += n
+		if err != nil || n < purgeBatch {
+			if total > 0 {
+				e.log.Info("purged recycle bin", "items", total)
+			}
+			return err
 		}
 	}
 }
@@ -331,6 +358,14 @@ func (e *Engine) Job(ctx context.Context, id string) (*mosaic.Job, error) {
 // Cancel stops a job that has not finished. A queued job is cancelled at
 // once; an executing job is interrupted and rolls back its uncommitted work.
 func (e *Engine) Cancel(ctx context.Context, id string) (*mosaic.Job, error) {
+	// Interrupt a job running here before recording the cancel: its
+	// uncommitted transaction may hold the write lock that recording needs.
+	// A job that already committed is not affected.
+	e.mu.Lock()
+	if r, ok := e.running[id]; ok {
+		r.cancel(ErrJobCancelled)
+	}
+	e.mu.Unlock()
 	var wasExecuting bool
 	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
 		j, err := tx.Job(id)
@@ -542,21 +577,71 @@ func lowerASCII(s string) string {
 	return string(b)
 }
 
-// refreshBoundary recomputes the stale parts of a collection's boundary in
-// the background. Reads are correct without it; it makes them cheap.
+// refreshBoundary brings the stored boundary of a collection up to date in
+// the background. Reads are correct without it (they compute stale cells on
+// the fly); it makes them cheap. The unions are computed from a read
+// snapshot, so writers are never blocked by them, and stored by a short
+// write that skips cells changed meanwhile. Refreshes of one collection
+// never overlap: a request during a refresh runs once more after it.
 func (e *Engine) refreshBoundary(name string) {
+	e.mu.Lock()
+	if e.refreshing == nil {
+		e.refreshing = map[string]bool{}
+	}
+	if again, busy := e.refreshing[name]; busy {
+		if !again {
+			e.refreshing[name] = true
+		}
+		e.mu.Unlock()
+		return
+	}
+	e.refreshing[name] = false
+	e.bg.Add(1)
+	e.mu.Unlock()
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		err := e.store.Update(ctx, func(tx mosaic.Tx) error {
-			c, err := tx.Collection(mosaic.CollectionRef{Name: name})
-			if err != nil {
-				return err
+		defer e.bg.Done()
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			err := e.UpdateBoundary(ctx, name)
+			cancel()
+			if err != nil && mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
+				e.log.Warn("refresh boundary", "collection", name, "err", err)
 			}
-			return tx.UpdateBoundary(c)
-		})
-		if err != nil && mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
-			e.log.Warn("refresh boundary", "collection", name, "err", err)
+			e.mu.Lock()
+			if !e.refreshing[name] {
+				delete(e.refreshing, name)
+				e.mu.Unlock()
+				return
+			}
+			e.refreshing[name] = false
+			e.mu.Unlock()
 		}
 	}()
 }
+
+// UpdateBoundary computes the stale parts of a collection's boundary from a
+// read snapshot and stores those still current, in a short write.
+func (e *Engine) UpdateBoundary(ctx context.Context, name string) error {
+	var (
+		c *mosaic.Collection
+		p *mosaic.BoundaryPatch
+	)
+	err := e.store.View(ctx, func(tx mosaic.ReadTx) (err error) {
+		if c, err = tx.Collection(mosaic.CollectionRef{Name: name}); err != nil {
+			return err
+		}
+		p, err = tx.StaleBoundary(c)
+		return err
+	})
+	if err != nil || len(p.Cells) == 0 {
+		return err
+	}
+	return e.store.Update(ctx, func(tx mosaic.Tx) error {
+		_, err := tx.UpdateBoundary(c, p)
+		return err
+	})
+}
+
+// WaitIdle waits until background boundary refreshes have finished, for
+// tests and benchmarks.
+func (e *Engine) WaitIdle() { e.bg.Wait() }

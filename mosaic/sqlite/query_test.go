@@ -98,7 +98,7 @@ func (f *queryFixture) queryErr(q mosaic.ItemQuery) (*mosaic.ItemPage, error) {
 	return page, err
 }
 
-func oids(items []*mosaic.Item) []int64 {
+func itemOIDs(items []*mosaic.Item) []int64 {
 	out := make([]int64, 0, len(items))
 	for _, it := range items {
 		out = append(out, it.OID)
@@ -120,7 +120,7 @@ func TestQueryItemsPaging(t *testing.T) {
 	var got []int64
 	for offset := 0; ; offset += 30 {
 		page := f.query(t, mosaic.ItemQuery{Offset: offset, Limit: 30})
-		got = append(got, oids(page.Items)...)
+		got = append(got, itemOIDs(page.Items)...)
 		if wantMore := offset+30 < 102; page.More != wantMore {
 			t.Fatalf("offset %d: More = %v, want %v", offset, page.More, wantMore)
 		}
@@ -206,7 +206,7 @@ func TestQueryItemsSpatial(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			page := f.query(t, mosaic.ItemQuery{Geometry: tt.g, SpatialRel: tt.rel})
-			if got := oids(page.Items); !slices.Equal(got, tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
+			if got := itemOIDs(page.Items); !slices.Equal(got, tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 			n := f.query(t, mosaic.ItemQuery{Geometry: tt.g, SpatialRel: tt.rel, CountOnly: true}).Count
@@ -244,10 +244,10 @@ func TestQueryItemsCountExtentAndRecycled(t *testing.T) {
 	// Recycled items stay in the R*Tree but no spatial query finds them.
 	page = f.query(t, mosaic.ItemQuery{Geometry: orb.Point{qx0 + 50, qy0 + 950}})
 	if len(page.Items) != 0 {
-		t.Errorf("a recycled item was found: %v", oids(page.Items))
+		t.Errorf("a recycled item was found: %v", itemOIDs(page.Items))
 	}
 	page = f.query(t, mosaic.ItemQuery{Geometry: orb.Point{qx0 + 50, qy0 + 950}, Recycled: true})
-	if got := oids(page.Items); !slices.Equal(got, []int64{91}) {
+	if got := itemOIDs(page.Items); !slices.Equal(got, []int64{91}) {
 		t.Errorf("recycle bin: %v, want [91]", got)
 	}
 	if n := f.query(t, mosaic.ItemQuery{Where: "1=0", CountOnly: true}).Count; n != 0 {
@@ -287,7 +287,7 @@ func TestQueryItemsRank(t *testing.T) {
 			r := tt.rank
 			page := f.query(t, mosaic.ItemQuery{Where: tt.where, Geometry: grid, SpatialRel: mosaic.SpatialRelEnvelopeIntersects,
 				Rank: &r, Limit: tt.limit})
-			if got := oids(page.Items); !slices.Equal(got, tt.want) {
+			if got := itemOIDs(page.Items); !slices.Equal(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})

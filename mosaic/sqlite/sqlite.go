@@ -51,11 +51,6 @@ func registerDriver() {
 					return fmt.Errorf("register %s: %w", name, err)
 				}
 			}
-			for name, impl := range aggregateFunctions {
-				if err := conn.RegisterAggregator(name, impl, true); err != nil {
-					return fmt.Errorf("register %s: %w", name, err)
-				}
-			}
 			return nil
 		}})
 	})
