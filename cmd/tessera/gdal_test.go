@@ -136,7 +136,6 @@ func agsXML(serverURL string, wkid int, b [4]float64, w, h, block int) string {
   <BandsCount>3</BandsCount>
   <DataType>Byte</DataType>
   <BlockSizeX>%d</BlockSizeX><BlockSizeY>%d</BlockSizeY>
-  <Cache/>
 </GDAL_WMS>
 `, strings.ReplaceAll(serverURL, "&", "&amp;"), wkid, b[0], b[3], b[2], b[1], w, h, block, block)
 }
