@@ -77,6 +77,8 @@ type serveConfig struct {
 	recycleRetention      time.Duration
 	jobTimeout            time.Duration
 	maxQueued             int
+	maxRecordCount        int
+	maxMosaicImages       int
 	logLevel              string
 }
 
@@ -92,6 +94,8 @@ func serve(args []string) error {
 	fs.DurationVar(&c.recycleRetention, "recycle-retention", 7*24*time.Hour, "how long deleted items stay restorable")
 	fs.DurationVar(&c.jobTimeout, "job-timeout", time.Hour, "time limit of one job")
 	fs.IntVar(&c.maxQueued, "max-queued", 100, "unfinished jobs allowed per user")
+	fs.IntVar(&c.maxRecordCount, "max-record-count", 1000, "features per ImageServer query page (maxRecordCount)")
+	fs.IntVar(&c.maxMosaicImages, "max-mosaic-images", 64, "items one exportImage draws at most (maxMosaicImageCount)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -150,6 +154,7 @@ func serve(args []string) error {
 	srv := server.New(server.Config{
 		Store: db, Jobs: engine, Renderer: gdal{}, Projector: gdal{},
 		OutputDir: filepath.Join(c.data, "output"), SoftwareVersion: version, Logger: log,
+		MaxRecordCount: c.maxRecordCount, MaxMosaicImages: c.maxMosaicImages,
 	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
