@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/tessera-gis/tessera/mosaic"
@@ -25,10 +26,9 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info := infoJSON{CurrentVersion: Version, FullVersion: "11.3.0", SoftwareVersion: s.cfg.SoftwareVersion}
-	if s.cfg.Auth != nil {
-		if u := s.cfg.Auth.TokenServicesURL(r); u != "" {
-			info.AuthInfo = authInfoJSON{IsTokenBasedSecurity: true, TokenServicesURL: u, ShortLivedTokenValidity: 60}
-		}
+	if a := s.cfg.Auth; a != nil {
+		info.AuthInfo = authInfoJSON{IsTokenBasedSecurity: true, TokenServicesURL: a.TokenServicesURL(r),
+			ShortLivedTokenValidity: a.ShortLivedTokenValidity()}
 	}
 	s.respond(w, r, info, &htmlPage{Title: "Server Info", Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}}})
 }
@@ -79,7 +79,9 @@ func (s *Server) handleSystemFolder(w http.ResponseWriter, r *http.Request) {
 }
 
 // caller parses the request's parameters and identifies the caller, who
-// must have role need. On failure it writes the error and returns it.
+// must have role need. On failure it writes the error and returns it: 499
+// (Token Required) when no token was given and anonymous callers may not do
+// this, 498 for a bad token, 403 for a user whose role is too low.
 func (s *Server) caller(w http.ResponseWriter, r *http.Request, need mosaic.Role) (*mosaic.User, error) {
 	if _, err := s.params(r); err != nil {
 		s.Error(w, r, err)
@@ -93,15 +95,16 @@ func (s *Server) caller(w http.ResponseWriter, r *http.Request, need mosaic.Role
 		s.Error(w, r, err)
 		return nil, err
 	}
-	if u == nil {
-		err = mosaic.Errorf(mosaic.EUNAUTHORIZED, "Token Required").WithDetails("This resource requires a token; get one from generateToken.")
-		s.Error(w, r, err)
-		return nil, err
+	if u.Can(need) {
+		return u, nil
 	}
-	if !u.Can(need) {
-		err = mosaic.Errorf(mosaic.EFORBIDDEN, "You do not have permissions to access this resource or perform this operation.")
-		s.Error(w, r, err)
-		return nil, err
+	if u == nil || u.Name == "" {
+		err = mosaic.Errorf(mosaic.EUNAUTHORIZED, "Token Required").WithDetails(
+			"This resource requires a token: get one from " + s.cfg.Auth.TokenServicesURL(r) + ".")
+	} else {
+		err = mosaic.Errorf(mosaic.EFORBIDDEN, "You do not have permissions to access this resource or perform this operation.").WithDetails(
+			fmt.Sprintf("%s has the %s role; this needs %s.", u.Name, u.Role, need))
 	}
-	return u, nil
+	s.Error(w, r, err)
+	return nil, err
 }

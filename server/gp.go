@@ -192,7 +192,11 @@ type submitJSON struct {
 }
 
 func (s *Server) submitOptions(w http.ResponseWriter, r *http.Request, t mosaic.TaskInfo) (mosaic.SubmitOptions, bool) {
-	u, err := s.caller(w, r, mosaic.RoleViewer)
+	need := t.Permission
+	if need == "" {
+		need = mosaic.RoleViewer
+	}
+	u, err := s.caller(w, r, need)
 	if err != nil {
 		return mosaic.SubmitOptions{}, false
 	}

@@ -192,7 +192,7 @@ type htmlForm struct {
 
 type formField struct {
 	Name, Label, Value, Help string
-	Multiline                bool
+	Multiline, Password      bool
 }
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>

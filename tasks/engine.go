@@ -35,12 +35,16 @@ type Config struct {
 	Retention time.Duration
 	// RecycleRetention is how long deleted items stay restorable. Default 7 days.
 	RecycleRetention time.Duration
-	// Timeouts per task name; DefaultTimeout for the rest. Default 1h.
+	// Timeouts per task name (any case); DefaultTimeout for the rest.
+	// Default 1h.
 	Timeouts       map[string]time.Duration
 	DefaultTimeout time.Duration
 	// MaxQueuedPerUser caps unfinished jobs per user (0 = 100).
 	MaxQueuedPerUser int
-	Logger           *slog.Logger
+	// Workers is the number of jobs the queue runs at once (default 4). A
+	// queued job is reported as esriJobWaiting while they are all busy.
+	Workers int
+	Logger  *slog.Logger
 }
 
 // Errors that cancel a job's context, telling why it stopped.
@@ -84,6 +88,14 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 	if cfg.MaxQueuedPerUser <= 0 {
 		cfg.MaxQueuedPerUser = 100
 	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	timeouts := map[string]time.Duration{}
+	for k, d := range cfg.Timeouts {
+		timeouts[lowerASCII(k)] = d
+	}
+	cfg.Timeouts = timeouts
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -96,13 +108,25 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 	return e
 }
 
+// CheckTimeouts reports an error if a per-task timeout names no task.
+func (e *Engine) CheckTimeouts() error {
+	for k := range e.cfg.Timeouts {
+		if _, ok := e.byKey[k]; !ok {
+			return mosaic.Errorf(mosaic.EINVALID, "No task is called %q.", k)
+		}
+	}
+	return nil
+}
+
 // Start recovers jobs interrupted by an earlier process, starts the queue
 // and the maintenance loop (job expiry and recycle-bin purge).
 //
 // A job that was executing when its process died is marked failed: every
 // task commits its catalog changes and its final state in one transaction,
 // so such a job committed nothing after its last reported batch, and its
-// messages say so. It is never re-run behind the user's back.
+// messages say so. It is never re-run behind the user's back. A job still
+// queued is queued again (the queue may have taken it just before the
+// crash); the compare-and-set claim makes any duplicate a no-op.
 func (e *Engine) Start(ctx context.Context) error {
 	if err := e.recover(ctx); err != nil {
 		return err
@@ -139,6 +163,8 @@ func (e *Engine) recover(ctx context.Context) error {
 		}
 		for _, j := range jobs {
 			switch j.State {
+			case mosaic.JobNew, mosaic.JobSubmitted, mosaic.JobWaiting:
+				err = e.queue.Enqueue(ctx, tx, j.ID, j.Priority)
 			case mosaic.JobExecuting:
 				_, err = tx.FinishJob(j.ID, mosaic.JobFailed, nil, mosaic.ErrorMsg(
 					"The server stopped while this job was running. Changes are committed atomically, so nothing after the last committed step reported above was applied. Submit the job again to finish it."))
@@ -157,7 +183,10 @@ func (e *Engine) recover(ctx context.Context) error {
 // maintain expires old job records and purges the recycle bin.
 func (e *Engine) maintain(ctx context.Context) {
 	defer close(e.maintDone)
-	tick := time.NewTicker(time.Minute)
+	// Check often enough that records go within a quarter of their
+	// retention period after it ends.
+	every := max(100*time.Millisecond, min(time.Minute, e.cfg.Retention/4, e.cfg.RecycleRetention/4))
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		now := time.Now()
@@ -289,19 +318,29 @@ func (e *Engine) Execute(ctx context.Context, name string, inputs map[string]str
 		delete(e.done, j.ID)
 		e.mu.Unlock()
 	}()
-	poll := time.NewTicker(250 * time.Millisecond) // for jobs run by another instance
+	poll := time.NewTicker(250 * time.Millisecond) // in case the job finishes in another process
 	defer poll.Stop()
 	for {
+		if ctx.Err() != nil {
+			// The caller is gone and can never read the result: stop the
+			// job rather than let it change the catalog unseen.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			cur, err := e.Cancel(cctx, j.ID)
+			cancel()
+			if err != nil {
+				e.log.Warn("cancel abandoned execute", "job", j.ID, "err", err)
+			}
+			return cur, ctx.Err()
+		}
 		cur, err := e.Job(ctx, j.ID)
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			return nil, err
 		}
-		if cur.State.Terminal() {
+		if err == nil && cur.State.Terminal() {
 			return cur, nil
 		}
 		select {
 		case <-ctx.Done():
-			return cur, ctx.Err()
 		case <-ch:
 		case <-poll.C:
 		}
@@ -318,12 +357,18 @@ func (e *Engine) Job(ctx context.Context, id string) (*mosaic.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	if j.State == mosaic.JobExecuting || j.State == mosaic.JobCancelling {
-		e.mu.Lock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch j.State {
+	case mosaic.JobExecuting, mosaic.JobCancelling:
 		if r, ok := e.running[id]; ok {
 			j.Progress = r.progressSnapshot()
 		}
-		e.mu.Unlock()
+	case mosaic.JobSubmitted:
+		// Queued behind busy workers: ArcGIS calls that waiting.
+		if len(e.running) >= e.cfg.Workers {
+			j.State = mosaic.JobWaiting
+		}
 	}
 	return j, nil
 }
@@ -393,7 +438,7 @@ func (e *Engine) Delete(ctx context.Context, id string) (*mosaic.Job, error) {
 }
 
 func (e *Engine) timeout(task string) time.Duration {
-	if d, ok := e.cfg.Timeouts[task]; ok && d > 0 {
+	if d, ok := e.cfg.Timeouts[lowerASCII(task)]; ok && d > 0 {
 		return d
 	}
 	return e.cfg.DefaultTimeout
