@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/tessera-gis/tessera/mosaic"
 )
@@ -47,7 +48,8 @@ type folderJSON struct {
 // handleRootFolder lists the System folder and one ImageServer per
 // collection.
 func (s *Server) handleRootFolder(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.caller(w, r, mosaic.RoleViewer); err != nil {
+	u, err := s.caller(w, r, mosaic.RoleViewer)
+	if err != nil {
 		return
 	}
 	var cs []*mosaic.Collection
@@ -59,12 +61,25 @@ func (s *Server) handleRootFolder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := folderJSON{CurrentVersion: Version, Folders: []string{"System"}, Services: []serviceRefJSON{}}
-	page := &htmlPage{Title: "Home", Links: []link{{"System (folder)", "/arcgis/rest/services/System"}}}
+	page := &htmlPage{Title: "Home", Description: "Image collections served over the ArcGIS REST API.",
+		Props: []prop{{Name: "Current Version", Value: fmt.Sprint(Version)}},
+		Tables: []htmlTable{
+			{Title: "Folders", Headers: []string{"Folder"}, Rows: [][]cell{{{Text: "System", Href: "/arcgis/rest/services/System"}}}},
+			{Title: "Services", Headers: []string{"Service", "Type", "Items"}},
+		}}
 	for _, c := range cs {
 		out.Services = append(out.Services, serviceRefJSON{Name: c.Name, Type: "ImageServer"})
-		page.Links = append(page.Links, link{c.Name + " (ImageServer)", "/arcgis/rest/services/" + c.Name + "/ImageServer"})
+		page.Tables[1].Rows = append(page.Tables[1].Rows, []cell{{Text: c.Name, Href: "/arcgis/rest/services/" + url.PathEscape(c.Name) + "/ImageServer"},
+			{Text: "ImageServer"}, {Text: fmt.Sprint(c.Summary.Count)}})
 	}
-	page.Links = append(page.Links, link{"Server info", "/arcgis/rest/info"})
+	page.Links = append(page.Links, link{"Server info", "/arcgis/rest/info"},
+		link{"RasterAnalysisTools (GPServer): create collections, add and delete images", gpPath})
+	if s.cfg.Auth != nil {
+		page.Links = append(page.Links, link{"Generate a token (sign in)", "/arcgis/tokens/generateToken"})
+	}
+	if u.Can(mosaic.RoleAdmin) {
+		page.Links = append(page.Links, link{"Audit log (admins)", "/arcgis/rest/admin/audit"})
+	}
 	s.respond(w, r, out, page)
 }
 
@@ -75,7 +90,8 @@ func (s *Server) handleSystemFolder(w http.ResponseWriter, r *http.Request) {
 	out := folderJSON{CurrentVersion: Version, Folders: []string{},
 		Services: []serviceRefJSON{{Name: "System/RasterAnalysisTools", Type: "GPServer"}}}
 	s.respond(w, r, out, &htmlPage{Title: "System", Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}},
-		Links: []link{{"RasterAnalysisTools (GPServer)", "/arcgis/rest/services/System/RasterAnalysisTools/GPServer"}}})
+		Tables: []htmlTable{{Title: "Services", Headers: []string{"Service", "Type"},
+			Rows: [][]cell{{{Text: "RasterAnalysisTools", Href: gpPath}, {Text: "GPServer"}}}}}})
 }
 
 // caller parses the request's parameters and identifies the caller, who
