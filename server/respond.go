@@ -17,6 +17,12 @@ import (
 // enforcing the size limits. Esri clients send GET queries and POST forms.
 func (s *Server) params(r *http.Request) (url.Values, error) {
 	if err := r.ParseForm(); err != nil {
+		// The body's f is unknown: answer in JSON, which every client
+		// reads, unless the query string asks for something else.
+		r.Form = url.Values{"f": {"json"}}
+		if f := r.URL.Query().Get("f"); f != "" {
+			r.Form.Set("f", f)
+		}
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, mosaic.Errorf(mosaic.ELIMIT, "Request body too large.").WithDetails(

@@ -67,6 +67,7 @@ type Engine struct {
 	mu      sync.Mutex
 	running map[string]*Run          // jobs executing in this process
 	done    map[string]chan struct{} // closed when a job finishes here
+	cancels map[string]bool          // cancels asked for but not yet recorded
 
 	stopMaint context.CancelFunc
 	maintDone chan struct{}
@@ -100,7 +101,8 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 		cfg.Logger = slog.Default()
 	}
 	e := &Engine{store: store, queue: queue, cfg: cfg, log: cfg.Logger,
-		byKey: map[string]Task{}, running: map[string]*Run{}, done: map[string]chan struct{}{}}
+		byKey: map[string]Task{}, running: map[string]*Run{}, done: map[string]chan struct{}{},
+		cancels: map[string]bool{}}
 	for _, t := range tasks {
 		e.tasks = append(e.tasks, t)
 		e.byKey[lowerASCII(t.Info().Name)] = t
@@ -359,6 +361,10 @@ func (e *Engine) Job(ctx context.Context, id string) (*mosaic.Job, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.cancels[id] && !j.State.Terminal() {
+		j.State = mosaic.JobCancelling // asked for; written when the write lock frees
+		return j, nil
+	}
 	switch j.State {
 	case mosaic.JobExecuting, mosaic.JobCancelling:
 		if r, ok := e.running[id]; ok {
@@ -375,35 +381,68 @@ func (e *Engine) Job(ctx context.Context, id string) (*mosaic.Job, error) {
 
 // Cancel stops a job that has not finished. A queued job is cancelled at
 // once; an executing job is interrupted and rolls back its uncommitted work.
+//
+// A cancel takes effect in memory before it is written: a running job is
+// interrupted first (its transaction may hold the database's write lock,
+// which only the interrupt releases), and a queued job is marked so that no
+// worker starts it. The record is written as soon as the write lock is
+// free; if that takes more than a moment, the job reads as
+// esriJobCancelling until then.
 func (e *Engine) Cancel(ctx context.Context, id string) (*mosaic.Job, error) {
-	var wasExecuting bool
-	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
-		j, err := tx.Job(id)
-		if err != nil {
-			return err
-		}
-		switch j.State {
-		case mosaic.JobNew, mosaic.JobSubmitted, mosaic.JobWaiting:
-			_, err = tx.FinishJob(id, mosaic.JobCancelled, nil, mosaic.Info("Cancelled before it started; nothing was changed."))
-		case mosaic.JobExecuting:
-			wasExecuting = true
-			if _, err = tx.TransitionJob(id, []mosaic.JobState{mosaic.JobExecuting}, mosaic.JobCancelling); err == nil {
-				err = tx.AddJobMessages(id, mosaic.Info("Cancel requested; stopping."))
-			}
-		}
-		return err
-	})
-	if err != nil {
+	if _, err := e.Job(ctx, id); err != nil {
 		return nil, err
 	}
-	if wasExecuting {
+	e.mu.Lock()
+	e.cancels[id] = true
+	if r, ok := e.running[id]; ok {
+		r.cancel(ErrJobCancelled)
+	}
+	e.mu.Unlock()
+	recorded := make(chan error, 1)
+	go func() {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+		defer cancel()
+		err := e.store.Update(wctx, func(tx mosaic.Tx) error { return e.recordCancel(tx, id) })
 		e.mu.Lock()
-		if r, ok := e.running[id]; ok {
-			r.cancel(ErrJobCancelled)
+		delete(e.cancels, id)
+		if r, ok := e.running[id]; ok && err == nil {
+			r.cancel(ErrJobCancelled) // claimed just before the cancel was recorded
 		}
 		e.mu.Unlock()
+		if err != nil && mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
+			e.log.Error("record cancel", "job", id, "err", err)
+		}
+		recorded <- err
+	}()
+	select {
+	case err := <-recorded:
+		if err != nil {
+			return nil, err
+		}
+	case <-time.After(250 * time.Millisecond):
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 	return e.Job(ctx, id)
+}
+
+// recordCancel writes a cancel: a queued job becomes cancelled, an
+// executing one cancelling (its worker, here or in another process, then
+// records how it stopped).
+func (e *Engine) recordCancel(tx mosaic.Tx, id string) error {
+	j, err := tx.Job(id)
+	if err != nil {
+		return err
+	}
+	switch j.State {
+	case mosaic.JobNew, mosaic.JobSubmitted, mosaic.JobWaiting:
+		_, err = tx.FinishJob(id, mosaic.JobCancelled, nil, mosaic.Info("Cancelled before it started; nothing was changed."))
+	case mosaic.JobExecuting:
+		if _, err = tx.TransitionJob(id, []mosaic.JobState{mosaic.JobExecuting}, mosaic.JobCancelling); err == nil {
+			err = tx.AddJobMessages(id, mosaic.Info("Cancel requested; stopping."))
+		}
+	}
+	return err
 }
 
 // Delete cancels a job if needed, then removes its record.
@@ -450,6 +489,12 @@ func (e *Engine) timeout(task string) time.Duration {
 func (e *Engine) work(ctx context.Context, id string) error {
 	var j *mosaic.Job
 	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
+		e.mu.Lock()
+		cancelled := e.cancels[id]
+		e.mu.Unlock()
+		if cancelled {
+			return e.recordCancel(tx, id)
+		}
 		ok, err := tx.TransitionJob(id, []mosaic.JobState{mosaic.JobSubmitted, mosaic.JobWaiting}, mosaic.JobExecuting)
 		if err != nil || !ok {
 			return err

@@ -280,3 +280,53 @@ func TestEngineQueueLimit(t *testing.T) {
 	}
 	close(b.gate.release)
 }
+
+// TestEngineRestart stops an engine while one job runs and another waits,
+// then starts a new engine on the same database: the running job failed
+// with a message, and the queued one runs.
+func TestEngineRestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	start := func(g *gate) (*tasks.Engine, *sqlite.DB) {
+		db, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := riverqueue.NewSQLite(ctx, db.WriteDB(), riverqueue.Config{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := tasks.New(db, q, tasks.Config{Workers: 1}, g)
+		if err := e.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return e, db
+	}
+	g1 := &gate{release: make(chan struct{})}
+	e1, db1 := start(g1)
+	b := &engineBundle{engine: e1, db: db1, gate: g1}
+	running := b.submit(t, "running", 0)
+	b.waitState(t, running, mosaic.JobExecuting)
+	queued := b.submit(t, "queued", 0)
+	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := e1.Stop(stopCtx); err != nil {
+		t.Fatal(err)
+	}
+	db1.Close()
+
+	g2 := &gate{release: make(chan struct{})}
+	close(g2.release)
+	e2, db2 := start(g2)
+	t.Cleanup(func() { e2.Stop(context.Background()); db2.Close() })
+	b = &engineBundle{engine: e2, db: db2, gate: g2}
+	j := b.waitState(t, running, mosaic.JobFailed, mosaic.JobSucceeded, mosaic.JobCancelled)
+	if j.State != mosaic.JobFailed || !strings.Contains(j.Messages[len(j.Messages)-1].Description, "shut down") {
+		t.Errorf("job running at the stop: %s %v", j.State, j.Messages)
+	}
+	b.waitState(t, queued, mosaic.JobSucceeded)
+	if got := g2.order(); len(got) != 1 || got[0] != "queued" {
+		t.Errorf("after the restart %v ran, want only the queued job", got)
+	}
+}

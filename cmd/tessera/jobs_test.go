@@ -1,0 +1,276 @@
+package main_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// bigItems is the size of the seeded collection Big. Purging it all takes
+// seconds: long enough to cancel, time out or kill a job while it executes,
+// with real work.
+const bigItems = 60000
+
+var (
+	bigOnce sync.Once
+	bigDB   string
+)
+
+// bigDir returns a new data directory whose database holds Big.
+func bigDir(t *testing.T) string {
+	t.Helper()
+	bigOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "tessera-big")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seedCollection(t, dir, "Big", bigItems)
+		bigDB = filepath.Join(dir, "tessera.db")
+	})
+	dir := t.TempDir()
+	b, err := os.ReadFile(bigDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tessera.db"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// status returns a job's JSON.
+func status(t testing.TB, p *proc, task, id string) map[string]any {
+	t.Helper()
+	return getJSON(t, p.GP(task)+"/jobs/"+id+"?f=json")
+}
+
+// waitFor polls a job until its status is one of want and returns its JSON.
+func waitFor(t testing.TB, p *proc, task, id string, want ...string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		m := status(t, p, task, id)
+		for _, w := range want {
+			if m["jobStatus"] == w {
+				return m
+			}
+		}
+		if m["jobStatus"] == nil || time.Now().After(deadline) {
+			t.Fatalf("job %s: want %v, got %v", id, want, m)
+		}
+		time.Sleep(3 * time.Millisecond)
+	}
+}
+
+// deleteBig is a DeleteImage on Big that purges (slower than recycling:
+// every row and its index entry go). It defers the boundary union
+// (updateBoundary=false), which for 60,000 adjacent footprints would hold
+// the write lock for seconds after every delete.
+func deleteBig(where string, extra ...string) url.Values {
+	v := url.Values{"imageCollection": {"Big"}, "where": {where}, "updateBoundary": {"false"}, "purge": {"true"}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		v.Set(extra[i], extra[i+1])
+	}
+	return v
+}
+
+// TestJobsSurviveKill kills the server with SIGKILL while a job deletes,
+// restarts it, and checks that every job still answers with a true status:
+// the running job failed with a message and changed nothing (a delete is
+// all or nothing), and finished jobs keep their results. Then the same with
+// SIGTERM. (That a queued job runs after a restart is TestEngineRestart's.)
+func TestJobsSurviveKill(t *testing.T) {
+	t.Parallel()
+	dir := bigDir(t)
+	p := startServer(t, dir, "--jobs", "1")
+
+	done := submit(t, p, "DeleteImage", deleteBig("OBJECTID = 1"))
+	waitFor(t, p, "DeleteImage", done, "esriJobSucceeded")
+	failed := submit(t, p, "DeleteImage", deleteBig("1=1", "objectIds", "99999999", "strict", "true"))
+	waitFor(t, p, "DeleteImage", failed, "esriJobFailed")
+	cancelled := submit(t, p, "DeleteImage", deleteBig("1=1"))
+	waitFor(t, p, "DeleteImage", cancelled, "esriJobExecuting")
+	postForm(t, p.GP("DeleteImage")+"/jobs/"+cancelled+"/cancel", url.Values{})
+	waitFor(t, p, "DeleteImage", cancelled, "esriJobCancelled")
+
+	running := submit(t, p, "DeleteImage", deleteBig("OBJECTID > 1"))
+	waitFor(t, p, "DeleteImage", running, "esriJobExecuting")
+	p.Kill()
+
+	p = startServer(t, dir, "--jobs", "1")
+	m := status(t, p, "DeleteImage", running)
+	if m["jobStatus"] != "esriJobFailed" || !strings.Contains(messages(m), "esriJobMessageTypeError: The server stopped while this job was running") {
+		t.Errorf("job running at the kill: %v\n%s", m["jobStatus"], messages(m))
+	}
+	if m := status(t, p, "DeleteImage", done); m["jobStatus"] != "esriJobSucceeded" || jsonText(m["results"]) != `{"result":{"paramUrl":"results/result"}}` {
+		t.Errorf("finished job after the kill: %v", m)
+	}
+	if m := status(t, p, "DeleteImage", failed); m["jobStatus"] != "esriJobFailed" {
+		t.Errorf("failed job after the kill: %v", m)
+	}
+	if m := status(t, p, "DeleteImage", cancelled); m["jobStatus"] != "esriJobCancelled" {
+		t.Errorf("cancelled job after the kill: %v", m)
+	}
+	if got := count(t, p, "Big", "1=1"); got != bigItems-1 {
+		t.Errorf("Big has %d items, want %d: only the finished one-item delete may have applied", got, bigItems-1)
+	}
+
+	// A clean stop (SIGTERM) also fails the running job, with its own message.
+	running = submit(t, p, "DeleteImage", deleteBig("OBJECTID > 1"))
+	waitFor(t, p, "DeleteImage", running, "esriJobExecuting")
+	p.Stop()
+	p = startServer(t, dir, "--jobs", "1")
+	m = status(t, p, "DeleteImage", running)
+	if m["jobStatus"] != "esriJobFailed" || !strings.Contains(messages(m), "shut down while this job was running") {
+		t.Errorf("job running at SIGTERM: %v\n%s", m["jobStatus"], messages(m))
+	}
+	if got := count(t, p, "Big", "1=1"); got != bigItems-1 {
+		t.Errorf("Big has %d items after the stopped delete, want %d", got, bigItems-1)
+	}
+}
+
+// TestCancelStopsWork cancels an executing DeleteImage: it ends
+// esriJobCancelled promptly and the catalog is unchanged. (Cancelling a
+// queued job is TestEngineCancel's: here a submit would wait for the
+// delete's write lock.)
+func TestCancelStopsWork(t *testing.T) {
+	t.Parallel()
+	dir := bigDir(t)
+	p := startServer(t, dir, "--jobs", "1")
+	running := submit(t, p, "DeleteImage", deleteBig("1=1"))
+	waitFor(t, p, "DeleteImage", running, "esriJobExecuting")
+	start := time.Now()
+	// GET, as @arcgis/core sends it.
+	m := getJSON(t, p.GP("DeleteImage")+"/jobs/"+running+"/cancel?f=json")
+	if s := m["jobStatus"]; s != "esriJobCancelling" && s != "esriJobCancelled" {
+		t.Errorf("cancel an executing job: %v", m)
+	}
+	m = waitFor(t, p, "DeleteImage", running, "esriJobCancelled", "esriJobSucceeded", "esriJobFailed")
+	if m["jobStatus"] != "esriJobCancelled" {
+		t.Fatalf("executing job after cancel: %v\n%s", m["jobStatus"], messages(m))
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the cancel took %v", d)
+	}
+	if m["results"] != nil {
+		t.Errorf("a cancelled job has results: %v", m)
+	}
+	if got := count(t, p, "Big", "1=1"); got != bigItems {
+		t.Errorf("Big has %d items after cancelled deletes, want %d", got, bigItems)
+	}
+	// Results of a job that did not succeed are an error, not an empty value.
+	if m := getJSON(t, p.GP("DeleteImage")+"/jobs/"+running+"/results/result?f=json"); m["error"] == nil {
+		t.Errorf("results of a cancelled job: %v", m)
+	}
+	// Inputs are always there.
+	if m := getJSON(t, p.GP("DeleteImage")+"/jobs/"+running+"/inputs/where?f=json"); m["value"] != "1=1" || m["paramName"] != "where" {
+		t.Errorf("inputs/where = %v", m)
+	}
+	// Delete: the record goes, and later requests say so.
+	if m := postForm(t, p.GP("DeleteImage")+"/jobs/"+running+"/delete", url.Values{}); m["jobStatus"] != "esriJobDeleted" {
+		t.Errorf("delete: %v", m)
+	}
+	m = status(t, p, "DeleteImage", running)
+	if e, _ := m["error"].(map[string]any); e == nil || !strings.Contains(e["message"].(string), "was deleted") {
+		t.Errorf("deleted job: %v", m)
+	}
+}
+
+// TestTimeoutAndRetention runs a DeleteImage past its task's time limit and
+// lets a finished job's record expire.
+func TestTimeoutAndRetention(t *testing.T) {
+	t.Parallel()
+	dir := bigDir(t)
+	p := startServer(t, dir, "--timeout", "DeleteImage=100ms", "--job-retention", "1s")
+	id := submit(t, p, "DeleteImage", deleteBig("1=1"))
+	m := waitFor(t, p, "DeleteImage", id, "esriJobTimedOut", "esriJobSucceeded", "esriJobFailed")
+	if m["jobStatus"] != "esriJobTimedOut" || !strings.Contains(messages(m), "Timed out after 100ms") {
+		t.Errorf("DeleteImage past its 100ms limit: %v\n%s", m["jobStatus"], messages(m))
+	}
+	if got := count(t, p, "Big", "1=1"); got != bigItems {
+		t.Errorf("Big has %d items after a timed-out delete, want %d", got, bigItems)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m = status(t, p, "DeleteImage", id)
+		if e, _ := m["error"].(map[string]any); e != nil {
+			if !strings.Contains(e["message"].(string), "expired") || e["code"] != float64(404) {
+				t.Errorf("expired job: %v", m)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job record did not expire after 1s: %v", m)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestLimits checks the body and parameter limits. (The per-user queue
+// limit is TestEngineQueueLimit's.)
+func TestLimits(t *testing.T) {
+	t.Parallel()
+	dir := bigDir(t)
+	p := startServer(t, dir, "--max-body", "4000", "--max-param", "1000", "--max-queued", "1")
+	code := func(m map[string]any) any {
+		e, _ := m["error"].(map[string]any)
+		return e["code"]
+	}
+	long := strings.Repeat("OBJECTID > 0 AND ", 70) + "1=1"
+	if m := postForm(t, p.GP("DeleteImage")+"/submitJob", deleteBig(long)); code(m) != float64(429) ||
+		!strings.Contains(jsonText(m), "Parameter where is too long") {
+		t.Errorf("a 1.2 KB where: %v", m)
+	}
+	resp, err := http.Post(p.GP("DeleteImage")+"/submitJob", "application/x-www-form-urlencoded",
+		strings.NewReader("f=json&imageCollection=Big&where=1%3D1&junk="+strings.Repeat("x", 5000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := decode(t, resp); code(m) != float64(429) || !strings.Contains(jsonText(m), "Request body too large") {
+		t.Errorf("a 5 KB body: %v", m)
+	}
+	if id := submit(t, p, "DeleteImage", deleteBig("1=0")); id == "" {
+		t.Error("no job within the limits")
+	}
+}
+
+// TestLoopbackOnlyWithoutUsers: without a users file the server refuses a
+// non-loopback address, and says at start-up that it is loopback-only.
+func TestLoopbackOnlyWithoutUsers(t *testing.T) {
+	t.Parallel()
+	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0"} {
+		out, err := execTessera("serve", "--addr", addr, "--data", t.TempDir())
+		if err == nil || !strings.Contains(out, "refusing to listen") {
+			t.Errorf("--addr %s without users: err %v, output %s", addr, err, out)
+		}
+	}
+	p := startServer(t, t.TempDir())
+	if !strings.Contains(p.Logs(), "no users configured") || !strings.Contains(p.Logs(), "loopback only") {
+		t.Errorf("start-up log does not say it is loopback-only:\n%s", p.Logs())
+	}
+}
+
+// execTessera runs the binary to completion and returns its output.
+func execTessera(args ...string) (string, error) {
+	cmd := newCmd(args...)
+	var b strings.Builder
+	cmd.Stdout, cmd.Stderr = &b, &b
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return b.String(), err
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		return b.String() + "\n(killed after 60s)", io.ErrUnexpectedEOF
+	}
+}
