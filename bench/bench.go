@@ -38,8 +38,11 @@ type Measurement struct {
 	// HigherIsBetter is true for throughputs.
 	HigherIsBetter bool
 	PeakRSS        int64 // bytes, of the server during the measurement; 0 if n/a
-	Scale          int   // catalog size or item count, for growth checks
-	Note           string
+	// Family groups measurements of one operation at several scales
+	// (catalog sizes); the runner flags growth faster than linear.
+	Family string
+	Scale  int // catalog size or item count within the family
+	Note   string
 }
 
 // Benchmark is one registered benchmark.

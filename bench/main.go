@@ -93,9 +93,11 @@ func markdown(rows []Measurement, quick bool) string {
 	if quick {
 		b.WriteString("Quick mode: these figures only show that the benchmarks run.\n\n")
 	}
-	b.WriteString("| benchmark | ours (median, min–max) | peer | peer (median) | ratio | target | peak RSS |\n")
-	b.WriteString("|---|---|---|---|---|---|---|\n")
-	for _, m := range rows {
+	fmt.Fprintf(&b, "Machine: %s.\n\n", machine())
+	b.WriteString("| benchmark | ours: median (min–max) | peer | peer: median | ours/peer | target | peak RSS | notes |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	notes := growthNotes(rows)
+	for i, m := range rows {
 		med := median(m.Ours)
 		lo, hi := minMax(m.Ours)
 		peer, ratio := "", ""
@@ -103,19 +105,16 @@ func markdown(rows []Measurement, quick bool) string {
 			pm := median(m.PeerS)
 			peer = fmtNum(pm) + " " + m.Unit
 			if pm > 0 && med > 0 {
-				r := med / pm
-				if m.HigherIsBetter {
-					r = med / pm
-				}
-				ratio = fmt.Sprintf("%.2f×", r)
+				ratio = fmt.Sprintf("%.2f×", med/pm)
 			}
 		}
 		rss := ""
 		if m.PeakRSS > 0 {
 			rss = fmt.Sprintf("%.0f MiB", float64(m.PeakRSS)/(1<<20))
 		}
-		fmt.Fprintf(&b, "| %s | %s %s (%s–%s) | %s | %s | %s | %s | %s |\n", m.Name, fmtNum(med), m.Unit,
-			fmtNum(lo), fmtNum(hi), m.Peer, peer, ratio, m.Target, rss)
+		note := strings.TrimSpace(strings.Join([]string{m.Note, notes[i]}, " "))
+		fmt.Fprintf(&b, "| %s | %s %s (%s–%s) | %s | %s | %s | %s | %s | %s |\n", m.Name, fmtNum(med), m.Unit,
+			fmtNum(lo), fmtNum(hi), m.Peer, peer, ratio, m.Target, rss, note)
 	}
 	return b.String()
 }

@@ -23,13 +23,7 @@ func (p *parser) resolve(id int32, t vtype) {
 		return
 	}
 	n.typ = t
-	switch n.kind {
-	case nNeg:
-		p.resolve(n.a, t)
-	case nArith:
-		p.resolve(n.a, t)
-		p.resolve(n.b, t)
-	case nCall: // COALESCE and NULLIF of NULLs
+	if n.kind == nCall { // COALESCE and NULLIF of NULLs
 		for _, k := range p.kidsOf(n) {
 			p.resolve(k, t)
 		}
@@ -52,7 +46,11 @@ func (p *parser) typeOfNode(id int32) vtype {
 	switch n.kind {
 	case nNeg:
 		t := p.typeOf(n.a)
-		if !t.numeric() && t != vNull {
+		if t == vNull { // -NULL is a number, never a condition
+			p.resolve(n.a, vInt)
+			return vInt
+		}
+		if !t.numeric() {
 			p.failf(pos, "", "cannot apply unary %s to %s", tokNames[n.op], t.a())
 		}
 		return t
@@ -155,8 +153,10 @@ func (p *parser) condition(k int32) {
 
 func (p *parser) unifyNumeric(a, b int32, ta, tb vtype) vtype {
 	switch {
-	case ta == vNull && tb == vNull:
-		return vNull
+	case ta == vNull && tb == vNull: // NULL + NULL is a number, never a condition
+		p.resolve(a, vInt)
+		p.resolve(b, vInt)
+		return vInt
 	case ta == vNull:
 		p.resolve(a, tb)
 		return tb

@@ -2,6 +2,7 @@ package sqlfilter
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,32 +37,48 @@ type config struct {
 type Option func(*config)
 
 // WithDialect selects the SQL dialect; the default is SQLite.
-func WithDialect(d Dialect) Option { return func(c *config) { c.dialect = d } }
+func WithDialect(d Dialect) Option {
+	switch d {
+	case SQLite:
+		return withSQLite
+	case Postgres:
+		return withPostgres
+	}
+	return func(c *config) { c.dialect = d }
+}
+
+// Preallocated, so that WithDialect costs no allocation per request.
+var (
+	withSQLite   Option = func(c *config) { c.dialect = SQLite }
+	withPostgres Option = func(c *config) { c.dialect = Postgres }
+)
 
 // WithNow sets the clock that CURRENT_DATE and CURRENT_TIMESTAMP read. They
 // are evaluated once, by Compile, and bound as parameters. The default is
 // time.Now.
 func WithNow(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
-func newConfig(opts []Option) config {
-	c := config{dialect: SQLite, now: time.Now}
+func (c *config) apply(opts []Option) {
+	*c = config{dialect: SQLite, now: time.Now}
 	for _, o := range opts {
 		if o != nil {
-			o(&c)
+			o(c)
 		}
 	}
 	if c.now == nil {
 		c.now = time.Now
 	}
-	return c
 }
 
 // Filter is a compiled where clause. It implements squirrel.Sqlizer and is
 // immutable: it may be used from many goroutines.
 type Filter struct {
-	sql  string
-	args []any
-	cols []Field
+	sql    string
+	args   []any
+	fields *Fields
+	cols   []int32  // indices into fields, in order of first appearance
+	argBuf [6]any   // backing store for args and cols, so that a typical
+	colBuf [6]int32 // clause costs no allocations for them
 }
 
 var _ squirrel.Sqlizer = (*Filter)(nil)
@@ -73,56 +90,68 @@ func (f *Filter) ToSql() (string, []any, error) { return f.sql, f.args, nil }
 
 // Columns returns the fields that the clause references, in order of first
 // appearance.
-func (f *Filter) Columns() []Field { return append([]Field(nil), f.cols...) }
+func (f *Filter) Columns() []Field {
+	out := make([]Field, len(f.cols))
+	for i, c := range f.cols {
+		out[i] = f.fields.list[c]
+	}
+	return out
+}
+
+// compiler holds everything one Compile needs, in one allocation.
+type compiler struct {
+	cfg config
+	parser
+	emitter
+	nodeBuf [32]node
+	kidBuf  [32]int32
+}
 
 // Compile parses, checks and compiles a where clause against fields. Every
 // mistake in where is reported as an *Error; a blank clause gives an *Error
 // whose cause is ErrEmpty. Other errors mean a programming mistake (a nil
 // fields).
-func Compile(where string, fields *Fields, opts ...Option) (f *Filter, err error) {
+func Compile(where string, fields *Fields, opts ...Option) (*Filter, error) {
 	if fields == nil {
 		return nil, errors.New("sqlfilter: Compile needs fields")
 	}
-	cfg := newConfig(opts)
 	if err := checkText(where, "where clause"); err != nil {
 		return nil, err
 	}
-	defer recoverFailure(&err)
-	p := parser{
-		src:    where,
-		lx:     lexer{src: where},
-		fields: fields,
-		now:    cfg.now,
-		nodes:  make([]node, 0, len(where)/4+4),
+	c := new(compiler)
+	c.cfg.apply(opts)
+	f := &Filter{fields: fields}
+	if err := c.compile(where, f); err != nil {
+		return nil, err
 	}
+	return f, nil
+}
+
+func (c *compiler) compile(where string, f *Filter) (err error) {
+	defer recoverFailure(&err)
+	p := &c.parser
+	*p = parser{src: where, lx: lexer{src: where}, fields: f.fields, now: c.cfg.now,
+		nodes: c.nodeBuf[:0], kids: c.kidBuf[:0]}
 	root := p.parse()
 	p.check(root)
 
-	e := emitter{p: &p, pg: cfg.dialect == Postgres}
+	e := &c.emitter
+	*e = emitter{p: p, pg: c.cfg.dialect == Postgres, args: f.argBuf[:0]}
 	if e.pg {
 		e.b.Grow(len(where)*4 + 64)
 	} else {
 		e.b.Grow(len(where)*2 + 32)
 	}
-	e.args = make([]any, 0, len(p.nodes)/2+1)
 	e.emit(root)
+	f.sql, f.args = e.b.String(), e.args
 
-	f = &Filter{sql: e.b.String(), args: e.args}
+	f.cols = f.colBuf[:0]
 	for i := range p.nodes {
-		if n := &p.nodes[i]; n.kind == nField && !hasField(f.cols, fields.list[n.fld]) {
-			f.cols = append(f.cols, fields.list[n.fld])
+		if n := &p.nodes[i]; n.kind == nField && !slices.Contains(f.cols, n.fld) {
+			f.cols = append(f.cols, n.fld)
 		}
 	}
-	return f, nil
-}
-
-func hasField(fs []Field, f Field) bool {
-	for _, g := range fs {
-		if g.Name == f.Name {
-			return true
-		}
-	}
-	return false
+	return nil
 }
 
 // checkText applies the limits that hold for any user text.
@@ -568,14 +597,14 @@ func (e *emitter) coerce(k int32, t vtype) {
 // sqlfilter_substr unless both are literals that agree. A negative length
 // yields an empty string in both dialects.
 func (e *emitter) substring(ks []int32) {
-	if e.pg {
+	if e.pg { // clamp to 32 bits; int8larger and int8smaller, unlike GREATEST and LEAST, keep NULLs
 		e.w("SUBSTRING(")
 		e.emit(ks[0])
-		e.w(" FROM CAST(LEAST(GREATEST(")
+		e.w(" FROM CAST(int8smaller(int8larger(")
 		e.emit(ks[1])
 		e.w(", -2147483648), 2147483647) AS INTEGER)")
 		if len(ks) > 2 {
-			e.w(" FOR CAST(LEAST(GREATEST(")
+			e.w(" FOR CAST(int8smaller(int8larger(")
 			e.emit(ks[2])
 			e.w(", 0), 2147483647) AS INTEGER)")
 		}
@@ -636,7 +665,7 @@ func (e *emitter) round(n *node, ks []int32) {
 	e.emit(ks[0])
 	e.w(" AS NUMERIC), ")
 	if len(ks) > 1 {
-		e.w("CAST(LEAST(GREATEST(")
+		e.w("CAST(int8smaller(int8larger(")
 		e.emit(ks[1])
 		e.w(", -2000), 2000) AS INTEGER)")
 	} else {

@@ -2,6 +2,7 @@ package sqlfilter
 
 import (
 	"errors"
+	"slices"
 	"strings"
 )
 
@@ -31,7 +32,7 @@ func ParseOutFields(s string, fields *Fields) (out []Field, err error) {
 			fail(s, t.pos, "", "expected a field name, found %s", t.describe())
 		}
 		f := lookupField(s, t, fields)
-		if !hasField(out, f) {
+		if !slices.ContainsFunc(out, func(g Field) bool { return g.Name == f.Name }) {
 			out = append(out, f)
 		}
 		switch t = l.next(); t.kind {
@@ -92,7 +93,9 @@ func ParseOrderBy(s string, fields *Fields) (out []Order, err error) {
 // sort by code point (COLLATE "C") and NULLs sort first in ascending order,
 // as in SQLite.
 func OrderBySQL(orders []Order, opts ...Option) []string {
-	pg := newConfig(opts).dialect == Postgres
+	var c config
+	c.apply(opts)
+	pg := c.dialect == Postgres
 	out := make([]string, 0, len(orders))
 	for _, o := range orders {
 		s := o.Field.Column

@@ -826,7 +826,11 @@ func (p *parser) parseDateText(t token, dateOnly bool) int64 {
 		if dateOnly {
 			want = "'YYYY-MM-DD'"
 		}
-		p.failf(t.pos, "write "+want, "invalid %s literal %s", map[bool]string{true: "DATE", false: "TIMESTAMP"}[dateOnly], quote(t.text))
+		kind := "TIMESTAMP"
+		if dateOnly {
+			kind = "DATE"
+		}
+		p.failf(t.pos, "write "+want, "invalid %s literal %s", kind, quote(t.text))
 	}
 	return ms
 }

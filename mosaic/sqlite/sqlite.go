@@ -255,3 +255,12 @@ func placeholders(n int) string {
 	}
 	return strings.Repeat("?,", n-1) + "?"
 }
+
+// Checkpoint copies the write-ahead log into the database file and
+// truncates it, so that the file alone holds every committed change.
+func (db *DB) Checkpoint(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package mosaic_test
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/tessera-gis/tessera"
+
+// TestDependencies enforces the package picture: dependencies point inward
+// to mosaic, only raster reaches GDAL, only the stores and the queue reach
+// SQL drivers, and only sqlfilter and the store build SQL with squirrel.
+func TestDependencies(t *testing.T) {
+	out, err := exec.Command("go", "list", "-json=ImportPath,Imports,Deps", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	type pkg struct {
+		ImportPath string
+		Imports    []string
+		Deps       []string
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	rel := func(path string) string { return strings.TrimPrefix(strings.TrimPrefix(path, module), "/") }
+	under := func(path string, prefixes ...string) bool {
+		for _, p := range prefixes {
+			if path == p || strings.HasPrefix(path, p+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	const (
+		godal    = "github.com/airbusgeo/godal"
+		squirrel = "github.com/Masterminds/squirrel"
+	)
+	drivers := []string{"github.com/mattn/go-sqlite3", "github.com/jackc/pgx/v5"}
+	for _, p := range pkgs {
+		name := rel(p.ImportPath)
+		for _, imp := range p.Imports {
+			switch {
+			case name == "mosaic" && (strings.HasPrefix(imp, module) || imp == "database/sql" || imp == "net/http" ||
+				imp == godal || imp == squirrel):
+				t.Errorf("mosaic imports %s: the domain core imports only the standard library and orb", imp)
+			case imp == godal && !under(name, "raster"):
+				t.Errorf("%s imports godal: only raster may", name)
+			case imp == squirrel && !under(name, "sqlfilter", "mosaic/sqlite"):
+				t.Errorf("%s imports squirrel: only sqlfilter and mosaic/sqlite may", name)
+			case under(imp, drivers...) && !under(name, "mosaic/sqlite", "tasks/riverqueue", "cmd", "bench"):
+				t.Errorf("%s imports the SQL driver %s", name, imp)
+			}
+		}
+		if under(name, "server", "mosaic", "sqlfilter") {
+			for _, d := range p.Deps {
+				if d == godal {
+					t.Errorf("%s depends on godal (indirectly): its tests must run without GDAL", name)
+				}
+			}
+		}
+	}
+}
