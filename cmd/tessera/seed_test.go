@@ -35,8 +35,8 @@ func seedCollection(t testing.TB, dir, name string, n int) {
 		for i := start; i < min(n, start+batch); i++ {
 			x, y := 300000+float64(i%300)*100, 5000000+float64(i/300)*100
 			items = append(items, &mosaic.Item{
-				Path:      fmt.Sprintf("/seed/%s/%06d.tif", name, i),
-				Footprint: orb.Polygon{{{x, y}, {x + 100, y}, {x + 100, y + 100}, {x, y + 100}, {x, y}}},
+				Path:       fmt.Sprintf("/seed/%s/%06d.tif", name, i),
+				Footprint:  orb.Polygon{{{x, y}, {x + 100, y}, {x + 100, y + 100}, {x, y + 100}, {x, y}}},
 				Attributes: map[string]any{"Name": fmt.Sprintf("%06d", i), "CloudCover": float64(i % 100)},
 				Raster: mosaic.RasterInfo{Width: 10, Height: 10, Bands: 1, PixelType: "U8", SRS: srs,
 					GeoTransform: [6]float64{x, 10, 0, y + 100, 0, -10}, CellSizeX: 10, CellSizeY: 10},
