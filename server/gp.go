@@ -312,7 +312,7 @@ type jobJSON struct {
 	JobStatus string                  `json:"jobStatus"`
 	Results   map[string]paramURLJSON `json:"results,omitempty"`
 	Inputs    map[string]paramURLJSON `json:"inputs"`
-	Messages  []messageJSON           `json:"messages,omitempty"`
+	Messages  *[]messageJSON          `json:"messages,omitempty"` // [] when empty, absent with returnMessages=false
 	Progress  *progressJSON           `json:"progress,omitempty"`
 }
 
@@ -363,10 +363,8 @@ func jobView(j *mosaic.Job, t mosaic.TaskInfo, withMessages bool) jobJSON {
 		}
 	}
 	if withMessages {
-		out.Messages = messagesJSON(j)
-		if out.Messages == nil {
-			out.Messages = []messageJSON{}
-		}
+		msgs := messagesJSON(j)
+		out.Messages = &msgs
 	}
 	if j.State == mosaic.JobExecuting && j.Progress != nil {
 		out.Progress = &progressJSON{Type: "default", Message: j.Progress.Message, Percentage: j.Progress.Percentage}

@@ -477,6 +477,7 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, fi
 			return urlResult(r.ServiceURL(c.Name), map[string]any{
 				"total": st.Total, "added": st.Added, "skipped": st.Skipped, "failed": st.Failed,
 				"overwritten": st.Overwritten, "batches": st.Batches,
+				"itemId": c.ItemID, // CreateImageCollection's result must carry it (Python returns value["itemId"])
 			}), msgs, nil
 		})
 	}
