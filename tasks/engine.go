@@ -68,6 +68,9 @@ type Engine struct {
 	running map[string]*Run          // jobs executing in this process
 	done    map[string]chan struct{} // closed when a job finishes here
 	cancels map[string]bool          // cancels asked for but not yet recorded
+	// boundary holds pending boundary refreshes by collection name.
+	boundary map[string]*boundaryRefresh
+	stopped  bool
 
 	stopMaint context.CancelFunc
 	maintDone chan struct{}
@@ -102,7 +105,7 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 	}
 	e := &Engine{store: store, queue: queue, cfg: cfg, log: cfg.Logger,
 		byKey: map[string]Task{}, running: map[string]*Run{}, done: map[string]chan struct{}{},
-		cancels: map[string]bool{}}
+		cancels: map[string]bool{}, boundary: map[string]*boundaryRefresh{}}
 	for _, t := range tasks {
 		e.tasks = append(e.tasks, t)
 		e.byKey[lowerASCII(t.Info().Name)] = t
@@ -150,6 +153,11 @@ func (e *Engine) Stop(ctx context.Context) error {
 		<-e.maintDone
 	}
 	e.mu.Lock()
+	e.stopped = true
+	for name, b := range e.boundary {
+		b.timer.Stop()
+		delete(e.boundary, name)
+	}
 	for _, r := range e.running {
 		r.cancel(ErrShutdown)
 	}
@@ -274,6 +282,9 @@ func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]stri
 	})
 	if err != nil {
 		return nil, err
+	}
+	if n, ok := e.queue.(interface{ Committed() }); ok {
+		n.Committed() // wake the queue: the job is visible now
 	}
 	return j, nil
 }
@@ -632,21 +643,61 @@ func lowerASCII(s string) string {
 	return string(b)
 }
 
-// refreshBoundary recomputes the stale parts of a collection's boundary in
-// the background. Reads are correct without it; it makes them cheap.
+// Boundary refreshes wait boundaryDelay after the last change to a
+// collection, and longer while jobs run, but never more than boundaryMaxWait.
+const (
+	boundaryDelay   = 300 * time.Millisecond
+	boundaryMaxWait = 10 * time.Second
+)
+
+type boundaryRefresh struct {
+	timer *time.Timer
+	first time.Time
+}
+
+// refreshBoundary schedules a recomputation of the stale parts of a
+// collection's boundary. Reads are correct without it; it makes them cheap.
+// It takes the write lock, so requests are coalesced (one refresh per
+// collection, boundaryDelay after the last change) and put off while jobs
+// execute, so that it does not delay them.
 func (e *Engine) refreshBoundary(name string) {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		err := e.store.Update(ctx, func(tx mosaic.Tx) error {
-			c, err := tx.Collection(mosaic.CollectionRef{Name: name})
-			if err != nil {
-				return err
-			}
-			return tx.UpdateBoundary(c)
-		})
-		if err != nil && mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
-			e.log.Warn("refresh boundary", "collection", name, "err", err)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopped {
+		return
+	}
+	if b, ok := e.boundary[name]; ok {
+		b.timer.Reset(boundaryDelay)
+		return
+	}
+	e.boundary[name] = &boundaryRefresh{first: time.Now(),
+		timer: time.AfterFunc(boundaryDelay, func() { e.runBoundaryRefresh(name) })}
+}
+
+func (e *Engine) runBoundaryRefresh(name string) {
+	e.mu.Lock()
+	b, ok := e.boundary[name]
+	if !ok || e.stopped {
+		e.mu.Unlock()
+		return
+	}
+	if len(e.running) > 0 && time.Since(b.first) < boundaryMaxWait {
+		b.timer.Reset(boundaryDelay)
+		e.mu.Unlock()
+		return
+	}
+	delete(e.boundary, name)
+	e.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
+		c, err := tx.Collection(mosaic.CollectionRef{Name: name})
+		if err != nil {
+			return err
 		}
-	}()
+		return tx.UpdateBoundary(c)
+	})
+	if err != nil && mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
+		e.log.Warn("refresh boundary", "collection", name, "err", err)
+	}
 }
