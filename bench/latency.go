@@ -22,7 +22,7 @@ func init() {
 }
 
 func runLatency(ctx context.Context, env *Env) ([]Measurement, error) {
-	n := 100
+	n := 300
 	if env.Quick {
 		n = 20
 	}
