@@ -271,6 +271,19 @@ func TestPythonContract(t *testing.T) {
 	if got := count(t, p, "Demo", "CloudCover > 50"); cloudy == 0 || got != 0 {
 		t.Errorf("%d cloudy items before, %d after", cloudy, got)
 	}
+	// The audit log says who deleted what, with which where, in which job.
+	audit, err := c.send(http.MethodGet, p.URL+"/rest/admin/audit", url.Values{"action": {"delete"}, "collection": {"Demo"}})
+	if err != nil {
+		t.Fatalf("audit log: %v", err)
+	}
+	entries, _ := audit["entries"].([]any)
+	if len(entries) != 1 {
+		t.Fatalf("audit entries for the delete: %v", audit)
+	}
+	if e := entries[0].(map[string]any); e["user"] != "py" || e["where"] != "CloudCover > 50" ||
+		e["count"] != float64(cloudy) || !strings.HasPrefix(e["jobId"].(string), "j") || e["time"].(float64) <= 0 {
+		t.Errorf("audit entry = %v", e)
+	}
 
 	// 1.x polls and reads results by POST.
 	c.post = true
