@@ -239,7 +239,18 @@ func (c *Catalog) generate(ctx context.Context, path string) error {
 		}
 	}
 	// Store every cell's boundary, as a running server would have by now.
-	if err := db.Update(ctx, func(tx mosaic.Tx) error { return tx.UpdateBoundary(coll) }); err != nil {
+	var patch *mosaic.BoundaryPatch
+	err = db.View(ctx, func(tx mosaic.ReadTx) (err error) {
+		patch, err = tx.StaleBoundary(coll)
+		return err
+	})
+	if err == nil {
+		err = db.Update(ctx, func(tx mosaic.Tx) error {
+			_, err := tx.UpdateBoundary(coll, patch)
+			return err
+		})
+	}
+	if err != nil {
 		return fmt.Errorf("catalog: boundary: %w", err)
 	}
 	return db.Checkpoint(ctx)

@@ -68,15 +68,15 @@ func runLatency(ctx context.Context, env *Env) ([]Measurement, error) {
 		}
 		trips = append(trips, ms(d))
 	}
-	p50, p99 := percentile(jobs, 50), percentile(jobs, 99)
+	p50, p99 := pctl(jobs, 50), pctl(jobs, 99)
 	env.Logf("latency: one-item DeleteImage p50 %.2f ms, p99 %.2f ms; bare round trip p50 %.3f ms, p99 %.3f ms (%d samples)",
-		p50, p99, percentile(trips, 50), percentile(trips, 99), n)
+		p50, p99, pctl(trips, 50), pctl(trips, 99), n)
 	return []Measurement{{
 		Name: "one-item DeleteImage, submit to succeeded (client polls without pause)", Unit: "ms",
 		Ours: jobs, Peer: "bare HTTP round trip on loopback", PeerS: trips, Target: "p50 < 20 ms",
 		PeakRSS: srv.PeakRSS(),
 		Note: fmt.Sprintf("p50 %.2f ms, p99 %.2f ms over %d jobs; bare round trip p50 %.3f ms, p99 %.3f ms",
-			p50, p99, n, percentile(trips, 50), percentile(trips, 99)),
+			p50, p99, n, pctl(trips, 50), pctl(trips, 99)),
 	}}, nil
 }
 
@@ -110,7 +110,7 @@ func roundTrip(ctx context.Context, u string) (time.Duration, error) {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // percentile returns the p-th percentile (nearest rank) of xs.
-func percentile(xs []float64, p float64) float64 {
+func pctl(xs []float64, p float64) float64 {
 	if len(xs) == 0 {
 		return 0
 	}

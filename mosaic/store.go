@@ -33,8 +33,13 @@ type ReadTx interface {
 	CheckWhere(c *Collection, where string, required bool) error
 	// Item returns one live item.
 	Item(c *Collection, oid int64) (*Item, error)
-	// Boundary returns the union of c's live footprints.
+	// Boundary returns the union of c's live footprints. It is always
+	// current: parts that changes left stale are computed on the fly.
 	Boundary(c *Collection) (orb.MultiPolygon, error)
+	// StaleBoundary computes the parts of c's boundary that changes left
+	// stale, for UpdateBoundary to store. It runs on a read snapshot, so
+	// the unions are computed without blocking writers.
+	StaleBoundary(c *Collection) (*BoundaryPatch, error)
 	// Job returns a job record. An expired job returns ENOTFOUND whose
 	// message says when it expired.
 	Job(id string) (*Job, error)
@@ -66,12 +71,16 @@ type Tx interface {
 	DeleteItems(c *Collection, d ItemDelete) (DeleteResult, error)
 	// RestoreItems puts recycled items back with their original OIDs.
 	RestoreItems(c *Collection, r ItemRestore) (RestoreResult, error)
-	// UpdateBoundary computes and stores the parts of c's boundary that
-	// changes left stale, so that later reads are cheap. Reads are correct
-	// without it.
-	UpdateBoundary(c *Collection) error
-	// PurgeRecycled removes recycle-bin entries recycled before t.
-	PurgeRecycled(before time.Time) (int64, error)
+	// UpdateBoundary stores the parts of p that are still current, those
+	// no change has touched since StaleBoundary computed them, so that
+	// later reads are cheap, and reports how many it stored. Reads are
+	// correct without it.
+	UpdateBoundary(c *Collection, p *BoundaryPatch) (int, error)
+	// PurgeRecycled removes at most limit recycle-bin entries recycled
+	// before t (limit ≤ 0: all of them), oldest first, and reports how
+	// many it removed. Callers purge in small transactions so as not to
+	// hold the write lock for long.
+	PurgeRecycled(before time.Time, limit int) (int64, error)
 
 	// CreateJob stores a new job.
 	CreateJob(j *Job) error
@@ -94,6 +103,21 @@ type Tx interface {
 
 	// Audit appends an entry to the audit log.
 	Audit(e AuditEntry) error
+}
+
+// BoundaryPatch is part of a collection's boundary computed from a read
+// snapshot: the unions of the grid cells that were stale, each with the
+// version of the cell it was computed from.
+type BoundaryPatch struct {
+	CollectionID int64
+	Cells        []BoundaryCell
+}
+
+// BoundaryCell is the union of one cell's live footprints.
+type BoundaryCell struct {
+	Key     int64
+	Version int64
+	Union   []byte // WKB, opaque to callers
 }
 
 // AuditEntry records one change to a collection.

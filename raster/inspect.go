@@ -139,7 +139,7 @@ func inspect(ds *godal.Dataset, path string, o *inspectOptions) (*Info, error) {
 	}
 
 	gt, gtErr := ds.GeoTransform(quiet)
-	srs, srsErr := srsFromWKT(ds.Projection())
+	srs, srsErr := datasetSRS(ds, path, info.Driver)
 	switch {
 	case gtErr == nil && srsErr == nil:
 	case !o.allowNoSRS && gtErr != nil:

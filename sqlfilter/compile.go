@@ -84,8 +84,8 @@ type Filter struct {
 var _ squirrel.Sqlizer = (*Filter)(nil)
 
 // ToSql returns the SQL condition, with one `?` placeholder per argument.
-// Callers must not modify the returned slice. Apply squirrel.Dollar for
-// PostgreSQL.
+// Callers must not modify the returned slice's elements; appending to it
+// copies. Apply squirrel.Dollar for PostgreSQL.
 func (f *Filter) ToSql() (string, []any, error) { return f.sql, f.args, nil }
 
 // Columns returns the fields that the clause references, in order of first
@@ -143,7 +143,7 @@ func (c *compiler) compile(where string, f *Filter) (err error) {
 		e.b.Grow(len(where)*2 + 32)
 	}
 	e.emit(root)
-	f.sql, f.args = e.b.String(), e.args
+	f.sql, f.args = e.b.String(), slices.Clip(e.args) // a caller's append must copy
 
 	f.cols = f.colBuf[:0]
 	for i := range p.nodes {

@@ -159,7 +159,7 @@ func mustOpenPostgres(tb testing.TB) *catalog {
 	tb.Helper()
 	c, err := openPostgres(tb)
 	if err != nil {
-		tb.Skipf("PostgreSQL not reachable at 127.0.0.1:5432 (set TESSERA_REQUIRE_POSTGRES=1 to fail instead): %v", err)
+		tb.Skipf("PostgreSQL not reachable, skipping (set TESSERA_REQUIRE_POSTGRES=1 to fail instead): %v", err)
 	}
 	return c
 }

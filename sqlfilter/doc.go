@@ -24,7 +24,8 @@
 //	q := squirrel.Select(`"OBJECTID"`).From("items").Where(flt).PlaceholderFormat(squirrel.Dollar)
 //
 // A Filter is a squirrel.Sqlizer whose SQL has only `?` placeholders, one per
-// argument. Compile takes a few microseconds and a handful of allocations.
+// argument. Compiling a typical five-predicate clause takes well under 20 µs
+// and five or six allocations (see BenchmarkCompile).
 // SQL compiled for SQLite may call the functions of SQLiteFunctions, which the
 // store registers on every connection.
 //
@@ -86,16 +87,18 @@
 // to (1=1) and (1=0).
 //
 // Letter case: LIKE and = are case-sensitive, as are <, >, BETWEEN and
-// ORDER BY, which compare by Unicode code point. ArcGIS documents that
-// strings are case-sensitive in expressions on file geodatabases (only
-// personal geodatabases ignore case) and tells users to write
-// UPPER(FIELD) LIKE 'ABC%' for a case-insensitive search; the compiler does
-// the same on both engines. PostgreSQL gets LIKE and comparisons under
-// COLLATE "C"; SQLite's LIKE, which ignores ASCII case, is replaced by GLOB
-// on a translated pattern. Without ESCAPE no character escapes (PostgreSQL's
-// default backslash is disabled). UPPER and LOWER change ASCII letters only,
-// on both engines (SQLite's built-ins cannot do more), so that results do not
-// depend on a database's locale.
+// ORDER BY, which compare by Unicode code point. ArcGIS documents strings as
+// case-sensitive in expressions on file geodatabases (only personal
+// geodatabases ignore case) and tells users to write
+// UPPER(FIELD) LIKE 'ABC%' to ignore case; the compiler does the same on
+// both engines. (Hosted feature services in ArcGIS Online, stored in SQL
+// Server, do ignore case; a file geodatabase is the reference here.)
+// PostgreSQL gets LIKE and comparisons under COLLATE "C"; SQLite's LIKE,
+// which ignores ASCII case, is replaced by GLOB on a translated pattern.
+// Without ESCAPE no character escapes (PostgreSQL's default backslash is
+// disabled). UPPER and LOWER change ASCII letters only, on both engines
+// (SQLite's built-ins cannot do more), so that results do not depend on a
+// database's locale.
 //
 // Dates are INTEGER epoch milliseconds (UTC) in both dialects. DATE and
 // TIMESTAMP literals are UTC; a DATE is midnight, so AcquisitionDate =
@@ -147,10 +150,14 @@
 // WithDialect(Postgres) sorts strings by code point and NULLs first in
 // ascending order, as SQLite does.
 //
-// The engines still differ where a value overflows: PostgreSQL fails the
-// query on integer overflow, on a double overflowing or underflowing (say
-// POWER(10, 400)), and on dates beyond about ±146 million years, where SQLite
-// returns a double, an infinity or zero. Such a query fails rather than
-// selects other rows. Last-bit differences in LOG and POWER between Go's and
-// the C library's math are possible.
+// The engines still differ in corners. PostgreSQL fails the query where a
+// value overflows: integer overflow, a double overflowing or underflowing
+// (POWER(10, 400)), CAST to INT of a double beyond 64 bits, dates beyond
+// about ±146 million years; SQLite returns a double, an infinity, zero or
+// a saturated integer. PostgreSQL also fails on a LIKE pattern computed
+// from fields that ends with its ESCAPE character, which matches nothing
+// in SQLite. Such queries fail rather than select other rows. Integers
+// beyond 2^53 compared with doubles compare exactly in SQLite and as
+// doubles in PostgreSQL, and LOG and POWER may differ in the last bit
+// between Go's and the C library's math.
 package sqlfilter

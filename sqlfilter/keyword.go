@@ -187,4 +187,13 @@ var dbSpecific = map[string]string{
 	"REPLACE": "", "SQRT": "POWER", "IIF": "", "DECODE": "", "REGEXP": "", "GLOB": "",
 }
 
+// unsupportedWords are well-known words outside the grammar that would
+// otherwise be taken for unknown fields, with a hint.
+var unsupportedWords = map[string]string{
+	"CURRENT_TIME": "use CURRENT_TIMESTAMP", "SYSDATE": "use CURRENT_TIMESTAMP",
+	"SYSTIMESTAMP": "use CURRENT_TIMESTAMP", "LOCALTIMESTAMP": "use CURRENT_TIMESTAMP",
+	"INTERVAL": "compare dates with DATE 'YYYY-MM-DD' or TIMESTAMP literals",
+	"CASE":     "", "ROWNUM": "", "ROWID": "use OBJECTID", "UNION": "", "ILIKE": "use UPPER(field) LIKE 'ABC%'",
+}
+
 func upper(s string) string { return strings.ToUpper(s) }

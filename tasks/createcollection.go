@@ -79,6 +79,7 @@ func parseCreateArgs(in Inputs) (*createArgs, error) {
 		if a.add, err = parseAddOptions(in); err != nil {
 			return nil, err
 		}
+		a.add.OutSR = "" // applied to the new collection itself
 	}
 	return a, nil
 }
@@ -100,51 +101,62 @@ func (CreateImageCollection) Validate(ctx context.Context, tx mosaic.ReadTx, in 
 		return err
 	}
 	if _, err := tx.Collection(mosaic.CollectionRef{Name: a.name}); err == nil {
-		return mosaic.Errorf(mosaic.ECONFLICT, "Image collection %q already exists.", a.name)
+		return mosaic.Errorf(mosaic.ECONFLICT, "Image collection %q already exists.", a.name).WithDetails(
+			"Choose another name, or add rasters to it with AddImage.")
+	}
+	if a.add != nil {
+		return checkManifests(a.add)
 	}
 	return nil
 }
 
-// Run creates the collection, then adds rasters if given. Creation and the
-// first batch of rasters commit together only when no rasters are given;
-// otherwise the empty collection is committed first, and a failed ingest
-// leaves it empty for another AddImage.
+// Run creates the collection and adds rasters if given. The collection is
+// created in the transaction of the first committed batch (or the final
+// one), so a job that fails before any batch, or a strict job that fails,
+// leaves no collection behind.
 func (CreateImageCollection) Run(ctx context.Context, r *Run) error {
 	a, err := parseCreateArgs(r.Inputs())
 	if err != nil {
 		return err
 	}
-	c := &mosaic.Collection{Name: a.name, Fields: append(mosaic.StandardFields(), a.fields...)}
+	c := &mosaic.Collection{Name: a.name, ItemID: mosaic.NewItemID(), Fields: append(mosaic.StandardFields(), a.fields...)}
 	if !a.srs.IsZero() {
 		c.SRS = mosaic.SpatialRef{WKID: a.srs.EPSG, WKT: a.srs.WKT}
 	}
-	create := func(tx mosaic.Tx) error {
-		if err := tx.CreateCollection(c); err != nil {
-			return err
+	created := false
+	create := func(tx mosaic.Tx) (*mosaic.Collection, error) {
+		if created {
+			return tx.Collection(mosaic.CollectionRef{ItemID: c.ItemID})
 		}
-		return tx.Audit(mosaic.AuditEntry{User: r.Job().Owner, Action: "create-collection", Collection: c.Name, JobID: r.ID()})
+		nc := *c
+		nc.Fields = append([]mosaic.Field(nil), c.Fields...)
+		if err := tx.CreateCollection(&nc); err != nil {
+			return nil, err
+		}
+		if err := tx.Audit(mosaic.AuditEntry{User: r.Job().Owner, Action: "create-collection", Collection: nc.Name, JobID: r.ID()}); err != nil {
+			return nil, err
+		}
+		if err := tx.AddJobMessages(r.ID(), mosaic.Info(fmt.Sprintf("Created image collection %s (itemId %s).", nc.Name, nc.ItemID))); err != nil {
+			return nil, err
+		}
+		return &nc, nil
 	}
-	result := func() (map[string]mosaic.JobResult, []mosaic.JobMessage) {
-		return urlResult(r.ServiceURL(c.Name), map[string]any{"itemId": c.ItemID}),
-			[]mosaic.JobMessage{mosaic.Info(fmt.Sprintf("Created image collection %s (itemId %s).", c.Name, c.ItemID))}
-	}
+	result := func(c *mosaic.Collection, v map[string]any) { v["itemId"] = c.ItemID }
 	if a.add == nil {
 		return r.Finish(ctx, func(tx mosaic.Tx) (map[string]mosaic.JobResult, []mosaic.JobMessage, error) {
-			if err := create(tx); err != nil {
+			nc, err := create(tx)
+			if err != nil {
 				return nil, nil, err
 			}
-			res, msgs := result()
-			return res, msgs, nil
+			return urlResult(r.ServiceURL(nc.Name), map[string]any{"itemId": nc.ItemID}), nil, nil
 		})
 	}
-	if err := r.Store().Update(ctx, func(tx mosaic.Tx) error {
-		if err := create(tx); err != nil {
-			return err
+	prepare := func(tx mosaic.Tx) (*mosaic.Collection, error) {
+		nc, err := create(tx)
+		if err == nil {
+			created = true // takes effect if tx commits; a failed commit fails the job
 		}
-		_, msgs := result()
-		return tx.AddJobMessages(r.ID(), msgs...)
-	}); err != nil {
-		return err
+		return nc, err
 	}
-	return ingest(ctx, r, c, a.add, nil)
+	return ingest(ctx, r, c, a.add, prepare, result)
 }

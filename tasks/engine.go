@@ -68,9 +68,12 @@ type Engine struct {
 	running map[string]*Run          // jobs executing in this process
 	done    map[string]chan struct{} // closed when a job finishes here
 	cancels map[string]bool          // cancels asked for but not yet recorded
-	// boundary holds pending boundary refreshes by collection name.
-	boundary map[string]*boundaryRefresh
-	stopped  bool
+	// boundary holds pending boundary refreshes by collection name;
+	// refreshing the collections whose refresh is running.
+	boundary   map[string]*boundaryRefresh
+	refreshing map[string]bool
+	bg         sync.WaitGroup // pending and running boundary refreshes
+	stopped    bool
 
 	stopMaint context.CancelFunc
 	maintDone chan struct{}
@@ -105,7 +108,8 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 	}
 	e := &Engine{store: store, queue: queue, cfg: cfg, log: cfg.Logger,
 		byKey: map[string]Task{}, running: map[string]*Run{}, done: map[string]chan struct{}{},
-		cancels: map[string]bool{}, boundary: map[string]*boundaryRefresh{}}
+		cancels: map[string]bool{}, boundary: map[string]*boundaryRefresh{},
+		refreshing: map[string]bool{}}
 	for _, t := range tasks {
 		e.tasks = append(e.tasks, t)
 		e.byKey[lowerASCII(t.Info().Name)] = t
@@ -155,14 +159,18 @@ func (e *Engine) Stop(ctx context.Context) error {
 	e.mu.Lock()
 	e.stopped = true
 	for name, b := range e.boundary {
-		b.timer.Stop()
-		delete(e.boundary, name)
+		if b.timer.Stop() { // else it is firing, and sees stopped
+			e.bg.Done()
+			delete(e.boundary, name)
+		}
 	}
 	for _, r := range e.running {
 		r.cancel(ErrShutdown)
 	}
 	e.mu.Unlock()
-	return e.queue.Stop(ctx)
+	err := e.queue.Stop(ctx)
+	e.bg.Wait()
+	return err
 }
 
 func (e *Engine) recover(ctx context.Context) error {
@@ -206,12 +214,11 @@ func (e *Engine) maintain(ctx context.Context) {
 			} else if n > 0 {
 				e.log.Info("expired job records", "count", n)
 			}
-			n, err := tx.PurgeRecycled(now.Add(-e.cfg.RecycleRetention))
-			if n > 0 {
-				e.log.Info("purged recycle bin", "items", n)
-			}
-			return err
+			return nil
 		})
+		if err == nil {
+			err = e.purgeRecycled(ctx, now.Add(-e.cfg.RecycleRetention))
+		}
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("maintenance", "err", err)
 		}
@@ -219,6 +226,29 @@ func (e *Engine) maintain(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+	}
+}
+
+// purgeBatch is how many expired recycle-bin entries one transaction
+// purges, so that purging never holds the write lock for long.
+const purgeBatch = 2000
+
+// purgeRecycled removes recycle-bin entries recycled before t, in batches.
+func (e *Engine) purgeRecycled(ctx context.Context, before time.Time) error {
+	var total int64
+	for {
+		var n int64
+		err := e.store.Update(ctx, func(tx mosaic.Tx) (err error) {
+			n, err = tx.PurgeRecycled(before, purgeBatch)
+			return err
+		})
+		total += n
+		if err != nil || n < purgeBatch {
+			if total > 0 {
+				e.log.Info("purged recycle bin", "items", total)
+			}
+			return err
 		}
 	}
 }
@@ -655,11 +685,13 @@ type boundaryRefresh struct {
 	first time.Time
 }
 
-// refreshBoundary schedules a recomputation of the stale parts of a
-// collection's boundary. Reads are correct without it; it makes them cheap.
-// It takes the write lock, so requests are coalesced (one refresh per
-// collection, boundaryDelay after the last change) and put off while jobs
-// execute, so that it does not delay them.
+// refreshBoundary brings the stored boundary of a collection up to date in
+// the background. Reads are correct without it (they compute stale cells on
+// the fly); it makes them cheap. The unions are computed from a read
+// snapshot and stored by a short write (UpdateBoundary). Requests are
+// coalesced, one refresh per collection boundaryDelay after the last
+// change, and put off while jobs execute, since even the short write takes
+// the write lock a job may need; refreshes of one collection never overlap.
 func (e *Engine) refreshBoundary(name string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -670,6 +702,7 @@ func (e *Engine) refreshBoundary(name string) {
 		b.timer.Reset(boundaryDelay)
 		return
 	}
+	e.bg.Add(1)
 	e.boundary[name] = &boundaryRefresh{first: time.Now(),
 		timer: time.AfterFunc(boundaryDelay, func() { e.runBoundaryRefresh(name) })}
 }
@@ -677,27 +710,60 @@ func (e *Engine) refreshBoundary(name string) {
 func (e *Engine) runBoundaryRefresh(name string) {
 	e.mu.Lock()
 	b, ok := e.boundary[name]
-	if !ok || e.stopped {
+	if !ok {
 		e.mu.Unlock()
 		return
 	}
-	if len(e.running) > 0 && time.Since(b.first) < boundaryMaxWait {
+	if e.stopped {
+		delete(e.boundary, name)
+		e.mu.Unlock()
+		e.bg.Done()
+		return
+	}
+	if (len(e.running) > 0 && time.Since(b.first) < boundaryMaxWait) || e.refreshing[name] {
 		b.timer.Reset(boundaryDelay)
 		e.mu.Unlock()
 		return
 	}
 	delete(e.boundary, name)
+	e.refreshing[name] = true
 	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		delete(e.refreshing, name)
+		e.mu.Unlock()
+		e.bg.Done()
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
-		c, err := tx.Collection(mosaic.CollectionRef{Name: name})
-		if err != nil {
-			return err
-		}
-		return tx.UpdateBoundary(c)
-	})
-	if err != nil && mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
+	if err := e.UpdateBoundary(ctx, name); err != nil && mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
 		e.log.Warn("refresh boundary", "collection", name, "err", err)
 	}
 }
+
+// UpdateBoundary computes the stale parts of a collection's boundary from a
+// read snapshot and stores those still current, in a short write.
+func (e *Engine) UpdateBoundary(ctx context.Context, name string) error {
+	var (
+		c *mosaic.Collection
+		p *mosaic.BoundaryPatch
+	)
+	err := e.store.View(ctx, func(tx mosaic.ReadTx) (err error) {
+		if c, err = tx.Collection(mosaic.CollectionRef{Name: name}); err != nil {
+			return err
+		}
+		p, err = tx.StaleBoundary(c)
+		return err
+	})
+	if err != nil || len(p.Cells) == 0 {
+		return err
+	}
+	return e.store.Update(ctx, func(tx mosaic.Tx) error {
+		_, err := tx.UpdateBoundary(c, p)
+		return err
+	})
+}
+
+// WaitIdle waits until background boundary refreshes, including those
+// scheduled, have finished, for tests and benchmarks.
+func (e *Engine) WaitIdle() { e.bg.Wait() }

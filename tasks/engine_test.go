@@ -93,11 +93,11 @@ func setupEngine(t *testing.T, cfg tasks.Config) *engineBundle {
 	return &engineBundle{engine: e, db: db, gate: g}
 }
 
-var admin = mosaic.SubmitOptions{User: &mosaic.User{Name: "t", Role: mosaic.RoleAdmin}}
+var gateAdmin = mosaic.SubmitOptions{User: &mosaic.User{Name: "t", Role: mosaic.RoleAdmin}}
 
 func (b *engineBundle) submit(t *testing.T, label string, priority int) string {
 	t.Helper()
-	opts := admin
+	opts := gateAdmin
 	opts.Priority = priority
 	j, err := b.engine.Submit(context.Background(), "Gate", map[string]string{"label": label}, opts)
 	if err != nil {
@@ -270,7 +270,7 @@ func TestEngineQueueLimit(t *testing.T) {
 	b := setupEngine(t, tasks.Config{Workers: 1, MaxQueuedPerUser: 2})
 	b.submit(t, "a", 0)
 	b.submit(t, "b", 0)
-	_, err := b.engine.Submit(context.Background(), "Gate", map[string]string{"label": "c"}, admin)
+	_, err := b.engine.Submit(context.Background(), "Gate", map[string]string{"label": "c"}, gateAdmin)
 	if mosaic.ErrorCode(err) != mosaic.ELIMIT {
 		t.Fatalf("third unfinished job: %v, want ELIMIT", err)
 	}

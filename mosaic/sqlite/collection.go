@@ -174,9 +174,12 @@ func (tx *Tx) CreateCollection(c *mosaic.Collection) error {
 	}
 	cols = append(cols, privateColumns...)
 	ddl := []string{
-		fmt.Sprintf(`CREATE TABLE %s (%s)`, itemsTable(c), strings.Join(cols, ", ")),
+		fmt.Sprintf(`CREATE TABLE %s (%s) STRICT`, itemsTable(c), strings.Join(cols, ", ")), // sqlfilter assumes declared types hold
 		fmt.Sprintf(`CREATE INDEX %s ON %s (%s)`, quote(fmt.Sprintf("items_%d_path", c.ID)), itemsTable(c), quote(mosaic.FieldNamePath)),
-		fmt.Sprintf(`CREATE INDEX %s ON %s (_cell) WHERE _deleted_at IS NULL`, quote(fmt.Sprintf("items_%d_cell", c.ID)), itemsTable(c)),
+		// Covering, so that refreshing a cell's aggregates after a delete
+		// is an index-only scan.
+		fmt.Sprintf(`CREATE INDEX %s ON %s (_cell, _minx, _miny, _maxx, _maxy, %s, %s) WHERE _deleted_at IS NULL`,
+			quote(fmt.Sprintf("items_%d_cell", c.ID)), itemsTable(c), quote(mosaic.FieldNameLowPS), quote(mosaic.FieldNameHighPS)),
 		fmt.Sprintf(`CREATE INDEX %s ON %s (_deleted_at) WHERE _deleted_at IS NOT NULL`, quote(fmt.Sprintf("items_%d_recycled", c.ID)), itemsTable(c)),
 		fmt.Sprintf(`CREATE VIRTUAL TABLE %s USING rtree(id, minx, maxx, miny, maxy)`, rtreeTable(c)),
 	}

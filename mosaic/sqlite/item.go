@@ -134,7 +134,7 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 	}
 	defer rtree.Close()
 
-	touched := map[int64]bool{}
+	cc := newCellChanges()
 	args := make([]any, len(cols))
 	for i, it := range items {
 		if i%256 == 0 {
@@ -159,12 +159,8 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 				continue
 			}
 			if len(dups) > 0 {
-				cells, err := tx.purgeOIDs(c, dups)
-				if err != nil {
+				if _, err := tx.purgeOIDs(c, dups, cc); err != nil {
 					return res, err
-				}
-				for _, k := range cells {
-					touched[k] = true
 				}
 				res.Overwritten += len(dups)
 			}
@@ -202,7 +198,7 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 			return res, fmt.Errorf("index item %q: %w", it.Path, err)
 		}
 		it.OID = oid
-		touched[cell] = true
+		cc.add(cell, shape, b, attrs[mosaic.FieldNameLowPS], attrs[mosaic.FieldNameHighPS])
 		res.Added++
 		res.OIDs = append(res.OIDs, oid)
 		if c.Summary.BandCount == 0 && it.Raster.Bands > 0 {
@@ -212,7 +208,7 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 			}
 		}
 	}
-	if err := tx.refreshCells(c, touched); err != nil {
+	if err := tx.applyCellChanges(c, cc); err != nil {
 		return res, err
 	}
 	return res, tx.loadSummary(c)
@@ -353,22 +349,38 @@ func scanInt64s(rows *sql.Rows) ([]int64, error) {
 	return out, rows.Err()
 }
 
-// purgeOIDs removes items for good and returns the cells they were in.
-func (tx *Tx) purgeOIDs(c *mosaic.Collection, oids []int64) ([]int64, error) {
+// purgeOIDs removes items (live or recycled) for good, with their R*Tree
+// entries, records the live ones in cc, and reports how many it removed.
+func (tx *Tx) purgeOIDs(c *mosaic.Collection, oids []int64, cc *cellChanges) (int64, error) {
 	ids, _ := json.Marshal(oids)
-	rows, err := tx.query(fmt.Sprintf(`DELETE FROM %s WHERE %s IN (SELECT value FROM json_each(?)) RETURNING _cell`,
-		itemsTable(c), quote(mosaic.FieldNameOID)), string(ids))
+	rows, err := tx.query(fmt.Sprintf(`DELETE FROM %s WHERE %s IN (SELECT value FROM json_each(?)) RETURNING _deleted_at IS NULL, %s`,
+		itemsTable(c), quote(mosaic.FieldNameOID), cellColumns), string(ids))
 	if err != nil {
-		return nil, fmt.Errorf("delete items: %w", err)
+		return 0, fmt.Errorf("delete items: %w", err)
 	}
-	cells, err := scanInt64s(rows)
-	if err != nil {
-		return nil, err
+	var n int64
+	for rows.Next() {
+		var (
+			live bool
+			ci   cellItem
+		)
+		if err := rows.Scan(append([]any{&live}, ci.dest()...)...); err != nil {
+			rows.Close()
+			return n, err
+		}
+		if live {
+			cc.remove(ci.cell, ci.shape, ci.bound, ci.low(), ci.high())
+		}
+		n++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("delete items: %w", err)
 	}
 	if _, err := tx.exec(fmt.Sprintf(`DELETE FROM %s WHERE id IN (SELECT value FROM json_each(?))`, rtreeTable(c)), string(ids)); err != nil {
-		return nil, fmt.Errorf("unindex items: %w", err)
+		return n, fmt.Errorf("unindex items: %w", err)
 	}
-	return cells, nil
+	return n, nil
 }
 
 // DeleteItems removes the items that d selects.
@@ -410,27 +422,38 @@ func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.Del
 	var query string
 	switch {
 	case d.DryRun:
-		query = fmt.Sprintf(`SELECT %s, _cell FROM %s AS i WHERE %s ORDER BY %s`, oidCol, itemsTable(c), pred, oidCol)
+		query = fmt.Sprintf(`SELECT %s FROM %s AS i WHERE %s ORDER BY %s`, oidCol, itemsTable(c), pred, oidCol)
 	case d.Purge:
-		query = fmt.Sprintf(`DELETE FROM %s AS i WHERE %s RETURNING %s, _cell`, itemsTable(c), pred, quote(mosaic.FieldNameOID))
+		query = fmt.Sprintf(`DELETE FROM %s AS i WHERE %s RETURNING %s, %s`, itemsTable(c), pred,
+			quote(mosaic.FieldNameOID), cellColumns)
 	default:
-		query = fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = ?, _deleted_job = ? WHERE %s RETURNING %s, _cell`,
-			itemsTable(c), pred, quote(mosaic.FieldNameOID))
+		query = fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = ?, _deleted_job = ? WHERE %s RETURNING %s, %s`,
+			itemsTable(c), pred, quote(mosaic.FieldNameOID), cellColumns)
 		args = append([]any{tx.now().UnixMilli(), d.JobID}, args...)
 	}
 	rows, err := tx.query(query, args...)
 	if err != nil {
 		return res, fmt.Errorf("delete items: %w", err)
 	}
-	touched := map[int64]bool{}
+	cc := newCellChanges()
 	for rows.Next() {
-		var oid, cell int64
-		if err := rows.Scan(&oid, &cell); err != nil {
+		var (
+			oid int64
+			ci  cellItem
+		)
+		if d.DryRun {
+			err = rows.Scan(&oid)
+		} else {
+			err = rows.Scan(append([]any{&oid}, ci.dest()...)...)
+		}
+		if err != nil {
 			rows.Close()
 			return res, err
 		}
 		res.OIDs = append(res.OIDs, oid)
-		touched[cell] = true
+		if !d.DryRun {
+			cc.remove(ci.cell, ci.shape, ci.bound, ci.low(), ci.high())
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -451,10 +474,37 @@ func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.Del
 		}
 	}
 	res.Removed = res.Matched
-	if err := tx.refreshCells(c, touched); err != nil {
+	if err := tx.applyCellChanges(c, cc); err != nil {
 		return res, err
 	}
 	return res, tx.loadSummary(c)
+}
+
+// cellColumns are the columns of an item that the boundary cells need,
+// scanned by cellItem.
+var cellColumns = fmt.Sprintf("_cell, %s, _minx, _miny, _maxx, _maxy, %s, %s",
+	quote(mosaic.FieldNameShape), quote(mosaic.FieldNameLowPS), quote(mosaic.FieldNameHighPS))
+
+// cellItem is an item's cellColumns.
+type cellItem struct {
+	cell          int64
+	shape         []byte
+	bound         orb.Bound
+	lowPS, highPS sql.NullFloat64
+}
+
+func (ci *cellItem) dest() []any {
+	return []any{&ci.cell, &ci.shape, &ci.bound.Min[0], &ci.bound.Min[1], &ci.bound.Max[0], &ci.bound.Max[1], &ci.lowPS, &ci.highPS}
+}
+
+func (ci *cellItem) low() any  { return nullable(ci.lowPS) }
+func (ci *cellItem) high() any { return nullable(ci.highPS) }
+
+func nullable(v sql.NullFloat64) any {
+	if v.Valid {
+		return v.Float64
+	}
+	return nil
 }
 
 // inIDs is "col IN (ids)" with the IDs bound as one JSON array, so that long
@@ -498,44 +548,56 @@ func (tx *Tx) RestoreItems(c *mosaic.Collection, r mosaic.ItemRestore) (mosaic.R
 	if err != nil {
 		return res, err
 	}
-	rows, err := tx.query(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = NULL, _deleted_job = NULL WHERE %s RETURNING %s, _cell`,
-		itemsTable(c), pred, quote(mosaic.FieldNameOID)), args...)
+	rows, err := tx.query(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = NULL, _deleted_job = NULL WHERE %s RETURNING %s, %s`,
+		itemsTable(c), pred, quote(mosaic.FieldNameOID), cellColumns), args...)
 	if err != nil {
 		return res, fmt.Errorf("restore items: %w", err)
 	}
-	touched := map[int64]bool{}
+	cc := newCellChanges()
 	for rows.Next() {
-		var oid, cell int64
-		if err := rows.Scan(&oid, &cell); err != nil {
+		var (
+			oid int64
+			ci  cellItem
+		)
+		if err := rows.Scan(append([]any{&oid}, ci.dest()...)...); err != nil {
 			rows.Close()
 			return res, err
 		}
 		res.OIDs = append(res.OIDs, oid)
-		touched[cell] = true
+		cc.add(ci.cell, ci.shape, ci.bound, ci.low(), ci.high())
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return res, err
+		return res, fmt.Errorf("restore items: %w", err)
 	}
 	sort.Slice(res.OIDs, func(i, j int) bool { return res.OIDs[i] < res.OIDs[j] })
 	res.Restored = int64(len(res.OIDs))
-	if err := tx.refreshCells(c, touched); err != nil {
+	if err := tx.applyCellChanges(c, cc); err != nil {
 		return res, err
 	}
 	return res, tx.loadSummary(c)
 }
 
-// PurgeRecycled removes recycle-bin entries of every collection recycled
-// before t.
-func (tx *Tx) PurgeRecycled(before time.Time) (int64, error) {
+// PurgeRecycled removes at most limit recycle-bin entries (all if limit ≤
+// 0) of every collection recycled before t, oldest first.
+func (tx *Tx) PurgeRecycled(before time.Time, limit int) (int64, error) {
 	cs, err := tx.Collections()
 	if err != nil {
 		return 0, err
 	}
 	var total int64
 	for _, c := range cs {
-		rows, err := tx.query(fmt.Sprintf(`SELECT %s FROM %s WHERE _deleted_at IS NOT NULL AND _deleted_at < ?`,
-			quote(mosaic.FieldNameOID), itemsTable(c)), before.UnixMilli())
+		q := fmt.Sprintf(`SELECT %s FROM %s WHERE _deleted_at IS NOT NULL AND _deleted_at < ? ORDER BY _deleted_at`,
+			quote(mosaic.FieldNameOID), itemsTable(c))
+		args := []any{before.UnixMilli()}
+		if limit > 0 {
+			if total >= int64(limit) {
+				break
+			}
+			q += ` LIMIT ?`
+			args = append(args, int64(limit)-total)
+		}
+		rows, err := tx.query(q, args...)
 		if err != nil {
 			return total, err
 		}
@@ -546,10 +608,11 @@ func (tx *Tx) PurgeRecycled(before time.Time) (int64, error) {
 		if len(oids) == 0 {
 			continue
 		}
-		if _, err := tx.purgeOIDs(c, oids); err != nil {
+		n, err := tx.purgeOIDs(c, oids, newCellChanges())
+		total += n
+		if err != nil {
 			return total, err
 		}
-		total += int64(len(oids))
 	}
 	return total, nil
 }

@@ -39,6 +39,7 @@ type spec struct {
 	metadata  [][2]string
 	overviews []int
 	fill      func(band, x, y int) float64
+	cog       bool
 }
 
 // Option sets a property of the raster GeoTIFF writes.
@@ -95,6 +96,11 @@ func Overviews(factors ...int) Option { return func(s *spec) { s.overviews = fac
 // deterministic pattern between 1 and 200, so no pixel equals 0 or 255.
 func Fill(fn func(band, x, y int) float64) Option { return func(s *spec) { s.fill = fn } }
 
+// COG writes a Cloud Optimized GeoTIFF (GDAL's COG driver: 256-pixel
+// tiles, DEFLATE, internal overviews down to one tile) instead of a plain
+// striped GeoTIFF. Overviews is ignored.
+func COG() Option { return func(s *spec) { s.cog = true } }
+
 // setup registers GDAL's drivers. It leaves GDAL's configuration alone, so
 // tests see the configuration package raster sets, not one of ours.
 var setup = sync.OnceFunc(godal.RegisterAll)
@@ -108,6 +114,15 @@ var dataTypes = map[string]godal.DataType{
 // returns path. It fails the test on error.
 func GeoTIFF(tb testing.TB, path string, opts ...Option) string {
 	tb.Helper()
+	if err := Write(path, opts...); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// Write is GeoTIFF for programs without a testing.TB, such as benchmarks
+// that generate data: it writes the raster at path or returns an error.
+func Write(path string, opts ...Option) (err error) {
 	setup()
 	s := spec{w: 64, h: 64, bands: 1, pixelType: "U8", epsg: 32633,
 		gt: [6]float64{500000, 10, 0, 5000000, 0, -10}}
@@ -119,7 +134,7 @@ func GeoTIFF(tb testing.TB, path string, opts ...Option) string {
 	}
 	dt, ok := dataTypes[s.pixelType]
 	if !ok {
-		tb.Fatalf("rastertest: unknown pixel type %q", s.pixelType)
+		return fmt.Errorf("rastertest: unknown pixel type %q", s.pixelType)
 	}
 	var co []string
 	if s.pixelType == "S8" {
@@ -133,14 +148,18 @@ func GeoTIFF(tb testing.TB, path string, opts ...Option) string {
 		n++
 		co = append(co, "ALPHA=YES")
 	}
-	ds, err := godal.Create(godal.GTiff, path, n, dt, s.w, s.h, godal.CreationOption(co...))
-	if err != nil {
-		tb.Fatalf("rastertest: create %s: %v", path, err)
+	target := path
+	if s.cog {
+		target = fmt.Sprintf("/vsimem/rastertest-cog-%p.tif", &s)
 	}
+	ds, err := godal.Create(godal.GTiff, target, n, dt, s.w, s.h, godal.CreationOption(co...))
+	if err != nil {
+		return fmt.Errorf("rastertest: create %s: %w", path, err)
+	}
+	var failed error
 	check := func(what string, err error) {
-		if err != nil {
-			ds.Close()
-			tb.Fatalf("rastertest: %s %s: %v", what, path, err)
+		if err != nil && failed == nil {
+			failed = fmt.Errorf("rastertest: %s %s: %w", what, path, err)
 		}
 	}
 	if !s.noGT {
@@ -164,6 +183,9 @@ func GeoTIFF(tb testing.TB, path string, opts ...Option) string {
 		if s.nodata != nil && !alpha {
 			check("set nodata", band.SetNoData(*s.nodata))
 		}
+		if failed != nil {
+			break
+		}
 		for y := range s.h {
 			for x := range s.w {
 				v := s.fill(b, x, y)
@@ -180,13 +202,21 @@ func GeoTIFF(tb testing.TB, path string, opts ...Option) string {
 		}
 		check("write", band.Write(0, 0, buf, s.w, s.h))
 	}
-	if len(s.overviews) > 0 {
+	if len(s.overviews) > 0 && !s.cog {
 		check("build overviews", ds.BuildOverviews(godal.Levels(s.overviews...)))
 	}
-	if err := ds.Close(); err != nil {
-		tb.Fatalf("rastertest: close %s: %v", path, err)
+	if failed == nil && s.cog {
+		defer godal.VSIUnlink(target) //nolint:errcheck // best effort cleanup
+		out, err := ds.Translate(path, []string{"-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "OVERVIEWS=IGNORE_EXISTING"})
+		check("write COG", err)
+		if err == nil {
+			check("close", out.Close())
+		}
 	}
-	return path
+	if err := ds.Close(); err != nil {
+		check("close", err)
+	}
+	return failed
 }
 
 // FileState is what Checksums records of one file.

@@ -1,0 +1,125 @@
+package main_test
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tessera-gis/tessera/raster/rastertest"
+)
+
+// TestIngest drives CreateImageCollection and AddImage through the HTTP
+// API of the real binary: a new collection from a directory, its result
+// and service listing, a taken name, a Table manifest that adds fields,
+// duplicates, a failing raster, and untouched sources.
+func TestIngest(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "rasters")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		rastertest.GeoTIFF(t, filepath.Join(src, fmt.Sprintf("scene%d.tif", i)),
+			rastertest.GeoTransform([6]float64{500000 + float64(i)*640, 10, 0, 5000000, 0, -10}),
+			rastertest.Metadata("CLOUDCOVER", fmt.Sprint(i*10)))
+	}
+	manifest := filepath.Join(src, "manifest.csv")
+	if err := os.WriteFile(manifest, []byte("Raster,Grade,Orbit\nscene0.tif,A,12\nscene1.tif,B,13\nmissing.tif,C,14\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, src)
+	p := startServer(t, filepath.Join(dir, "data"))
+
+	id := submit(t, p, "CreateImageCollection", url.Values{
+		"imageCollection": {`{"serviceProperties":{"name":"Scenes"}}`},
+		"inputRasters":    {filepath.Join(src, "*.tif")},
+		"rasterType":      {`{"rasterTypeName":"Raster Dataset","rasterTypeParameters":{"averagezdem":{"url":"https://elevation3d.arcgis.com/arcgis/rest/services/WorldElevation3D/Terrain3D/ImageServer"}}}`},
+		"context":         {`{"outSR":{"wkid":4326}}`},
+	})
+	job := wait(t, p, "CreateImageCollection", id)
+	if job["jobStatus"] != "esriJobSucceeded" {
+		t.Fatalf("create: %v\n%s", job, messages(job))
+	}
+	if !strings.Contains(messages(job), "Total 6 rasters: 6 added, 0 skipped as duplicates, 0 failed.") {
+		t.Errorf("messages:\n%s", messages(job))
+	}
+	serviceURL := p.Services() + "/Scenes/ImageServer"
+	res := getJSON(t, p.GP("CreateImageCollection")+"/jobs/"+id+"/results/result?f=json")
+	value, _ := res["value"].(map[string]any)
+	if value["url"] != serviceURL || value["itemId"] == nil || value["itemId"] == "" {
+		t.Errorf("result %v", res)
+	}
+	services := getJSON(t, p.Services()+"?f=json")
+	if !strings.Contains(jsonText(services["services"]), `{"name":"Scenes","type":"ImageServer"}`) {
+		t.Errorf("services = %v", services["services"])
+	}
+	info := getJSON(t, serviceURL+"?f=json")
+	if sr := jsonText(info["spatialReference"]); !strings.Contains(sr, `"wkid":4326`) {
+		t.Errorf("spatialReference %s", sr)
+	}
+	if info["serviceItemId"] != value["itemId"] {
+		t.Errorf("serviceItemId %v, itemId %v", info["serviceItemId"], value["itemId"])
+	}
+	if n := count(t, p, "Scenes", "CloudCover >= 30"); n != 3 {
+		t.Errorf("%d items with CloudCover >= 30, want 3", n)
+	}
+
+	// A taken name is a synchronous error envelope.
+	m := postForm(t, p.GP("CreateImageCollection")+"/submitJob", url.Values{"imageCollection": {"scenes"}})
+	e, _ := m["error"].(map[string]any)
+	if e == nil || !strings.Contains(fmt.Sprint(e["message"]), "already exists") {
+		t.Errorf("taken name: %v", m)
+	}
+
+	// A manifest adds two fields and a failure; EXCLUDE skips the rows
+	// whose rasters are already items.
+	id = submit(t, p, "AddImage", url.Values{
+		"imageCollection": {`{"url":"` + serviceURL + `"}`},
+		"inputRasters":    {`{"uris":["` + manifest + `"]}`},
+		"rasterType":      {"Table"},
+		"context":         {`{"duplicateItemsAction":"EXCLUDE_DUPLICATES"}`},
+	})
+	job = wait(t, p, "AddImage", id)
+	if job["jobStatus"] != "esriJobSucceeded" {
+		t.Fatalf("add: %v\n%s", job, messages(job))
+	}
+	msgs := messages(job)
+	for _, want := range []string{
+		"Total 3 rasters: 0 added, 2 skipped as duplicates, 1 failed.",
+		"esriJobMessageTypeWarning: Failed to add " + filepath.Join(src, "missing.tif") + " (row 3 of manifest.csv): the file does not exist.",
+		"New fields: Grade (text), Orbit (integer).",
+	} {
+		if !strings.Contains(msgs, want) {
+			t.Errorf("messages do not say %q:\n%s", want, msgs)
+		}
+	}
+	res = getJSON(t, p.GP("AddImage")+"/jobs/"+id+"/results/result?f=json")
+	value, _ = res["value"].(map[string]any)
+	if value["url"] != serviceURL || value["total"] != 3.0 || value["added"] != 0.0 || value["skipped"] != 2.0 || value["failed"] != 1.0 {
+		t.Errorf("result %v", res)
+	}
+	fields := jsonText(getJSON(t, serviceURL+"?f=json")["fields"])
+	if !strings.Contains(fields, `"name":"Grade","type":"esriFieldTypeString"`) || !strings.Contains(fields, `"name":"Orbit","type":"esriFieldTypeInteger"`) {
+		t.Errorf("fields %s", fields)
+	}
+
+	// OVERWRITE replaces the two items with the manifest's values.
+	id = submit(t, p, "AddImage", url.Values{
+		"imageCollection": {"Scenes"}, "inputRasters": {manifest}, "rasterType": {"Table"},
+		"context": {`{"duplicateItemsAction":"OVERWRITE"}`},
+	})
+	if job = wait(t, p, "AddImage", id); job["jobStatus"] != "esriJobSucceeded" {
+		t.Fatalf("overwrite: %v\n%s", job, messages(job))
+	}
+	if n := count(t, p, "Scenes", "Grade = 'B' AND Orbit = 13"); n != 1 {
+		t.Errorf("%d items with Grade B", n)
+	}
+	if n := count(t, p, "Scenes", "1=1"); n != 6 {
+		t.Errorf("%d items, want 6", n)
+	}
+	assertUnchanged(t, src, before)
+}

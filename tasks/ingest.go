@@ -1,0 +1,794 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/raster"
+)
+
+// The ingest pipeline shared by AddImage and CreateImageCollection:
+//
+//	expand inputs → inspect + build items (one worker per core, bounded
+//	read-ahead, results in input order) → batches of items committed in
+//	one transaction each → the last batch commits with the job's success.
+//
+// A cancelled or crashed job therefore leaves only whole batches, and its
+// messages say which batches were committed.
+
+// maxWarnings caps the per-raster warnings in a job's messages; the counts
+// stay exact.
+const maxWarnings = 1000
+
+// maxRangeFactor multiplies an item's coarsest cell size (HighPS) to give
+// its MaxPS, as ArcGIS's Calculate Cell Size Ranges does by default.
+const maxRangeFactor = 10
+
+// rasterExts are the file extensions a directory walk picks up.
+var rasterExts = map[string]bool{".tif": true, ".tiff": true, ".gtif": true, ".img": true, ".jp2": true,
+	".vrt": true, ".nc": true, ".hdf": true, ".h5": true, ".dem": true, ".asc": true, ".png": true,
+	".jpg": true, ".jpeg": true, ".ntf": true, ".nitf": true, ".sid": true, ".ecw": true, ".dt0": true,
+	".dt1": true, ".dt2": true, ".kea": true, ".bil": true, ".grd": true, ".mrf": true, ".crf": true}
+
+// gdalName maps a URL to GDAL's virtual file systems and a local path to a
+// clean absolute path. A plain http(s) URL is read through /vsicurl/.
+func gdalName(s string) string {
+	s = strings.TrimSpace(s)
+	lower := strings.ToLower(s)
+	switch {
+	case strings.HasPrefix(lower, "/vsi"):
+		return s
+	case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
+		return "/vsicurl/" + s
+	case strings.HasPrefix(lower, "s3://"):
+		return "/vsis3/" + s[len("s3://"):]
+	case strings.HasPrefix(lower, "gs://"), strings.HasPrefix(lower, "gcs://"):
+		return "/vsigs/" + s[strings.Index(s, "://")+3:]
+	case strings.HasPrefix(lower, "az://"), strings.HasPrefix(lower, "azure://"):
+		return "/vsiaz/" + s[strings.Index(s, "://")+3:]
+	case strings.HasPrefix(lower, "file://"):
+		if u, err := url.Parse(s); err == nil && u.Path != "" {
+			s = u.Path
+		} else {
+			s = s[len("file://"):]
+		}
+	}
+	if abs, err := filepath.Abs(s); err == nil {
+		return abs
+	}
+	return filepath.Clean(s)
+}
+
+// isRemote reports whether a GDAL name is a virtual (remote) path.
+func isRemote(name string) bool { return strings.HasPrefix(name, "/vsi") }
+
+// matchGlob matches a wildcard pattern case-insensitively against the file
+// name of p, or against the whole path when the pattern has a slash.
+func matchGlob(pattern, p string) (bool, error) {
+	if !strings.Contains(pattern, "/") {
+		p = filepath.Base(p)
+	}
+	return filepath.Match(strings.ToLower(pattern), strings.ToLower(p))
+}
+
+// source is one raster to add.
+type source struct {
+	Path string    // as GDAL opens it
+	Row  *tableRow // the manifest row, for the Table raster type
+	err  error     // set when the row itself is bad
+}
+
+// label names a source in messages.
+func (s source) label() string {
+	if s.Row != nil {
+		return fmt.Sprintf("%s (row %d of %s)", s.Path, s.Row.Line, filepath.Base(s.Row.Manifest))
+	}
+	return s.Path
+}
+
+// expandSources turns inputs into raster names: directories are walked
+// (recursively unless subFolders is false), globs expanded, URLs mapped to
+// GDAL's virtual file systems. A local path that does not exist is kept, to
+// fail as one item.
+func expandSources(ctx context.Context, inputs []string, o *addOptions) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	walk := func(root string, match func(p string, d fs.DirEntry) bool) error {
+		return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // unreadable subdirectories are skipped
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if p != root && !o.SubFolders {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if match(p, d) && o.Filter.Match(p) {
+				add(p)
+			}
+			return nil
+		})
+	}
+	for _, in := range inputs {
+		name := gdalName(in)
+		if isRemote(name) {
+			add(name)
+			continue
+		}
+		if base := filepath.Base(name); strings.ContainsAny(base, "*?[") {
+			dir := filepath.Dir(name)
+			if _, err := filepath.Match(base, ""); err != nil {
+				return nil, invalidParam("inputRasters", fmt.Sprintf("bad pattern %q", in))
+			}
+			if st, err := os.Stat(dir); err == nil && st.IsDir() && !strings.ContainsAny(dir, "*?[") {
+				// A filter such as /data/*.tif matches in subfolders too,
+				// as ArcGIS's filter does with sub_folder on.
+				err := walk(dir, func(p string, d fs.DirEntry) bool {
+					ok, _ := matchGlob(base, p)
+					return ok
+				})
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
+			matches, err := filepath.Glob(name)
+			if err != nil {
+				return nil, invalidParam("inputRasters", fmt.Sprintf("bad pattern %q", in))
+			}
+			for _, m := range matches {
+				if o.Filter.Match(m) {
+					add(m)
+				}
+			}
+			continue
+		}
+		st, err := os.Stat(name)
+		if err != nil || !st.IsDir() {
+			add(name)
+			continue
+		}
+		if err := walk(name, func(p string, d fs.DirEntry) bool {
+			return rasterExts[strings.ToLower(filepath.Ext(p))]
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ingestStats counts an ingest.
+type ingestStats struct {
+	Total, Added, Skipped, Failed, Overwritten int
+	Batches                                    int
+	done                                       int // sources read so far
+	doneBatch                                  int // sources read when the last batch committed
+}
+
+// prepareFunc returns, inside a transaction, the collection to add to; it
+// may create it (CreateImageCollection).
+type prepareFunc func(tx mosaic.Tx) (*mosaic.Collection, error)
+
+// resultFunc adds task-specific keys to the job's result value.
+type resultFunc func(c *mosaic.Collection, v map[string]any)
+
+// ingest adds o's rasters to c. Rasters are inspected by a worker pool
+// sized to the cores; items are committed in batches, each with a message
+// and an audit entry, and the last batch commits with the job's final
+// state. With o.Strict everything commits in that last transaction, and
+// any failure fails the job with nothing added. prepare returns the
+// collection inside each committing transaction.
+func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, prepare prepareFunc, extra resultFunc) error {
+	if len(o.Ignored) > 0 {
+		if err := r.Log(ctx, mosaic.Info("Ignored unknown options: "+strings.Join(o.Ignored, ", ")+".")); err != nil {
+			return err
+		}
+	}
+	r.Progress(0, "Listing rasters")
+	var (
+		sources []source
+		tbl     *manifest
+		err     error
+	)
+	if o.Table != nil {
+		if tbl, err = readManifests(ctx, o, c); err != nil {
+			return err
+		}
+		sources = tbl.sources()
+		if len(tbl.Notes) > 0 {
+			if err := r.Log(ctx, tbl.Notes...); err != nil {
+				return err
+			}
+		}
+	} else {
+		names, err := expandSources(ctx, o.Sources, o)
+		if err != nil {
+			return err
+		}
+		sources = make([]source, len(names))
+		for i, n := range names {
+			sources[i] = source{Path: n}
+		}
+	}
+	st := ingestStats{Total: len(sources)}
+	if err := r.Log(ctx, mosaic.Info(fmt.Sprintf("Adding %d rasters to %s.", len(sources), c.Name))); err != nil {
+		return err
+	}
+
+	target, err := targetSRS(c, o)
+	if err != nil {
+		return err
+	}
+	if !c.SRS.IsZero() && o.OutSR != "" {
+		if err := r.Log(ctx, mosaic.Info(fmt.Sprintf("outSR is ignored: %s already has a spatial reference.", c.Name))); err != nil {
+			return err
+		}
+	}
+	fields := append([]mosaic.Field(nil), c.Fields...)
+	if tbl != nil {
+		fields = append(fields, tbl.NewFields...)
+	}
+	b := &builder{fields: fields, opts: o, target: target}
+	b.inspect = b.options()
+
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var first []outcome
+	if target.IsZero() {
+		// The collection takes the first readable raster's spatial
+		// reference: read in order until one is found.
+		for len(sources) > 0 {
+			out := b.run(sources[0])
+			sources = sources[1:]
+			first = append(first, out)
+			if out.err == nil {
+				b.target = out.srs
+				break
+			}
+		}
+		target = b.target
+	}
+	results := newPipeline(pctx, sources, b, 2*o.BatchSize)
+
+	var (
+		batch    []*mosaic.Item
+		pending  []mosaic.JobMessage
+		warned   int
+		failures []string // in strict mode, why the job fails
+	)
+	commit := func(tx mosaic.Tx) (*mosaic.Collection, mosaic.AddResult, error) {
+		cur, err := prepare(tx)
+		if err != nil {
+			return nil, mosaic.AddResult{}, err
+		}
+		if cur.SRS.IsZero() && !target.IsZero() {
+			cur.SRS = mosaic.SpatialRef{WKID: target.EPSG, WKT: target.WKT}
+			if err := tx.SetCollectionSRS(cur); err != nil {
+				return nil, mosaic.AddResult{}, err
+			}
+		}
+		if tbl != nil && len(tbl.NewFields) > 0 {
+			if err := tx.AddFields(cur, tbl.NewFields); err != nil {
+				return nil, mosaic.AddResult{}, err
+			}
+		}
+		res, err := tx.AddItems(cur, batch, mosaic.AddOptions{Duplicates: o.Duplicates})
+		if err != nil {
+			return nil, res, err
+		}
+		if len(batch) > 0 {
+			if err := tx.Audit(mosaic.AuditEntry{User: r.Job().Owner, Action: "add", Collection: cur.Name,
+				JobID: r.ID(), Count: int64(res.Added), Detail: fmt.Sprintf("batch %d", st.Batches+1)}); err != nil {
+				return nil, res, err
+			}
+		}
+		return cur, res, nil
+	}
+	count := func(res mosaic.AddResult) mosaic.JobMessage {
+		st.Batches++
+		st.Added += res.Added
+		st.Skipped += res.Skipped
+		st.Overwritten += res.Overwritten
+		msg := fmt.Sprintf("Batch %d committed: %d items added", st.Batches, res.Added)
+		if res.Skipped > 0 {
+			msg += fmt.Sprintf(", %d duplicates skipped", res.Skipped)
+		}
+		if res.Overwritten > 0 {
+			msg += fmt.Sprintf(", %d duplicates replaced", res.Overwritten)
+		}
+		return mosaic.Info(fmt.Sprintf("%s (rasters %d–%d of %d).", msg, st.doneBatch+1, st.done, st.Total))
+	}
+	flush := func() error {
+		msgs := pending
+		err := r.Store().Update(ctx, func(tx mosaic.Tx) error {
+			cur, res, err := commit(tx)
+			if err != nil {
+				return err
+			}
+			msgs = append(msgs, count(res))
+			*c = *cur
+			return tx.AddJobMessages(r.ID(), msgs...)
+		})
+		if err != nil {
+			return err
+		}
+		pending, batch = nil, batch[:0]
+		st.doneBatch = st.done
+		return nil
+	}
+	fail := func(out outcome) {
+		st.Failed++
+		why := fmt.Sprintf("Failed to add %s: %s.", out.src.label(), reason(out.err))
+		if o.Strict {
+			failures = append(failures, why)
+			return
+		}
+		if warned < maxWarnings {
+			pending = append(pending, mosaic.Warning(why))
+			warned++
+		}
+	}
+
+	next := func() (outcome, bool) {
+		if len(first) > 0 {
+			out := first[0]
+			first = first[1:]
+			return out, true
+		}
+		return results.Next()
+	}
+	for {
+		out, ok := next()
+		if !ok {
+			break
+		}
+		st.done++
+		r.Progress(st.done*100/max(1, st.Total), "Read %d of %d rasters; %d added, %d failed", st.done, st.Total,
+			st.Added+len(batch), st.Failed)
+		if out.err != nil {
+			fail(out)
+			if o.Strict {
+				break // strict: the first failure fails the job
+			}
+			continue
+		}
+		batch = append(batch, out.item)
+		if len(batch) >= o.BatchSize && !o.Strict {
+			if err := flush(); err != nil {
+				return stopped(ctx, r, &st, err)
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return stopped(ctx, r, &st, err)
+	}
+	if warned < st.Failed && !o.Strict {
+		pending = append(pending, mosaic.Warning(fmt.Sprintf("%d more rasters failed; they are not listed.", st.Failed-warned)))
+	}
+	if o.Strict && len(failures) > 0 {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = r.Log(lctx, mosaic.Info(fmt.Sprintf("Stopped at the first failure (strict) after reading %d of %d rasters: %d readable, 1 failed; nothing was added.",
+			st.done, st.Total, len(batch))))
+		return mosaic.Errorf(mosaic.EINVALID, "%s Nothing was added (strict).", failures[0])
+	}
+	err = r.Finish(ctx, func(tx mosaic.Tx) (map[string]mosaic.JobResult, []mosaic.JobMessage, error) {
+		cur, res, err := commit(tx)
+		if err != nil {
+			return nil, nil, err
+		}
+		*c = *cur
+		msgs := pending
+		if len(batch) > 0 {
+			msgs = append(msgs, count(res))
+		}
+		msgs = append(msgs, mosaic.Info(fmt.Sprintf("Total %d rasters: %d added, %d skipped as duplicates, %d failed. %s now has %d items.",
+			st.Total, st.Added, st.Skipped, st.Failed, c.Name, c.Summary.Count)))
+		v := map[string]any{"total": st.Total, "added": st.Added, "skipped": st.Skipped, "failed": st.Failed,
+			"overwritten": st.Overwritten, "batches": st.Batches}
+		if extra != nil {
+			extra(c, v)
+		}
+		return urlResult(r.ServiceURL(c.Name), v), msgs, nil
+	})
+	if err != nil {
+		return stopped(ctx, r, &st, err)
+	}
+	if o.UpdateBoundary {
+		r.engine.refreshBoundary(c.Name)
+	}
+	return nil
+}
+
+// stopped records, in a transaction of its own, what a job that stops
+// early leaves behind, and returns err.
+func stopped(ctx context.Context, r *Run, st *ingestStats, err error) error {
+	msg := "No batch was committed; nothing was added."
+	if st.Batches > 0 {
+		msg = fmt.Sprintf("Batches 1–%d were committed (%d items added, rasters 1–%d of %d); nothing after them was added.",
+			st.Batches, st.Added, st.doneBatch, st.Total)
+	}
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = r.Log(lctx, mosaic.Info("Stopped. "+msg)) // the job may be gone; the error below matters
+	return err
+}
+
+// targetSRS is the spatial reference items are stored in: the
+// collection's, else outSR, else zero (the first raster's).
+func targetSRS(c *mosaic.Collection, o *addOptions) (raster.SRS, error) {
+	if !c.SRS.IsZero() {
+		t, err := srsOf(c.SRS)
+		if err != nil {
+			return t, fmt.Errorf("collection spatial reference: %w", err)
+		}
+		return t, nil
+	}
+	if o.OutSR != "" {
+		t, err := raster.ParseSRS(o.OutSR)
+		if err != nil {
+			return t, invalidParam("context", fmt.Sprintf("outSR %q is not a known spatial reference", o.OutSR))
+		}
+		return t, nil
+	}
+	return raster.SRS{}, nil
+}
+
+// outcome is one source, inspected and built into an item, or why not.
+type outcome struct {
+	src  source
+	item *mosaic.Item
+	srs  raster.SRS // the raster's own
+	err  error
+}
+
+// builder turns sources into items. It is safe for concurrent use.
+type builder struct {
+	fields  []mosaic.Field
+	opts    *addOptions
+	target  raster.SRS // zero until known
+	inspect []raster.InspectOption
+}
+
+func (b *builder) options() []raster.InspectOption {
+	var opts []raster.InspectOption
+	if b.opts.BuildFootprints {
+		opts = append(opts, raster.ValidDataFootprint())
+	}
+	if b.opts.ComputeStats {
+		opts = append(opts, raster.Statistics())
+	}
+	if b.opts.NoData != nil {
+		opts = append(opts, raster.NoData(*b.opts.NoData))
+	}
+	return opts
+}
+
+func (b *builder) run(src source) outcome {
+	out := outcome{src: src}
+	if src.err != nil {
+		out.err = src.err
+		return out
+	}
+	info, err := raster.Inspect(src.Path, b.inspect...)
+	if err != nil {
+		out.err = err
+		return out
+	}
+	out.srs = info.SRS
+	target := b.target
+	if target.IsZero() {
+		target = info.SRS
+	}
+	out.item, out.err = buildItem(b.fields, src, info, target, b.opts)
+	return out
+}
+
+// pipeline inspects sources with one worker per core and yields outcomes
+// in input order. At most window sources are read ahead of the consumer,
+// so memory stays bounded whatever the input size.
+type pipeline struct {
+	ctx  context.Context
+	n    int
+	next int
+	ring []chan outcome
+	sem  chan struct{}
+}
+
+func newPipeline(ctx context.Context, sources []source, b *builder, window int) *pipeline {
+	window = max(window, 1)
+	p := &pipeline{ctx: ctx, n: len(sources), ring: make([]chan outcome, window), sem: make(chan struct{}, window)}
+	for i := range p.ring {
+		p.ring[i] = make(chan outcome, 1)
+	}
+	jobs := make(chan int)
+	go func() {
+		defer close(jobs)
+		for i := range sources {
+			select {
+			case p.sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for range runtime.GOMAXPROCS(0) {
+		go func() {
+			for i := range jobs {
+				// The slot is free: the consumer took result i-window
+				// before the semaphore let i in.
+				p.ring[i%window] <- b.run(sources[i])
+			}
+		}()
+	}
+	return p
+}
+
+// Next returns the next outcome in input order; false when all are
+// returned or the context ended.
+func (p *pipeline) Next() (outcome, bool) {
+	if p.next >= p.n {
+		return outcome{}, false
+	}
+	select {
+	case out := <-p.ring[p.next%len(p.ring)]:
+		p.next++
+		<-p.sem
+		return out, true
+	case <-p.ctx.Done():
+		return outcome{}, false
+	}
+}
+
+// reprojectError reports a footprint that cannot be reprojected.
+type reprojectError struct {
+	to  raster.SRS
+	err error
+}
+
+func (e *reprojectError) Error() string {
+	return fmt.Sprintf("it cannot be reprojected to the collection's spatial reference (%s): %v", srsName(e.to), e.err)
+}
+
+func (e *reprojectError) Unwrap() error { return e.err }
+
+func srsName(s raster.SRS) string {
+	if s.EPSG != 0 {
+		return "EPSG:" + strconv.Itoa(s.EPSG)
+	}
+	if len(s.WKT) > 40 {
+		return s.WKT[:40] + "…"
+	}
+	return s.WKT
+}
+
+// reason says in a few words why a raster failed.
+func reason(err error) string {
+	var re *reprojectError
+	var me *mosaic.Error
+	msg := err.Error()
+	switch {
+	case errors.As(err, &re):
+		return re.Error()
+	case errors.As(err, &me):
+		return strings.TrimSuffix(me.Message, ".")
+	case errors.Is(err, fs.ErrNotExist):
+		return "the file does not exist"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	case errors.Is(err, raster.ErrNoSRS):
+		return "it has no spatial reference (no geotransform or no coordinate system)"
+	case errors.Is(err, raster.ErrNotRaster):
+		if i := strings.LastIndex(msg, raster.ErrNotRaster.Error()+": "); i >= 0 {
+			return "GDAL cannot read it as a raster: " + strings.TrimSuffix(msg[i+len(raster.ErrNotRaster.Error())+2:], ".")
+		}
+		return "GDAL cannot read it as a raster"
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(msg, "raster: "), ".")
+}
+
+// buildItem turns a raster's description into a catalog item in target.
+func buildItem(fields []mosaic.Field, src source, info *raster.Info, target raster.SRS, o *addOptions) (*mosaic.Item, error) {
+	if info.SRS.IsZero() {
+		return nil, raster.ErrNoSRS
+	}
+	if len(info.Footprint) == 0 || len(info.Footprint[0]) < 4 {
+		return nil, errors.New("it has no valid pixels, so no footprint")
+	}
+	fp := info.Footprint
+	cellX, cellY, coarse := info.CellSizeX, info.CellSizeY, info.CoarsestCellSize
+	if !sameSRS(info.SRS, target) {
+		g, err := raster.Transform(info.Footprint, info.SRS, target)
+		if err != nil {
+			return nil, &reprojectError{to: target, err: errors.Unwrap(err)}
+		}
+		p, ok := g.(orb.Polygon)
+		if !ok || len(p) == 0 {
+			return nil, &reprojectError{to: target, err: errors.New("the footprint is not a polygon")}
+		}
+		// Scale cell sizes by the ratio of the reprojected to native extent.
+		nb, tb := info.Footprint.Bound(), p.Bound()
+		if w := nb.Max[0] - nb.Min[0]; w > 0 {
+			s := (tb.Max[0] - tb.Min[0]) / w
+			cellX, coarse = cellX*s, coarse*s
+		}
+		if h := nb.Max[1] - nb.Min[1]; h > 0 {
+			cellY *= (tb.Max[1] - tb.Min[1]) / h
+		}
+		fp = p
+	}
+	if coarse <= 0 {
+		coarse = cellX
+	}
+	bound := fp.Bound()
+	center := bound.Center()
+	attrs := make(map[string]any, 12)
+	attrs[mosaic.FieldNameName] = itemName(src.Path)
+	attrs[mosaic.FieldNameLowPS] = math.Min(cellX, cellY)
+	attrs[mosaic.FieldNameHighPS] = coarse
+	attrs[mosaic.FieldNameCategory] = int64(mosaic.CategoryPrimary)
+	attrs[mosaic.FieldNameTag] = "Dataset"
+	attrs[mosaic.FieldNameCenterX] = center[0]
+	attrs[mosaic.FieldNameCenterY] = center[1]
+	if o.UpdateCellSizes {
+		attrs[mosaic.FieldNameMinPS] = 0.0
+		attrs[mosaic.FieldNameMaxPS] = coarse * maxRangeFactor
+	}
+	mapMetadata(fields, info.Metadata, attrs)
+	if src.Row != nil {
+		for k, v := range src.Row.Values { // the manifest wins
+			attrs[k] = v
+		}
+	}
+	ri := mosaic.RasterInfo{
+		Driver: info.Driver, Width: info.Width, Height: info.Height, Bands: info.Bands,
+		PixelType: info.PixelType, NoData: info.NoData, GeoTransform: info.GeoTransform,
+		CellSizeX: info.CellSizeX, CellSizeY: info.CellSizeY, Overviews: info.Overviews,
+		SRS: mosaic.SpatialRef{WKID: info.SRS.EPSG},
+	}
+	if info.SRS.EPSG == 0 {
+		ri.SRS.WKT = info.SRS.WKT // the EPSG code, when known, says it all
+	}
+	for _, s := range info.Stats {
+		ri.Stats = append(ri.Stats, mosaic.BandStats(s))
+	}
+	return &mosaic.Item{Path: src.Path, Footprint: fp, Attributes: attrs, Raster: ri}, nil
+}
+
+// itemName is the file name without its extension; for URLs, without the
+// query string.
+func itemName(p string) string {
+	if i := strings.IndexAny(p, "?#"); i >= 0 && isRemote(p) {
+		p = p[:i]
+	}
+	base := path.Base(filepath.ToSlash(p))
+	return strings.TrimSuffix(base, path.Ext(base))
+}
+
+// footprintFields are computed from the footprint or by the catalog; no
+// metadata or manifest value overrides them.
+var footprintFields = map[string]bool{"objectid": true, "shape": true, "shape_area": true, "shape_length": true,
+	"centerx": true, "centery": true, "path": true}
+
+// rasterFields are computed from the raster; GDAL metadata never overrides
+// them, a manifest may.
+var rasterFields = map[string]bool{"lowps": true, "highps": true, "minps": true, "maxps": true}
+
+// mapMetadata copies GDAL metadata items onto catalog fields with the same
+// name (case-insensitively), converting values to the field's type.
+func mapMetadata(fields []mosaic.Field, md map[string]string, attrs map[string]any) {
+	if len(md) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(md))
+	for k := range md {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		f, ok := fieldNamed(fields, k)
+		if !ok || footprintFields[strings.ToLower(f.Name)] || rasterFields[strings.ToLower(f.Name)] {
+			continue
+		}
+		if v, ok := convertText(f.Type, md[k]); ok {
+			attrs[f.Name] = v
+		}
+	}
+}
+
+func fieldNamed(fields []mosaic.Field, name string) (mosaic.Field, bool) {
+	for _, f := range fields {
+		if strings.EqualFold(f.Name, name) {
+			return f, true
+		}
+	}
+	return mosaic.Field{}, false
+}
+
+// convertText parses text as a field type.
+func convertText(t mosaic.FieldType, s string) (any, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, false
+	}
+	switch t {
+	case mosaic.FieldString:
+		return s, true
+	case mosaic.FieldInteger:
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n, true
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			return int64(f), true
+		}
+	case mosaic.FieldDouble:
+		if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return f, true
+		}
+	case mosaic.FieldDate:
+		if t, ok := parseDate(s); ok {
+			return t, true
+		}
+	}
+	return nil, false
+}
+
+var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04:05.000",
+	"2006-01-02", "2006:01:02 15:04:05", "2006/01/02 15:04:05", "2006/01/02 15:04:05.000", "2006/01/02",
+	"20060102", "2006-01-02T15:04Z", "2006-01-02T15:04:05Z07:00", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05.999999999"}
+
+func parseDate(s string) (time.Time, bool) {
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil && ms > 1e11 {
+		return time.UnixMilli(ms).UTC(), true
+	}
+	return time.Time{}, false
+}
+
+func sameSRS(a, b raster.SRS) bool {
+	if a.EPSG != 0 && b.EPSG != 0 {
+		return mosaic.NormalizeWKID(a.EPSG) == mosaic.NormalizeWKID(b.EPSG)
+	}
+	return a.WKT == b.WKT
+}
+
+func srsOf(sr mosaic.SpatialRef) (raster.SRS, error) {
+	if sr.WKID != 0 {
+		return raster.SRSFromEPSG(mosaic.NormalizeWKID(sr.WKID))
+	}
+	return raster.ParseSRS(sr.WKT)
+}

@@ -1,0 +1,664 @@
+package tasks
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/raster"
+)
+
+// The Table raster type reads a manifest with one raster per row: CSV
+// (comma, semicolon or tab separated), JSON lines or a JSON array of
+// objects (GeoJSON features and STAC items included), or any vector table
+// GDAL reads (the GeoPackage gdaltindex writes, a shapefile…). The raster
+// path column is Raster, or rasterTypeParameters.rasterPathField; without
+// either, gdaltindex's location column is used. Relative paths resolve
+// against the manifest's directory. The other columns are attributes:
+// columns the collection lacks become fields, with types inferred from
+// their values, and manifest values win over values read from the raster,
+// except for the fields derived from the footprint.
+
+// tableRow is one manifest row.
+type tableRow struct {
+	Manifest string
+	Line     int            // 1-based record number (header excluded)
+	Values   map[string]any // field name → value of the field's type
+}
+
+// manifest is every row of the manifests, ready to ingest.
+type manifest struct {
+	rows      []source
+	NewFields []mosaic.Field      // fields to add to the collection
+	Notes     []mosaic.JobMessage // what was mapped, added or ignored
+}
+
+func (m *manifest) sources() []source { return m.rows }
+
+// record is one raw row: column → text. JSON values are kept as text too
+// and typed by the same inference as CSV cells.
+type record map[string]string
+
+// rawTable is one manifest as read.
+type rawTable struct {
+	path    string
+	columns []string // in file order
+	records []record
+	paths   []string // the raster path of each record; "" when missing
+}
+
+// stacAliases map common STAC and spreadsheet column names onto the
+// standard catalog fields; rasterTypeParameters.fieldMap overrides them.
+var stacAliases = map[string]string{
+	"datetime":       mosaic.FieldNameAcquisitionDate,
+	"eo:cloud_cover": mosaic.FieldNameCloudCover,
+	"platform":       mosaic.FieldNameSensorName,
+}
+
+// jsonStructural are the keys of a GeoJSON feature or STAC item that are
+// structure, not attributes.
+var jsonStructural = map[string]bool{"type": true, "stac_version": true, "stac_extensions": true,
+	"links": true, "assets": true, "geometry": true, "bbox": true, "properties": true}
+
+// checkManifests checks, cheaply, that local manifests exist.
+func checkManifests(o *addOptions) error {
+	if o.Table == nil {
+		return nil
+	}
+	for _, s := range o.Sources {
+		name := gdalName(s)
+		if isRemote(name) || strings.ContainsAny(filepath.Base(name), "*?[") {
+			continue
+		}
+		st, err := os.Stat(name)
+		switch {
+		case err != nil:
+			return invalidParam("inputRasters", fmt.Sprintf("the manifest %s cannot be read: %v", s, errors.Unwrap(err)))
+		case st.IsDir():
+			return invalidParam("inputRasters", fmt.Sprintf("%s is a directory; a Table input is a manifest file (CSV, JSON lines, GeoPackage…)", s))
+		}
+	}
+	return nil
+}
+
+// readManifests reads o's manifests and prepares their rows for c.
+func readManifests(ctx context.Context, o *addOptions, c *mosaic.Collection) (*manifest, error) {
+	var names []string
+	for _, s := range o.Sources {
+		name := gdalName(s)
+		if !isRemote(name) && strings.ContainsAny(filepath.Base(name), "*?[") {
+			matches, err := filepath.Glob(name)
+			if err != nil {
+				return nil, invalidParam("inputRasters", fmt.Sprintf("bad pattern %q", s))
+			}
+			names = append(names, matches...)
+			continue
+		}
+		names = append(names, name)
+	}
+	if len(names) == 0 {
+		return nil, invalidParam("inputRasters", "no manifest matches")
+	}
+	var tables []*rawTable
+	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		t, err := readTable(name, o.Table.PathField)
+		if err != nil {
+			return nil, err
+		}
+		tables = append(tables, t)
+	}
+	return prepareManifest(tables, o.Table, c), nil
+}
+
+// readTable reads one manifest by its extension.
+func readTable(name, pathField string) (*rawTable, error) {
+	t := &rawTable{path: name}
+	var err error
+	ext := strings.ToLower(filepath.Ext(name))
+	switch {
+	case isRemote(name):
+		err = t.readGDAL(name)
+	case ext == ".csv" || ext == ".txt" || ext == ".tsv":
+		var b []byte
+		if b, err = os.ReadFile(name); err == nil {
+			err = t.readCSV(b, ext == ".tsv")
+		}
+	case ext == ".json" || ext == ".jsonl" || ext == ".ndjson" || ext == ".geojson" || ext == ".geojsonl" || ext == ".geojsons":
+		var f *os.File
+		if f, err = os.Open(name); err == nil {
+			err = t.readJSON(bufio.NewReaderSize(f, 1<<16))
+			f.Close()
+		}
+	default:
+		err = t.readGDAL(name)
+	}
+	if err != nil {
+		return nil, mosaic.Errorf(mosaic.EINVALID, "Cannot read the manifest %s: %s.", name, strings.TrimSuffix(reason(err), "."))
+	}
+	if err := t.findPaths(pathField); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *rawTable) readGDAL(name string) error {
+	b, err := raster.TableCSV(name)
+	if err != nil {
+		return err
+	}
+	return t.readCSV(b, false)
+}
+
+func (t *rawTable) readCSV(b []byte, tabs bool) error {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // a spreadsheet's BOM
+	r := csv.NewReader(bytes.NewReader(b))
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = false
+	switch {
+	case tabs:
+		r.Comma = '\t'
+	default:
+		header, _, _ := bytes.Cut(b, []byte("\n"))
+		if bytes.Count(header, []byte(";")) > bytes.Count(header, []byte(",")) {
+			r.Comma = ';' // European spreadsheet exports
+		}
+	}
+	header, err := r.Read()
+	if err == io.EOF {
+		return errors.New("it is empty")
+	}
+	if err != nil {
+		return err
+	}
+	for i, h := range header {
+		header[i] = strings.TrimSpace(h)
+	}
+	t.columns = header
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		row := make(record, len(header))
+		blank := true
+		for i, v := range rec {
+			if i < len(header) && header[i] != "" {
+				row[header[i]] = v
+				blank = blank && strings.TrimSpace(v) == ""
+			}
+		}
+		if !blank {
+			t.records = append(t.records, row)
+		}
+	}
+}
+
+// readJSON reads JSON lines, a JSON array of objects, or a GeoJSON
+// FeatureCollection / STAC ItemCollection.
+func (t *rawTable) readJSON(r io.Reader) error {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	seen := map[string]bool{}
+	add := func(v any) error {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("record %d is not a JSON object", len(t.records)+1)
+		}
+		rec := record{}
+		flatten(obj, rec)
+		rec[jsonKey] = mustJSON(obj)
+		var fresh []string // JSON objects have no column order: sort new keys
+		for k := range rec {
+			if !seen[k] && k != jsonKey {
+				seen[k] = true
+				fresh = append(fresh, k)
+			}
+		}
+		sort.Strings(fresh)
+		t.columns = append(t.columns, fresh...)
+		t.records = append(t.records, rec)
+		return nil
+	}
+	for {
+		var v any
+		err := dec.Decode(&v)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("invalid JSON after %d records: %w", len(t.records), err)
+		}
+		switch x := v.(type) {
+		case []any:
+			for _, e := range x {
+				if err := add(e); err != nil {
+					return err
+				}
+			}
+		case map[string]any:
+			if feats, ok := x["features"].([]any); ok {
+				for _, e := range feats {
+					if err := add(e); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if err := add(x); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("record %d is not a JSON object", len(t.records)+1)
+		}
+	}
+	if len(t.records) == 0 {
+		return errors.New("it has no records")
+	}
+	return nil
+}
+
+// jsonKey holds a JSON record's full text, for nested rasterPathFields.
+const jsonKey = "\x00json"
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// flatten copies an object's scalar members, and those of its properties
+// object (GeoJSON, STAC), into rec as text.
+func flatten(obj map[string]any, rec record) {
+	_, feature := obj["properties"].(map[string]any)
+	for k, v := range obj {
+		if feature && jsonStructural[k] {
+			continue
+		}
+		if s, ok := scalarText(v); ok {
+			rec[k] = s
+		}
+	}
+	if props, ok := obj["properties"].(map[string]any); ok {
+		for k, v := range props {
+			if s, ok := scalarText(v); ok {
+				if _, dup := rec[k]; !dup {
+					rec[k] = s
+				}
+			}
+		}
+	}
+}
+
+func scalarText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case json.Number:
+		return x.String(), true
+	case bool:
+		return strconv.FormatBool(x), true
+	case nil:
+		return "", true
+	}
+	return "", false
+}
+
+// findPaths picks the raster path of every record.
+func (t *rawTable) findPaths(pathField string) error {
+	col := ""
+	lookup := func(name string) string {
+		for _, c := range t.columns {
+			if strings.EqualFold(c, name) {
+				return c
+			}
+		}
+		return ""
+	}
+	switch {
+	case pathField != "":
+		col = lookup(pathField)
+		if col == "" && !strings.Contains(pathField, ".") {
+			return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no column %q (rasterPathField).", t.path, pathField).
+				WithDetails("Its columns are: " + strings.Join(t.columns, ", ") + ".")
+		}
+	default:
+		col = lookup("Raster")
+		if col == "" {
+			col = lookup("location") // gdaltindex
+		}
+	}
+	t.paths = make([]string, len(t.records))
+	for i, rec := range t.records {
+		switch {
+		case col != "":
+			t.paths[i] = strings.TrimSpace(rec[col])
+			delete(rec, col)
+		case rec[jsonKey] != "":
+			t.paths[i] = jsonPath(rec[jsonKey], pathField)
+		default:
+			return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no Raster column.", t.path).WithDetails(
+				"Name the raster path column Raster, or give rasterTypeParameters.rasterPathField. Its columns are: " +
+					strings.Join(t.columns, ", ") + ".")
+		}
+		delete(rec, jsonKey)
+	}
+	if col != "" {
+		t.columns = removeString(t.columns, col)
+	}
+	if pathField == "" && col == "" {
+		for _, p := range t.paths {
+			if p == "" {
+				return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no Raster column.", t.path).WithDetails(
+					"Name the raster path column Raster, or give rasterTypeParameters.rasterPathField (for STAC items, e.g. assets.visual.href).")
+			}
+		}
+	}
+	return nil
+}
+
+// jsonPath follows a dotted path (assets.visual.href) through a JSON
+// record, also under its properties. An empty path takes the href of the
+// only asset of a STAC item.
+func jsonPath(text, dotted string) string {
+	var obj map[string]any
+	if json.Unmarshal([]byte(text), &obj) != nil {
+		return ""
+	}
+	if dotted == "" {
+		assets, _ := obj["assets"].(map[string]any)
+		if len(assets) != 1 {
+			return ""
+		}
+		for _, a := range assets {
+			m, _ := a.(map[string]any)
+			s, _ := m["href"].(string)
+			return s
+		}
+	}
+	get := func(root map[string]any) string {
+		var cur any = root
+		for _, part := range strings.Split(dotted, ".") {
+			m, ok := cur.(map[string]any)
+			if !ok {
+				return ""
+			}
+			cur = nil
+			for k, v := range m {
+				if strings.EqualFold(k, part) {
+					cur = v
+					break
+				}
+			}
+		}
+		s, _ := cur.(string)
+		return s
+	}
+	if s := get(obj); s != "" {
+		return s
+	}
+	if props, ok := obj["properties"].(map[string]any); ok {
+		return get(props)
+	}
+	return ""
+}
+
+func removeString(xs []string, s string) []string {
+	out := xs[:0:0]
+	for _, x := range xs {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// columnPlan says where one manifest column goes.
+type columnPlan struct {
+	field mosaic.Field
+	drop  bool
+}
+
+// prepareManifest maps columns onto fields (existing, or new with inferred
+// types) and converts every row.
+func prepareManifest(tables []*rawTable, opts *tableOptions, c *mosaic.Collection) *manifest {
+	m := &manifest{}
+	// Columns in first-seen order across manifests.
+	var columns []string
+	seen := map[string]bool{}
+	for _, t := range tables {
+		for _, col := range t.columns {
+			if !seen[col] {
+				seen[col] = true
+				columns = append(columns, col)
+			}
+		}
+	}
+	plans := map[string]columnPlan{}
+	taken := map[string]string{} // lower field name → column
+	var ignored []string
+	for _, col := range columns {
+		name, explicit := mappedName(opts.FieldMap, col)
+		if !explicit {
+			if alias, ok := stacAliases[strings.ToLower(col)]; ok {
+				name = alias
+			}
+		}
+		if name == "" {
+			plans[col] = columnPlan{drop: true}
+			continue
+		}
+		key := strings.ToLower(name)
+		if footprintFields[key] {
+			plans[col] = columnPlan{drop: true}
+			ignored = append(ignored, fmt.Sprintf("%s (%s is computed from the footprint)", col, name))
+			continue
+		}
+		if other, dup := taken[key]; dup {
+			plans[col] = columnPlan{drop: true}
+			ignored = append(ignored, fmt.Sprintf("%s (column %s already fills %s)", col, other, name))
+			continue
+		}
+		taken[key] = col
+		if f, ok := c.Field(name); ok {
+			plans[col] = columnPlan{field: f}
+			continue
+		}
+		f := mosaic.Field{Name: name, Type: inferType(tables, col)}
+		plans[col] = columnPlan{field: f}
+		m.NewFields = append(m.NewFields, f)
+	}
+	rows := 0
+	for _, t := range tables {
+		base := manifestDir(t.path)
+		for i, rec := range t.records {
+			row := &tableRow{Manifest: t.path, Line: i + 1, Values: map[string]any{}}
+			src := source{Row: row}
+			if p := t.paths[i]; p == "" {
+				src.Path = fmt.Sprintf("%s row %d", filepath.Base(t.path), i+1)
+				src.err = mosaic.Errorf(mosaic.EINVALID, "The row has no raster path.")
+			} else {
+				src.Path = resolvePath(base, p)
+			}
+			for _, col := range columns {
+				v, ok := rec[col]
+				plan := plans[col]
+				if !ok || plan.drop || strings.TrimSpace(v) == "" {
+					continue
+				}
+				cv, ok := convertText(plan.field.Type, v)
+				if !ok && src.err == nil {
+					src.err = mosaic.Errorf(mosaic.EINVALID, "Column %s: %q is not a valid %s for field %s.",
+						col, abbreviate(v), typeWord(plan.field.Type), plan.field.Name)
+				}
+				if ok {
+					if s, isStr := cv.(string); isStr && plan.field.Length > 0 && len(s) > plan.field.Length && src.err == nil {
+						src.err = mosaic.Errorf(mosaic.EINVALID, "Column %s: the value is longer than the %d characters of field %s.",
+							col, plan.field.Length, plan.field.Name)
+					}
+					row.Values[plan.field.Name] = cv
+				}
+			}
+			m.rows = append(m.rows, src)
+			rows++
+		}
+	}
+	note := fmt.Sprintf("Read %d rows from %d manifest(s).", rows, len(tables))
+	if len(m.NewFields) > 0 {
+		var fs []string
+		for _, f := range m.NewFields {
+			fs = append(fs, f.Name+" ("+typeWord(f.Type)+")")
+		}
+		note += " New fields: " + strings.Join(fs, ", ") + "."
+	}
+	m.Notes = append(m.Notes, mosaic.Info(note))
+	if len(ignored) > 0 {
+		m.Notes = append(m.Notes, mosaic.Info("Ignored columns: "+strings.Join(ignored, "; ")+"."))
+	}
+	return m
+}
+
+// mappedName returns the field a column goes to: fieldMap's choice
+// (explicit), else the column name made a valid field name.
+func mappedName(fieldMap map[string]string, col string) (string, bool) {
+	if f, ok := fieldMap[col]; ok {
+		return f, true
+	}
+	for k, f := range fieldMap {
+		if strings.EqualFold(k, col) {
+			return f, true
+		}
+	}
+	return fieldName(col), false
+}
+
+// fieldName makes a column name a valid field name: letters, digits and
+// underscores, starting with a letter, at most 64 characters.
+func fieldName(col string) string {
+	var b strings.Builder
+	for _, r := range col {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	s := strings.Trim(b.String(), "_")
+	if s == "" {
+		return ""
+	}
+	if c := s[0]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		s = "F_" + s
+	}
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return s
+}
+
+// inferType picks the narrowest type that holds every non-blank value of
+// a column: Integer, Double, Date, else String.
+func inferType(tables []*rawTable, col string) mosaic.FieldType {
+	isInt, isFloat, isDate, seen := true, true, true, false
+	for _, t := range tables {
+		for _, rec := range t.records {
+			v := strings.TrimSpace(rec[col])
+			if v == "" {
+				continue
+			}
+			seen = true
+			if isInt {
+				if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+					isInt = false
+				}
+			}
+			if isFloat && !isInt {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+					isFloat = false
+				}
+			}
+			if isDate && !isInt && !isFloat {
+				if _, ok := parseDate(v); !ok || isNumber(v) {
+					isDate = false
+				}
+			}
+			if !isInt && !isFloat && !isDate {
+				return mosaic.FieldString
+			}
+		}
+	}
+	switch {
+	case !seen:
+		return mosaic.FieldString
+	case isInt:
+		return mosaic.FieldInteger
+	case isFloat:
+		return mosaic.FieldDouble
+	case isDate:
+		return mosaic.FieldDate
+	}
+	return mosaic.FieldString
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
+}
+
+func typeWord(t mosaic.FieldType) string {
+	switch t {
+	case mosaic.FieldInteger:
+		return "integer"
+	case mosaic.FieldDouble:
+		return "number"
+	case mosaic.FieldDate:
+		return "date"
+	}
+	return "text"
+}
+
+func abbreviate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// manifestDir is the directory relative raster paths resolve against.
+func manifestDir(name string) string {
+	if isRemote(name) {
+		return name[:strings.LastIndex(name, "/")+1]
+	}
+	return filepath.Dir(name)
+}
+
+// resolvePath turns a manifest's raster path into a GDAL name: URLs go
+// through GDAL's virtual file systems, relative paths are relative to the
+// manifest.
+func resolvePath(base, p string) string {
+	if strings.Contains(p, "://") || strings.HasPrefix(p, "/vsi") || filepath.IsAbs(p) {
+		return gdalName(p)
+	}
+	if strings.HasSuffix(base, "/") && isRemote(base) {
+		return base + strings.TrimPrefix(filepath.ToSlash(p), "./")
+	}
+	return gdalName(filepath.Join(base, p))
+}
