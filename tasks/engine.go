@@ -63,6 +63,8 @@ type Engine struct {
 	log   *slog.Logger
 	tasks []Task
 	byKey map[string]Task
+	// badTimeouts are Config.Timeouts keys that name no task.
+	badTimeouts []string
 
 	mu      sync.Mutex
 	running map[string]*Run          // jobs executing in this process
@@ -102,6 +104,7 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 	for k, d := range cfg.Timeouts {
 		timeouts[lowerASCII(k)] = d
 	}
+	given := cfg.Timeouts
 	cfg.Timeouts = timeouts
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -114,15 +117,18 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 		e.tasks = append(e.tasks, t)
 		e.byKey[lowerASCII(t.Info().Name)] = t
 	}
+	for k := range given {
+		if _, ok := e.byKey[lowerASCII(k)]; !ok {
+			e.badTimeouts = append(e.badTimeouts, k)
+		}
+	}
 	return e
 }
 
 // CheckTimeouts reports an error if a per-task timeout names no task.
 func (e *Engine) CheckTimeouts() error {
-	for k := range e.cfg.Timeouts {
-		if _, ok := e.byKey[k]; !ok {
-			return mosaic.Errorf(mosaic.EINVALID, "No task is called %q.", k)
-		}
+	if len(e.badTimeouts) > 0 {
+		return mosaic.Errorf(mosaic.EINVALID, "No task is called %q.", e.badTimeouts[0])
 	}
 	return nil
 }

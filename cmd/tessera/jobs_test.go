@@ -250,6 +250,14 @@ func TestLoopbackOnlyWithoutUsers(t *testing.T) {
 			t.Errorf("--addr %s without users: err %v, output %s", addr, err, out)
 		}
 	}
+	if out, err := execTessera("serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--timeout", "NoSuchTask=1s"); err == nil ||
+		!strings.Contains(out, "NoSuchTask") {
+		t.Errorf("--timeout for an unknown task: err %v, output %s", err, out)
+	}
+	if out, err := execTessera("serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--anonymous", "viewer"); err == nil ||
+		!strings.Contains(out, "--anonymous needs --users") {
+		t.Errorf("--anonymous without users: err %v, output %s", err, out)
+	}
 	p := startServer(t, t.TempDir())
 	if !strings.Contains(p.Logs(), "no users configured") || !strings.Contains(p.Logs(), "loopback only") {
 		t.Errorf("start-up log does not say it is loopback-only:\n%s", p.Logs())
@@ -272,5 +280,45 @@ func execTessera(args ...string) (string, error) {
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
 		return b.String() + "\n(killed after 60s)", io.ErrUnexpectedEOF
+	}
+}
+
+// TestExecute runs a task synchronously, and checks that a caller who
+// gives up on execute stops the job rather than leaving it to change the
+// catalog unseen.
+func TestExecute(t *testing.T) {
+	t.Parallel()
+	dir := bigDir(t)
+	p := startServer(t, dir)
+	m := postForm(t, p.GP("DeleteImage")+"/execute", deleteBig("OBJECTID = 1"))
+	res, _ := m["results"].([]any)
+	if len(res) != 1 {
+		t.Fatalf("execute: %v", m)
+	}
+	r := res[0].(map[string]any)
+	if v, _ := r["value"].(map[string]any); r["paramName"] != "result" || r["dataType"] != "GPString" ||
+		v["url"] != p.Services()+"/Big/ImageServer" || m["messages"] == nil {
+		t.Errorf("execute result: %v", m)
+	}
+	// A job that fails is an error envelope carrying its error messages.
+	m = postForm(t, p.GP("DeleteImage")+"/execute", deleteBig("1=1", "objectIds", "99999999", "strict", "true"))
+	if e, _ := m["error"].(map[string]any); e == nil || !strings.Contains(jsonText(e["details"]), "strict") {
+		t.Errorf("failing execute: %v", m)
+	}
+
+	// Give up on a long execute: the job is cancelled and deletes nothing.
+	client := &http.Client{Timeout: 300 * time.Millisecond}
+	form := deleteBig("1=1")
+	form.Set("f", "json")
+	if resp, err := client.PostForm(p.GP("DeleteImage")+"/execute", form); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the long execute answered within 300ms: %s", resp.Status)
+	}
+	// Unstopped, the purge would finish in a few seconds.
+	for end := time.Now().Add(6 * time.Second); time.Now().Before(end); {
+		if got := count(t, p, "Big", "1=1"); got != bigItems-1 {
+			t.Fatalf("after an abandoned execute Big has %d items, want %d", got, bigItems-1)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
