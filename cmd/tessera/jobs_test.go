@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tessera-gis/tessera/raster/rastertest"
 )
 
 // bigItems is the size of the seeded collection Big. Purging it all takes
@@ -320,5 +323,48 @@ func TestExecute(t *testing.T) {
 			t.Fatalf("after an abandoned execute Big has %d items, want %d", got, bigItems-1)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestPriorityOverHTTP queues two jobs behind a running AddImage of 1,000
+// small rasters with --jobs 1: the one submitted with urgent=true runs
+// before the earlier one with priority=4. (An AddImage reads rasters
+// outside transactions, so submits go through while it runs.) The audit
+// log gives the order in which they committed.
+func TestPriorityOverHTTP(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rasters := t.TempDir()
+	for i := range 1000 {
+		x, y := 300000+float64(i%40)*80, 5000000+float64(i/40)*80
+		rastertest.GeoTIFF(t, filepath.Join(rasters, fmt.Sprintf("r%04d.tif", i)), rastertest.Size(8, 8),
+			rastertest.EPSG(32633), rastertest.GeoTransform([6]float64{x, 10, 0, y, 0, -10}))
+	}
+	p := startServer(t, dir, "--demo", "--jobs", "1")
+	blocker := submit(t, p, "AddImage", url.Values{"imageCollection": {"Demo"}, "inputRasters": {rasters}})
+	waitFor(t, p, "AddImage", blocker, "esriJobExecuting")
+	low := submit(t, p, "DeleteImage", url.Values{"imageCollection": {"Demo"}, "where": {"1=0"}, "priority": {"4"}})
+	urgent := submit(t, p, "DeleteImage", url.Values{"imageCollection": {"Demo"}, "where": {"1=0"}, "urgent": {"true"}})
+	if m := status(t, p, "AddImage", blocker); m["jobStatus"] != "esriJobExecuting" {
+		t.Fatalf("the AddImage blocker finished before both jobs were queued: %v", m["jobStatus"])
+	}
+	if m := status(t, p, "DeleteImage", low); m["jobStatus"] != "esriJobWaiting" {
+		t.Errorf("a job queued behind --jobs 1: %v, want esriJobWaiting", m["jobStatus"])
+	}
+	// Stop the blocker; the queued jobs then run in priority order.
+	postForm(t, p.GP("AddImage")+"/jobs/"+blocker+"/cancel", url.Values{})
+	waitFor(t, p, "AddImage", blocker, "esriJobCancelled")
+	waitFor(t, p, "DeleteImage", low, "esriJobSucceeded")
+	waitFor(t, p, "DeleteImage", urgent, "esriJobSucceeded")
+	audit := getJSON(t, p.URL+"/rest/admin/audit?f=json&action=delete")
+	var order []string
+	for _, e := range audit["entries"].([]any) {
+		order = append(order, e.(map[string]any)["jobId"].(string))
+	}
+	if len(order) != 2 || order[0] != low || order[1] != urgent {
+		t.Errorf("delete audit entries, newest first: %v; want low %s after urgent %s", order, low, urgent)
+	}
+	if m := postForm(t, p.GP("DeleteImage")+"/submitJob", url.Values{"imageCollection": {"Demo"}, "where": {"1=0"}, "priority": {"9"}}); m["error"] == nil {
+		t.Errorf("priority=9: %v", m)
 	}
 }
