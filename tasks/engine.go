@@ -15,6 +15,10 @@ import (
 // Queue hands jobs to workers. The engine records every state change in the
 // store; the queue only decides when and where a job runs. Implementations:
 // package tasks/riverqueue (River on SQLite or PostgreSQL).
+//
+// A queue may also have a Committed() method, which the engine calls after
+// a transaction with Enqueue calls commits, so that it can start the jobs
+// without waiting for its next poll.
 type Queue interface {
 	// Enqueue queues job id inside tx, so that a job exists in the store if
 	// and only if it is queued.
