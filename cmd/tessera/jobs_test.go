@@ -368,3 +368,69 @@ func TestPriorityOverHTTP(t *testing.T) {
 		t.Errorf("priority=9: %v", m)
 	}
 }
+
+// TestPasswdAndAPIKey makes users-file lines with the commands and signs in
+// with them.
+func TestPasswdAndAPIKey(t *testing.T) {
+	t.Parallel()
+	cmd := newCmd("passwd", "--cost", "4", "carol", "publisher")
+	cmd.Stdin = strings.NewReader("carol-password\n")
+	line, err := cmd.Output()
+	if err != nil || !strings.HasPrefix(string(line), "user carol publisher $2") {
+		t.Fatalf("tessera passwd: %v %q", err, line)
+	}
+	cmd = newCmd("apikey", "ci", "viewer")
+	var keyOut strings.Builder
+	cmd.Stderr = &keyOut
+	keyLine, err := cmd.Output()
+	if err != nil || !strings.HasPrefix(string(keyLine), "apikey ci viewer sha256:") {
+		t.Fatalf("tessera apikey: %v %q", err, keyLine)
+	}
+	key := strings.TrimSpace(keyOut.String()[strings.LastIndex(strings.TrimSpace(keyOut.String()), "\n")+1:])
+	if !strings.HasPrefix(key, "tsk_") {
+		t.Fatalf("no key on stderr: %q", keyOut.String())
+	}
+	cmd = newCmd("passwd", "dave", "admin")
+	cmd.Stdin = strings.NewReader("short\n")
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Errorf("a 5-character password was accepted: %s", out)
+	}
+
+	dir := t.TempDir()
+	users := filepath.Join(dir, "users.conf")
+	if err := os.WriteFile(users, append(line, keyLine...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startServer(t, dir, "--users", users)
+	m := postForm(t, p.URL+"/tokens/generateToken", url.Values{"username": {"carol"}, "password": {"carol-password"}})
+	tok, _ := m["token"].(string)
+	if tok == "" {
+		t.Fatalf("generateToken: %v", m)
+	}
+	for _, cred := range []string{tok, key} {
+		req, _ := http.NewRequest(http.MethodGet, p.Services()+"?f=json", nil)
+		req.Header.Set("X-Esri-Authorization", "Bearer "+cred+" ")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := decode(t, resp); m["error"] != nil {
+			t.Errorf("services with %.8s…: %v", cred, m)
+		}
+	}
+	if m := getJSON(t, p.Services()+"?f=json"); jsonText(m["error"]) == "null" || m["error"].(map[string]any)["code"] != float64(499) {
+		t.Errorf("services without a token: %v", m)
+	}
+	// The secret persists in the data directory, so tokens outlive a restart.
+	if fi, err := os.Stat(filepath.Join(dir, "token.secret")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("token.secret: %v %v", fi, err)
+	}
+	p.Stop()
+	p = startServer(t, dir, "--users", users)
+	if m := getJSON(t, p.Services()+"?f=json&token="+url.QueryEscape(tok)); m["error"] != nil {
+		t.Errorf("token after a restart: %v", m)
+	}
+	if strings.Contains(p.Logs(), tok) || strings.Contains(p.Logs(), key) {
+		t.Error("a token or key was logged")
+	}
+}
