@@ -372,3 +372,27 @@ func TestParseUsers(t *testing.T) {
 		t.Error("a 5-character password was accepted")
 	}
 }
+
+func TestHTMLCarriesToken(t *testing.T) {
+	t.Parallel()
+	b := setupAuth(t, nil)
+	tok := b.token(t, "alice", alicePW)
+	rec := httptest.NewRecorder()
+	b.srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/arcgis/rest/services?token="+url.QueryEscape(tok), nil))
+	body := rec.Body.String()
+	if rec.Code != 200 || !strings.Contains(body, `href="/arcgis/rest/services/System?token=`+url.QueryEscape(tok)+`"`) {
+		t.Errorf("links do not carry the token: %d\n%s", rec.Code, body)
+	}
+	// Without a token the HTML error page has the HTTP status of 499.
+	rec = httptest.NewRecorder()
+	b.srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/arcgis/rest/services", nil))
+	if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "Token Required") {
+		t.Errorf("HTML without a token: %d", rec.Code)
+	}
+	// The sign-in form.
+	rec = httptest.NewRecorder()
+	b.srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/arcgis/tokens/generateToken", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `type="password"`) {
+		t.Errorf("generateToken form: %d\n%s", rec.Code, rec.Body)
+	}
+}
