@@ -107,8 +107,6 @@ func roundTrip(ctx context.Context, u string) (time.Duration, error) {
 	return time.Since(start), err
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
 // percentile returns the p-th percentile (nearest rank) of xs.
 func pctl(xs []float64, p float64) float64 {
 	if len(xs) == 0 {

@@ -73,15 +73,33 @@ type ItemQuery struct {
 	SpatialRel SpatialRel
 	OutFields  string // "*" or a comma list; "" means only OBJECTID
 	OrderBy    string // "Field [ASC|DESC], …"; "" means OBJECTID ASC
-	Offset     int
-	Limit      int // 0 means no limit
+	// Rank, when set, orders items by a mosaic method's key before any
+	// OrderBy keys (see MosaicRank).
+	Rank   *MosaicRank
+	Offset int
+	Limit  int // 0 means no limit
 	// ReturnGeometry includes footprints in the result.
 	ReturnGeometry bool
-	IDsOnly        bool
-	CountOnly      bool
-	ExtentOnly     bool
+	// NoRaster leaves each Item.Raster empty, which is cheaper when only
+	// attributes and footprints are wanted.
+	NoRaster   bool
+	IDsOnly    bool
+	CountOnly  bool
+	ExtentOnly bool
 	// Recycled queries the recycle bin instead of the live catalog.
 	Recycled bool
+}
+
+// MosaicRank orders items as an image service's mosaic method does, the
+// item drawn on top first. The key is the distance from the centre of each
+// item's footprint extent to Point or, when Field is set, the field's value
+// (its distance to Base when Base is set; dates count in epoch
+// milliseconds). Items without a value come last; ties go by OBJECTID.
+type MosaicRank struct {
+	Point *orb.Point
+	Field string
+	Base  *float64
+	Desc  bool // largest key first
 }
 
 // ItemPage is the answer to an ItemQuery.

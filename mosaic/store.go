@@ -40,6 +40,10 @@ type ReadTx interface {
 	// stale, for UpdateBoundary to store. It runs on a read snapshot, so
 	// the unions are computed without blocking writers.
 	StaleBoundary(c *Collection) (*BoundaryPatch, error)
+	// BandStats returns per-band statistics pooled over c's live items
+	// that have statistics (weighted by their pixel counts), or nil when
+	// none has.
+	BandStats(c *Collection) ([]BandStats, error)
 	// Job returns a job record. An expired job returns ENOTFOUND whose
 	// message says when it expired.
 	Job(id string) (*Job, error)

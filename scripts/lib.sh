@@ -38,6 +38,12 @@ ensure_gdal() {
 	if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
 }
 
+# QGIS (about a minute and 850 MB once) lets the suite load the ImageServer
+# in the ArcGIS REST providers QGIS users have.
+ensure_qgis() {
+	/usr/bin/python3 -c 'import qgis.core' 2>/dev/null || apt_install qgis python3-qgis
+}
+
 ensure_node() {
 	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 		apt_install nodejs npm

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 
@@ -270,6 +271,105 @@ func fieldsJSON(fs []mosaic.Field) []fieldJSON {
 		out = append(out, fj)
 	}
 	return out
+}
+
+// attributes are a feature's values in field order, as ArcGIS lists them
+// (a map would sort them by name). Values are int64, float64, string, nil,
+// or time.Time, written as epoch milliseconds.
+type attributes struct {
+	names  []string
+	values []any
+}
+
+func (a *attributes) add(name string, v any) {
+	a.names = append(a.names, name)
+	a.values = append(a.values, attributeValue(v))
+}
+
+// get returns the value of a name, or nil.
+func (a attributes) get(name string) any {
+	for i, n := range a.names {
+		if n == name {
+			return a.values[i]
+		}
+	}
+	return nil
+}
+
+// MarshalJSON writes the attributes as one JSON object.
+func (a attributes) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 32*len(a.names)+2)
+	b = append(b, '{')
+	for i, n := range a.names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, n)
+		b = append(b, ':')
+		switch v := a.values[i].(type) {
+		case nil:
+			b = append(b, "null"...)
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case float64:
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				b = append(b, "null"...)
+				break
+			}
+			b = appendJSONFloat(b, v)
+		case string:
+			b = appendJSONString(b, v)
+		default:
+			j, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, j...)
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONFloat formats f as encoding/json does.
+func appendJSONFloat(b []byte, f float64) []byte {
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// appendJSONString quotes s as a JSON string (without HTML escaping, as
+// the responses are written).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\n':
+			b = append(b, '\\', 'n')
+		case r == '\r':
+			b = append(b, '\\', 'r')
+		case r == '\t':
+			b = append(b, '\\', 't')
+		case r < 0x20 || r == 0x2028 || r == 0x2029:
+			b = append(b, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
+		default:
+			b = utf8.AppendRune(b, r) // invalid bytes became U+FFFD
+		}
+	}
+	return append(b, '"')
 }
 
 // attributeValue renders an attribute for Esri JSON: dates as epoch ms.

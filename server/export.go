@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,15 +22,15 @@ import (
 
 // mosaicRule is the exportImage mosaicRule parameter.
 type mosaicRule struct {
-	MosaicMethod    string                  `json:"mosaicMethod"`
-	Where           string                  `json:"where"`
-	SortField       string                  `json:"sortField"`
-	SortValue       any                     `json:"sortValue"`
-	Ascending       *bool                   `json:"ascending"`
-	LockRasterIDs   []int64                 `json:"lockRasterIds"`
-	FIDs            []int64                 `json:"fids"`
-	MosaicOperation string                  `json:"mosaicOperation"`
-	Viewpoint       *struct{ X, Y float64 } `json:"viewpoint"`
+	MosaicMethod    string          `json:"mosaicMethod"`
+	Where           string          `json:"where"`
+	SortField       string          `json:"sortField"`
+	SortValue       any             `json:"sortValue"`
+	Ascending       *bool           `json:"ascending"`
+	LockRasterIDs   []int64         `json:"lockRasterIds"`
+	FIDs            []int64         `json:"fids"`
+	MosaicOperation string          `json:"mosaicOperation"`
+	Viewpoint       json.RawMessage `json:"viewpoint"`
 }
 
 var resamplings = map[string]string{
@@ -64,13 +65,9 @@ func (s *Server) parseExport(c *mosaic.Collection, v url.Values) (*exportRequest
 	if strings.TrimSpace(bboxText) == "" {
 		return nil, badParam("bbox", "required: xmin,ymin,xmax,ymax")
 	}
-	g, gsr, err := parseGeometry(bboxText, "esriGeometryEnvelope")
+	b, gsr, err := parseBBox(bboxText)
 	if err != nil {
 		return nil, err
-	}
-	b, ok := g.(orb.Bound)
-	if !ok || b.Max[0] <= b.Min[0] || b.Max[1] <= b.Min[1] {
-		return nil, badParam("bbox", "expected xmin,ymin,xmax,ymax with xmin < xmax and ymin < ymax")
 	}
 	if e.bboxSR, err = parseSR("bboxSR", param(v, "bboxSR")); err != nil {
 		return nil, err
@@ -88,7 +85,7 @@ func (s *Server) parseExport(c *mosaic.Collection, v url.Values) (*exportRequest
 		e.imageSR = e.bboxSR
 	}
 	if !e.imageSR.Equal(e.bboxSR) {
-		pg, err := s.project(b.ToPolygon(), e.bboxSR, e.imageSR)
+		pg, err := s.project(densify(b, 16), e.bboxSR, e.imageSR)
 		if err != nil {
 			return nil, err
 		}
@@ -153,6 +150,34 @@ func (s *Server) parseExport(c *mosaic.Collection, v url.Values) (*exportRequest
 	return e, nil
 }
 
+// parseBBox reads exportImage's bbox: "xmin,ymin,xmax,ymax" or an Esri
+// envelope, which may carry its spatial reference.
+func parseBBox(text string) (orb.Bound, mosaic.SpatialRef, error) {
+	bad := badParam("bbox", "expected xmin,ymin,xmax,ymax with xmin < xmax and ymin < ymax")
+	var (
+		b   orb.Bound
+		sr  mosaic.SpatialRef
+		err error
+	)
+	text = strings.TrimSpace(text)
+	if strings.HasPrefix(text, "{") {
+		var g orb.Geometry
+		if g, sr, err = parseGeometry(text, "esriGeometryEnvelope"); err != nil {
+			return b, sr, bad
+		}
+		var ok bool
+		if b, ok = g.(orb.Bound); !ok || b.Max[0] <= b.Min[0] || b.Max[1] <= b.Min[1] {
+			return b, sr, bad
+		}
+		return b, sr, nil
+	}
+	nums, err := parseFloats(text)
+	if err != nil || len(nums) != 4 || nums[0] >= nums[2] || nums[1] >= nums[3] {
+		return b, sr, bad
+	}
+	return orb.Bound{Min: orb.Point{nums[0], nums[1]}, Max: orb.Point{nums[2], nums[3]}}, sr, nil
+}
+
 // format2 is the exportImage f parameter, whose default is html.
 func format2(v url.Values) string {
 	f := strings.ToLower(strings.TrimSpace(param(v, "f")))
@@ -180,23 +205,113 @@ func adjustAspect(b orb.Bound, w, h int) orb.Bound {
 	return orb.Bound{Min: orb.Point{c[0] - bw/2, c[1] - bh/2}, Max: orb.Point{c[0] + bw/2, c[1] + bh/2}}
 }
 
-// selectSources picks the items to draw and orders them bottom first, by
-// the mosaic rule; at most MaxMosaicImages are drawn.
+// selectSources picks the items to draw, as the mosaic rule says, and
+// returns them bottom first. Only items whose footprint intersects the
+// requested extent take part, and at most MaxMosaicImages of them: the
+// store ranks the candidates and returns the top ones, so the cost of a
+// request does not grow with the catalog.
+//
+// The methods follow the ArcGIS mosaic rules: NorthWest ranks by the
+// distance from each item's centre to the north-west corner of the
+// service's extent, Center to the centre of the view, Viewpoint to the
+// rule's viewpoint, Attribute by sortField (its distance to sortValue when
+// given), None by OBJECTID, and LockRaster draws only lockRasterIds, in
+// that order. The first item ranked is drawn on top (MT_FIRST); ascending
+// false reverses the ranking and MT_LAST the drawing order.
 func (s *Server) selectSources(r *http.Request, c *mosaic.Collection, e *exportRequest) ([]mosaic.RenderSource, error) {
-	view, err := s.project(e.bbox.ToPolygon(), e.imageSR, c.SRS)
+	projected, err := s.project(densify(e.bbox, 16), e.imageSR, c.SRS)
 	if err != nil {
 		return nil, err
 	}
-	method := strings.ToLower(e.rule.MosaicMethod)
-	q := mosaic.ItemQuery{Where: e.rule.Where, Geometry: view.Bound(), SpatialRel: mosaic.SpatialRelIntersects,
-		OutFields: "*", Limit: 5000}
-	if method == "esrimosaiclockraster" {
-		q.ObjectIDs = e.rule.LockRasterIDs
-		if len(q.ObjectIDs) == 0 {
+	view, ok := projected.(orb.Polygon)
+	if !ok || len(view) == 0 {
+		return nil, mosaic.Errorf(mosaic.EINVALID, "Cannot project the requested extent.")
+	}
+	var viewGeom orb.Geometry = view
+	if e.imageSR.Equal(c.SRS) {
+		viewGeom = e.bbox // the store tests boxes much faster than polygons
+	}
+	rule := e.rule
+	ascending := rule.Ascending == nil || *rule.Ascending
+	q := mosaic.ItemQuery{Where: rule.Where, Geometry: viewGeom, SpatialRel: mosaic.SpatialRelIntersects,
+		OutFields: mosaic.FieldNamePath, Limit: s.cfg.MaxMosaicImages}
+	if len(rule.FIDs) > 0 {
+		q.ObjectIDs = rule.FIDs
+	}
+	method := strings.ToLower(strings.TrimSpace(rule.MosaicMethod))
+	switch method {
+	case "", "esrimosaicnorthwest":
+		nw := orb.Point{c.Summary.Extent.Min[0], c.Summary.Extent.Max[1]}
+		q.Rank = &mosaic.MosaicRank{Point: &nw}
+	case "esrimosaiccenter":
+		center, err := s.project(e.bbox.Center(), e.imageSR, c.SRS)
+		if err != nil {
+			return nil, err
+		}
+		p, ok := center.(orb.Point)
+		if !ok {
+			return nil, mosaic.Errorf(mosaic.EINVALID, "Cannot project the view centre.")
+		}
+		q.Rank = &mosaic.MosaicRank{Point: &p}
+	case "esrimosaicviewpoint":
+		if len(rule.Viewpoint) == 0 || string(rule.Viewpoint) == "null" {
+			return nil, badParam("mosaicRule", "esriMosaicViewpoint needs a viewpoint, e.g. {\"x\":…,\"y\":…}")
+		}
+		g, gsr, err := parseGeometry(string(rule.Viewpoint), "esriGeometryPoint")
+		if err != nil {
+			return nil, badParam("mosaicRule", "viewpoint must be a point, e.g. {\"x\":…,\"y\":…}")
+		}
+		if _, ok := g.(orb.Point); !ok {
+			return nil, badParam("mosaicRule", "viewpoint must be a point, e.g. {\"x\":…,\"y\":…}")
+		}
+		if gsr.IsZero() {
+			gsr = e.imageSR
+		}
+		if g, err = s.project(g, gsr, c.SRS); err != nil {
+			return nil, err
+		}
+		p, ok := g.(orb.Point)
+		if !ok {
+			return nil, mosaic.Errorf(mosaic.EINVALID, "Cannot project the viewpoint.")
+		}
+		q.Rank = &mosaic.MosaicRank{Point: &p}
+	case "esrimosaicattribute":
+		f, ok := c.Field(rule.SortField)
+		if !ok || f.Type == mosaic.FieldGeometry {
+			return nil, badParam("mosaicRule", "sortField "+strconv.Quote(rule.SortField)+" is not a field of "+c.Name)
+		}
+		q.Rank = &mosaic.MosaicRank{Field: f.Name}
+		if rule.SortValue != nil {
+			base, ok := sortBase(f, rule.SortValue)
+			if !ok {
+				return nil, badParam("mosaicRule", "sortValue must be a number, or a date such as \"2024/06/30\" for a date sortField")
+			}
+			q.Rank.Base = &base
+		}
+	case "esrimosaicnone":
+		q.Rank = &mosaic.MosaicRank{Field: mosaic.FieldNameOID}
+	case "esrimosaiclockraster":
+		if len(rule.LockRasterIDs) == 0 {
 			return nil, badParam("mosaicRule", "esriMosaicLockRaster needs lockRasterIds")
 		}
-	} else if len(e.rule.FIDs) > 0 {
-		q.ObjectIDs = e.rule.FIDs
+		q.ObjectIDs = lockedIDs(rule.LockRasterIDs, rule.FIDs)
+		q.Limit = 0 // at most len(lockRasterIds); ranked and capped below
+	default:
+		return nil, badParam("mosaicRule", "supported mosaicMethod: esriMosaicNorthwest, esriMosaicCenter, esriMosaicViewpoint, esriMosaicAttribute, esriMosaicLockRaster, esriMosaicNone")
+	}
+	if q.Rank != nil {
+		q.Rank.Desc = !ascending
+	}
+	last := false
+	switch strings.ToUpper(strings.TrimSpace(rule.MosaicOperation)) {
+	case "", "MT_FIRST":
+	case "MT_LAST":
+		last = true
+	default:
+		return nil, badParam("mosaicRule", "supported mosaicOperation: MT_FIRST, MT_LAST")
+	}
+	if q.ObjectIDs != nil && len(q.ObjectIDs) == 0 {
+		return []mosaic.RenderSource{}, nil
 	}
 	var page *mosaic.ItemPage
 	if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
@@ -206,107 +321,83 @@ func (s *Server) selectSources(r *http.Request, c *mosaic.Collection, e *exportR
 		return nil, err
 	}
 	items := page.Items
-	center := func(it *mosaic.Item) orb.Point {
-		x, _ := it.Attributes[mosaic.FieldNameCenterX].(float64)
-		y, _ := it.Attributes[mosaic.FieldNameCenterY].(float64)
-		return orb.Point{x, y}
-	}
-	dist := func(a, b orb.Point) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) }
-	ascending := e.rule.Ascending == nil || *e.rule.Ascending
-	var key func(it *mosaic.Item) float64 // smaller draws on top; ties by OBJECTID
-	switch method {
-	case "", "esrimosaicnorthwest":
-		nw := orb.Point{c.Summary.Extent.Min[0], c.Summary.Extent.Max[1]}
-		key = func(it *mosaic.Item) float64 { return dist(center(it), nw) }
-	case "esrimosaiccenter":
-		vc := view.Bound().Center()
-		key = func(it *mosaic.Item) float64 { return dist(center(it), vc) }
-	case "esrimosaicviewpoint":
-		vp := view.Bound().Center()
-		if e.rule.Viewpoint != nil {
-			vp = orb.Point{e.rule.Viewpoint.X, e.rule.Viewpoint.Y}
-		}
-		key = func(it *mosaic.Item) float64 { return dist(center(it), vp) }
-	case "esrimosaiclockraster":
-		pos := map[int64]int{}
-		for i, id := range e.rule.LockRasterIDs {
+	if method == "esrimosaiclockraster" {
+		pos := make(map[int64]int, len(rule.LockRasterIDs))
+		for i, id := range rule.LockRasterIDs {
 			if _, ok := pos[id]; !ok {
 				pos[id] = i
 			}
 		}
-		key = func(it *mosaic.Item) float64 { return float64(pos[it.OID]) }
-	case "esrimosaicattribute":
-		f, ok := c.Field(e.rule.SortField)
-		if !ok {
-			return nil, badParam("mosaicRule", "sortField "+strconvQuote(e.rule.SortField)+" is not a field of "+c.Name)
+		sort.SliceStable(items, func(i, j int) bool { return pos[items[i].OID] < pos[items[j].OID] })
+		if !ascending {
+			slices.Reverse(items)
 		}
-		target, hasTarget := sortTarget(f, e.rule.SortValue)
-		key = func(it *mosaic.Item) float64 {
-			v, ok := numericValue(it.Attributes[f.Name])
-			if !ok {
-				return math.Inf(1)
-			}
-			if hasTarget {
-				v = math.Abs(v - target)
-			}
-			if !ascending {
-				return -v
-			}
-			return v
-		}
-	case "esrimosaicnone":
-		key = func(it *mosaic.Item) float64 { return float64(it.OID) }
-	default:
-		return nil, badParam("mosaicRule", "supported mosaicMethod: esriMosaicNorthWest, esriMosaicCenter, esriMosaicLockRaster, esriMosaicAttribute, esriMosaicViewpoint, esriMosaicNone")
-	}
-	sort.SliceStable(items, func(i, j int) bool {
-		ki, kj := key(items[i]), key(items[j])
-		if ki != kj {
-			return ki < kj
-		}
-		return items[i].OID < items[j].OID
-	})
-	if len(items) > s.cfg.MaxMosaicImages {
-		items = items[:s.cfg.MaxMosaicImages]
+		items = items[:min(len(items), s.cfg.MaxMosaicImages)]
 	}
 	out := make([]mosaic.RenderSource, 0, len(items))
-	for i := len(items) - 1; i >= 0; i-- { // bottom first
-		out = append(out, mosaic.RenderSource{OID: items[i].OID, Path: items[i].Path, Raster: items[i].Raster})
+	for _, it := range items {
+		out = append(out, mosaic.RenderSource{OID: it.OID, Path: it.Path, Raster: it.Raster})
+	}
+	if !last {
+		slices.Reverse(out) // bottom first: the first ranked draws on top
 	}
 	return out, nil
 }
 
-func strconvQuote(s string) string { return strconv.Quote(s) }
+// lockedIDs returns the lock raster IDs, restricted to fids when given.
+func lockedIDs(lock, fids []int64) []int64 {
+	if len(fids) == 0 {
+		return lock
+	}
+	keep := make(map[int64]bool, len(fids))
+	for _, id := range fids {
+		keep[id] = true
+	}
+	out := []int64{}
+	for _, id := range lock {
+		if keep[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
 
-func sortTarget(f mosaic.Field, v any) (float64, bool) {
+// densify returns b as a polygon with n points per edge, so that it keeps
+// its shape when projected.
+func densify(b orb.Bound, n int) orb.Polygon {
+	corners := []orb.Point{{b.Min[0], b.Max[1]}, {b.Max[0], b.Max[1]}, {b.Max[0], b.Min[1]}, {b.Min[0], b.Min[1]}}
+	ring := make(orb.Ring, 0, 4*n+1)
+	for i := range corners {
+		a, z := corners[i], corners[(i+1)%4]
+		for k := range n {
+			t := float64(k) / float64(n)
+			ring = append(ring, orb.Point{a[0] + t*(z[0]-a[0]), a[1] + t*(z[1]-a[1])})
+		}
+	}
+	ring = append(ring, ring[0])
+	return orb.Polygon{ring}
+}
+
+// sortBase reads a mosaic rule's sortValue for field f: a number, or for
+// a date field a date in one of the forms ArcGIS clients send, as epoch
+// milliseconds.
+func sortBase(f mosaic.Field, v any) (float64, bool) {
 	switch x := v.(type) {
-	case nil:
-		return 0, false
 	case float64:
 		return x, true
 	case string:
+		x = strings.TrimSpace(x)
 		if f.Type == mosaic.FieldDate {
-			for _, l := range []string{"2006-01-02", "2006-01-02T15:04:05Z07:00", "2006-01-02 15:04:05", "2006/01/02"} {
+			for _, l := range []string{"2006/01/02", "2006-01-02", "2006/01/02 15:04:05", "2006-01-02 15:04:05",
+				"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05"} {
 				if t, err := time.Parse(l, x); err == nil {
 					return float64(t.UnixMilli()), true
 				}
 			}
 		}
-		if n, err := strconv.ParseFloat(x, 64); err == nil {
+		if n, err := strconv.ParseFloat(x, 64); err == nil && !math.IsNaN(n) && !math.IsInf(n, 0) {
 			return n, true
 		}
-	}
-	return 0, false
-}
-
-func numericValue(v any) (float64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return float64(x), true
-	case float64:
-		return x, true
-	case time.Time:
-		return float64(x.UnixMilli()), true
 	}
 	return 0, false
 }
@@ -359,9 +450,7 @@ func (s *Server) handleExportImage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e.f == "image" {
-		w.Header().Set("Content-Type", img.ContentType)
-		w.Header().Set("Content-Length", strconv.Itoa(len(img.Data)))
-		w.Write(img.Data)
+		writeImage(w, img)
 		return
 	}
 	name, err := s.saveOutput(img)
@@ -437,6 +526,14 @@ func (s *Server) handleThumbnail(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	writeImage(w, img)
+}
+
+// writeImage sends image bytes. They must not be cached: QGIS 3.22 keeps
+// images in its disk cache and would go on drawing deleted items.
+func writeImage(w http.ResponseWriter, img *mosaic.Image) {
 	w.Header().Set("Content-Type", img.ContentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(img.Data)))
+	w.Header().Set("Cache-Control", "no-store")
 	w.Write(img.Data)
 }

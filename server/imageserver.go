@@ -107,7 +107,7 @@ const (
 	maxImageHeight = 4100
 )
 
-func (s *Server) imageServerInfo(c *mosaic.Collection) imageServerJSON {
+func (s *Server) imageServerInfo(c *mosaic.Collection, stats []mosaic.BandStats) imageServerJSON {
 	sum := c.Summary
 	ext := extent(sum.Extent, c.SRS)
 	bands := max(sum.BandCount, 0)
@@ -115,7 +115,7 @@ func (s *Server) imageServerInfo(c *mosaic.Collection) imageServerJSON {
 	for i := range names {
 		names[i] = "Band_" + itoa(i+1)
 	}
-	min, maxv, mean, std := bandStatsOrEmpty(c)
+	min, maxv, mean, std := statValues(stats)
 	pixelType := sum.PixelType
 	if pixelType == "" {
 		pixelType = "UNKNOWN"
@@ -131,9 +131,9 @@ func (s *Server) imageServerInfo(c *mosaic.Collection) imageServerJSON {
 		ObjectIDField: mosaic.FieldNameOID, Fields: fieldsJSON(c.Fields),
 		Capabilities:         "Image,Metadata,Catalog",
 		DefaultMosaicMethod:  "Northwest",
-		AllowedMosaicMethods: "NorthWest,Center,LockRaster,ByAttribute,None",
+		AllowedMosaicMethods: "NorthWest,Center,LockRaster,ByAttribute,Viewpoint,None",
 		SortAscending:        true, MosaicOperator: "First",
-		DefaultCompressionQual: 75, DefaultResamplingMethod: "Nearest",
+		DefaultCompressionQual: 75, DefaultResamplingMethod: "NearestNeighbor",
 		MaxImageHeight: maxImageHeight, MaxImageWidth: maxImageWidth, MaxRecordCount: s.cfg.MaxRecordCount,
 		MaxDownloadImageCount: 0, MaxMosaicImageCount: s.cfg.MaxMosaicImages,
 		RasterFunctionInfos:     []map[string]any{{"name": "None", "description": "", "help": ""}},
@@ -148,10 +148,15 @@ func (s *Server) imageServerInfo(c *mosaic.Collection) imageServerJSON {
 	}
 }
 
-// bandStatsOrEmpty returns empty statistics: per-band statistics of a
-// whole collection are not computed yet.
-func bandStatsOrEmpty(c *mosaic.Collection) (min, max, mean, std []float64) {
-	return []float64{}, []float64{}, []float64{}, []float64{}
+// statValues splits per-band statistics into the info's value lists,
+// which are empty when the statistics are not known.
+func statValues(stats []mosaic.BandStats) (min, max, mean, std []float64) {
+	min, max, mean, std = []float64{}, []float64{}, []float64{}, []float64{}
+	for _, b := range stats {
+		min, max = append(min, b.Min), append(max, b.Max)
+		mean, std = append(mean, b.Mean), append(std, b.Std)
+	}
+	return min, max, mean, std
 }
 
 func (s *Server) handleImageServer(w http.ResponseWriter, r *http.Request) {
@@ -159,8 +164,16 @@ func (s *Server) handleImageServer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	var stats []mosaic.BandStats
+	if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
+		stats, err = tx.BandStats(c)
+		return err
+	}); err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	base := "/arcgis/rest/services/" + c.Name + "/ImageServer"
-	s.respond(w, r, s.imageServerInfo(c), &htmlPage{Title: c.Name + " (ImageServer)",
+	s.respond(w, r, s.imageServerInfo(c, stats), &htmlPage{Title: c.Name + " (ImageServer)",
 		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}},
 		Links: []link{
 			{"Query", base + "/query?where=1%3D1&outFields=*&f=html"},

@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -89,6 +88,7 @@ func (s *Server) parseItemQuery(c *mosaic.Collection, v url.Values) (q mosaic.It
 	q.Where = param(v, "where")
 	q.OutFields = param(v, "outFields")
 	q.OrderBy = param(v, "orderByFields")
+	q.NoRaster = true
 	if q.ObjectIDs, err = idsParam(v, "objectIds"); err != nil {
 		return
 	}
@@ -155,8 +155,8 @@ type featureSetJSON struct {
 }
 
 type featureJSON struct {
-	Attributes map[string]any `json:"attributes"`
-	Geometry   *polygonJSON   `json:"geometry,omitempty"`
+	Attributes attributes   `json:"attributes"`
+	Geometry   *polygonJSON `json:"geometry,omitempty"`
 }
 
 type idsJSON struct {
@@ -187,11 +187,16 @@ type geoJSONCollection struct {
 	ExceededTransferLimit bool             `json:"exceededTransferLimit,omitempty"`
 }
 
+type geoJSONPolygon struct {
+	Type        string         `json:"type"`
+	Coordinates [][][2]float64 `json:"coordinates"`
+}
+
 type geoJSONFeature struct {
-	Type       string         `json:"type"`
-	ID         int64          `json:"id"`
-	Geometry   any            `json:"geometry"`
-	Properties map[string]any `json:"properties"`
+	Type       string     `json:"type"`
+	ID         int64      `json:"id"`
+	Geometry   any        `json:"geometry"`
+	Properties attributes `json:"properties"`
 }
 
 func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
@@ -256,11 +261,11 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	features := make([]featureJSON, 0, len(page.Items))
 	for _, it := range page.Items {
-		attrs := make(map[string]any, len(page.Fields))
-		attrs[mosaic.FieldNameOID] = it.OID
+		attrs := attributes{names: make([]string, 0, len(page.Fields)), values: make([]any, 0, len(page.Fields))}
+		attrs.add(mosaic.FieldNameOID, it.OID)
 		for _, fl := range page.Fields {
 			if fl.Name != mosaic.FieldNameOID {
-				attrs[fl.Name] = attributeValue(it.Attributes[fl.Name])
+				attrs.add(fl.Name, it.Attributes[fl.Name])
 			}
 		}
 		ft := featureJSON{Attributes: attrs}
@@ -275,7 +280,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		features = append(features, ft)
 	}
 	if f == "geojson" {
-		s.respondQuery(w, r, geoJSONOf(features, page.More))
+		s.respondQuery(w, r, geoJSONOf(features, page.More, outSR))
 		return
 	}
 	aliases := make(map[string]string, len(page.Fields))
@@ -307,12 +312,19 @@ func polygonsOf(g orb.Geometry) []orb.Polygon {
 }
 
 // geoJSONOf renders features as GeoJSON, with exterior rings
-// counter-clockwise as RFC 7946 asks.
-func geoJSONOf(features []featureJSON, more bool) geoJSONCollection {
+// counter-clockwise as RFC 7946 asks. Coordinates are in outSR, like the
+// Esri JSON of the same query: GDAL's ESRIJSON driver takes the extent of
+// a layer from returnExtentOnly=true&f=geojson, added to the layer's own
+// URL, and uses it as it is. So unless outSR is EPSG:4326 the collection
+// names its CRS with the (pre-RFC 7946) crs member, which GDAL reads.
+func geoJSONOf(features []featureJSON, more bool, outSR mosaic.SpatialRef) geoJSONCollection {
 	out := geoJSONCollection{Type: "FeatureCollection", Features: make([]geoJSONFeature, 0, len(features)), ExceededTransferLimit: more}
+	if id := mosaic.NormalizeWKID(outSR.WKID); id != 4326 && isEPSG(id) {
+		out.CRS = map[string]any{"type": "name", "properties": map[string]string{"name": "urn:ogc:def:crs:EPSG::" + itoa(id)}}
+	}
 	for _, f := range features {
 		gf := geoJSONFeature{Type: "Feature", Properties: f.Attributes}
-		if id, ok := f.Attributes[mosaic.FieldNameOID].(int64); ok {
+		if id, ok := f.Attributes.get(mosaic.FieldNameOID).(int64); ok {
 			gf.ID = id
 		}
 		if f.Geometry != nil {
@@ -324,18 +336,46 @@ func geoJSONOf(features []featureJSON, more bool) geoJSONCollection {
 				}
 				rings[i] = rr
 			}
-			gf.Geometry = map[string]any{"type": "Polygon", "coordinates": rings}
+			gf.Geometry = geoJSONPolygon{Type: "Polygon", Coordinates: rings}
 		}
 		out.Features = append(out.Features, gf)
 	}
 	return out
 }
 
+// isEPSG reports whether a WKID can be an EPSG code rather than one of
+// Esri's own (53xxx, 54xxx and 100000 up).
+func isEPSG(wkid int) bool {
+	return wkid > 0 && wkid < 100000 && (wkid < 53000 || wkid >= 55000)
+}
+
 type itemJSON struct {
-	Attributes       map[string]any    `json:"attributes"`
-	Geometry         polygonJSON       `json:"geometry"`
-	SpatialReference *spatialRefJSON   `json:"spatialReference"`
-	RasterInfo       mosaic.RasterInfo `json:"rasterInfo"`
+	Attributes       attributes      `json:"attributes"`
+	Geometry         polygonJSON     `json:"geometry"`
+	SpatialReference *spatialRefJSON `json:"spatialReference"`
+	RasterInfo       rasterInfoJSON  `json:"rasterInfo"`
+}
+
+// rasterInfoJSON is what GDAL reported about an item's source raster.
+type rasterInfoJSON struct {
+	Driver           string             `json:"driver,omitempty"`
+	Width            int                `json:"width"`
+	Height           int                `json:"height"`
+	BandCount        int                `json:"bandCount"`
+	PixelType        string             `json:"pixelType"`
+	NoData           *float64           `json:"noData,omitempty"`
+	SpatialReference *spatialRefJSON    `json:"spatialReference"`
+	GeoTransform     [6]float64         `json:"geoTransform"`
+	PixelSizeX       float64            `json:"pixelSizeX"`
+	PixelSizeY       float64            `json:"pixelSizeY"`
+	Overviews        int                `json:"overviews"`
+	Stats            []mosaic.BandStats `json:"statistics,omitempty"`
+}
+
+func rasterInfoOf(ri mosaic.RasterInfo) rasterInfoJSON {
+	return rasterInfoJSON{Driver: ri.Driver, Width: ri.Width, Height: ri.Height, BandCount: ri.Bands, PixelType: ri.PixelType,
+		NoData: ri.NoData, SpatialReference: srJSON(ri.SRS), GeoTransform: ri.GeoTransform,
+		PixelSizeX: ri.CellSizeX, PixelSizeY: ri.CellSizeY, Overviews: ri.Overviews, Stats: ri.Stats}
 }
 
 func (s *Server) loadItem(w http.ResponseWriter, r *http.Request) (*mosaic.Collection, *mosaic.Item, bool) {
@@ -364,17 +404,15 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	attrs := map[string]any{mosaic.FieldNameOID: it.OID}
-	keys := make([]string, 0, len(it.Attributes))
-	for k := range it.Attributes {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		attrs[k] = attributeValue(it.Attributes[k])
+	var attrs attributes
+	attrs.add(mosaic.FieldNameOID, it.OID)
+	for _, f := range c.Fields {
+		if v, ok := it.Attributes[f.Name]; ok && f.Name != mosaic.FieldNameOID {
+			attrs.add(f.Name, v)
+		}
 	}
 	out := itemJSON{Attributes: attrs, Geometry: polygonJSON{Rings: esriRings(it.Footprint)},
-		SpatialReference: srJSON(c.SRS), RasterInfo: it.Raster}
+		SpatialReference: srJSON(c.SRS), RasterInfo: rasterInfoOf(it.Raster)}
 	base := "/arcgis/rest/services/" + c.Name + "/ImageServer"
 	s.respond(w, r, out, &htmlPage{Title: c.Name + " item " + itoa(int(it.OID)),
 		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {c.Name, base}},

@@ -309,36 +309,46 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, pr
 		}
 		return cur, res, nil
 	}
-	count := func(res mosaic.AddResult) mosaic.JobMessage {
-		st.Batches++
-		st.Added += res.Added
-		st.Skipped += res.Skipped
-		st.Overwritten += res.Overwritten
-		msg := fmt.Sprintf("Batch %d committed: %d items added", st.Batches, res.Added)
+	// count describes a committed batch; apply records it in st once its
+	// transaction has committed, so that a rolled-back batch is never
+	// reported as committed.
+	count := func(res mosaic.AddResult) (mosaic.JobMessage, func()) {
+		n := st.Batches + 1
+		msg := fmt.Sprintf("Batch %d committed: %d items added", n, res.Added)
 		if res.Skipped > 0 {
 			msg += fmt.Sprintf(", %d duplicates skipped", res.Skipped)
 		}
 		if res.Overwritten > 0 {
 			msg += fmt.Sprintf(", %d duplicates replaced", res.Overwritten)
 		}
-		return mosaic.Info(fmt.Sprintf("%s (rasters %d–%d of %d).", msg, st.doneBatch+1, st.done, st.Total))
+		return mosaic.Info(fmt.Sprintf("%s (rasters %d–%d of %d).", msg, st.doneBatch+1, st.done, st.Total)), func() {
+			st.Batches = n
+			st.Added += res.Added
+			st.Skipped += res.Skipped
+			st.Overwritten += res.Overwritten
+			st.doneBatch = st.done
+		}
 	}
 	flush := func() error {
 		msgs := pending
+		var apply func()
+		var cur *mosaic.Collection
 		err := r.Store().Update(ctx, func(tx mosaic.Tx) error {
-			cur, res, err := commit(tx)
-			if err != nil {
+			var res mosaic.AddResult
+			var err error
+			if cur, res, err = commit(tx); err != nil {
 				return err
 			}
-			msgs = append(msgs, count(res))
-			*c = *cur
-			return tx.AddJobMessages(r.ID(), msgs...)
+			var m mosaic.JobMessage
+			m, apply = count(res)
+			return tx.AddJobMessages(r.ID(), append(msgs, m)...)
 		})
 		if err != nil {
 			return err
 		}
+		apply()
+		*c = *cur
 		pending, batch = nil, batch[:0]
-		st.doneBatch = st.done
 		return nil
 	}
 	fail := func(out outcome) {
@@ -404,13 +414,18 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, pr
 		}
 		*c = *cur
 		msgs := pending
+		final := st // the counts if this transaction commits
 		if len(batch) > 0 {
-			msgs = append(msgs, count(res))
+			m, apply := count(res)
+			msgs = append(msgs, m)
+			saved := st
+			apply()
+			final, st = st, saved
 		}
 		msgs = append(msgs, mosaic.Info(fmt.Sprintf("Total %d rasters: %d added, %d skipped as duplicates, %d failed. %s now has %d items.",
-			st.Total, st.Added, st.Skipped, st.Failed, c.Name, c.Summary.Count)))
-		v := map[string]any{"total": st.Total, "added": st.Added, "skipped": st.Skipped, "failed": st.Failed,
-			"overwritten": st.Overwritten, "batches": st.Batches}
+			final.Total, final.Added, final.Skipped, final.Failed, c.Name, c.Summary.Count)))
+		v := map[string]any{"total": final.Total, "added": final.Added, "skipped": final.Skipped, "failed": final.Failed,
+			"overwritten": final.Overwritten, "batches": final.Batches}
 		if extra != nil {
 			extra(c, v)
 		}

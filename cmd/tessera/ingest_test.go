@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tessera-gis/tessera/raster/rastertest"
 )
@@ -120,6 +121,56 @@ func TestIngest(t *testing.T) {
 	}
 	if n := count(t, p, "Scenes", "1=1"); n != 6 {
 		t.Errorf("%d items, want 6", n)
+	}
+	assertUnchanged(t, src, before)
+}
+
+// TestIngestKill kills the server while AddImage runs: after a restart the
+// catalog holds whole batches only, as many as the job's messages report,
+// the job is failed with a message saying so, and the sources are intact.
+func TestIngestKill(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "rasters")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const n, batch = 400, 20
+	for i := range n {
+		rastertest.GeoTIFF(t, filepath.Join(src, fmt.Sprintf("k%03d.tif", i)), rastertest.Size(256, 256),
+			rastertest.GeoTransform([6]float64{500000 + float64(i%20)*2560, 10, 0, 5000000 - float64(i/20)*2560, 0, -10}),
+			rastertest.NoData(0), rastertest.NoDataBorder(5))
+	}
+	before := snapshot(t, src)
+	data := filepath.Join(dir, "data")
+	p := startServer(t, data)
+	submit(t, p, "CreateImageCollection", url.Values{"imageCollection": {"Killed"}, "context": {`{"outSR":32633}`}})
+	time.Sleep(200 * time.Millisecond)
+	id := submit(t, p, "AddImage", url.Values{"imageCollection": {"Killed"}, "inputRasters": {src},
+		"context": {fmt.Sprintf(`{"batchSize": %d, "buildFootprints": true, "computeStatistics": true}`, batch)}})
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		m := postForm(t, p.GP("AddImage")+"/jobs/"+id, url.Values{})
+		if m["jobStatus"] == "esriJobSucceeded" {
+			t.Skip("the job finished before the kill")
+		}
+		if strings.Contains(messages(m), "Batch 2 committed") {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.Kill()
+
+	p = startServer(t, data)
+	job := wait(t, p, "AddImage", id)
+	msgs := messages(job)
+	if job["jobStatus"] != "esriJobFailed" || !strings.Contains(msgs, "The server stopped while this job was running") {
+		t.Errorf("after restart: %v\n%s", job["jobStatus"], msgs)
+	}
+	got := count(t, p, "Killed", "1=1")
+	batches := strings.Count(msgs, fmt.Sprintf("committed: %d items added", batch))
+	if got == 0 || got%batch != 0 || got != batches*batch || got >= n {
+		t.Errorf("%d items after the kill, %d batches reported:\n%s", got, batches, msgs)
 	}
 	assertUnchanged(t, src, before)
 }

@@ -97,6 +97,8 @@ type serveConfig struct {
 	recycleRetention      time.Duration
 	jobTimeout            time.Duration
 	maxQueued             int
+	maxRecordCount        int
+	maxMosaicImages       int
 	logLevel              string
 	timeouts              map[string]time.Duration
 	users, anonymous      string
@@ -119,6 +121,8 @@ func serve(args []string) error {
 	fs.DurationVar(&c.recycleRetention, "recycle-retention", 7*24*time.Hour, "how long deleted items stay restorable")
 	fs.DurationVar(&c.jobTimeout, "job-timeout", time.Hour, "time limit of one job")
 	fs.IntVar(&c.maxQueued, "max-queued", 100, "unfinished jobs allowed per user")
+	fs.IntVar(&c.maxRecordCount, "max-record-count", 1000, "features per ImageServer query page (maxRecordCount)")
+	fs.IntVar(&c.maxMosaicImages, "max-mosaic-images", 64, "items one exportImage draws at most (maxMosaicImageCount)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	c.timeouts = map[string]time.Duration{}
 	fs.Func("timeout", "time limit of one task's jobs, as TASK=DURATION (repeatable; overrides --job-timeout)", func(v string) error {
@@ -217,6 +221,7 @@ func serve(args []string) error {
 		Store: db, Jobs: engine, Renderer: gdal{}, Projector: gdal{},
 		OutputDir: filepath.Join(c.data, "output"), SoftwareVersion: version, Logger: log,
 		Auth: auth, MaxBodyBytes: c.maxBody, MaxParamBytes: c.maxParam,
+		MaxRecordCount: c.maxRecordCount, MaxMosaicImages: c.maxMosaicImages,
 	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

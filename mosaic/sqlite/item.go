@@ -198,6 +198,9 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 			return res, fmt.Errorf("index item %q: %w", it.Path, err)
 		}
 		it.OID = oid
+		if err := tx.addItemStats(c, oid, it.Raster); err != nil {
+			return res, err
+		}
 		cc.add(cell, shape, b, attrs[mosaic.FieldNameLowPS], attrs[mosaic.FieldNameHighPS])
 		res.Added++
 		res.OIDs = append(res.OIDs, oid)

@@ -18,29 +18,21 @@ import (
 
 // QueryItems runs q over c's catalog.
 func (tx *Tx) QueryItems(c *mosaic.Collection, q mosaic.ItemQuery) (*mosaic.ItemPage, error) {
-	fields, err := filterFields(c)
+	sel, fields, err := tx.itemsSelect(c, q)
 	if err != nil {
 		return nil, err
 	}
-	cond, err := tx.itemCondition(c, fields, q)
+	query, args, err := sel.ToSql()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("build item query: %w", err)
 	}
-	from := itemsTable(c) + " AS i"
-	oidCol := "i." + quote(mosaic.FieldNameOID)
-	page := &mosaic.ItemPage{}
-
+	page := &mosaic.ItemPage{Fields: fields}
 	switch {
 	case q.CountOnly || q.ExtentOnly:
 		var (
 			n                      int64
 			minx, miny, maxx, maxy sql.NullFloat64
 		)
-		query, args, err := sq.Select("count(*), min(i._minx), min(i._miny), max(i._maxx), max(i._maxy)").
-			From(from).Where(cond).ToSql()
-		if err != nil {
-			return nil, err
-		}
 		if err := tx.queryRow(query, args...).Scan(&n, &minx, &miny, &maxx, &maxy); err != nil {
 			return nil, fmt.Errorf("count items: %w", err)
 		}
@@ -50,11 +42,6 @@ func (tx *Tx) QueryItems(c *mosaic.Collection, q mosaic.ItemQuery) (*mosaic.Item
 		}
 		return page, nil
 	case q.IDsOnly:
-		sel := sq.Select(oidCol).From(from).Where(cond).OrderBy(oidCol)
-		query, args, err := sel.ToSql()
-		if err != nil {
-			return nil, err
-		}
 		rows, err := tx.query(query, args...)
 		if err != nil {
 			return nil, fmt.Errorf("query ids: %w", err)
@@ -63,40 +50,6 @@ func (tx *Tx) QueryItems(c *mosaic.Collection, q mosaic.ItemQuery) (*mosaic.Item
 			return nil, err
 		}
 		return page, nil
-	}
-
-	out, err := sqlfilter.ParseOutFields(q.OutFields, fields)
-	if err != nil {
-		return nil, invalidParam(err, "outFields")
-	}
-	page.Fields = selectedFields(c, out)
-	cols := make([]string, 0, len(page.Fields)+4)
-	for _, f := range page.Fields {
-		cols = append(cols, "i."+quote(f.Name))
-	}
-	cols = append(cols, "i._raster", "i._deleted_at", "i._deleted_job")
-	if q.ReturnGeometry {
-		cols = append(cols, "i."+quote(mosaic.FieldNameShape))
-	}
-	orders, err := sqlfilter.ParseOrderBy(q.OrderBy, fields)
-	if err != nil {
-		return nil, invalidParam(err, "orderByFields")
-	}
-	orderBy := sqlfilter.OrderBySQL(orders)
-	orderBy = append(orderBy, oidCol)
-	sel := sq.Select(cols...).From(from).Where(cond).OrderBy(orderBy...)
-	if q.Limit > 0 {
-		sel = sel.Limit(uint64(q.Limit) + 1)
-	}
-	if q.Offset > 0 {
-		if q.Limit <= 0 {
-			sel = sel.Limit(1<<62 - 1)
-		}
-		sel = sel.Offset(uint64(q.Offset))
-	}
-	query, args, err := sel.ToSql()
-	if err != nil {
-		return nil, err
 	}
 	rows, err := tx.query(query, args...)
 	if err != nil {
@@ -108,13 +61,110 @@ func (tx *Tx) QueryItems(c *mosaic.Collection, q mosaic.ItemQuery) (*mosaic.Item
 			page.More = true
 			break
 		}
-		it, err := scanItem(rows, page.Fields, q.ReturnGeometry)
+		it, err := scanItem(rows, page.Fields, q.ReturnGeometry, !q.NoRaster)
 		if err != nil {
 			return nil, err
 		}
 		page.Items = append(page.Items, it)
 	}
 	return page, rows.Err()
+}
+
+// itemsSelect builds the statement that answers q: the count and extent
+// (CountOnly, ExtentOnly), the ordered IDs (IDsOnly), or a page of items
+// with the returned fields.
+func (tx *Tx) itemsSelect(c *mosaic.Collection, q mosaic.ItemQuery) (sq.SelectBuilder, []mosaic.Field, error) {
+	var none sq.SelectBuilder
+	fields, err := filterFields(c)
+	if err != nil {
+		return none, nil, err
+	}
+	cond, err := tx.itemCondition(c, fields, q)
+	if err != nil {
+		return none, nil, err
+	}
+	from := itemsTable(c) + " AS i"
+	oidCol := "i." + quote(mosaic.FieldNameOID)
+	switch {
+	case q.CountOnly || q.ExtentOnly:
+		return sq.Select("count(*), min(i._minx), min(i._miny), max(i._maxx), max(i._maxy)").From(from).Where(cond), nil, nil
+	case q.IDsOnly:
+		return sq.Select(oidCol).From(from).Where(cond).OrderBy(oidCol), nil, nil
+	}
+	out, err := sqlfilter.ParseOutFields(q.OutFields, fields)
+	if err != nil {
+		return none, nil, invalidParam(err, "outFields")
+	}
+	selected := selectedFields(c, out)
+	cols := make([]string, 0, len(selected)+4)
+	for _, f := range selected {
+		cols = append(cols, "i."+quote(f.Name))
+	}
+	raster := "i._raster"
+	if q.NoRaster {
+		raster = "NULL"
+	}
+	cols = append(cols, raster, "i._deleted_at", "i._deleted_job")
+	if q.ReturnGeometry {
+		cols = append(cols, "i."+quote(mosaic.FieldNameShape))
+	}
+	orders, err := sqlfilter.ParseOrderBy(q.OrderBy, fields)
+	if err != nil {
+		return none, nil, invalidParam(err, "orderByFields")
+	}
+	sel := sq.Select(cols...).From(from).Where(cond)
+	if q.Rank != nil {
+		rank, args, err := rankOrder(c, q.Rank)
+		if err != nil {
+			return none, nil, err
+		}
+		sel = sel.OrderByClause(rank, args...)
+	}
+	sel = sel.OrderBy(append(sqlfilter.OrderBySQL(orders), oidCol)...)
+	if q.Limit > 0 {
+		sel = sel.Limit(uint64(q.Limit) + 1) // one more tells whether there are more
+	}
+	if q.Offset > 0 {
+		if q.Limit <= 0 {
+			sel = sel.Limit(1<<62 - 1)
+		}
+		sel = sel.Offset(uint64(q.Offset))
+	}
+	return sel, selected, nil
+}
+
+// rankOrder returns the ORDER BY term of a mosaic rank: items without a
+// key last, then the key, ascending unless r.Desc.
+func rankOrder(c *mosaic.Collection, r *mosaic.MosaicRank) (string, []any, error) {
+	dir := " ASC"
+	if r.Desc {
+		dir = " DESC"
+	}
+	switch {
+	case r.Field != "":
+		f, ok := c.Field(r.Field)
+		if !ok || f.Type == mosaic.FieldGeometry {
+			return "", nil, mosaic.Errorf(mosaic.EINVALID, "Invalid sort field.").WithDetails(
+				fmt.Sprintf("%q is not a field of %s.", r.Field, c.Name))
+		}
+		col := "i." + quote(f.Name)
+		if f.Type == mosaic.FieldOID {
+			return col + dir, nil, nil // never NULL; the rowid order needs no sorting
+		}
+		if r.Base == nil {
+			return fmt.Sprintf("%s IS NULL, %s%s", col, col, dir), nil, nil
+		}
+		if f.Type == mosaic.FieldString {
+			return "", nil, mosaic.Errorf(mosaic.EINVALID, "Invalid sort value.").WithDetails(
+				fmt.Sprintf("A sort value needs a numeric or date field; %s is a string field.", f.Name))
+		}
+		return fmt.Sprintf("%s IS NULL, abs(%s - ?)%s", col, col, dir), []any{*r.Base}, nil
+	case r.Point != nil:
+		x, y := r.Point[0], r.Point[1]
+		return "((i._minx + i._maxx) * 0.5 - ?) * ((i._minx + i._maxx) * 0.5 - ?) + " +
+			"((i._miny + i._maxy) * 0.5 - ?) * ((i._miny + i._maxy) * 0.5 - ?)" + dir, []any{x, x, y, y}, nil
+	}
+	return "", nil, mosaic.Errorf(mosaic.EINVALID, "A mosaic rank needs a point or a field.")
 }
 
 // selectedFields returns c's fields named in out, in catalog order, always
@@ -151,9 +201,12 @@ func (tx *Tx) itemCondition(c *mosaic.Collection, fields *sqlfilter.Fields, q mo
 		cond = append(cond, inIDs(oidCol, q.ObjectIDs))
 	}
 	if q.Geometry != nil {
+		// The R*Tree finds the candidates; it stores 32-bit floats rounded
+		// outwards, so the exact extents narrow them before the exact test.
 		b := q.Geometry.Bound()
 		cond = append(cond, sq.Expr(fmt.Sprintf(`%s IN (SELECT id FROM %s WHERE maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?)`,
-			oidCol, rtreeTable(c)), b.Min[0], b.Max[0], b.Min[1], b.Max[1]))
+			oidCol, rtreeTable(c)), b.Min[0], b.Max[0], b.Min[1], b.Max[1]),
+			sq.Expr("i._maxx >= ? AND i._minx <= ? AND i._maxy >= ? AND i._miny <= ?", b.Min[0], b.Max[0], b.Min[1], b.Max[1]))
 		fn := ""
 		switch q.SpatialRel {
 		case "", mosaic.SpatialRelIntersects:
@@ -171,21 +224,34 @@ func (tx *Tx) itemCondition(c *mosaic.Collection, fields *sqlfilter.Fields, q mo
 		}
 		if fn != "" {
 			g := q.Geometry
-			if bd, ok := g.(orb.Bound); ok {
+			bd, isBox := g.(orb.Bound)
+			if isBox {
 				g = bd.ToPolygon()
 			}
 			qb, err := wkb.Marshal(g)
 			if err != nil {
 				return nil, mosaic.Errorf(mosaic.EINVALID, "Invalid query geometry.")
 			}
-			cond = append(cond, sq.Expr(fmt.Sprintf("%s(i.%s, ?)", fn, quote(mosaic.FieldNameShape)), qb))
+			exact := sq.Expr(fmt.Sprintf("%s(i.%s, ?)", fn, quote(mosaic.FieldNameShape)), qb)
+			// A footprint whose extent lies inside a query box intersects
+			// it and is contained by it; one whose extent does not is not
+			// contained. Only the rest need the exact test.
+			inside := sq.Expr("i._minx >= ? AND i._maxx <= ? AND i._miny >= ? AND i._maxy <= ?", bd.Min[0], bd.Max[0], bd.Min[1], bd.Max[1])
+			switch {
+			case isBox && fn == "tessera_intersects":
+				cond = append(cond, sq.Or{inside, exact})
+			case isBox && fn == "tessera_within":
+				cond = append(cond, inside)
+			default:
+				cond = append(cond, exact)
+			}
 		}
 	}
 	return cond, nil
 }
 
 // scanItem reads one row of QueryItems.
-func scanItem(rows *sql.Rows, fields []mosaic.Field, withShape bool) (*mosaic.Item, error) {
+func scanItem(rows *sql.Rows, fields []mosaic.Field, withShape, withRaster bool) (*mosaic.Item, error) {
 	n := len(fields) + 3
 	if withShape {
 		n++
@@ -196,7 +262,7 @@ func scanItem(rows *sql.Rows, fields []mosaic.Field, withShape bool) (*mosaic.It
 		dest[i] = &vals[i]
 	}
 	var (
-		raster    string
+		raster    sql.RawBytes
 		deletedAt sql.NullInt64
 		deletedBy sql.NullString
 		shape     []byte
@@ -220,8 +286,10 @@ func scanItem(rows *sql.Rows, fields []mosaic.Field, withShape bool) (*mosaic.It
 		}
 		it.Attributes[f.Name] = v
 	}
-	if err := json.Unmarshal([]byte(raster), &it.Raster); err != nil {
-		return nil, fmt.Errorf("decode raster info: %w", err)
+	if withRaster {
+		if err := json.Unmarshal(raster, &it.Raster); err != nil {
+			return nil, fmt.Errorf("decode raster info: %w", err)
+		}
 	}
 	if deletedAt.Valid {
 		it.Recycled = &mosaic.Recycled{At: time.UnixMilli(deletedAt.Int64).UTC(), JobID: deletedBy.String}

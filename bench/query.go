@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+)
+
+// The query benchmark (issue 7): ImageServer query on a 1,000,000-item
+// catalog with an attribute filter and a bounding box, returning pages of
+// 1,000 features with every field and the footprints as Esri JSON, under
+// concurrent load from 1, 8 and 64 keep-alive connections. It reports
+// requests per second (one sample per repetition) with the p50 and p99
+// latency over every request of the level.
+func init() {
+	register(Benchmark{Name: "query", Issue: 7, Run: runQueryBench})
+}
+
+// queryWindow is the side of the request's bounding box, in catalog tiles:
+// 60×60 tiles are 3,600 candidates, of which the filter keeps about 1,080,
+// so every answer is a full page of 1,000 with exceededTransferLimit.
+const queryWindow = 60
+
+func runQueryBench(ctx context.Context, env *Env) ([]Measurement, error) {
+	// One item per tile position: a million distinct footprints. (With 100
+	// revisits per position, generating the catalog's boundary takes most
+	// of an hour: the union of a cell's thousands of identical footprints
+	// grows quadratically.)
+	spec := CatalogSpec{Items: 1_000_000, Revisits: 1}
+	window, duration := queryWindow, 5*time.Second
+	levels := []int{1, 8, 64}
+	if env.Quick {
+		spec.Items, window, duration = 20_000, 30, 1500*time.Millisecond
+	}
+	cat, err := GenerateCatalog(ctx, env, spec)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(env.Work, "query")
+	if _, err := cat.Copy(dir); err != nil {
+		return nil, err
+	}
+	srv, err := StartServer(ctx, env, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	base := srv.URL + "/rest/services/" + cat.Collection + "/ImageServer/query"
+	cols := 1
+	for cols*cols < cat.Tiles {
+		cols++
+	}
+	rows := (cat.Tiles + cols - 1) / cols
+	window = min(window, cols, rows)
+	// Request i asks for the window at a deterministic pseudo-random tile.
+	requestURL := func(i int) string {
+		h := mixBits(uint64(i))
+		c0, r0 := int(h%uint64(cols-window+1)), int((h>>32)%uint64(rows-window+1))
+		ts := cat.Spec.TileSize
+		x0, y0 := 400000+float64(c0)*ts+1, 5000000+float64(r0)*ts+1
+		x1, y1 := x0+float64(window)*ts-2, y0+float64(window)*ts-2
+		q := url.Values{
+			"where":             {"CloudCover < 30"},
+			"geometry":          {fmt.Sprintf("%.3f,%.3f,%.3f,%.3f", x0, y0, x1, y1)},
+			"geometryType":      {"esriGeometryEnvelope"},
+			"spatialRel":        {"esriSpatialRelIntersects"},
+			"outFields":         {"*"},
+			"returnGeometry":    {"true"},
+			"resultRecordCount": {"1000"},
+			"f":                 {"json"},
+		}
+		return base + "?" + q.Encode()
+	}
+	// Check one answer in full, then warm the server up.
+	wantPage := 1000
+	if env.Quick {
+		wantPage = 0 // the quick catalog is too small for full pages
+	}
+	if err := checkQueryPage(ctx, requestURL(0), wantPage); err != nil {
+		return nil, err
+	}
+	if _, err := loadTest(ctx, 8, time.Second, requestURL); err != nil {
+		return nil, err
+	}
+
+	var out []Measurement
+	for _, conns := range levels {
+		var all []time.Duration
+		samples, err := repeat(env, func(rep int) (float64, error) {
+			res, err := loadTest(ctx, conns, duration, requestURL)
+			if err != nil {
+				return 0, err
+			}
+			if rep >= 0 {
+				all = append(all, res.latencies...)
+			}
+			return res.rate, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		p50, p99 := latencyPercentile(all, 0.50), latencyPercentile(all, 0.99)
+		env.Logf("%2d connections: %.1f req/s, p50 %s, p99 %s", conns, median(samples), p50, p99)
+		out = append(out, Measurement{
+			Name: fmt.Sprintf("query %s items: CloudCover < 30 and a %d×%d-tile bbox, 1,000-feature pages, %d connections",
+				fmtCount(cat.Spec.Items), window, window, conns),
+			Unit: "req/s", Ours: samples, HigherIsBetter: true, PeakRSS: srv.PeakRSS(),
+			Note: fmt.Sprintf("p50 %.1f ms, p99 %.1f ms over %d requests; load generator on the same machine",
+				ms(p50), ms(p99), len(all)),
+		})
+	}
+	return out, nil
+}
+
+func fmtCount(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return fmt.Sprintf("%dM", n/1_000_000)
+	case n >= 1000 && n%1000 == 0:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// checkQueryPage fetches u and checks it is a feature set with want
+// features (any number when want is 0), each with geometry.
+func checkQueryPage(ctx context.Context, u string, want int) error {
+	body, err := fetch(ctx, http.DefaultClient, u)
+	if err != nil {
+		return err
+	}
+	var fs struct {
+		Features []struct {
+			Attributes map[string]any  `json:"attributes"`
+			Geometry   json.RawMessage `json:"geometry"`
+		} `json:"features"`
+		Exceeded bool            `json:"exceededTransferLimit"`
+		Error    json.RawMessage `json:"error"`
+	}
+	if err := json.Unmarshal(body, &fs); err != nil || fs.Error != nil {
+		return fmt.Errorf("query: %v %.300s", err, body)
+	}
+	if want > 0 && (len(fs.Features) != want || !fs.Exceeded) {
+		return fmt.Errorf("query: %d features (exceeded %v), want a full page of %d", len(fs.Features), fs.Exceeded, want)
+	}
+	if len(fs.Features) == 0 || len(fs.Features[0].Geometry) == 0 || len(fs.Features[0].Attributes) < 10 {
+		return fmt.Errorf("query: features without attributes or geometry: %.300s", body)
+	}
+	return nil
+}
+
+// loadResult is one load test: completed requests per second and each
+// request's latency.
+type loadResult struct {
+	rate      float64
+	latencies []time.Duration
+}
+
+// loadTest runs conns clients, each sending requests one after another on
+// its own keep-alive connection, for d, and checks every answer is a 200
+// feature set.
+func loadTest(ctx context.Context, conns int, d time.Duration, requestURL func(i int) string) (loadResult, error) {
+	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 5 * time.Minute}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		lats  []time.Duration
+		first error
+		next  int
+		wg    sync.WaitGroup
+	)
+	start := time.Now()
+	deadline := start.Add(d)
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				t0 := time.Now()
+				body, err := fetch(ctx, hc, requestURL(i))
+				lat := time.Since(t0)
+				if err == nil && !bytes.HasPrefix(body, []byte(`{"objectIdFieldName":`)) {
+					err = fmt.Errorf("query: %.300s", body)
+				}
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+					cancel()
+				}
+				lats = append(lats, lat)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if first != nil {
+		return loadResult{}, first
+	}
+	return loadResult{rate: float64(len(lats)) / elapsed.Seconds(), latencies: lats}, nil
+}
+
+func fetch(ctx context.Context, hc *http.Client, u string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: HTTP %d: %.300s", u, resp.StatusCode, body)
+	}
+	return body, nil
+}
+
+// latencyPercentile returns the p-quantile of ds (nearest rank).
+func latencyPercentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(p*float64(len(s))+0.5) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
