@@ -15,4 +15,9 @@ COPY --from=build /out/tessera /usr/local/bin/tessera
 VOLUME /data
 EXPOSE 8080
 ENTRYPOINT ["tessera"]
-CMD ["serve", "--addr", "0.0.0.0:8080", "--data", "/data", "--demo"]
+# A container must listen beyond loopback, and tessera only does that with
+# accounts, so the image expects a users file in the data volume. Make one
+# first (see docs/security.md):
+#   mkdir -p data && docker run --rm -i IMAGE passwd admin admin >> data/users.conf
+# Add --anonymous viewer to let anyone read without a token.
+CMD ["serve", "--addr", "0.0.0.0:8080", "--data", "/data", "--users", "/data/users.conf", "--demo"]

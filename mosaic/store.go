@@ -49,8 +49,8 @@ type ReadTx interface {
 	Job(id string) (*Job, error)
 	// ActiveJobs returns jobs that are not terminal, oldest first.
 	ActiveJobs() ([]*Job, error)
-	// AuditLog returns audit entries newest first, at most limit of them.
-	AuditLog(limit int) ([]AuditEntry, error)
+	// AuditLog returns the audit entries that f selects, newest first.
+	AuditLog(f AuditFilter) ([]AuditEntry, error)
 }
 
 // Tx reads and changes state inside one transaction.
@@ -134,6 +134,16 @@ type AuditEntry struct {
 	Where      string
 	Count      int64
 	Detail     string
+}
+
+// AuditFilter selects audit entries. Empty fields match everything.
+type AuditFilter struct {
+	User       string
+	Action     string
+	Collection string
+	JobID      string
+	Since      time.Time // entries at or after
+	Limit      int       // at most this many (0 = 100)
 }
 
 // Projector transforms geometries between spatial references.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -67,10 +68,15 @@ func (s *Server) handleGPService(w http.ResponseWriter, r *http.Request) {
 	}
 	out := gpServiceJSON{CurrentVersion: Version, ServiceDescription: "Raster analysis tools for image collections",
 		ExecutionType: "esriExecutionTypeAsynchronous", MaximumRecords: s.cfg.MaxRecordCount, Tasks: []string{}}
-	page := &htmlPage{Title: "RasterAnalysisTools (GPServer)", Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {"System", "/arcgis/rest/services/System"}}}
+	page := &htmlPage{Title: "RasterAnalysisTools (GPServer)", Description: out.ServiceDescription,
+		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {"System", "/arcgis/rest/services/System"}},
+		Props: []prop{{Name: "Execution Type", Value: out.ExecutionType + " (submitJob; execute also works)"},
+			{Name: "Maximum Records", Value: strconv.Itoa(out.MaximumRecords)}},
+		Tables: []htmlTable{{Title: "Tasks", Headers: []string{"Task", "Description", "Needs role"}}}}
 	for _, t := range s.cfg.Jobs.Tasks() {
 		out.Tasks = append(out.Tasks, t.Name)
-		page.Links = append(page.Links, link{t.DisplayName, gpPath + "/" + t.Name})
+		page.Tables[0].Rows = append(page.Tables[0].Rows, []cell{{Text: t.Name, Href: gpPath + "/" + t.Name},
+			{Text: t.Description}, {Text: string(t.Permission)}})
 	}
 	s.respond(w, r, out, page)
 }
@@ -118,7 +124,9 @@ func (s *Server) handleTask(w http.ResponseWriter, r *http.Request) {
 	}
 	out := gpTaskJSON{Name: t.Name, DisplayName: t.DisplayName, Description: t.Description,
 		ExecutionType: "esriExecutionTypeAsynchronous", Parameters: []gpParamJSON{}}
-	form := &htmlForm{Action: gpPath + "/" + t.Name + "/submitJob", Method: "post", Submit: "Submit Job (POST)"}
+	form := &htmlForm{Action: gpPath + "/" + t.Name + "/submitJob", Method: "post", Submit: "Submit Job",
+		Buttons: []link{{"Execute (wait for the result)", gpPath + "/" + t.Name + "/execute"}}}
+	params := htmlTable{Title: "Parameters", Headers: []string{"Name", "Data type", "Direction", "Type", "Default", "Description"}}
 	for _, p := range t.Params {
 		pj := gpParamJSON{Name: p.Name, DataType: p.DataType, DisplayName: p.DisplayName, Description: p.Description,
 			DefaultValue: p.Default, ChoiceList: p.Choices, ParameterType: "esriGPParameterTypeOptional",
@@ -138,9 +146,18 @@ func (s *Server) handleTask(w http.ResponseWriter, r *http.Request) {
 				Multiline: p.DataType == "GPString" && p.Name != "where"})
 		}
 		out.Parameters = append(out.Parameters, pj)
+		def := ""
+		if p.Default != nil {
+			def = fmt.Sprint(p.Default)
+		}
+		params.Rows = append(params.Rows, []cell{{Text: p.Name}, {Text: p.DataType},
+			{Text: strings.TrimPrefix(pj.Direction, "esriGPParameterDirection")},
+			{Text: strings.TrimPrefix(pj.ParameterType, "esriGPParameterType")}, {Text: def}, {Text: p.Description}})
 	}
-	s.respond(w, r, out, &htmlPage{Title: t.DisplayName + " (" + t.Name + ")", Form: form,
-		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {"RasterAnalysisTools", gpPath}}})
+	s.respond(w, r, out, &htmlPage{Title: t.DisplayName + " (" + t.Name + ")", Description: t.Description, Form: form,
+		Props:       []prop{{Name: "Execution Type", Value: out.ExecutionType}, {Name: "Needs role", Value: string(t.Permission)}},
+		Tables:      []htmlTable{params},
+		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {"System", "/arcgis/rest/services/System"}, {"RasterAnalysisTools", gpPath}}})
 }
 
 // inputsFor picks the task's input parameters out of the request,
@@ -192,7 +209,11 @@ type submitJSON struct {
 }
 
 func (s *Server) submitOptions(w http.ResponseWriter, r *http.Request, t mosaic.TaskInfo) (mosaic.SubmitOptions, bool) {
-	u, err := s.caller(w, r, mosaic.RoleViewer)
+	need := t.Permission
+	if need == "" {
+		need = mosaic.RoleViewer
+	}
+	u, err := s.caller(w, r, need)
 	if err != nil {
 		return mosaic.SubmitOptions{}, false
 	}
@@ -219,7 +240,7 @@ func (s *Server) handleSubmitJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if format(r) == "html" {
-		http.Redirect(w, r, gpPath+"/"+t.Name+"/jobs/"+j.ID, http.StatusSeeOther)
+		http.Redirect(w, r, addToken(gpPath+"/"+t.Name+"/jobs/"+j.ID, strings.TrimSpace(param(r.Form, "token"))), http.StatusSeeOther)
 		return
 	}
 	s.respond(w, r, submitJSON{JobID: j.ID, JobStatus: esriJobStatus[j.State]}, nil)
@@ -291,7 +312,7 @@ type jobJSON struct {
 	JobStatus string                  `json:"jobStatus"`
 	Results   map[string]paramURLJSON `json:"results,omitempty"`
 	Inputs    map[string]paramURLJSON `json:"inputs"`
-	Messages  []messageJSON           `json:"messages,omitempty"`
+	Messages  *[]messageJSON          `json:"messages,omitempty"` // [] when empty, absent with returnMessages=false
 	Progress  *progressJSON           `json:"progress,omitempty"`
 }
 
@@ -342,10 +363,8 @@ func jobView(j *mosaic.Job, t mosaic.TaskInfo, withMessages bool) jobJSON {
 		}
 	}
 	if withMessages {
-		out.Messages = messagesJSON(j)
-		if out.Messages == nil {
-			out.Messages = []messageJSON{}
-		}
+		msgs := messagesJSON(j)
+		out.Messages = &msgs
 	}
 	if j.State == mosaic.JobExecuting && j.Progress != nil {
 		out.Progress = &progressJSON{Type: "default", Message: j.Progress.Message, Percentage: j.Progress.Percentage}
@@ -364,19 +383,48 @@ func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) jobPage(j *mosaic.Job, t mosaic.TaskInfo) *htmlPage {
 	base := gpPath + "/" + t.Name + "/jobs/" + j.ID
-	p := &htmlPage{Title: "Job " + j.ID + ": " + esriJobStatus[j.State],
-		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {"RasterAnalysisTools", gpPath}, {t.Name, gpPath + "/" + t.Name}},
-		Links:       []link{{"Refresh", base}}}
-	if j.State == mosaic.JobSucceeded {
-		for name := range j.Results {
-			p.Links = append(p.Links, link{"Result: " + name, base + "/results/" + name})
+	p := &htmlPage{Title: "Job " + j.ID,
+		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {"System", "/arcgis/rest/services/System"},
+			{"RasterAnalysisTools", gpPath}, {t.Name, gpPath + "/" + t.Name}},
+		Props: []prop{{Name: "Job ID", Value: j.ID}, {Name: "Status", Value: esriJobStatus[j.State]},
+			{Name: "Task", Value: t.Name, Href: gpPath + "/" + t.Name}, {Name: "Owner", Value: j.Owner},
+			{Name: "Priority", Value: strconv.Itoa(j.Priority)}, {Name: "Submitted", Value: htmlTime(j.SubmittedAt)}},
+		Links: []link{{"Refresh", base}}}
+	if !j.StartedAt.IsZero() {
+		p.Props = append(p.Props, prop{Name: "Started", Value: htmlTime(j.StartedAt)})
+	}
+	if !j.FinishedAt.IsZero() {
+		p.Props = append(p.Props, prop{Name: "Finished", Value: htmlTime(j.FinishedAt)})
+	}
+	if j.Progress != nil && !j.State.Terminal() {
+		p.Props = append(p.Props, prop{Name: "Progress", Value: fmt.Sprintf("%d%% %s", j.Progress.Percentage, j.Progress.Message)})
+	}
+	msgs := htmlTable{Title: "Messages", Headers: []string{"Type", "Description"}}
+	for _, m := range j.Messages {
+		msgs.Rows = append(msgs.Rows, []cell{{Text: string(m.Type)}, {Text: m.Description}})
+	}
+	params := htmlTable{Title: "Parameters", Headers: []string{"Name", "Direction", "Value"}}
+	for _, prm := range t.Params {
+		switch {
+		case prm.Direction == mosaic.ParamInput:
+			if v, ok := j.Inputs[prm.Name]; ok {
+				params.Rows = append(params.Rows, []cell{{Text: prm.Name, Href: base + "/inputs/" + prm.Name}, {Text: "input"}, {Text: v}})
+			}
+		case j.State == mosaic.JobSucceeded:
+			if res, ok := j.Results[prm.Name]; ok {
+				params.Rows = append(params.Rows, []cell{{Text: prm.Name, Href: base + "/results/" + prm.Name}, {Text: "result"}, {Text: string(res.Value)}})
+			}
 		}
 	}
+	p.Tables = []htmlTable{params, msgs}
 	if !j.State.Terminal() {
-		p.Form = &htmlForm{Action: base + "/cancel", Method: "post", Submit: "Cancel Job"}
+		p.Actions = append(p.Actions, &htmlForm{Action: base + "/cancel", Method: "post", Submit: "Cancel Job"})
 	}
+	p.Actions = append(p.Actions, &htmlForm{Action: base + "/delete", Method: "post", Submit: "Delete Job"})
 	return p
 }
+
+func htmlTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000 UTC") }
 
 // handleJobParams lists every result or input of a job as an array, as
 // ArcGIS 11.1+ does.
@@ -416,7 +464,9 @@ func (s *Server) handleJobParam(kind string) http.HandlerFunc {
 				return
 			}
 			if v, ok := paramValue(j, p, kind); ok {
-				s.respond(w, r, v, &htmlPage{Title: p.Name})
+				s.respond(w, r, v, &htmlPage{Title: j.ID + " " + strings.TrimSuffix(kind, "s") + " " + p.Name,
+					Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {"RasterAnalysisTools", gpPath}, {t.Name, gpPath + "/" + t.Name},
+						{j.ID, gpPath + "/" + t.Name + "/jobs/" + j.ID}}})
 				return
 			}
 		}
@@ -487,6 +537,10 @@ func (s *Server) handleDeleteJob(w http.ResponseWriter, r *http.Request) {
 	j, err := s.cfg.Jobs.Delete(r.Context(), j.ID)
 	if err != nil {
 		s.Error(w, r, err)
+		return
+	}
+	if format(r) == "html" {
+		http.Redirect(w, r, addToken(gpPath+"/"+t.Name, strings.TrimSpace(param(r.Form, "token"))), http.StatusSeeOther)
 		return
 	}
 	s.respond(w, r, submitJSON{JobID: j.ID, JobStatus: esriJobStatus[mosaic.JobDeleted]}, nil)

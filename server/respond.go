@@ -17,6 +17,12 @@ import (
 // enforcing the size limits. Esri clients send GET queries and POST forms.
 func (s *Server) params(r *http.Request) (url.Values, error) {
 	if err := r.ParseForm(); err != nil {
+		// The body's f is unknown: answer in JSON, which every client
+		// reads, unless the query string asks for something else.
+		r.Form = url.Values{"f": {"json"}}
+		if f := r.URL.Query().Get("f"); f != "" {
+			r.Form.Set("f", f)
+		}
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, mosaic.Errorf(mosaic.ELIMIT, "Request body too large.").WithDetails(
@@ -171,56 +177,109 @@ func httpStatus(code int) int {
 	return code
 }
 
-// htmlPage is one page of the browsable services directory.
+// htmlPage is one page of the browsable services directory. Every page
+// has breadcrumbs back to Home, links to its JSON, and the JSON itself;
+// pages add properties, tables, links and forms.
 type htmlPage struct {
 	Title       string
+	Description string
 	Breadcrumbs []link
+	Props       []prop
+	Tables      []htmlTable
 	Links       []link
-	Form        *htmlForm
+	Form        *htmlForm   // the main form, e.g. submitJob
+	Actions     []*htmlForm // small forms shown as buttons, e.g. cancel
 	Error       *esriErrorBody
 	JSON        any
+
+	// Set by writeHTML.
+	JSONURL, PrettyURL string
+	Token              string
 }
 
 type link struct{ Text, Href string }
+
+// prop is one property row: a name and a text value or a link.
+type prop struct{ Name, Value, Href string }
+
+type htmlTable struct {
+	Title   string
+	Headers []string
+	Rows    [][]cell
+}
+
+type cell struct{ Text, Href string }
 
 type htmlForm struct {
 	Action string
 	Method string
 	Fields []formField
 	Submit string
+	// Buttons are extra submit buttons posting to other actions (formaction).
+	Buttons []link
 }
 
 type formField struct {
 	Name, Label, Value, Help string
-	Multiline                bool
+	Multiline, Password      bool
 }
 
-var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Title}} - tessera</title>
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"tok": addToken}).Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}} - tessera</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:0;color:#222}
-header{background:#2b4b6f;color:#fff;padding:.6em 1em}header a{color:#fff}
-main{padding:1em 1.5em;max-width:70em}
-nav a{margin-right:.3em}pre{background:#f4f4f4;padding:1em;overflow:auto;font-size:90%}
+body{font-family:system-ui,sans-serif;margin:0;color:#222;line-height:1.4}
+header{background:#2b4b6f;color:#fff;padding:.6em 1.5em}header a{color:#fff;text-decoration:none}
+main{padding:1em 1.5em;max-width:75em}
+nav{font-size:95%;margin-bottom:.5em}nav a{margin-right:.3em}
+h1{font-size:1.5em;margin:.3em 0}h2{font-size:1.15em;margin-top:1.4em;border-bottom:1px solid #ddd}
+pre{background:#f4f4f4;padding:1em;overflow:auto;font-size:85%}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}
+th{background:#f0f3f7}table.props th{width:14em}
 ul.links li{margin:.2em 0}label{display:block;margin-top:.6em;font-weight:600}
-input[type=text],textarea{width:100%;max-width:48em;font-family:monospace}
-.help{font-size:85%;color:#555}.error{color:#a00}
+input[type=text],input[type=password],textarea{width:100%;max-width:48em;font-family:monospace}
+.help{font-size:85%;color:#555}.error{color:#a00}.formats{font-size:90%;color:#555}
+form.action{display:inline-block;margin-right:.5em}button{margin-top:.6em}
 </style></head><body>
-<header><b>tessera</b> &mdash; ArcGIS REST Services Directory</header>
+<header><a href="{{tok "/arcgis/rest/services" $.Token}}"><b>tessera</b> &mdash; ArcGIS REST Services Directory</a></header>
 <main>
-<nav>{{range .Breadcrumbs}}<a href="{{.Href}}">{{.Text}}</a> &gt; {{end}}<b>{{.Title}}</b></nav>
+<nav>{{range .Breadcrumbs}}<a href="{{tok .Href $.Token}}">{{.Text}}</a> &gt; {{end}}<b>{{.Title}}</b></nav>
 <h1>{{.Title}}</h1>
+{{if .JSONURL}}<p class="formats">View as: <a href="{{.JSONURL}}">JSON</a> | <a href="{{.PrettyURL}}">pretty JSON</a></p>{{end}}
+{{with .Description}}<p>{{.}}</p>{{end}}
 {{with .Error}}<p class="error">Error {{.Code}}: {{.Message}}</p><ul>{{range .Details}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{if .Links}}<ul class="links">{{range .Links}}<li><a href="{{.Href}}">{{.Text}}</a></li>{{end}}</ul>{{end}}
-{{with .Form}}<form action="{{.Action}}" method="{{.Method}}">
+{{if .Props}}<table class="props">{{range .Props}}<tr><th>{{.Name}}</th><td>{{if .Href}}<a href="{{tok .Href $.Token}}">{{.Value}}</a>{{else}}{{.Value}}{{end}}</td></tr>{{end}}</table>{{end}}
+{{range .Tables}}<h2>{{.Title}}</h2><table><tr>{{range .Headers}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range .}}<td>{{if .Href}}<a href="{{tok .Href $.Token}}">{{.Text}}</a>{{else}}{{.Text}}{{end}}</td>{{end}}</tr>
+{{end}}</table>{{end}}
+{{if .Links}}<ul class="links">{{range .Links}}<li><a href="{{tok .Href $.Token}}">{{.Text}}</a></li>{{end}}</ul>{{end}}
+{{range .Actions}}<form class="action" action="{{.Action}}" method="{{.Method}}">{{if $.Token}}<input type="hidden" name="token" value="{{$.Token}}">{{end}}<input type="hidden" name="f" value="html"><button type="submit">{{.Submit}}</button></form>{{end}}
+{{with .Form}}<h2>{{.Submit}}</h2><form action="{{.Action}}" method="{{.Method}}">
+{{if $.Token}}<input type="hidden" name="token" value="{{$.Token}}">{{end}}
 {{range .Fields}}<label for="{{.Name}}">{{.Label}}</label>
-{{if .Multiline}}<textarea id="{{.Name}}" name="{{.Name}}" rows="3">{{.Value}}</textarea>{{else}}<input type="text" id="{{.Name}}" name="{{.Name}}" value="{{.Value}}">{{end}}
+{{if .Multiline}}<textarea id="{{.Name}}" name="{{.Name}}" rows="3">{{.Value}}</textarea>{{else}}<input type="{{if .Password}}password{{else}}text{{end}}" id="{{.Name}}" name="{{.Name}}" value="{{.Value}}">{{end}}
 {{with .Help}}<div class="help">{{.}}</div>{{end}}{{end}}
 <label for="f">Format</label><select id="f" name="f"><option value="html">HTML</option><option value="pjson">JSON</option></select>
-<p><button type="submit">{{.Submit}}</button></p></form>{{end}}
+<p><button type="submit">{{.Submit}}</button>{{range .Buttons}} <button type="submit" formaction="{{.Href}}">{{.Text}}</button>{{end}}</p></form>{{end}}
 {{if .JSON}}<h2>JSON</h2><pre>{{.JSONText}}</pre>{{end}}
 </main></body></html>
 `))
+
+// addToken carries a token given as a parameter on to a page's links, as
+// the ArcGIS Services Directory does, so that a signed-in user can browse.
+func addToken(href, token string) string {
+	if token == "" || href == "" {
+		return href
+	}
+	u, err := url.Parse(href)
+	if err != nil || u.Host != "" {
+		return href
+	}
+	q := u.Query()
+	q.Set("token", token)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
 
 // JSONText renders the page's JSON for display.
 func (p *htmlPage) JSONText() string {
@@ -232,6 +291,19 @@ func (p *htmlPage) JSONText() string {
 }
 
 func (s *Server) writeHTML(w http.ResponseWriter, r *http.Request, status int, p *htmlPage) {
+	if r.Form != nil {
+		p.Token = strings.TrimSpace(param(r.Form, "token"))
+	}
+	if p.JSON != nil && r.Method == http.MethodGet {
+		u := *r.URL
+		q := u.Query()
+		q.Set("f", "json")
+		u.RawQuery = q.Encode()
+		p.JSONURL = u.String()
+		q.Set("f", "pjson")
+		u.RawQuery = q.Encode()
+		p.PrettyURL = u.String()
+	}
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, p); err != nil {
 		s.log.Error("render html", "err", err)
@@ -239,6 +311,7 @@ func (s *Server) writeHTML(w http.ResponseWriter, r *http.Request, status int, p
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }

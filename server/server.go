@@ -27,7 +27,9 @@ type Config struct {
 	Jobs      mosaic.JobService
 	Renderer  mosaic.Renderer  // nil disables exportImage and thumbnails
 	Projector mosaic.Projector // nil allows only the collections' own spatial references
-	Auth      Authenticator    // nil means anonymous access with every role
+	// Auth enables token security; nil means anonymous access with every
+	// role (loopback only, as package main enforces).
+	Auth *Auth
 	// OutputDir holds exportImage results requested with f=json.
 	OutputDir string
 	// Version is the software version shown in rest/info.
@@ -41,21 +43,6 @@ type Config struct {
 	// the items drawn by one exportImage (default 64).
 	MaxRecordCount  int
 	MaxMosaicImages int
-}
-
-// Authenticator identifies callers and issues tokens.
-type Authenticator interface {
-	// Authenticate returns the caller of r: a user from a valid token or
-	// API key, the anonymous user if anonymous access is configured, or
-	// nil. An invalid or expired token returns EINVALIDTOKEN.
-	Authenticate(r *http.Request) (*mosaic.User, error)
-	// TokenRequired reports whether a caller without a token must get 499.
-	TokenRequired() bool
-	// Routes registers token endpoints (generateToken) on r.
-	Routes(r *mux.Router)
-	// InfoURL returns the tokenServicesUrl for rest/info, or "" if tokens
-	// are not used.
-	TokenServicesURL(r *http.Request) string
 }
 
 // Server is the HTTP server.
@@ -112,9 +99,9 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ct
 func (s *Server) registerRoutes() {
 	r := s.router
 	root := r.PathPrefix("/arcgis").Subrouter()
-	if s.cfg.Auth != nil {
-		s.cfg.Auth.Routes(root)
-	}
+	root.HandleFunc("/tokens/generateToken", s.handleGenerateToken)
+	root.HandleFunc("/tokens", redirectTo("/arcgis/tokens/generateToken"))
+	root.HandleFunc("/tokens/", redirectTo("/arcgis/tokens/generateToken"))
 	rest := root.PathPrefix("/rest").Subrouter()
 	rest.HandleFunc("/info", s.handleInfo)
 	rest.HandleFunc("/services", s.handleRootFolder)
@@ -123,6 +110,7 @@ func (s *Server) registerRoutes() {
 	rest.HandleFunc("/services/System", s.handleSystemFolder)
 	s.registerImageRoutes(rest.PathPrefix("/services/{name}/ImageServer").Subrouter())
 	rest.HandleFunc("/directories/arcgisoutput/{file}", s.handleOutputFile)
+	rest.HandleFunc("/admin/audit", s.handleAudit)
 	root.HandleFunc("", redirectTo("/arcgis/rest/services"))
 	root.HandleFunc("/", redirectTo("/arcgis/rest/services"))
 	r.HandleFunc("/", redirectTo("/arcgis/rest/services"))

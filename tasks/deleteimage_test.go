@@ -174,7 +174,7 @@ func TestDeleteImageResultAndAudit(t *testing.T) {
 	}
 	var audit []mosaic.AuditEntry
 	if err := b.db.View(b.ctx, func(tx mosaic.ReadTx) (err error) {
-		audit, err = tx.AuditLog(10)
+		audit, err = tx.AuditLog(mosaic.AuditFilter{Limit: 10})
 		return err
 	}); err != nil {
 		t.Fatal(err)

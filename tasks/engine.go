@@ -15,6 +15,10 @@ import (
 // Queue hands jobs to workers. The engine records every state change in the
 // store; the queue only decides when and where a job runs. Implementations:
 // package tasks/riverqueue (River on SQLite or PostgreSQL).
+//
+// A queue may also have a Committed() method, which the engine calls after
+// a transaction with Enqueue calls commits, so that it can start the jobs
+// without waiting for its next poll.
 type Queue interface {
 	// Enqueue queues job id inside tx, so that a job exists in the store if
 	// and only if it is queued.
@@ -35,12 +39,16 @@ type Config struct {
 	Retention time.Duration
 	// RecycleRetention is how long deleted items stay restorable. Default 7 days.
 	RecycleRetention time.Duration
-	// Timeouts per task name; DefaultTimeout for the rest. Default 1h.
+	// Timeouts per task name (any case); DefaultTimeout for the rest.
+	// Default 1h.
 	Timeouts       map[string]time.Duration
 	DefaultTimeout time.Duration
 	// MaxQueuedPerUser caps unfinished jobs per user (0 = 100).
 	MaxQueuedPerUser int
-	Logger           *slog.Logger
+	// Workers is the number of jobs the queue runs at once (default 4). A
+	// queued job is reported as esriJobWaiting while they are all busy.
+	Workers int
+	Logger  *slog.Logger
 }
 
 // Errors that cancel a job's context, telling why it stopped.
@@ -59,18 +67,24 @@ type Engine struct {
 	log   *slog.Logger
 	tasks []Task
 	byKey map[string]Task
+	// badTimeouts are Config.Timeouts keys that name no task.
+	badTimeouts []string
 
 	mu      sync.Mutex
 	running map[string]*Run          // jobs executing in this process
 	done    map[string]chan struct{} // closed when a job finishes here
+	cancels map[string]bool          // cancels asked for but not yet recorded
+	// boundary holds pending boundary refreshes by collection name;
+	// refreshing the collections whose refresh is running.
+	boundary   map[string]*boundaryRefresh
+	refreshing map[string]bool
+	bg         sync.WaitGroup  // pending and running boundary refreshes
+	bgCtx      context.Context // cancelled by Stop, ending a running refresh
+	bgCancel   context.CancelFunc
+	stopped    bool
 
 	stopMaint context.CancelFunc
 	maintDone chan struct{}
-
-	refreshing map[string]bool // collections whose boundary is refreshing → refresh again after
-	bg         sync.WaitGroup  // background boundary refreshes
-	bgCtx      context.Context // cancelled by Stop
-	bgCancel   context.CancelFunc
 }
 
 var _ mosaic.JobService = (*Engine)(nil)
@@ -89,17 +103,41 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 	if cfg.MaxQueuedPerUser <= 0 {
 		cfg.MaxQueuedPerUser = 100
 	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	timeouts := map[string]time.Duration{}
+	for k, d := range cfg.Timeouts {
+		timeouts[lowerASCII(k)] = d
+	}
+	given := cfg.Timeouts
+	cfg.Timeouts = timeouts
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	e := &Engine{store: store, queue: queue, cfg: cfg, log: cfg.Logger,
-		byKey: map[string]Task{}, running: map[string]*Run{}, done: map[string]chan struct{}{}}
+		byKey: map[string]Task{}, running: map[string]*Run{}, done: map[string]chan struct{}{},
+		cancels: map[string]bool{}, boundary: map[string]*boundaryRefresh{},
+		refreshing: map[string]bool{}}
 	e.bgCtx, e.bgCancel = context.WithCancel(context.Background())
 	for _, t := range tasks {
 		e.tasks = append(e.tasks, t)
 		e.byKey[lowerASCII(t.Info().Name)] = t
 	}
+	for k := range given {
+		if _, ok := e.byKey[lowerASCII(k)]; !ok {
+			e.badTimeouts = append(e.badTimeouts, k)
+		}
+	}
 	return e
+}
+
+// CheckTimeouts reports an error if a per-task timeout names no task.
+func (e *Engine) CheckTimeouts() error {
+	if len(e.badTimeouts) > 0 {
+		return mosaic.Errorf(mosaic.EINVALID, "No task is called %q.", e.badTimeouts[0])
+	}
+	return nil
 }
 
 // Start recovers jobs interrupted by an earlier process, starts the queue
@@ -108,7 +146,9 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 // A job that was executing when its process died is marked failed: every
 // task commits its catalog changes and its final state in one transaction,
 // so such a job committed nothing after its last reported batch, and its
-// messages say so. It is never re-run behind the user's back.
+// messages say so. It is never re-run behind the user's back. A job still
+// queued is queued again (the queue may have taken it just before the
+// crash); the compare-and-set claim makes any duplicate a no-op.
 func (e *Engine) Start(ctx context.Context) error {
 	if err := e.recover(ctx); err != nil {
 		return err
@@ -130,12 +170,19 @@ func (e *Engine) Stop(ctx context.Context) error {
 		<-e.maintDone
 	}
 	e.mu.Lock()
+	e.stopped = true
+	for name, b := range e.boundary {
+		if b.timer.Stop() { // else it is firing, and sees stopped
+			e.bg.Done()
+			delete(e.boundary, name)
+		}
+	}
 	for _, r := range e.running {
 		r.cancel(ErrShutdown)
 	}
 	e.mu.Unlock()
 	err := e.queue.Stop(ctx)
-	e.bgCancel() // stored boundaries are a cache: drop refreshes in flight
+	e.bgCancel()
 	e.bg.Wait()
 	return err
 }
@@ -148,6 +195,8 @@ func (e *Engine) recover(ctx context.Context) error {
 		}
 		for _, j := range jobs {
 			switch j.State {
+			case mosaic.JobNew, mosaic.JobSubmitted, mosaic.JobWaiting:
+				err = e.queue.Enqueue(ctx, tx, j.ID, j.Priority)
 			case mosaic.JobExecuting:
 				_, err = tx.FinishJob(j.ID, mosaic.JobFailed, nil, mosaic.ErrorMsg(
 					"The server stopped while this job was running. Changes are committed atomically, so nothing after the last committed step reported above was applied. Submit the job again to finish it."))
@@ -166,7 +215,10 @@ func (e *Engine) recover(ctx context.Context) error {
 // maintain expires old job records and purges the recycle bin.
 func (e *Engine) maintain(ctx context.Context) {
 	defer close(e.maintDone)
-	tick := time.NewTicker(time.Minute)
+	// Check often enough that records go within a quarter of their
+	// retention period after it ends.
+	every := max(100*time.Millisecond, min(time.Minute, e.cfg.Retention/4, e.cfg.RecycleRetention/4))
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		now := time.Now()
@@ -275,6 +327,9 @@ func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]stri
 	if err != nil {
 		return nil, err
 	}
+	if n, ok := e.queue.(interface{ Committed() }); ok {
+		n.Committed() // wake the queue: the job is visible now
+	}
 	return j, nil
 }
 
@@ -320,19 +375,29 @@ func (e *Engine) Execute(ctx context.Context, name string, inputs map[string]str
 		delete(e.done, j.ID)
 		e.mu.Unlock()
 	}()
-	poll := time.NewTicker(250 * time.Millisecond) // for jobs run by another instance
+	poll := time.NewTicker(250 * time.Millisecond) // in case the job finishes in another process
 	defer poll.Stop()
 	for {
+		if ctx.Err() != nil {
+			// The caller is gone and can never read the result: stop the
+			// job rather than let it change the catalog unseen.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			cur, err := e.Cancel(cctx, j.ID)
+			cancel()
+			if err != nil {
+				e.log.Warn("cancel abandoned execute", "job", j.ID, "err", err)
+			}
+			return cur, ctx.Err()
+		}
 		cur, err := e.Job(ctx, j.ID)
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			return nil, err
 		}
-		if cur.State.Terminal() {
+		if err == nil && cur.State.Terminal() {
 			return cur, nil
 		}
 		select {
 		case <-ctx.Done():
-			return cur, ctx.Err()
 		case <-ch:
 		case <-poll.C:
 		}
@@ -349,55 +414,90 @@ func (e *Engine) Job(ctx context.Context, id string) (*mosaic.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	if j.State == mosaic.JobExecuting || j.State == mosaic.JobCancelling {
-		e.mu.Lock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.cancels[id] && !j.State.Terminal() {
+		j.State = mosaic.JobCancelling // asked for; written when the write lock frees
+		return j, nil
+	}
+	switch j.State {
+	case mosaic.JobExecuting, mosaic.JobCancelling:
 		if r, ok := e.running[id]; ok {
 			j.Progress = r.progressSnapshot()
 		}
-		e.mu.Unlock()
+	case mosaic.JobSubmitted:
+		// Queued behind busy workers: ArcGIS calls that waiting.
+		if len(e.running) >= e.cfg.Workers {
+			j.State = mosaic.JobWaiting
+		}
 	}
 	return j, nil
 }
 
 // Cancel stops a job that has not finished. A queued job is cancelled at
 // once; an executing job is interrupted and rolls back its uncommitted work.
+//
+// A cancel takes effect in memory before it is written: a running job is
+// interrupted first (its transaction may hold the database's write lock,
+// which only the interrupt releases), and a queued job is marked so that no
+// worker starts it. The record is written as soon as the write lock is
+// free; if that takes more than a moment, the job reads as
+// esriJobCancelling until then.
 func (e *Engine) Cancel(ctx context.Context, id string) (*mosaic.Job, error) {
-	// Interrupt a job running here before recording the cancel: its
-	// uncommitted transaction may hold the write lock that recording needs.
-	// A job that already committed is not affected.
+	if _, err := e.Job(ctx, id); err != nil {
+		return nil, err
+	}
 	e.mu.Lock()
+	e.cancels[id] = true
 	if r, ok := e.running[id]; ok {
 		r.cancel(ErrJobCancelled)
 	}
 	e.mu.Unlock()
-	var wasExecuting bool
-	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
-		j, err := tx.Job(id)
-		if err != nil {
-			return err
-		}
-		switch j.State {
-		case mosaic.JobNew, mosaic.JobSubmitted, mosaic.JobWaiting:
-			_, err = tx.FinishJob(id, mosaic.JobCancelled, nil, mosaic.Info("Cancelled before it started; nothing was changed."))
-		case mosaic.JobExecuting:
-			wasExecuting = true
-			if _, err = tx.TransitionJob(id, []mosaic.JobState{mosaic.JobExecuting}, mosaic.JobCancelling); err == nil {
-				err = tx.AddJobMessages(id, mosaic.Info("Cancel requested; stopping."))
-			}
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if wasExecuting {
+	recorded := make(chan error, 1)
+	go func() {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+		defer cancel()
+		err := e.store.Update(wctx, func(tx mosaic.Tx) error { return e.recordCancel(tx, id) })
 		e.mu.Lock()
-		if r, ok := e.running[id]; ok {
-			r.cancel(ErrJobCancelled)
+		delete(e.cancels, id)
+		if r, ok := e.running[id]; ok && err == nil {
+			r.cancel(ErrJobCancelled) // claimed just before the cancel was recorded
 		}
 		e.mu.Unlock()
+		if err != nil && mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
+			e.log.Error("record cancel", "job", id, "err", err)
+		}
+		recorded <- err
+	}()
+	select {
+	case err := <-recorded:
+		if err != nil {
+			return nil, err
+		}
+	case <-time.After(250 * time.Millisecond):
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 	return e.Job(ctx, id)
+}
+
+// recordCancel writes a cancel: a queued job becomes cancelled, an
+// executing one cancelling (its worker, here or in another process, then
+// records how it stopped).
+func (e *Engine) recordCancel(tx mosaic.Tx, id string) error {
+	j, err := tx.Job(id)
+	if err != nil {
+		return err
+	}
+	switch j.State {
+	case mosaic.JobNew, mosaic.JobSubmitted, mosaic.JobWaiting:
+		_, err = tx.FinishJob(id, mosaic.JobCancelled, nil, mosaic.Info("Cancelled before it started; nothing was changed."))
+	case mosaic.JobExecuting:
+		if _, err = tx.TransitionJob(id, []mosaic.JobState{mosaic.JobExecuting}, mosaic.JobCancelling); err == nil {
+			err = tx.AddJobMessages(id, mosaic.Info("Cancel requested; stopping."))
+		}
+	}
+	return err
 }
 
 // Delete cancels a job if needed, then removes its record.
@@ -432,7 +532,7 @@ func (e *Engine) Delete(ctx context.Context, id string) (*mosaic.Job, error) {
 }
 
 func (e *Engine) timeout(task string) time.Duration {
-	if d, ok := e.cfg.Timeouts[task]; ok && d > 0 {
+	if d, ok := e.cfg.Timeouts[lowerASCII(task)]; ok && d > 0 {
 		return d
 	}
 	return e.cfg.DefaultTimeout
@@ -444,6 +544,12 @@ func (e *Engine) timeout(task string) time.Duration {
 func (e *Engine) work(ctx context.Context, id string) error {
 	var j *mosaic.Job
 	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
+		e.mu.Lock()
+		cancelled := e.cancels[id]
+		e.mu.Unlock()
+		if cancelled {
+			return e.recordCancel(tx, id)
+		}
 		ok, err := tx.TransitionJob(id, []mosaic.JobState{mosaic.JobSubmitted, mosaic.JobWaiting}, mosaic.JobExecuting)
 		if err != nil || !ok {
 			return err
@@ -581,46 +687,72 @@ func lowerASCII(s string) string {
 	return string(b)
 }
 
+// Boundary refreshes wait boundaryDelay after the last change to a
+// collection, and longer while jobs run, but never more than boundaryMaxWait.
+const (
+	boundaryDelay   = 300 * time.Millisecond
+	boundaryMaxWait = 10 * time.Second
+)
+
+type boundaryRefresh struct {
+	timer *time.Timer
+	first time.Time
+}
+
 // refreshBoundary brings the stored boundary of a collection up to date in
 // the background. Reads are correct without it (they compute stale cells on
 // the fly); it makes them cheap. The unions are computed from a read
-// snapshot, so writers are never blocked by them, and stored by a short
-// write that skips cells changed meanwhile. Refreshes of one collection
-// never overlap: a request during a refresh runs once more after it.
+// snapshot and stored by a short write (UpdateBoundary). Requests are
+// coalesced, one refresh per collection boundaryDelay after the last
+// change, and put off while jobs execute, since even the short write takes
+// the write lock a job may need; refreshes of one collection never overlap.
 func (e *Engine) refreshBoundary(name string) {
 	e.mu.Lock()
-	if e.refreshing == nil {
-		e.refreshing = map[string]bool{}
+	defer e.mu.Unlock()
+	if e.stopped {
+		return
 	}
-	if again, busy := e.refreshing[name]; busy {
-		if !again {
-			e.refreshing[name] = true
-		}
+	if b, ok := e.boundary[name]; ok {
+		b.timer.Reset(boundaryDelay)
+		return
+	}
+	e.bg.Add(1)
+	e.boundary[name] = &boundaryRefresh{first: time.Now(),
+		timer: time.AfterFunc(boundaryDelay, func() { e.runBoundaryRefresh(name) })}
+}
+
+func (e *Engine) runBoundaryRefresh(name string) {
+	e.mu.Lock()
+	b, ok := e.boundary[name]
+	if !ok {
 		e.mu.Unlock()
 		return
 	}
-	e.refreshing[name] = false
-	e.bg.Add(1)
+	if e.stopped {
+		delete(e.boundary, name)
+		e.mu.Unlock()
+		e.bg.Done()
+		return
+	}
+	if (len(e.running) > 0 && time.Since(b.first) < boundaryMaxWait) || e.refreshing[name] {
+		b.timer.Reset(boundaryDelay)
+		e.mu.Unlock()
+		return
+	}
+	delete(e.boundary, name)
+	e.refreshing[name] = true
 	e.mu.Unlock()
-	go func() {
-		defer e.bg.Done()
-		for {
-			ctx, cancel := context.WithTimeout(e.bgCtx, 10*time.Minute)
-			err := e.UpdateBoundary(ctx, name)
-			cancel()
-			if err != nil && mosaic.ErrorCode(err) != mosaic.ENOTFOUND && e.bgCtx.Err() == nil {
-				e.log.Warn("refresh boundary", "collection", name, "err", err)
-			}
-			e.mu.Lock()
-			if !e.refreshing[name] {
-				delete(e.refreshing, name)
-				e.mu.Unlock()
-				return
-			}
-			e.refreshing[name] = false
-			e.mu.Unlock()
-		}
+	defer func() {
+		e.mu.Lock()
+		delete(e.refreshing, name)
+		e.mu.Unlock()
+		e.bg.Done()
 	}()
+	ctx, cancel := context.WithTimeout(e.bgCtx, 10*time.Minute)
+	defer cancel()
+	if err := e.UpdateBoundary(ctx, name); err != nil && mosaic.ErrorCode(err) != mosaic.ENOTFOUND && e.bgCtx.Err() == nil {
+		e.log.Warn("refresh boundary", "collection", name, "err", err)
+	}
 }
 
 // UpdateBoundary computes the stale parts of a collection's boundary from a
@@ -646,6 +778,6 @@ func (e *Engine) UpdateBoundary(ctx context.Context, name string) error {
 	})
 }
 
-// WaitIdle waits until background boundary refreshes have finished, for
-// tests and benchmarks.
+// WaitIdle waits until background boundary refreshes, including those
+// scheduled, have finished, for tests and benchmarks.
 func (e *Engine) WaitIdle() { e.bg.Wait() }

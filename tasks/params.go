@@ -90,8 +90,12 @@ func (in Inputs) JSON(name string, v any) error {
 	if s == "" {
 		return nil
 	}
-	if err := json.Unmarshal([]byte(s), v); err != nil {
+	b, err := LenientJSON(s)
+	if err != nil {
 		return invalidParam(name, "not valid JSON")
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return invalidParam(name, "not the expected JSON: "+jsonTypeError(err))
 	}
 	return nil
 }
@@ -122,6 +126,9 @@ func (in Inputs) CollectionRef(name string) (mosaic.CollectionRef, error) {
 	raw := strings.TrimSpace(in[name])
 	if raw == "" {
 		return mosaic.CollectionRef{}, invalidParam(name, "missing")
+	}
+	if b, err := LenientJSON(raw); err == nil && len(b) > 0 && b[0] == '{' {
+		raw = string(b)
 	}
 	if strings.HasPrefix(raw, "{") {
 		var obj struct {

@@ -280,3 +280,6 @@ func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// newCmd returns a command running the tessera binary.
+func newCmd(args ...string) *exec.Cmd { return exec.Command(binary, args...) }

@@ -5,15 +5,24 @@
 //
 // Usage:
 //
-//	tessera serve --addr 127.0.0.1:8080 --data DIR [--demo]
+//	tessera serve --addr 127.0.0.1:8080 --data DIR [--demo] [--users FILE]
+//	tessera passwd NAME ROLE      # prints a users-file line with a bcrypt hash
+//	tessera apikey NAME ROLE      # prints a users-file line; the key goes to stderr
 //	tessera version
+//
+// Without --users the server has no accounts: every caller may do
+// everything, so it listens on loopback addresses only. With --users,
+// callers need a token (from /arcgis/tokens/generateToken) or an API key,
+// unless --anonymous grants a role to callers without one.
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -22,6 +31,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
@@ -49,6 +60,10 @@ func run(args []string) error {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:])
+	case "passwd":
+		return passwd(args[1:])
+	case "apikey":
+		return apikey(args[1:])
 	case "version", "--version", "-v":
 		fmt.Println("tessera", version)
 		return nil
@@ -62,8 +77,13 @@ func run(args []string) error {
 
 func usage() {
 	fmt.Fprint(os.Stderr, `Usage:
-  tessera serve --addr 127.0.0.1:8080 --data DIR [--demo] [flags]
+  tessera serve --addr 127.0.0.1:8080 --data DIR [--demo] [--users FILE] [flags]
+  tessera passwd NAME ROLE    print a users-file line (reads the password from stdin)
+  tessera apikey NAME ROLE    print a users-file line for a new API key (key on stderr)
   tessera version
+
+ROLE is viewer (read and query), publisher (add, delete, restore items) or
+admin (also create and delete collections).
 
 Run "tessera serve -h" for the serve flags.
 `)
@@ -80,6 +100,13 @@ type serveConfig struct {
 	maxRecordCount        int
 	maxMosaicImages       int
 	logLevel              string
+	timeouts              map[string]time.Duration
+	users, anonymous      string
+	tokenExpiration       time.Duration
+	tokenMaxExpiration    time.Duration
+	loginRate             int
+	maxBody               int64
+	maxParam              int
 }
 
 func serve(args []string) error {
@@ -97,8 +124,28 @@ func serve(args []string) error {
 	fs.IntVar(&c.maxRecordCount, "max-record-count", 1000, "features per ImageServer query page (maxRecordCount)")
 	fs.IntVar(&c.maxMosaicImages, "max-mosaic-images", 64, "items one exportImage draws at most (maxMosaicImageCount)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	c.timeouts = map[string]time.Duration{}
+	fs.Func("timeout", "time limit of one task's jobs, as TASK=DURATION (repeatable; overrides --job-timeout)", func(v string) error {
+		task, d, ok := strings.Cut(v, "=")
+		dur, err := time.ParseDuration(strings.TrimSpace(d))
+		if !ok || err != nil || dur <= 0 || strings.TrimSpace(task) == "" {
+			return fmt.Errorf("want TASK=DURATION, e.g. AddImage=2h")
+		}
+		c.timeouts[strings.TrimSpace(task)] = dur
+		return nil
+	})
+	fs.StringVar(&c.users, "users", "", "users and API keys file (see tessera passwd); without it the server is open and loopback-only")
+	fs.StringVar(&c.anonymous, "anonymous", "", "role of callers without a token when --users is set: viewer, publisher or admin (default: none, a token is required)")
+	fs.DurationVar(&c.tokenExpiration, "token-expiration", time.Hour, "default lifetime of a token from generateToken")
+	fs.DurationVar(&c.tokenMaxExpiration, "token-max-expiration", 14*24*time.Hour, "longest lifetime generateToken grants")
+	fs.IntVar(&c.loginRate, "login-rate", 30, "generateToken requests allowed per minute from one address")
+	fs.Int64Var(&c.maxBody, "max-body", 10<<20, "largest request body in bytes")
+	fs.IntVar(&c.maxParam, "max-param", 1<<20, "longest request parameter in bytes")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
@@ -124,6 +171,17 @@ func serve(args []string) error {
 		return err
 	}
 	defer db.Close()
+	auth, err := setupAuth(c, log)
+	if err != nil {
+		return err
+	}
+	if auth == nil {
+		if host, _, err := net.SplitHostPort(c.addr); err != nil || !isLoopback(host) {
+			return fmt.Errorf("refusing to listen on %q without users: with no accounts every caller may add and delete items, "+
+				"so the server binds to loopback only (127.0.0.1, ::1 or localhost). Create a users file with "+
+				"\"tessera passwd NAME ROLE >> users.conf\" and pass --users users.conf", c.addr)
+		}
+	}
 	queue, err := riverqueue.NewSQLite(ctx, db.WriteDB(), riverqueue.Config{Workers: c.workers, Logger: log})
 	if err != nil {
 		return err
@@ -132,14 +190,22 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	if host, _, _ := net.SplitHostPort(ln.Addr().String()); auth == nil && !isLoopback(host) {
+		ln.Close()
+		return fmt.Errorf("%s resolved to the non-loopback address %s; without --users the server listens on loopback only", c.addr, host)
+	}
 	public := strings.TrimRight(c.publicURL, "/")
 	if public == "" {
 		public = "http://" + ln.Addr().String() + "/arcgis"
 	}
 	engine := tasks.New(db, queue, tasks.Config{
 		ServicesURL: public + "/rest/services", Retention: c.jobRetention, RecycleRetention: c.recycleRetention,
-		DefaultTimeout: c.jobTimeout, MaxQueuedPerUser: c.maxQueued, Logger: log,
+		DefaultTimeout: c.jobTimeout, Timeouts: c.timeouts, MaxQueuedPerUser: c.maxQueued, Workers: c.workers, Logger: log,
 	}, tasks.CreateImageCollection{}, tasks.AddImage{}, tasks.DeleteImage{}, tasks.DeleteImageCollection{}, tasks.RestoreImage{})
+	if err := engine.CheckTimeouts(); err != nil {
+		ln.Close()
+		return fmt.Errorf("--timeout: %w", err)
+	}
 	if err := engine.Start(ctx); err != nil {
 		ln.Close()
 		return err
@@ -154,14 +220,21 @@ func serve(args []string) error {
 	srv := server.New(server.Config{
 		Store: db, Jobs: engine, Renderer: gdal{}, Projector: gdal{},
 		OutputDir: filepath.Join(c.data, "output"), SoftwareVersion: version, Logger: log,
+		Auth: auth, MaxBodyBytes: c.maxBody, MaxParamBytes: c.maxParam,
 		MaxRecordCount: c.maxRecordCount, MaxMosaicImages: c.maxMosaicImages,
 	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("tessera serving", "url", public+"/rest/services", "data", c.data, "version", version)
-	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !isLoopback(host) {
-		log.Warn("serving beyond loopback with anonymous access: every caller may add and delete items")
+	if auth == nil {
+		log.Warn("no users configured (--users): anonymous access with every role, so listening on loopback only")
+	} else {
+		anon := c.anonymous
+		if anon == "" {
+			anon = "none (token required)"
+		}
+		log.Info("token security on", "users", c.users, "anonymous", anon)
 	}
+	log.Info("tessera serving", "url", public+"/rest/services", "data", c.data, "version", version)
 
 	select {
 	case err = <-errc:
@@ -178,6 +251,106 @@ func serve(args []string) error {
 	}
 	log.Info("stopped")
 	return err
+}
+
+// setupAuth loads the users file and the token secret; it returns nil when
+// no users file is configured.
+func setupAuth(c serveConfig, log *slog.Logger) (*server.Auth, error) {
+	if c.users == "" {
+		if c.anonymous != "" {
+			return nil, errors.New("--anonymous needs --users: without users every caller is already anonymous (and loopback-only)")
+		}
+		return nil, nil
+	}
+	users, err := server.LoadUsers(c.users)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("users file %s does not exist; create it with \"tessera passwd NAME admin >> %s\"", c.users, c.users)
+		}
+		return nil, err
+	}
+	if users.Len() == 0 && c.anonymous == "" {
+		log.Warn("the users file has no users or API keys and --anonymous is not set: nobody can sign in", "users", c.users)
+	}
+	secret, err := server.LoadOrCreateSecret(filepath.Join(c.data, "token.secret"))
+	if err != nil {
+		return nil, fmt.Errorf("token secret: %w", err)
+	}
+	anon := mosaic.Role(c.anonymous)
+	if anon == "none" {
+		anon = ""
+	}
+	if anon != "" && !anon.Valid() {
+		return nil, fmt.Errorf("--anonymous %q: want viewer, publisher or admin", c.anonymous)
+	}
+	return server.NewAuth(server.AuthConfig{Users: users, Secret: secret, Anonymous: anon,
+		DefaultExpiration: c.tokenExpiration, MaxExpiration: c.tokenMaxExpiration,
+		LoginsPerMinute: c.loginRate, PublicURL: c.publicURL})
+}
+
+// passwd prints a users-file line for NAME with ROLE and a bcrypt hash of
+// a password read from the terminal (twice, without echo) or stdin.
+func passwd(args []string) error {
+	fs := flag.NewFlagSet("passwd", flag.ContinueOnError)
+	cost := fs.Int("cost", 11, "bcrypt cost")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return errors.New("usage: tessera passwd [--cost N] NAME ROLE  (ROLE: viewer, publisher or admin)")
+	}
+	pw, err := readPassword()
+	if err != nil {
+		return err
+	}
+	line, err := server.PasswordLine(fs.Arg(0), mosaic.Role(fs.Arg(1)), pw, *cost)
+	if err != nil {
+		return err
+	}
+	fmt.Println(line)
+	return nil
+}
+
+func readPassword() (string, error) {
+	fd := int(os.Stdin.Fd())
+	if term.IsTerminal(fd) {
+		fmt.Fprint(os.Stderr, "Password: ")
+		a, err := term.ReadPassword(fd)
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(os.Stderr, "Again: ")
+		b, err := term.ReadPassword(fd)
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(a) != string(b) {
+			return "", errors.New("the passwords differ")
+		}
+		return string(a), nil
+	}
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// apikey prints a users-file line for a new API key; the key itself goes
+// to stderr, once.
+func apikey(args []string) error {
+	if len(args) != 2 {
+		return errors.New("usage: tessera apikey NAME ROLE  (ROLE: viewer, publisher or admin)")
+	}
+	key, line, err := server.NewAPIKey(args[0], mosaic.Role(args[1]))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "API key for %s (shown once; send it as token=<key> or X-Esri-Authorization: Bearer <key>):\n%s\n", args[0], key)
+	fmt.Println(line)
+	return nil
 }
 
 func isLoopback(host string) bool {

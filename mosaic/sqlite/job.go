@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	sq "github.com/Masterminds/squirrel"
+
 	"github.com/tessera-gis/tessera/mosaic"
 )
 
@@ -273,10 +275,26 @@ func (tx *Tx) Audit(e mosaic.AuditEntry) error {
 	return nil
 }
 
-// AuditLog returns audit entries newest first.
-func (tx *Tx) AuditLog(limit int) ([]mosaic.AuditEntry, error) {
-	rows, err := tx.query(`SELECT at, user_name, action, collection, job_id, where_clause, count, detail
-		FROM audit_log ORDER BY id DESC LIMIT ?`, limit)
+// AuditLog returns the audit entries that f selects, newest first.
+func (tx *Tx) AuditLog(f mosaic.AuditFilter) ([]mosaic.AuditEntry, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	q := sq.Select("at", "user_name", "action", "collection", "job_id", "where_clause", "count", "detail").
+		From("audit_log").OrderBy("id DESC").Limit(uint64(f.Limit))
+	for col, v := range map[string]string{"user_name": f.User, "action": f.Action, "collection": f.Collection, "job_id": f.JobID} {
+		if v != "" {
+			q = q.Where(sq.Eq{col: v})
+		}
+	}
+	if !f.Since.IsZero() {
+		q = q.Where(sq.GtOrEq{"at": f.Since.UnixMilli()})
+	}
+	query, args, err := q.ToSql()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}

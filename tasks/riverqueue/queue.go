@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,6 +25,9 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivershared/baseservice"
+	"github.com/riverqueue/river/rivershared/riverpilot"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/tasks"
@@ -64,6 +68,7 @@ type Queue[TTx any] struct {
 	cfg    Config
 	w      *worker
 	client *river.Client[TTx]
+	pilot  *wakingPilot
 }
 
 var _ tasks.Queue = (*Queue[*sql.Tx])(nil)
@@ -113,10 +118,14 @@ func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return nil, fmt.Errorf("river migrate: %w", err)
 	}
-	q := &Queue[TTx]{driver: driver, unwrap: unwrap, cfg: cfg, w: &worker{}}
+	q := &Queue[TTx]{driver: driver, unwrap: unwrap, cfg: cfg, w: &worker{}, pilot: &wakingPilot{}}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, q.w)
-	q.client, err = river.NewClient(driver, &river.Config{
+	var clientDriver riverdriver.Driver[TTx] = driver
+	if driver.DatabaseName() == riverdriver.DatabaseNameSQLite {
+		clientDriver = &wakingDriver[TTx]{Driver: driver, pilot: q.pilot}
+	}
+	q.client, err = river.NewClient(clientDriver, &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
 		FetchCooldown:     cfg.FetchCooldown,
@@ -167,6 +176,68 @@ func (q *Queue[TTx]) Enqueue(ctx context.Context, tx mosaic.Tx, id string, prior
 		return fmt.Errorf("enqueue job %s: %w", id, err)
 	}
 	return nil
+}
+
+// Committed tells the queue that a transaction with Enqueue calls has
+// committed, so that its jobs can start now rather than at the next poll.
+// PostgreSQL needs no help (River uses LISTEN/NOTIFY); on SQLite this wakes
+// River's fetch loop, as River does itself after a non-transactional insert.
+func (q *Queue[TTx]) Committed() { q.pilot.wake() }
+
+// wakingDriver wraps River's SQLite driver in two ways.
+//
+// It reports no listener. River's SQLite "listener" is a table of
+// notification rows, written by every insert and polled every 50 ms on the
+// connection pool it is given, which here is the store's single write
+// connection: extra writes and lock traffic that only delay jobs. Without
+// it River runs poll-only (FetchPollInterval) and wakes its fetch loop
+// itself after an insert made outside a transaction.
+//
+// Our inserts are made inside the engine's transactions, so it also uses
+// River's driver-plugin hook to hand River a pilot that keeps that wake-up
+// function, which Committed calls. River marks the hook internal; if an
+// upgrade removes it, this file stops compiling, and dropping the plugin
+// methods leaves a queue that is correct but starts jobs at the next poll.
+type wakingDriver[TTx any] struct {
+	riverdriver.Driver[TTx]
+	pilot *wakingPilot
+}
+
+// SupportsListener reports false: River polls (see wakingDriver).
+func (d *wakingDriver[TTx]) SupportsListener() bool { return false }
+
+// SupportsListenNotify reports false: no notification rows on insert.
+func (d *wakingDriver[TTx]) SupportsListenNotify() bool { return false }
+
+// PluginInit implements River's driver-plugin hook; nothing to do.
+func (d *wakingDriver[TTx]) PluginInit(*baseservice.Archetype) {}
+
+// PluginPilot returns the pilot that River uses.
+func (d *wakingDriver[TTx]) PluginPilot() riverpilot.Pilot { return d.pilot }
+
+// wakingPilot is River's standard pilot, remembering NotifyNonTxJobInsert.
+type wakingPilot struct {
+	riverpilot.StandardPilot
+	mu     sync.Mutex
+	notify func(context.Context, []*rivertype.JobInsertResult)
+}
+
+// PilotInit keeps the wake-up function and initialises the standard pilot.
+func (p *wakingPilot) PilotInit(a *baseservice.Archetype, params *riverpilot.PilotInitParams) {
+	p.mu.Lock()
+	p.notify = params.NotifyNonTxJobInsert
+	p.mu.Unlock()
+	p.StandardPilot.PilotInit(a, params)
+}
+
+// wake triggers a fetch on the default queue (debounced by FetchCooldown).
+func (p *wakingPilot) wake() {
+	p.mu.Lock()
+	notify := p.notify
+	p.mu.Unlock()
+	if notify != nil {
+		notify(context.Background(), []*rivertype.JobInsertResult{{Job: &rivertype.JobRow{Queue: river.QueueDefault}}})
+	}
 }
 
 // Start starts River's workers.

@@ -1,0 +1,332 @@
+package tasks_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/sqlite"
+	"github.com/tessera-gis/tessera/tasks"
+	"github.com/tessera-gis/tessera/tasks/riverqueue"
+)
+
+// gate is a test task whose jobs run until released or cancelled. It lets
+// the engine tests control exactly when work ends; the catalog tasks'
+// behaviour under cancel and crash is tested with real slow work by the
+// end-to-end tests in cmd/tessera.
+type gate struct {
+	mu      sync.Mutex
+	started []string
+	running int
+	peak    int
+	release chan struct{}
+}
+
+func (g *gate) Info() mosaic.TaskInfo {
+	return mosaic.TaskInfo{Name: "Gate", DisplayName: "Gate", Params: []mosaic.ParamInfo{
+		{Name: "label", DataType: "GPString", Direction: mosaic.ParamInput},
+	}}
+}
+
+func (g *gate) Validate(context.Context, mosaic.ReadTx, tasks.Inputs) error { return nil }
+
+func (g *gate) Run(ctx context.Context, r *tasks.Run) error {
+	g.mu.Lock()
+	g.started = append(g.started, r.Inputs()["label"])
+	g.running++
+	g.peak = max(g.peak, g.running)
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		g.running--
+		g.mu.Unlock()
+	}()
+	r.Progress(50, "Waiting at the gate")
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-g.release:
+	}
+	return r.Finish(ctx, func(tx mosaic.Tx) (map[string]mosaic.JobResult, []mosaic.JobMessage, error) {
+		return nil, []mosaic.JobMessage{mosaic.Info("passed the gate")}, nil
+	})
+}
+
+func (g *gate) order() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.started...)
+}
+
+type engineBundle struct {
+	engine *tasks.Engine
+	db     *sqlite.DB
+	gate   *gate
+}
+
+func setupEngine(t *testing.T, cfg tasks.Config) *engineBundle {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := riverqueue.NewSQLite(ctx, db.WriteDB(), riverqueue.Config{Workers: cfg.Workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gate{release: make(chan struct{})}
+	e := tasks.New(db, q, cfg, g)
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		e.Stop(ctx)
+		db.Close()
+	})
+	return &engineBundle{engine: e, db: db, gate: g}
+}
+
+var gateAdmin = mosaic.SubmitOptions{User: &mosaic.User{Name: "t", Role: mosaic.RoleAdmin}}
+
+func (b *engineBundle) submit(t *testing.T, label string, priority int) string {
+	t.Helper()
+	opts := gateAdmin
+	opts.Priority = priority
+	j, err := b.engine.Submit(context.Background(), "Gate", map[string]string{"label": label}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j.ID
+}
+
+func (b *engineBundle) waitState(t *testing.T, id string, want ...mosaic.JobState) *mosaic.Job {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		j, err := b.engine.Job(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range want {
+			if j.State == s {
+				return j
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s is %s, want one of %v; messages %v", id, j.State, want, j.Messages)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func (b *engineBundle) waitStarted(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for len(b.gate.order()) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d jobs started, want %d", len(b.gate.order()), n)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func TestEnginePriority(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, tasks.Config{Workers: 1})
+	first := b.submit(t, "first", 0)
+	b.waitState(t, first, mosaic.JobExecuting)
+	low := b.submit(t, "low", 4)
+	normal := b.submit(t, "normal", 0)
+	urgent := b.submit(t, "urgent", 1)
+	// Every worker is busy, so the queued jobs are waiting.
+	for _, id := range []string{low, normal, urgent} {
+		if j := b.waitState(t, id, mosaic.JobWaiting, mosaic.JobSubmitted); j.State != mosaic.JobWaiting {
+			t.Errorf("queued job %s is %s, want waiting while the only worker is busy", id, j.State)
+		}
+	}
+	close(b.gate.release)
+	for _, id := range []string{first, low, normal, urgent} {
+		b.waitState(t, id, mosaic.JobSucceeded)
+	}
+	got := b.gate.order()
+	want := []string{"first", "urgent", "normal", "low"}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("jobs ran in order %v, want %v", got, want)
+		}
+	}
+}
+
+func TestEngineConcurrency(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, tasks.Config{Workers: 2})
+	var ids []string
+	for _, l := range []string{"a", "b", "c", "d"} {
+		ids = append(ids, b.submit(t, l, 0))
+	}
+	b.waitStarted(t, 2)
+	time.Sleep(100 * time.Millisecond) // room for a third to start if the bound were broken
+	b.gate.mu.Lock()
+	running, peak := b.gate.running, b.gate.peak
+	b.gate.mu.Unlock()
+	if running != 2 || peak != 2 {
+		t.Errorf("with 2 workers: %d running, peak %d; want 2 and 2", running, peak)
+	}
+	close(b.gate.release)
+	for _, id := range ids {
+		b.waitState(t, id, mosaic.JobSucceeded)
+	}
+	if b.gate.peak != 2 {
+		t.Errorf("peak concurrency %d, want 2", b.gate.peak)
+	}
+}
+
+func TestEngineCancel(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, tasks.Config{Workers: 1})
+	running := b.submit(t, "running", 0)
+	b.waitState(t, running, mosaic.JobExecuting)
+	queued := b.submit(t, "queued", 0)
+
+	// A queued job is cancelled at once and never runs.
+	j, err := b.engine.Cancel(context.Background(), queued)
+	if err != nil || j.State != mosaic.JobCancelled {
+		t.Fatalf("cancel queued: %v %v", j, err)
+	}
+	// An executing job is interrupted: its context ends and it is cancelled.
+	start := time.Now()
+	j, err = b.engine.Cancel(context.Background(), running)
+	if err != nil || (j.State != mosaic.JobCancelling && j.State != mosaic.JobCancelled) {
+		t.Fatalf("cancel executing: %v %v", j, err)
+	}
+	j = b.waitState(t, running, mosaic.JobCancelled)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("cancel took %v", d)
+	}
+	if j.Messages[len(j.Messages)-1].Type != mosaic.MessageInfo {
+		t.Errorf("messages %v", j.Messages)
+	}
+	// Cancelling a finished job changes nothing.
+	if j, err = b.engine.Cancel(context.Background(), running); err != nil || j.State != mosaic.JobCancelled {
+		t.Errorf("cancel again: %v %v", j, err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if got := b.gate.order(); len(got) != 1 {
+		t.Errorf("started %v; the cancelled queued job must not run", got)
+	}
+}
+
+func TestEngineTimeoutAndProgress(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, tasks.Config{Workers: 1, Timeouts: map[string]time.Duration{"gate": 300 * time.Millisecond}})
+	id := b.submit(t, "slow", 0)
+	j := b.waitState(t, id, mosaic.JobExecuting)
+	for j.Progress == nil || j.Progress.Percentage != 50 {
+		j = b.waitState(t, id, mosaic.JobExecuting, mosaic.JobTimedOut)
+		if j.State != mosaic.JobExecuting {
+			break
+		}
+	}
+	if j.Progress == nil || j.Progress.Message != "Waiting at the gate" {
+		t.Errorf("progress while executing = %+v", j.Progress)
+	}
+	j = b.waitState(t, id, mosaic.JobTimedOut, mosaic.JobSucceeded, mosaic.JobFailed)
+	if j.State != mosaic.JobTimedOut || j.Progress != nil {
+		t.Errorf("after its timeout: %s %+v", j.State, j.Progress)
+	}
+}
+
+func TestEngineRetention(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, tasks.Config{Workers: 1, Retention: 300 * time.Millisecond})
+	close(b.gate.release)
+	id := b.submit(t, "x", 0)
+	b.waitState(t, id, mosaic.JobSucceeded)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := b.engine.Job(context.Background(), id)
+		if err != nil {
+			if mosaic.ErrorCode(err) != mosaic.ENOTFOUND || !strings.Contains(mosaic.ErrorMessage(err), "expired") {
+				t.Fatalf("expired job: %v", err)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the job record did not expire")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestEngineQueueLimit(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, tasks.Config{Workers: 1, MaxQueuedPerUser: 2})
+	b.submit(t, "a", 0)
+	b.submit(t, "b", 0)
+	_, err := b.engine.Submit(context.Background(), "Gate", map[string]string{"label": "c"}, gateAdmin)
+	if mosaic.ErrorCode(err) != mosaic.ELIMIT {
+		t.Fatalf("third unfinished job: %v, want ELIMIT", err)
+	}
+	other := mosaic.SubmitOptions{User: &mosaic.User{Name: "u2", Role: mosaic.RoleAdmin}}
+	if _, err := b.engine.Submit(context.Background(), "Gate", map[string]string{"label": "d"}, other); err != nil {
+		t.Errorf("another user's job: %v", err)
+	}
+	close(b.gate.release)
+}
+
+// TestEngineRestart stops an engine while one job runs and another waits,
+// then starts a new engine on the same database: the running job failed
+// with a message, and the queued one runs.
+func TestEngineRestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	start := func(g *gate) (*tasks.Engine, *sqlite.DB) {
+		db, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := riverqueue.NewSQLite(ctx, db.WriteDB(), riverqueue.Config{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := tasks.New(db, q, tasks.Config{Workers: 1}, g)
+		if err := e.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return e, db
+	}
+	g1 := &gate{release: make(chan struct{})}
+	e1, db1 := start(g1)
+	b := &engineBundle{engine: e1, db: db1, gate: g1}
+	running := b.submit(t, "running", 0)
+	b.waitState(t, running, mosaic.JobExecuting)
+	queued := b.submit(t, "queued", 0)
+	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := e1.Stop(stopCtx); err != nil {
+		t.Fatal(err)
+	}
+	db1.Close()
+
+	g2 := &gate{release: make(chan struct{})}
+	close(g2.release)
+	e2, db2 := start(g2)
+	t.Cleanup(func() { e2.Stop(context.Background()); db2.Close() })
+	b = &engineBundle{engine: e2, db: db2, gate: g2}
+	j := b.waitState(t, running, mosaic.JobFailed, mosaic.JobSucceeded, mosaic.JobCancelled)
+	if j.State != mosaic.JobFailed || !strings.Contains(j.Messages[len(j.Messages)-1].Description, "shut down") {
+		t.Errorf("job running at the stop: %s %v", j.State, j.Messages)
+	}
+	b.waitState(t, queued, mosaic.JobSucceeded)
+	if got := g2.order(); len(got) != 1 || got[0] != "queued" {
+		t.Errorf("after the restart %v ran, want only the queued job", got)
+	}
+}

@@ -1,0 +1,56 @@
+package riverqueue_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/sqlite"
+	"github.com/tessera-gis/tessera/tasks/riverqueue"
+)
+
+// TestCommittedWakesTheQueue: with a poll interval of a minute, a job
+// enqueued in a store transaction starts at once only because Committed
+// wakes River's fetch loop.
+func TestCommittedWakesTheQueue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	q, err := riverqueue.NewSQLite(ctx, db.WriteDB(), riverqueue.Config{Workers: 1,
+		FetchCooldown: time.Millisecond, FetchPollInterval: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 4)
+	if err := q.Start(ctx, func(ctx context.Context, id string) error { got <- id; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Stop(ctx)
+	time.Sleep(200 * time.Millisecond) // let the first (startup) fetch pass
+
+	for _, id := range []string{"ja", "jb"} {
+		start := time.Now()
+		err := db.Update(ctx, func(tx mosaic.Tx) error { return q.Enqueue(ctx, tx, id, 2) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.Committed()
+		select {
+		case w := <-got:
+			if w != id {
+				t.Fatalf("worked %s, want %s", w, id)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("job %s started after %v", id, d)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("job %s did not start within 10s of Committed (poll interval 1m)", id)
+		}
+	}
+}
