@@ -112,7 +112,10 @@ func markdown(rows []Measurement, quick bool) string {
 		if m.PeakRSS > 0 {
 			rss = fmt.Sprintf("%.0f MiB", float64(m.PeakRSS)/(1<<20))
 		}
-		note := strings.TrimSpace(strings.Join([]string{m.Note, notes[i]}, " "))
+		note := m.Note
+		if notes[i] != "" {
+			note = strings.TrimPrefix(note+"; "+notes[i], "; ")
+		}
 		fmt.Fprintf(&b, "| %s | %s %s (%s–%s) | %s | %s | %s | %s | %s | %s |\n", m.Name, fmtNum(med), m.Unit,
 			fmtNum(lo), fmtNum(hi), m.Peer, peer, ratio, m.Target, rss, note)
 	}

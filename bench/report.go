@@ -55,10 +55,15 @@ func growthNotes(rows []Measurement) map[int]string {
 				continue
 			}
 			growth := cc / pc
+			unit := "per-item cost"
+			if cur.HigherIsBetter {
+				unit = "cost per request"
+			}
+			from, to := countLabel(prev.Scale), countLabel(cur.Scale)
 			if growth > 1.5 {
-				notes[idx[k]] = fmt.Sprintf("⚠ superlinear: per-item cost ×%.1f from %d to %d", growth, prev.Scale, cur.Scale)
+				notes[idx[k]] = fmt.Sprintf("⚠ superlinear: %s ×%.1f from %s to %s", unit, growth, from, to)
 			} else {
-				notes[idx[k]] = fmt.Sprintf("per-item cost ×%.2f from %d to %d", growth, prev.Scale, cur.Scale)
+				notes[idx[k]] = fmt.Sprintf("%s ×%.2f from %s to %s", unit, growth, from, to)
 			}
 		}
 	}
