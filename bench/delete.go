@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -10,16 +9,14 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the plain driver: the peer runs bare SQL
+	"github.com/tessera-gis/tessera/internal/subprocess"
 )
 
 func init() { register(Benchmark{Name: "delete", Issue: 5, Run: runDelete}) }
@@ -74,7 +71,7 @@ func runDelete(ctx context.Context, env *Env) ([]Measurement, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer s.stop()
+	defer s.Stop()
 	count := 60
 	if env.Quick {
 		count = 10
@@ -94,7 +91,7 @@ func runDelete(ctx context.Context, env *Env) ([]Measurement, error) {
 			one = append(one, float64(time.Since(start))/float64(time.Millisecond))
 		}
 	}
-	s.stop()
+	s.Stop()
 
 	sort.Float64s(one)
 	worst, worstScale, err := deleteWorstCase(ctx, env)
@@ -141,7 +138,7 @@ func bigDeleteVsBare(ctx context.Context, env *Env, cat *Catalog, first, n int, 
 		if err != nil {
 			return r, err
 		}
-		defer s.stop()
+		defer s.Stop()
 		stopReader := make(chan struct{})
 		var wg sync.WaitGroup
 		if withReader {
@@ -173,7 +170,7 @@ func bigDeleteVsBare(ctx context.Context, env *Env, cat *Catalog, first, n int, 
 		} else if err := json.Unmarshal(b, &res); err != nil || res.Value.Removed != selected {
 			return r, fmt.Errorf("delete removed %d items, want %d (%v)", res.Value.Removed, selected, err)
 		}
-		r.rss = s.peakRSS()
+		r.rss = s.PeakRSS()
 		env.Logf("delete %s: succeeded after %s, boundary read after %s; %d reads during it",
 			scale, r.job.Round(time.Millisecond), r.boundary.Round(time.Millisecond), len(r.during))
 		return r, nil
@@ -250,7 +247,7 @@ func deleteWorstCase(ctx context.Context, env *Env) ([]float64, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	defer s.stop()
+	defer s.Stop()
 	start := time.Now()
 	job, err := s.submit(ctx, "DeleteImage", url.Values{"imageCollection": {cat.Collection}, "where": {where}})
 	if err == nil {
@@ -325,84 +322,17 @@ func bareDelete(ctx context.Context, path string, from, to int64) (time.Duration
 	return d, n, nil
 }
 
-// benchServer is a tessera server process on a data directory.
-type benchServer struct {
-	cmd  *exec.Cmd
-	base string // http://host:port/arcgis
-	done chan struct{}
-	once sync.Once
+// benchServer is a tessera server process with the few requests the
+// delete benchmark makes.
+type benchServer struct{ *subprocess.Server }
+
+func startBenchServer(ctx context.Context, env *Env, dir string) (benchServer, error) {
+	s, err := StartServer(ctx, env, dir)
+	return benchServer{s}, err
 }
 
-var benchServingRE = regexp.MustCompile(`url=(http://\S+)/rest/services`)
-
-func startBenchServer(ctx context.Context, env *Env, dir string) (*benchServer, error) {
-	cmd := exec.Command(env.Binary, "serve", "--addr", "127.0.0.1:0", "--data", dir)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	s := &benchServer{cmd: cmd, done: make(chan struct{})}
-	urlc := make(chan string, 1)
-	go func() {
-		defer close(s.done)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := benchServingRE.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case urlc <- m[1]:
-				default:
-				}
-			}
-		}
-		cmd.Wait()
-	}()
-	select {
-	case s.base = <-urlc:
-		return s, nil
-	case <-s.done:
-		return nil, fmt.Errorf("tessera exited before serving")
-	case <-time.After(2 * time.Minute):
-		s.stop()
-		return nil, fmt.Errorf("tessera did not start")
-	case <-ctx.Done():
-		s.stop()
-		return nil, ctx.Err()
-	}
-}
-
-func (s *benchServer) stop() {
-	s.once.Do(func() {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.done:
-		case <-time.After(time.Minute):
-			s.cmd.Process.Kill()
-			<-s.done
-		}
-	})
-}
-
-// peakRSS returns the server's peak resident set size so far.
-func (s *benchServer) peakRSS() int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			var kb int64
-			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(line, "VmHWM:"), "kB")), &kb)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
-func (s *benchServer) get(ctx context.Context, path string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+path, nil)
+func (s benchServer) get(ctx context.Context, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +348,7 @@ func (s *benchServer) get(ctx context.Context, path string) ([]byte, error) {
 	return b, err
 }
 
-func (s *benchServer) submit(ctx context.Context, task string, form url.Values) (string, error) {
+func (s benchServer) submit(ctx context.Context, task string, form url.Values) (string, error) {
 	form.Set("f", "json")
 	b, err := s.get(ctx, "/rest/services/System/RasterAnalysisTools/GPServer/"+task+"/submitJob?"+form.Encode())
 	if err != nil {
@@ -435,7 +365,7 @@ func (s *benchServer) submit(ctx context.Context, task string, form url.Values) 
 
 // waitJob polls a job every interval until it succeeds; any other final
 // state is an error.
-func (s *benchServer) waitJob(ctx context.Context, task, id string, interval time.Duration) error {
+func (s benchServer) waitJob(ctx context.Context, task, id string, interval time.Duration) error {
 	for {
 		b, err := s.get(ctx, "/rest/services/System/RasterAnalysisTools/GPServer/"+task+"/jobs/"+id+"?f=json&returnMessages=false")
 		if err != nil {
@@ -468,7 +398,7 @@ func readQuery(name string) string {
 		url.QueryEscape("OBJECTID > 500 AND OBJECTID <= 600")
 }
 
-func (s *benchServer) readLatencies(ctx context.Context, name string, n int) ([]float64, error) {
+func (s benchServer) readLatencies(ctx context.Context, name string, n int) ([]float64, error) {
 	var out []float64
 	for range n {
 		start := time.Now()
@@ -480,7 +410,7 @@ func (s *benchServer) readLatencies(ctx context.Context, name string, n int) ([]
 	return out, nil
 }
 
-func (s *benchServer) readUntil(ctx context.Context, name string, stop <-chan struct{}) []float64 {
+func (s benchServer) readUntil(ctx context.Context, name string, stop <-chan struct{}) []float64 {
 	var out []float64
 	for {
 		select {

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/tessera-gis/tessera/internal/subprocess"
 	"github.com/tessera-gis/tessera/raster"
 )
 
@@ -53,7 +54,7 @@ func runExportBench(ctx context.Context, env *Env) ([]Measurement, error) {
 		return nil, err
 	}
 	is := srv.URL + "/rest/services/Export/ImageServer"
-	exportURL := func(s *Server) string {
+	exportURL := func(s *subprocess.Server) string {
 		return fmt.Sprintf("%s/rest/services/Export/ImageServer/exportImage?f=image&format=png&size=%d,%d&bboxSR=32633&imageSR=32633&bbox=%f,%f,%f,%f",
 			s.URL, size, size, bbox[0], bbox[1], bbox[2], bbox[3])
 	}
@@ -78,7 +79,7 @@ func runExportBench(ctx context.Context, env *Env) ([]Measurement, error) {
 		return nil
 	}
 	hc := &http.Client{Timeout: 5 * time.Minute}
-	runOurs := func(s *Server) ([]byte, error) { return fetch(ctx, hc, exportURL(s)) }
+	runOurs := func(s *subprocess.Server) ([]byte, error) { return fetch(ctx, hc, exportURL(s)) }
 
 	// Same pixels as gdalwarp, or the timing means nothing.
 	ours, err := runOurs(srv)

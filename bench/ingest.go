@@ -215,9 +215,9 @@ func addImageOnce(ctx context.Context, env *Env, s *ingestSet, rep int) (float64
 		"context": {`{"outSR": {"wkid": 32633}}`}}, 20*time.Millisecond); err != nil {
 		return 0, 0, 0, err
 	}
-	cpu0 := cpuSeconds(srv.cmd.Process.Pid)
+	cpu0 := cpuSeconds(srv.Pid())
 	job, d, err := RunJob(ctx, srv, "AddImage", url.Values{"imageCollection": {"Bench"}, "inputRasters": {s.dir}}, 20*time.Millisecond)
-	cpu := cpuSeconds(srv.cmd.Process.Pid) - cpu0
+	cpu := cpuSeconds(srv.Pid()) - cpu0
 	if err != nil {
 		return 0, 0, 0, err
 	}

@@ -1,8 +1,7 @@
 package main_test
 
 import (
-	"bufio"
-	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,12 +12,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tessera-gis/tessera/internal/subprocess"
 )
 
 var binary string
@@ -43,56 +41,20 @@ func TestMain(m *testing.M) {
 
 // proc is a tessera server running as a subprocess on a random port.
 type proc struct {
-	t    testing.TB
-	cmd  *exec.Cmd
-	URL  string // .../arcgis
-	mu   sync.Mutex
-	logs bytes.Buffer
-	done chan struct{}
+	*subprocess.Server
+	t testing.TB
 }
 
-var servingRE = regexp.MustCompile(`url=(http://\S+)/rest/services`)
-
-// startServer runs "tessera serve --addr 127.0.0.1:0 --data dir args…" and
-// waits until it serves.
+// startServer runs "tessera serve --addr 127.0.0.1:0 --data dir args…",
+// waits until it serves, and stops it when the test ends (logging its
+// output if the test failed).
 func startServer(t testing.TB, dir string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, done: make(chan struct{})}
-	p.cmd = exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir}, args...)...)
-	stderr, err := p.cmd.StderrPipe()
+	s, err := subprocess.Start(context.Background(), binary, dir, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	urlc := make(chan string, 1)
-	go func() {
-		defer close(p.done)
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			p.mu.Lock()
-			p.logs.WriteString(line + "\n")
-			p.mu.Unlock()
-			if m := servingRE.FindStringSubmatch(line); m != nil {
-				select {
-				case urlc <- m[1]:
-				default:
-				}
-			}
-		}
-		p.cmd.Wait()
-	}()
-	select {
-	case p.URL = <-urlc:
-	case <-p.done:
-		t.Fatalf("tessera exited before serving:\n%s", p.Logs())
-	case <-time.After(120 * time.Second):
-		p.Kill()
-		t.Fatalf("tessera did not start in time:\n%s", p.Logs())
-	}
+	p := &proc{Server: s, t: t}
 	t.Cleanup(func() {
 		p.Stop()
 		if t.Failed() {
@@ -102,41 +64,12 @@ func startServer(t testing.TB, dir string, args ...string) *proc {
 	return p
 }
 
-// Logs returns what the server wrote to stderr.
-func (p *proc) Logs() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.logs.String()
-}
-
-// Stop sends SIGTERM and waits for a clean exit.
+// Stop sends SIGTERM and waits for a clean exit; a server that has to be
+// killed fails the test.
 func (p *proc) Stop() {
-	select {
-	case <-p.done:
-		return
-	default:
+	if err := p.Server.Stop(); err != nil {
+		p.t.Error(err)
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(60 * time.Second):
-		p.Kill()
-		p.t.Errorf("server did not stop on SIGTERM")
-	}
-}
-
-// Kill sends SIGKILL and waits.
-func (p *proc) Kill() {
-	p.cmd.Process.Kill()
-	<-p.done
-}
-
-// Services returns the services directory URL.
-func (p *proc) Services() string { return p.URL + "/rest/services" }
-
-// GP returns the URL of a GP task.
-func (p *proc) GP(task string) string {
-	return p.URL + "/rest/services/System/RasterAnalysisTools/GPServer/" + task
 }
 
 // getJSON GETs u and decodes the JSON answer.
