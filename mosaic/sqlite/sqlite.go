@@ -95,6 +95,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	q.Set("_query_only", "true")
+	// Readers share the OS page cache; a smaller private cache each keeps
+	// memory bounded under many concurrent queries.
+	q.Set("_cache_size", "-16384")
 	read, err := sql.Open(DriverName, "file:"+path+"?"+q.Encode())
 	if err != nil {
 		write.Close()
