@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -332,16 +331,7 @@ func startBenchServer(ctx context.Context, env *Env, dir string) (benchServer, e
 }
 
 func (s benchServer) get(ctx context.Context, path string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+path, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	b, err := fetch(ctx, http.DefaultClient, s.URL+path)
 	if err == nil && strings.Contains(string(b[:min(len(b), 12)]), `"error"`) {
 		err = fmt.Errorf("%s: %s", path, b)
 	}

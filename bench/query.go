@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -235,26 +234,6 @@ func loadTest(ctx context.Context, conns int, d time.Duration, requestURL func(i
 		return loadResult{}, first
 	}
 	return loadResult{rate: float64(len(lats)) / elapsed.Seconds(), latencies: lats}, nil
-}
-
-func fetch(ctx context.Context, hc *http.Client, u string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: HTTP %d: %.300s", u, resp.StatusCode, body)
-	}
-	return body, nil
 }
 
 // latencyPercentile returns the p-quantile of ds (nearest rank).

@@ -31,12 +31,7 @@ func PostJSON(ctx context.Context, u string, form url.Values) (map[string]any, e
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	body, err := send(client, req)
 	if err != nil {
 		return nil, err
 	}
@@ -48,6 +43,32 @@ func PostJSON(ctx context.Context, u string, form url.Values) (map[string]any, e
 		return nil, fmt.Errorf("%s: %v", u, e)
 	}
 	return m, nil
+}
+
+// fetch GETs u and returns the body of a 200 answer.
+func fetch(ctx context.Context, hc *http.Client, u string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	return send(hc, req)
+}
+
+// send does req and returns the body of a 200 answer.
+func send(hc *http.Client, req *http.Request) ([]byte, error) {
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s %s: HTTP %d: %.300s", req.Method, req.URL, resp.StatusCode, body)
+	}
+	return body, nil
 }
 
 // RunJob submits a task and polls its job every poll interval until it is

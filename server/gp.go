@@ -208,33 +208,35 @@ type submitJSON struct {
 	JobStatus string `json:"jobStatus"`
 }
 
-func (s *Server) submitOptions(w http.ResponseWriter, r *http.Request, t mosaic.TaskInfo) (mosaic.SubmitOptions, bool) {
+// submission reads a submitJob or execute request: the task, its inputs,
+// and the caller's options. On failure it writes the error.
+func (s *Server) submission(w http.ResponseWriter, r *http.Request) (mosaic.TaskInfo, map[string]string, mosaic.SubmitOptions, bool) {
+	t, ok := s.findTask(w, r)
+	if !ok {
+		return t, nil, mosaic.SubmitOptions{}, false
+	}
 	need := t.Permission
 	if need == "" {
 		need = mosaic.RoleViewer
 	}
 	u, err := s.caller(w, r, need)
 	if err != nil {
-		return mosaic.SubmitOptions{}, false
+		return t, nil, mosaic.SubmitOptions{}, false
 	}
 	p, err := priority(r.Form)
 	if err != nil {
 		s.Error(w, r, err)
-		return mosaic.SubmitOptions{}, false
+		return t, nil, mosaic.SubmitOptions{}, false
 	}
-	return mosaic.SubmitOptions{User: u, Priority: p}, true
+	return t, inputsFor(t, r.Form), mosaic.SubmitOptions{User: u, Priority: p}, true
 }
 
 func (s *Server) handleSubmitJob(w http.ResponseWriter, r *http.Request) {
-	t, ok := s.findTask(w, r)
+	t, inputs, opts, ok := s.submission(w, r)
 	if !ok {
 		return
 	}
-	opts, ok := s.submitOptions(w, r, t)
-	if !ok {
-		return
-	}
-	j, err := s.cfg.Jobs.Submit(r.Context(), t.Name, inputsFor(t, r.Form), opts)
+	j, err := s.cfg.Jobs.Submit(r.Context(), t.Name, inputs, opts)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -259,15 +261,11 @@ type executeJSON struct {
 
 // handleExecute runs a task synchronously: it submits a job and waits.
 func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
-	t, ok := s.findTask(w, r)
+	t, inputs, opts, ok := s.submission(w, r)
 	if !ok {
 		return
 	}
-	opts, ok := s.submitOptions(w, r, t)
-	if !ok {
-		return
-	}
-	j, err := s.cfg.Jobs.Execute(r.Context(), t.Name, inputsFor(t, r.Form), opts)
+	j, err := s.cfg.Jobs.Execute(r.Context(), t.Name, inputs, opts)
 	if err != nil {
 		s.Error(w, r, err)
 		return
