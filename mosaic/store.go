@@ -151,10 +151,6 @@ type Projector interface {
 	// Project returns g transformed from one reference to another. An
 	// unknown reference returns EINVALID.
 	Project(g orb.Geometry, from, to SpatialRef) (orb.Geometry, error)
-	// Resolve fills in the WKT of a WKID-only reference, or the WKID of a
-	// WKT-only one when it has an EPSG identity. Unknown references return
-	// EINVALID.
-	Resolve(sr SpatialRef) (SpatialRef, error)
 }
 
 // RenderRequest asks for a mosaic of sources drawn into a grid.

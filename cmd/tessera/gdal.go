@@ -52,14 +52,6 @@ func (gdal) Project(g orb.Geometry, from, to mosaic.SpatialRef) (orb.Geometry, e
 	return out, nil
 }
 
-func (gdal) Resolve(sr mosaic.SpatialRef) (mosaic.SpatialRef, error) {
-	s, err := srsOf(sr)
-	if err != nil {
-		return sr, err
-	}
-	return mosaic.SpatialRef{WKID: s.EPSG, WKT: s.WKT}, nil
-}
-
 func (gdal) Render(ctx context.Context, r mosaic.RenderRequest) (*mosaic.Image, error) {
 	s, err := srsOf(r.SRS)
 	if err != nil {
