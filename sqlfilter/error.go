@@ -36,7 +36,7 @@ type Error struct {
 	Hint string
 
 	line  string // the source line holding Pos, for Snippet
-	cause error  // ErrEmpty, for errors.Is
+	cause error  // ErrEmpty or the database's error, for errors.Is
 }
 
 // Error returns the message, position and hint, for example
@@ -55,7 +55,8 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap returns ErrEmpty for a blank clause and nil otherwise.
+// Unwrap returns ErrEmpty for a blank clause, the database's error for an
+// error made by RuntimeError, and nil otherwise.
 func (e *Error) Unwrap() error { return e.cause }
 
 // Snippet returns the offending line of the user's text with a caret under
