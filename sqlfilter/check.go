@@ -448,7 +448,7 @@ func likeEscapes(pat string, esc rune) (int, bool) {
 }
 
 // literalOffset returns the offset in src of byte i of the text of the
-// string literal whose opening quote is at quote: each ” in src stands for
+// string literal whose opening quote is at quote: a doubled quote in src is
 // one quote in the text.
 func literalOffset(src string, quote, i int) int {
 	off := quote + 1

@@ -43,17 +43,28 @@ func filterFields(c *mosaic.Collection) (*sqlfilter.Fields, error) {
 	return sqlfilter.NewFields(fs...)
 }
 
-// compileWhere compiles a where clause over c's fields. An empty clause
+// compileWhere compiles a where clause over c's fields. A blank clause
 // returns nil unless required.
 func compileWhere(c *mosaic.Collection, fields *sqlfilter.Fields, where string, required bool) (sq.Sqlizer, error) {
-	if strings.TrimSpace(where) == "" && !required {
-		return nil, nil
-	}
 	f, err := sqlfilter.Compile(where, fields)
-	if err != nil {
+	switch {
+	case errors.Is(err, sqlfilter.ErrEmpty) && !required:
+		return nil, nil
+	case err != nil:
 		return nil, invalidWhere(err)
 	}
 	return f, nil
+}
+
+// whereFailed wraps an error from a statement that holds a compiled where
+// clause. A failure that the clause's values caused (a number out of
+// range) is the clause's: EINVALID, as if the compiler had found it.
+// Anything else stays an internal error.
+func whereFailed(err error, what string) error {
+	if fe := sqlfilter.RuntimeError(err); fe != nil {
+		return invalidWhere(fe)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // CheckWhere compiles a where clause over c's fields without running it.
@@ -436,7 +447,7 @@ func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.Del
 	}
 	rows, err := tx.query(query, args...)
 	if err != nil {
-		return res, fmt.Errorf("delete items: %w", err)
+		return res, whereFailed(err, "delete items")
 	}
 	cc := newCellChanges()
 	for rows.Next() {
@@ -451,7 +462,7 @@ func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.Del
 		}
 		if err != nil {
 			rows.Close()
-			return res, err
+			return res, whereFailed(err, "delete items")
 		}
 		res.OIDs = append(res.OIDs, oid)
 		if !d.DryRun {
@@ -460,7 +471,7 @@ func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.Del
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return res, fmt.Errorf("delete items: %w", err)
+		return res, whereFailed(err, "delete items")
 	}
 	sort.Slice(res.OIDs, func(i, j int) bool { return res.OIDs[i] < res.OIDs[j] })
 	res.Matched = int64(len(res.OIDs))
@@ -554,7 +565,7 @@ func (tx *Tx) RestoreItems(c *mosaic.Collection, r mosaic.ItemRestore) (mosaic.R
 	rows, err := tx.query(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = NULL, _deleted_job = NULL WHERE %s RETURNING %s, %s`,
 		itemsTable(c), pred, quote(mosaic.FieldNameOID), cellColumns), args...)
 	if err != nil {
-		return res, fmt.Errorf("restore items: %w", err)
+		return res, whereFailed(err, "restore items")
 	}
 	cc := newCellChanges()
 	for rows.Next() {
@@ -564,14 +575,14 @@ func (tx *Tx) RestoreItems(c *mosaic.Collection, r mosaic.ItemRestore) (mosaic.R
 		)
 		if err := rows.Scan(append([]any{&oid}, ci.dest()...)...); err != nil {
 			rows.Close()
-			return res, err
+			return res, whereFailed(err, "restore items")
 		}
 		res.OIDs = append(res.OIDs, oid)
 		cc.add(ci.cell, ci.shape, ci.bound, ci.low(), ci.high())
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return res, fmt.Errorf("restore items: %w", err)
+		return res, whereFailed(err, "restore items")
 	}
 	sort.Slice(res.OIDs, func(i, j int) bool { return res.OIDs[i] < res.OIDs[j] })
 	res.Restored = int64(len(res.OIDs))
