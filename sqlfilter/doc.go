@@ -77,9 +77,9 @@
 // CAST(x AS INT|INTEGER|FLOAT|REAL|DOUBLE [PRECISION]|CHAR[(n)]|VARCHAR[(n)]|DATE|TIMESTAMP).
 //
 // Words are separated by spaces, tabs and line breaks. Keywords and function
-// names are case-insensitive. Field names match the
-// allow-list ignoring case, bare (ASCII letters, digits, _) or in double
-// quotes ("" for a quote). AND, OR, NOT, NULL, TRUE, FALSE, IS, IN, LIKE,
+// names are case-insensitive. Field names match the allow-list ignoring
+// case, bare (ASCII letters, digits, _) or in double quotes ("" for a
+// quote). AND, OR, NOT, NULL, TRUE, FALSE, IS, IN, LIKE,
 // ESCAPE, BETWEEN, CURRENT_DATE, CURRENT_TIMESTAMP, SELECT and EXISTS are
 // reserved: quote a field with such a name. Other keywords (DATE, YEAR, FROM
 // …) also work as bare field names.
@@ -109,19 +109,18 @@
 // The pattern is a string literal, checked at compile time. Without ESCAPE
 // no character escapes (PostgreSQL's default backslash is disabled); with
 // it, the escape character must precede %, _ or itself. UPPER and LOWER
-// change ASCII letters only, on both engines
-// (SQLite's built-ins cannot do more), so that results do not depend on a
-// database's locale.
+// change ASCII letters only, on both engines (SQLite's built-ins cannot do
+// more), so that results do not depend on a database's locale.
 //
 // Dates are INTEGER epoch milliseconds (UTC) in both dialects. DATE and
 // TIMESTAMP literals are UTC; a DATE is midnight, so AcquisitionDate =
 // DATE '2020-01-01' matches midnight only. A DATE literal is exactly
 // 'YYYY-MM-DD'; a TIMESTAMP literal is 'YYYY-MM-DD hh:mm:ss' with an
-// optional fraction of up to nine digits, none finer than a millisecond. CURRENT_DATE and CURRENT_TIMESTAMP
-// are read once, by Compile (see WithNow), in UTC. EXTRACT works in UTC:
-// YEAR, MONTH, DAY, HOUR and MINUTE are integers, SECOND is a double with the
-// milliseconds; it is NULL for dates outside years 1 to 9999. Date
-// arithmetic is not supported.
+// optional fraction of up to nine digits, none finer than a millisecond.
+// CURRENT_DATE and CURRENT_TIMESTAMP are read once, by Compile (see
+// WithNow), in UTC. EXTRACT works in UTC: YEAR, MONTH, DAY, HOUR and MINUTE
+// are integers, SECOND is a double with the milliseconds; it is NULL for
+// dates outside years 1 to 9999. Date arithmetic is not supported.
 //
 // Arithmetic: integers are 64-bit and doubles are IEEE 754 doubles. An
 // integer divided by an integer truncates toward zero (7 / 2 is 3, -7 / 2
@@ -131,7 +130,8 @@
 // nonzero double product or quotient that rounds to zero) is an error, as
 // SQL-92 makes it: at compile time, with its position, when literals alone
 // produce it (9223372036854775807 + 1, ABS(-9223372036854775808),
-// POWER(10, 400)); at run time, through RuntimeError, when data does.
+// POWER(10, 400)); at run time, through RuntimeError, when data does (on
+// PostgreSQL; SQLite mostly carries on, see Engines).
 //
 // CAST: INT truncates toward zero; FLOAT, REAL and DOUBLE all mean a 64-bit
 // double; CHAR(n) and VARCHAR(n) cut to n characters and never pad, and
@@ -171,9 +171,10 @@
 // For SQLite, tables should be STRICT (or columns otherwise hold only their
 // declared type), and SQLiteFunctions must be registered: clauses that use
 // CEILING or FLOOR of doubles, ROUND, TRUNCATE, POWER, LOG, LOG10, or
-// SUBSTRING with positions that are not literals >= 1 call them. For PostgreSQL, Integer and Date columns should be
-// BIGINT, Double columns DOUBLE PRECISION and String columns TEXT or VARCHAR;
-// every parameter is cast to its type, so no type is guessed. OrderBySQL with
+// SUBSTRING with positions that are not literals >= 1 call them. For
+// PostgreSQL, Integer and Date columns should be BIGINT, Double columns
+// DOUBLE PRECISION and String columns TEXT or VARCHAR; every parameter is
+// cast to its type, so no type is guessed. OrderBySQL with
 // WithDialect(Postgres) sorts strings by code point and NULLs first in
 // ascending order, as SQLite does.
 //
@@ -182,12 +183,13 @@
 // double overflowing or underflowing (POWER(2, Category) with Category =
 // 2000), CAST to INT of a double beyond 64 bits, ROUND beyond the largest
 // double, dates beyond about ±146 million years. SQLite fails only on ABS
-// of the smallest integer; elsewhere it returns a double, an infinity, zero
-// or a saturated integer. Either way the query fails or selects the rows
-// the mathematics selects, never others, and a failure is an *Error through
-// RuntimeError. Integers beyond 2^53 compared with doubles compare exactly
-// in SQLite and as doubles in PostgreSQL, and LOG and POWER may differ in
-// the last bit between Go's and the C library's math.
+// of the smallest integer; elsewhere it carries on with a double (integer
+// overflow), an infinity or zero (double overflow and underflow) or a
+// saturated integer (CAST to INT), so a comparison with such a value can
+// differ from exact arithmetic. A failure on either engine is an *Error
+// through RuntimeError. Integers beyond 2^53 compared with doubles compare
+// exactly in SQLite and as doubles in PostgreSQL, and LOG and POWER may
+// differ in the last bit between Go's and the C library's math.
 //
 // # Decisions
 //
