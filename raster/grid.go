@@ -1,7 +1,6 @@
 package raster
 
 import (
-	"errors"
 	"math"
 	"sort"
 
@@ -20,14 +19,14 @@ type grid struct {
 // maxPixels (DefaultMaxPixels when zero).
 func newGrid(area orb.Geometry, cell float64, origin orb.Point, maxPixels int) (*grid, error) {
 	if !(cell > 0) || math.IsInf(cell, 0) {
-		return nil, errors.New("a pixel size greater than zero is required")
+		return nil, invalidf("a pixel size greater than zero is required")
 	}
 	if maxPixels <= 0 {
 		maxPixels = DefaultMaxPixels
 	}
 	b := area.Bound()
 	if !(b.Max[0] > b.Min[0] && b.Max[1] > b.Min[1]) {
-		return nil, errors.New("the area is empty")
+		return nil, invalidf("the area is empty")
 	}
 	x0 := origin[0] + math.Floor((b.Min[0]-origin[0])/cell+1e-9)*cell
 	x1 := origin[0] + math.Ceil((b.Max[0]-origin[0])/cell-1e-9)*cell

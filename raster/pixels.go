@@ -19,6 +19,19 @@ const DefaultMaxPixels = 4096 * 4096
 // sets no MaxSamples: ArcGIS's default of 1000.
 const DefaultMaxSamples = 1000
 
+// InputError reports a request the parameters of which cannot be used (an
+// unsupported geometry, a pixel size of zero…), as opposed to a failure
+// to read the sources. Its message names no file and may be shown to
+// clients.
+type InputError struct{ Message string }
+
+func (e *InputError) Error() string { return e.Message }
+
+// invalidf returns an *InputError.
+func invalidf(format string, args ...any) error {
+	return &InputError{fmt.Sprintf(format, args...)}
+}
+
 // LimitError reports a request that would read more than its bound allows.
 type LimitError struct {
 	What      string // "pixels" or "sample locations"
@@ -105,13 +118,13 @@ func identifyMosaic(ctx context.Context, r IdentifyRequest) (*IdentifyResult, er
 		area = g
 		c, a := planar.CentroidArea(g)
 		if !(a > 0) {
-			return nil, errors.New("the area is empty")
+			return nil, invalidf("the area is empty")
 		}
 		loc = c
 	case nil:
-		return nil, errors.New("no geometry")
+		return nil, invalidf("no geometry")
 	default:
-		return nil, fmt.Errorf("unsupported geometry %s: identify takes a point or an area", g.GeoJSONType())
+		return nil, invalidf("unsupported geometry %s: identify takes a point or an area", g.GeoJSONType())
 	}
 	if _, err := r.SRS.gdalDefinition(); err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package raster
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 
@@ -116,10 +115,10 @@ func samples(ctx context.Context, r SampleRequest) ([]Sample, error) {
 // SampleRequest), or a *LimitError when there would be more than limit.
 func SampleLocations(g orb.Geometry, distance float64, count, limit int) ([]orb.Point, error) {
 	if distance < 0 || math.IsNaN(distance) || math.IsInf(distance, 0) {
-		return nil, fmt.Errorf("sample distance %g: expected a positive number", distance)
+		return nil, invalidf("sample distance %g: expected a positive number", distance)
 	}
 	if count < 0 {
-		return nil, fmt.Errorf("sample count %d: expected a positive number", count)
+		return nil, invalidf("sample count %d: expected a positive number", count)
 	}
 	tooMany := func(n float64) error {
 		return &LimitError{What: "sample locations", Requested: int64(min(n, math.MaxInt64/2)), Limit: int64(limit)}
@@ -145,9 +144,9 @@ func SampleLocations(g orb.Geometry, distance float64, count, limit int) ([]orb.
 			pts = pts[:limit]
 		}
 	case nil:
-		return nil, errors.New("no geometry")
+		return nil, invalidf("no geometry")
 	default:
-		return nil, fmt.Errorf("unsupported geometry %s", g.GeoJSONType())
+		return nil, invalidf("unsupported geometry %s", g.GeoJSONType())
 	}
 	if len(pts) > limit {
 		return nil, tooMany(float64(len(pts)))

@@ -2,7 +2,6 @@ package raster
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 
@@ -86,16 +85,16 @@ func statistics(ctx context.Context, r StatsRequest) (*StatsResult, error) {
 	switch r.Geometry.(type) {
 	case orb.Bound, orb.Polygon, orb.MultiPolygon:
 	case nil:
-		return nil, errors.New("no geometry")
+		return nil, invalidf("no geometry")
 	default:
-		return nil, fmt.Errorf("unsupported geometry %s: statistics take an area", r.Geometry.GeoJSONType())
+		return nil, invalidf("unsupported geometry %s: statistics take an area", r.Geometry.GeoJSONType())
 	}
 	bins := r.Bins
 	if bins == 0 {
 		bins = DefaultBins
 	}
 	if bins < 1 || bins > 65536 {
-		return nil, fmt.Errorf("%d histogram bins, expected 1 to 65536", bins)
+		return nil, invalidf("%d histogram bins, expected 1 to 65536", bins)
 	}
 	srsDef, err := r.SRS.gdalDefinition()
 	if err != nil {
@@ -118,7 +117,7 @@ func statistics(ctx context.Context, r StatsRequest) (*StatsResult, error) {
 	bands := dst.Bands()
 	nb := len(bands) - 1 // the last band is alpha
 	if r.Ranges != nil && len(r.Ranges) != nb {
-		return nil, fmt.Errorf("%d histogram ranges for %d bands", len(r.Ranges), nb)
+		return nil, invalidf("%d histogram ranges for %d bands", len(r.Ranges), nb)
 	}
 	isByte := dst.Structure().DataType == godal.Byte
 
@@ -155,7 +154,7 @@ func statistics(ctx context.Context, r StatsRequest) (*StatsResult, error) {
 			a.lo, a.hi = a.min-half, a.max+half
 		}
 		if !(a.hi > a.lo) {
-			return nil, fmt.Errorf("empty histogram range %g to %g", a.lo, a.hi)
+			return nil, invalidf("empty histogram range %g to %g", a.lo, a.hi)
 		}
 		a.counts = make([]int64, bins)
 		a.scale = float64(bins) / (a.hi - a.lo)
