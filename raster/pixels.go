@@ -11,9 +11,10 @@ import (
 	"github.com/paulmach/orb/planar"
 )
 
-// DefaultMaxPixels bounds the grid that Identify over an area, Statistics
-// and Histograms read when the request sets no MaxPixels: 4096×4096.
-const DefaultMaxPixels = 4096 * 4096
+// DefaultMaxPixels bounds the grid that Identify over an area and
+// ComputeStatistics draw when the request sets no MaxPixels: 2048×2048
+// cells, which hold at most 32 MiB per band of 64-bit pixels.
+const DefaultMaxPixels = 2048 * 2048
 
 // DefaultMaxSamples bounds the locations Samples reads when the request
 // sets no MaxSamples: ArcGIS's default of 1000.
