@@ -390,8 +390,6 @@ func isPlainNumber(s string) bool {
 	return true
 }
 
-const msPerDay = 86400000
-
 // likePattern requires the pattern of LIKE node n to be a string literal
 // whose escape character, if any, precedes only %, _ or itself (SQL-92
 // 8.5: anything else is an invalid escape sequence).
@@ -416,7 +414,7 @@ func (p *parser) likePattern(n *node) {
 		p.failf(off, "the escape character may only precede %, _ or itself; double it to match it literally",
 			"invalid escape sequence %s in the LIKE pattern", quote(string(seq)))
 	}
-	if g, _ := likeToGlob(pat.s, esc); len(g) > maxGlob {
+	if globLen(pat.s) > maxGlob {
 		p.failf(int(pat.pos), "", "the LIKE pattern is too long")
 	}
 }
@@ -424,6 +422,18 @@ func (p *parser) likePattern(n *node) {
 // maxGlob is the longest GLOB pattern SQLite accepts
 // (SQLITE_MAX_LIKE_PATTERN_LENGTH).
 const maxGlob = 50000
+
+// globLen bounds the length of likeToGlob(pat, esc): * ? and [ become
+// three bytes, everything else at most its own length.
+func globLen(pat string) int {
+	n := len(pat)
+	for i := 0; i < len(pat); i++ {
+		if c := pat[i]; c == '*' || c == '?' || c == '[' {
+			n += 2
+		}
+	}
+	return n
+}
 
 // likeEscapes checks the escape sequences of a LIKE pattern. It returns the
 // byte index of the first escape character that does not precede %, _ or
@@ -459,12 +469,4 @@ func literalOffset(src string, quote, i int) int {
 		off++
 	}
 	return off
-}
-
-func floorDay(ms int64) int64 {
-	d := ms / msPerDay
-	if ms%msPerDay < 0 {
-		d--
-	}
-	return d * msPerDay
 }
