@@ -48,22 +48,30 @@ const (
 // It returns id's value and whether id is such a constant.
 func (p *parser) constant(id int32) (cval, bool) {
 	n := &p.nodes[id]
-	var buf [3]cval
-	args := buf[:0]
-	all := true
-	visit := func(k int32) {
-		if k < 0 {
-			return
-		}
-		v, ok := p.constant(k)
-		args = append(args, v)
+	// Every child is visited, so that constants deep in the tree are
+	// checked; the values of the first three, and the first non-NULL one
+	// (for COALESCE), are kept. Foldable nodes have at most three children,
+	// COALESCE aside.
+	var args [3]cval
+	nargs, all := 0, true
+	first := cval{null: true}
+	keep := func(v cval, ok bool) {
 		all = all && ok
+		if nargs < len(args) {
+			args[nargs] = v
+			nargs++
+		}
+		if first.null {
+			first = v
+		}
 	}
-	visit(n.a)
-	visit(n.b)
-	visit(n.c)
+	for _, k := range [3]int32{n.a, n.b, n.c} {
+		if k >= 0 {
+			keep(p.constant(k))
+		}
+	}
 	for _, k := range p.kidsOf(n) {
-		visit(k)
+		keep(p.constant(k))
 	}
 	pos := int(n.pos)
 	switch n.kind {
@@ -81,7 +89,7 @@ func (p *parser) constant(id int32) (cval, bool) {
 	if !all || !n.typ.numeric() {
 		return cval{}, false
 	}
-	for _, a := range args {
+	for _, a := range args[:nargs] {
 		if a.null && n.kind != nCall {
 			return cval{null: true}, true
 		}
@@ -114,7 +122,10 @@ func (p *parser) constant(id int32) (cval, bool) {
 		}
 		return cval{i: int64(a.f)}, true
 	case nCall:
-		return p.call(pos, n, args)
+		if fn(n.op) == fnCoalesce {
+			return convert(first, n.typ), true
+		}
+		return p.call(pos, n, args[:nargs])
 	}
 	return cval{}, false
 }
@@ -178,7 +189,7 @@ func (p *parser) finite(pos int, f float64) cval {
 	return cval{dbl: true, f: f}
 }
 
-// call evaluates a numeric function of constants.
+// call evaluates a numeric function of constants other than COALESCE.
 func (p *parser) call(pos int, n *node, args []cval) (cval, bool) {
 	nullIn := func() bool {
 		for _, a := range args {
@@ -244,13 +255,6 @@ func (p *parser) call(pos int, n *node, args []cval) (cval, bool) {
 			return cval{null: true}, true
 		}
 		return cval{dbl: true, f: r}, true
-	case fnCoalesce:
-		for _, a := range args {
-			if !a.null {
-				return convert(a, n.typ), true
-			}
-		}
-		return cval{null: true}, true
 	case fnNullif:
 		a, b := args[0], args[1]
 		if !a.null && !b.null && a.float() == b.float() && (a.dbl || b.dbl || a.i == b.i) {
