@@ -27,9 +27,10 @@ func (p Position) String() string {
 }
 
 // Error is a mistake in user text: a where clause, outFields or
-// orderByFields. Msg names the problem, Hint (optional) suggests a fix.
-// Neither ever holds SQL text, table names or driver messages, so Error()
-// is safe to show to clients.
+// orderByFields, or a where clause that failed on the values it met
+// (RuntimeError, without a position). Msg names the problem, Hint
+// (optional) suggests a fix. Neither ever holds SQL text, table names or
+// driver messages, so Error() is safe to show to clients.
 type Error struct {
 	Pos  Position
 	Msg  string
