@@ -102,8 +102,8 @@ type CatalogWriter interface {
 	// needs a where clause or a job ID (EINVALID otherwise).
 	RestoreItems(c *Collection, r ItemRestore) (RestoreResult, error)
 	// PurgeRecycled removes at most limit recycle-bin entries recycled
-	// before t (limit ≤ 0: all of them), oldest first, over every
-	// collection, and reports how many it removed. Callers purge in small
+	// before t (limit ≤ 0: all of them), over every collection, oldest
+	// first within each, and reports how many it removed. Callers purge in small
 	// transactions so as not to hold locks for long.
 	PurgeRecycled(before time.Time, limit int) (int64, error)
 }
