@@ -36,7 +36,7 @@ func RankOrder(c *mosaic.Collection, r *mosaic.MosaicRank) (string, []any, error
 			return "", nil, mosaic.Errorf(mosaic.EINVALID, "Invalid sort value.").WithDetails(
 				fmt.Sprintf("A sort value needs a numeric or date field; %s is a string field.", f.Name))
 		}
-		return fmt.Sprintf("%s IS NULL, abs(%s - ?)%s", col, col, dir), []any{*r.Base}, nil
+		return fmt.Sprintf("%s IS NULL, abs(%s - CAST(? AS DOUBLE PRECISION))%s", col, col, dir), []any{*r.Base}, nil
 	case r.Point != nil:
 		x, y := r.Point[0], r.Point[1]
 		return "((i._minx + i._maxx) * 0.5 - ?) * ((i._minx + i._maxx) * 0.5 - ?) + " +
