@@ -109,7 +109,7 @@ func collectStale(rows interface {
 // MergeAdded merges added items' aggregates into their cells.
 func (d cellDB) MergeAdded(added map[int64]*storesql.CellAgg) error {
 	var (
-		cells, counts                       []int64
+		cells, counts                        []int64
 		minx, miny, maxx, maxy, minPS, maxPS []float64
 	)
 	for cell, a := range added {
