@@ -295,3 +295,35 @@ func scanInt64s(rows pgx.Rows) ([]int64, error) {
 	}
 	return out, rows.Err()
 }
+
+// String names the database without its password, for logs:
+// postgres://user@host:port/database.
+func (db *DB) String() string {
+	c := db.pool.Config().ConnConfig
+	return fmt.Sprintf("postgres://%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
+}
+
+// instanceLock is the advisory-lock key that LockInstance takes.
+const instanceLock = int64(0x7465737365726931) // "tesseri1"
+
+// LockInstance takes a session advisory lock on the database, held on a
+// connection of its own until release is called or the process dies, so
+// that one server at a time runs on the database (as the lock file does
+// for a SQLite data directory). It fails at once if another server holds
+// it.
+func (db *DB) LockInstance(ctx context.Context) (release func(), err error) {
+	conn, err := pgx.ConnectConfig(ctx, db.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("postgis: connect: %w", err)
+	}
+	var ok bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, instanceLock).Scan(&ok); err != nil {
+		conn.Close(ctx)
+		return nil, fmt.Errorf("postgis: lock the database: %w", err)
+	}
+	if !ok {
+		conn.Close(ctx)
+		return nil, fmt.Errorf("database %s is in use by another tessera process", db)
+	}
+	return func() { conn.Close(context.Background()) }, nil
+}
