@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -181,4 +182,32 @@ func explain(t *testing.T, db *postgis.DB, c *mosaic.Collection, q mosaic.ItemQu
 		t.Fatal(err)
 	}
 	return strings.Join(plan, "\n")
+}
+
+// TestCancelStopsTheStatement cancels a transaction during a long
+// statement: the server is asked to stop it, so Update returns ECANCELED
+// promptly rather than when the statement ends.
+func TestCancelStopsTheStatement(t *testing.T) {
+	t.Parallel()
+	db := openStore(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	start := time.Now()
+	err := db.Update(ctx, func(tx mosaic.Tx) error {
+		time.AfterFunc(200*time.Millisecond, cancel)
+		_, err := tx.(*postgis.Tx).PgxTx().Exec(ctx, `SELECT pg_sleep(60)`)
+		return err
+	})
+	if mosaic.ErrorCode(err) != mosaic.ECANCELED {
+		t.Fatalf("Update = %v, want ECANCELED", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("Update returned after %v: the statement was not cancelled", d)
+	}
+	var n int
+	if err := db.Pool().QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d cancelled statements still run in the server", n)
+	}
 }
