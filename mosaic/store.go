@@ -95,6 +95,12 @@ type CatalogWriter interface {
 	// a path or footprint, or with an attribute c has no field for or a
 	// value its field cannot hold, returns EINVALID.
 	AddItems(c *Collection, items []*Item, opts AddOptions) (AddResult, error)
+	// ImportItems adds items to c keeping each item's OID and, for items
+	// with Recycled set, putting them in the recycle bin as they were: it
+	// copies a catalog between stores. Later AddItems calls get OIDs above
+	// every imported one. An OID that c has used returns ECONFLICT (or
+	// an error); an item without an OID, path or footprint, EINVALID.
+	ImportItems(c *Collection, items []*Item) error
 	// DeleteItems removes the items that d selects, to the recycle bin
 	// unless d.Purge.
 	DeleteItems(c *Collection, d ItemDelete) (DeleteResult, error)

@@ -7,6 +7,7 @@
 // Usage:
 //
 //	tessera serve --addr 127.0.0.1:8080 --data DIR [--db postgres://…] [--demo] [--users FILE]
+//	tessera migrate --from DATA_DIR --to postgres://…   # or the other way round
 //	tessera passwd NAME ROLE      # prints a users-file line with a bcrypt hash
 //	tessera apikey NAME ROLE      # prints a users-file line; the key goes to stderr
 //	tessera version
@@ -62,6 +63,8 @@ func run(args []string) error {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:])
+	case "migrate":
+		return migrate(args[1:])
 	case "passwd":
 		return passwd(args[1:])
 	case "apikey":
@@ -80,6 +83,7 @@ func run(args []string) error {
 func usage() {
 	fmt.Fprint(os.Stderr, `Usage:
   tessera serve --addr 127.0.0.1:8080 --data DIR [--db postgres://…] [--demo] [--users FILE] [flags]
+  tessera migrate --from DATA_DIR --to postgres://…   copy a catalog (or the other way round)
   tessera passwd NAME ROLE    print a users-file line (reads the password from stdin)
   tessera apikey NAME ROLE    print a users-file line for a new API key (key on stderr)
   tessera version

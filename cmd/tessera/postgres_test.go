@@ -10,6 +10,8 @@ import (
 
 	"github.com/tessera-gis/tessera/internal/pgtest"
 	"github.com/tessera-gis/tessera/internal/subprocess"
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/sqlite"
 )
 
 // TestPostgresRoundTrip runs the binary with --db on a fresh PostGIS
@@ -101,5 +103,76 @@ func TestPostgresRoundTrip(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "token.secret")); !os.IsNotExist(err) {
 			t.Errorf("with --db, %s has a token.secret (%v)", dir, err)
 		}
+	}
+}
+
+// TestMigrate copies a SQLite data directory into a fresh PostgreSQL
+// database with "tessera migrate", serves it with --db (the recycle bin
+// came along: RestoreImage by the deleting job's ID brings items back with
+// their OBJECTIDs), and copies it back into a new data directory.
+func TestMigrate(t *testing.T) {
+	t.Parallel()
+	pdb := pgtest.NewDatabase(t, "tessera_migrate")
+	_, srcs := sources(t, 2, "mig")
+	dir := t.TempDir()
+	seedCatalog(t, dir, "Seeded", 300, srcs...)
+	ctx := context.Background()
+	lite, err := sqlite.Open(ctx, filepath.Join(dir, "tessera.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = lite.Update(ctx, func(tx mosaic.Tx) error {
+		c, err := tx.Collection(mosaic.CollectionRef{Name: "Seeded"})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.DeleteItems(c, mosaic.ItemDelete{Where: "CloudCover < 10", JobID: "jdel"}); err != nil {
+			return err
+		}
+		return tx.Audit(mosaic.AuditEntry{User: "ann", Action: "delete", Collection: "Seeded", JobID: "jdel", Count: 30})
+	})
+	lite.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := newCmd("migrate", "--from", dir, "--to", pdb.DSN, "--batch", "64").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "copied 1 collections, 270 items and 30 recycle-bin entries") {
+		t.Fatalf("tessera migrate: %v\n%s", err, out)
+	}
+	// Again: the target is no longer empty, and nothing changes.
+	if out, err := newCmd("migrate", "--from", dir, "--to", pdb.DSN).CombinedOutput(); err == nil ||
+		!strings.Contains(string(out), "already has 1 collections") {
+		t.Errorf("second migrate: %v\n%s", err, out)
+	}
+
+	p := startServer(t, t.TempDir(), "--db", pdb.DSN)
+	if n := count(t, p, "Seeded", "1=1"); n != 270 {
+		t.Fatalf("%d items after migrate, want 270", n)
+	}
+	q := getJSON(t, p.Services()+"/Seeded/ImageServer/query?f=json&outFields=Name&where="+url.QueryEscape("OBJECTID = 123"))
+	if !strings.Contains(jsonText(q["features"]), `"Name":"seed123"`) {
+		t.Errorf("OBJECTID 123 after migrate: %v", q["features"])
+	}
+	_, job := run(t, p, "RestoreImage", url.Values{"imageCollection": {"Seeded"}, "jobId": {"jdel"}})
+	if job["jobStatus"] != "esriJobSucceeded" {
+		t.Fatalf("RestoreImage: %v\n%s", job, messages(job))
+	}
+	if n := count(t, p, "Seeded", "1=1"); n != 300 {
+		t.Errorf("%d items after restoring the migrated recycle bin, want 300", n)
+	}
+	if n := count(t, p, "Seeded", "OBJECTID <= 300"); n != 300 {
+		t.Errorf("restored items did not keep their OBJECTIDs: %d of 300 in 1–300", n)
+	}
+	p.Stop()
+
+	// And back into a new data directory.
+	back := t.TempDir()
+	if out, err := newCmd("migrate", "--from", pdb.DSN, "--to", back).CombinedOutput(); err != nil {
+		t.Fatalf("tessera migrate back: %v\n%s", err, out)
+	}
+	p = startServer(t, back)
+	if n := count(t, p, "Seeded", "1=1"); n != 300 {
+		t.Errorf("%d items after migrating back, want 300", n)
 	}
 }

@@ -30,6 +30,18 @@ const addBatch = 500
 
 // AddItems adds items to c's catalog in the current transaction.
 func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.AddOptions) (mosaic.AddResult, error) {
+	return tx.insertItems(c, items, opts, false)
+}
+
+// ImportItems adds items with their OIDs and recycle-bin state.
+func (tx *Tx) ImportItems(c *mosaic.Collection, items []*mosaic.Item) error {
+	_, err := tx.insertItems(c, items, mosaic.AddOptions{}, true)
+	return err
+}
+
+// insertItems adds items, with new OIDs or, when keep is set, with the
+// OIDs and recycle-bin state they carry.
+func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.AddOptions, keep bool) (mosaic.AddResult, error) {
 	var res mosaic.AddResult
 	if len(items) == 0 {
 		return res, nil
@@ -52,7 +64,7 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 	for _, f := range fields {
 		cols, vals = append(cols, quote(f.Name)), append(vals, "?")
 	}
-	for _, col := range []string{"_raster", "_cell", "_shape_key", "_minx", "_miny", "_maxx", "_maxy"} {
+	for _, col := range []string{"_raster", "_cell", "_shape_key", "_minx", "_miny", "_maxx", "_maxy", "_deleted_at", "_deleted_job"} {
 		cols, vals = append(cols, col), append(vals, "?")
 	}
 	insert := dollar(fmt.Sprintf(`%sINSERT INTO %s (%s) VALUES (%s)`, fieldsTag(c), itemsTable(c), strings.Join(cols, ", "), strings.Join(vals, ", ")))
@@ -69,6 +81,9 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 		}
 		err := tx.tx.SendBatch(tx.ctx, batch).Close()
 		batch = &pgx.Batch{}
+		if keep && isUniqueViolation(err) {
+			return mosaic.Errorf(mosaic.ECONFLICT, "An item's OBJECTID is already in %q.", c.Name)
+		}
 		if err != nil {
 			return fmt.Errorf("insert items: %w", err)
 		}
@@ -76,7 +91,7 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 	}
 	immediate := opts.Duplicates == mosaic.DuplicatesExclude || opts.Duplicates == mosaic.DuplicatesOverwrite
 	cc := storesql.NewCellChanges()
-	oid := row.nextOID
+	oid, nextOID := row.nextOID, row.nextOID
 	for i, it := range items {
 		if i%256 == 0 {
 			if err := tx.ctx.Err(); err != nil {
@@ -88,6 +103,9 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 		}
 		if it.Path == "" {
 			return res, mosaic.Errorf(mosaic.EINVALID, "An item needs a source path.")
+		}
+		if keep && it.OID <= 0 {
+			return res, mosaic.Errorf(mosaic.EINVALID, "Item %q has no OBJECTID to keep.", it.Path)
 		}
 		if immediate {
 			if err := flush(); err != nil {
@@ -123,12 +141,20 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 		b := it.Footprint.Bound()
 		ci := storesql.CellItem{Cell: storesql.CellKey(b.Center(), row.cellSize), ShapeKey: storesql.ShapeKey(shape), Bound: b,
 			LowPS: attrs[mosaic.FieldNameLowPS], HighPS: attrs[mosaic.FieldNameHighPS]}
+		if keep {
+			oid = it.OID
+		}
+		var deletedAt, deletedJob any
+		recycled := keep && it.Recycled != nil
+		if recycled {
+			deletedAt, deletedJob = it.Recycled.At.UnixMilli(), it.Recycled.JobID
+		}
 		args := make([]any, 0, len(cols))
 		args = append(args, oid, shape)
 		for _, f := range fields {
 			args = append(args, attrs[f.Name])
 		}
-		args = append(args, string(raster), ci.Cell, ci.ShapeKey, b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+		args = append(args, string(raster), ci.Cell, ci.ShapeKey, b.Min[0], b.Min[1], b.Max[0], b.Max[1], deletedAt, deletedJob)
 		batch.Queue(insert, args...)
 		if len(it.Raster.Stats) > 0 {
 			pixels := float64(it.Raster.Width) * float64(it.Raster.Height)
@@ -146,7 +172,10 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 		}
 		it.OID = oid
 		oid++
-		cc.Add(ci)
+		nextOID = max(nextOID, oid)
+		if !recycled {
+			cc.Add(ci)
+		}
 		res.Added++
 		res.OIDs = append(res.OIDs, it.OID)
 		if c.Summary.BandCount == 0 && it.Raster.Bands > 0 {
@@ -159,7 +188,7 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 	if err := flush(); err != nil {
 		return res, err
 	}
-	if _, err := tx.exec(`UPDATE collections SET next_oid = ? WHERE id = ?`, oid, c.ID); err != nil {
+	if _, err := tx.exec(`UPDATE collections SET next_oid = ? WHERE id = ?`, nextOID, c.ID); err != nil {
 		return res, err
 	}
 	if err := storesql.ApplyCellChanges(tx.cellDB(c), cc); err != nil {

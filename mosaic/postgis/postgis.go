@@ -36,7 +36,6 @@ import (
 	sq "github.com/Masterminds/squirrel"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tessera-gis/tessera/mosaic"
@@ -66,11 +65,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgis: parse connection string: %w", err)
 	}
-	// A cancelled context sends PostgreSQL a cancel request, so that the
-	// server stops a long statement (a large delete of a cancelled job) at
-	// once; the connection is dropped only if that does not answer.
-	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
-		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, CancelRequestDelay: 0, DeadlineDelay: 5 * time.Second}
+	// A cancelled context makes pgx drop the connection; this setting
+	// makes the server notice within a second and stop the statement (a
+	// large delete of a cancelled job) rather than run it to its end.
+	// (pgx's cancel-request handler would do it without dropping the
+	// connection, but it stalls River's LISTEN connection.)
+	if _, ok := cfg.ConnConfig.RuntimeParams["client_connection_check_interval"]; !ok {
+		cfg.ConnConfig.RuntimeParams["client_connection_check_interval"] = "1000"
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

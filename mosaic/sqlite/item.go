@@ -3,12 +3,14 @@ package sqlite
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	sq "github.com/Masterminds/squirrel"
+	sqlite3 "github.com/mattn/go-sqlite3"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/tessera-gis/tessera/mosaic"
@@ -27,6 +29,18 @@ func (tx *Tx) CheckWhere(c *mosaic.Collection, where string, required bool) erro
 
 // AddItems adds items to c's catalog in the current transaction.
 func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.AddOptions) (mosaic.AddResult, error) {
+	return tx.insertItems(c, items, opts, false)
+}
+
+// ImportItems adds items with their OIDs and recycle-bin state.
+func (tx *Tx) ImportItems(c *mosaic.Collection, items []*mosaic.Item) error {
+	_, err := tx.insertItems(c, items, mosaic.AddOptions{}, true)
+	return err
+}
+
+// insertItems adds items, with new OIDs or, when keep is set, with the
+// OIDs and recycle-bin state they carry.
+func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.AddOptions, keep bool) (mosaic.AddResult, error) {
 	var res mosaic.AddResult
 	if len(items) == 0 {
 		return res, nil
@@ -42,12 +56,12 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 		}
 	}
 	fields := storesql.DataFields(c)
-	cols := make([]string, 0, len(fields)+7)
-	cols = append(cols, quote(mosaic.FieldNameShape))
+	cols := make([]string, 0, len(fields)+10)
+	cols = append(cols, quote(mosaic.FieldNameOID), quote(mosaic.FieldNameShape))
 	for _, f := range fields {
 		cols = append(cols, quote(f.Name))
 	}
-	cols = append(cols, "_raster", "_cell", "_minx", "_miny", "_maxx", "_maxy")
+	cols = append(cols, "_raster", "_cell", "_minx", "_miny", "_maxx", "_maxy", "_deleted_at", "_deleted_job")
 	ins, err := tx.tx.PrepareContext(tx.ctx, fmt.Sprintf(`INSERT INTO %s (%s) VALUES (%s)`,
 		itemsTable(c), strings.Join(cols, ", "), placeholders(len(cols))))
 	if err != nil {
@@ -73,6 +87,9 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 		}
 		if it.Path == "" {
 			return res, mosaic.Errorf(mosaic.EINVALID, "An item needs a source path.")
+		}
+		if keep && it.OID <= 0 {
+			return res, mosaic.Errorf(mosaic.EINVALID, "Item %q has no OBJECTID to keep.", it.Path)
 		}
 		switch opts.Duplicates {
 		case mosaic.DuplicatesExclude, mosaic.DuplicatesOverwrite:
@@ -105,14 +122,26 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 		}
 		b := it.Footprint.Bound()
 		cell := storesql.CellKey(b.Center(), row.cellSize)
-		args[0] = shape
-		for j, f := range fields {
-			args[1+j] = attrs[f.Name]
+		args[0], args[1] = nil, shape // a NULL OBJECTID takes the next one
+		if keep {
+			args[0] = it.OID
 		}
-		n := 1 + len(fields)
+		for j, f := range fields {
+			args[2+j] = attrs[f.Name]
+		}
+		n := 2 + len(fields)
 		args[n], args[n+1] = string(raster), cell
 		args[n+2], args[n+3], args[n+4], args[n+5] = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
+		args[n+6], args[n+7] = nil, nil
+		recycled := keep && it.Recycled != nil
+		if recycled {
+			args[n+6], args[n+7] = it.Recycled.At.UnixMilli(), it.Recycled.JobID
+		}
 		r, err := ins.ExecContext(tx.ctx, args...)
+		var se sqlite3.Error
+		if keep && errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
+			return res, mosaic.Errorf(mosaic.ECONFLICT, "Item %d is already in %q.", it.OID, c.Name)
+		}
 		if err != nil {
 			return res, fmt.Errorf("insert item %q: %w", it.Path, err)
 		}
@@ -127,8 +156,10 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 		if err := tx.addItemStats(c, oid, it.Raster); err != nil {
 			return res, err
 		}
-		cc.Add(storesql.CellItem{Cell: cell, ShapeKey: storesql.ShapeKey(shape), Bound: b,
-			LowPS: attrs[mosaic.FieldNameLowPS], HighPS: attrs[mosaic.FieldNameHighPS]})
+		if !recycled {
+			cc.Add(storesql.CellItem{Cell: cell, ShapeKey: storesql.ShapeKey(shape), Bound: b,
+				LowPS: attrs[mosaic.FieldNameLowPS], HighPS: attrs[mosaic.FieldNameHighPS]})
+		}
 		res.Added++
 		res.OIDs = append(res.OIDs, oid)
 		if c.Summary.BandCount == 0 && it.Raster.Bands > 0 {

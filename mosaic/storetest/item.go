@@ -28,6 +28,7 @@ var itemTests = []test{
 	{"OIDsNeverReused", testOIDsNeverReused},
 	{"Summary", testSummary},
 	{"BandStats", testBandStats},
+	{"Import", testImportItems},
 }
 
 func testAddFields(t *testing.T, open Opener) {
@@ -368,4 +369,60 @@ func testBandStats(t *testing.T, open Opener) {
 func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+func testImportItems(t *testing.T, open Opener) {
+	b := setup(t, open)
+	at := time.Date(2024, 2, 3, 4, 5, 6, 7e6, time.UTC)
+	in := []*mosaic.Item{
+		item("/src/5.tif", rect(0, 0, 10, 10), 5, 1),
+		item("/src/9.tif", rect(20, 0, 10, 10), 9, 2),
+		item("/src/7.tif", rect(40, 0, 10, 10), 7, 3),
+	}
+	in[0].OID, in[1].OID, in[2].OID = 5, 9, 7
+	in[2].Recycled = &mosaic.Recycled{At: at, JobID: "jOld"}
+	in[1].Raster.Stats = []mosaic.BandStats{{Min: 1, Max: 3, Mean: 2, Std: 1}}
+	b.update(t, func(tx mosaic.Tx) error { return tx.ImportItems(b.c, in) })
+	if got := oids(b.items(t, false)); !slices.Equal(got, []int64{5, 9}) {
+		t.Errorf("live items %v, want [5 9]", got)
+	}
+	bin := b.items(t, true)
+	if got := oids(bin); !slices.Equal(got, []int64{7}) {
+		t.Fatalf("recycle bin %v, want [7]", got)
+	}
+	if r := bin[7].Recycled; r == nil || !r.At.Equal(at) || r.JobID != "jOld" {
+		t.Errorf("recycled item 7 carries %+v", r)
+	}
+	if live := b.items(t, false); live[9].Attributes[mosaic.FieldNameCloudCover] != 9.0 || live[9].Path != "/src/9.tif" {
+		t.Errorf("item 9 = %+v", live[9])
+	}
+	b.checkBoundary(t)
+	b.view(t, func(tx mosaic.ReadTx) error {
+		st, err := tx.BandStats(b.c)
+		if err == nil && (len(st) != 1 || st[0].Mean != 2) {
+			t.Errorf("band statistics of the imported items: %v", st)
+		}
+		return err
+	})
+	// The recycle bin works on imported items; new items come after them.
+	if res, err := b.restore(mosaic.ItemRestore{JobID: "jOld"}); err != nil || !slices.Equal(res.OIDs, []int64{7}) {
+		t.Errorf("restore of an imported recycled item: %+v, %v", res, err)
+	}
+	if got := b.add(t, item("/src/new.tif", rect(60, 0, 10, 10), 1, 1)); !slices.Equal(got, []int64{10}) {
+		t.Errorf("OID after an import up to 9 = %v, want [10]", got)
+	}
+	b.checkBoundary(t)
+	again := item("/src/again.tif", rect(0, 0, 1, 1), 1, 1)
+	again.OID = 9
+	err := b.db.Update(b.ctx, func(tx mosaic.Tx) error { return tx.ImportItems(b.c, []*mosaic.Item{again}) })
+	if err == nil {
+		t.Error("an OBJECTID that is taken was imported again")
+	}
+	err = b.db.Update(b.ctx, func(tx mosaic.Tx) error {
+		return tx.ImportItems(b.c, []*mosaic.Item{item("/src/none.tif", rect(0, 0, 1, 1), 1, 1)})
+	})
+	wantCode(t, "import without an OID", err, mosaic.EINVALID)
+	if got := oids(b.items(t, false)); !slices.Equal(got, []int64{5, 7, 9, 10}) {
+		t.Errorf("after failed imports: %v", got)
+	}
 }
