@@ -157,10 +157,7 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 		args = append(args, string(raster), ci.Cell, ci.ShapeKey, b.Min[0], b.Min[1], b.Max[0], b.Max[1], deletedAt, deletedJob)
 		batch.Queue(insert, args...)
 		if len(it.Raster.Stats) > 0 {
-			pixels := float64(it.Raster.Width) * float64(it.Raster.Height)
-			if !(pixels > 0) {
-				pixels = 1
-			}
+			pixels := storesql.ItemPixels(it.Raster)
 			for band, st := range it.Raster.Stats {
 				batch.Queue(stats, c.ID, oid, band, pixels, st.Min, st.Max, st.Mean, st.Std)
 			}
