@@ -267,7 +267,7 @@ func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.Del
 			return res, fmt.Errorf("delete items: %w", err)
 		}
 		if res.OIDs, err = scanInt64s(rows); err != nil {
-			return res, fmt.Errorf("delete items: %w", err)
+			return res, fmt.Errorf("delete items: %w", dataError(err))
 		}
 	case d.Purge:
 		res.OIDs, err = tx.changeItems(fmt.Sprintf(`DELETE FROM %s AS i WHERE %s RETURNING %s`, itemsTable(c), pred, returnedColumns),
@@ -278,7 +278,7 @@ func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.Del
 			func(_ bool, ci storesql.CellItem) { cc.Remove(ci) })
 	}
 	if err != nil {
-		return res, fmt.Errorf("delete items: %w", err)
+		return res, fmt.Errorf("delete items: %w", dataError(err))
 	}
 	res.Matched = int64(len(res.OIDs))
 	if res.Matched == 0 && d.Strict {
@@ -378,7 +378,7 @@ func (tx *Tx) RestoreItems(c *mosaic.Collection, r mosaic.ItemRestore) (mosaic.R
 	res.OIDs, err = tx.changeItems(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = NULL, _deleted_job = NULL WHERE %s RETURNING %s`,
 		itemsTable(c), pred, returnedColumns), args, func(_ bool, ci storesql.CellItem) { cc.Add(ci) })
 	if err != nil {
-		return res, fmt.Errorf("restore items: %w", err)
+		return res, fmt.Errorf("restore items: %w", dataError(err))
 	}
 	res.Restored = int64(len(res.OIDs))
 	if err := storesql.ApplyCellChanges(tx.cellDB(c), cc); err != nil {

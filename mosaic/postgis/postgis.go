@@ -284,6 +284,19 @@ func fieldsTag(c *mosaic.Collection) string {
 // pg is the sqlfilter option for PostgreSQL.
 var pg = sqlfilter.WithDialect(sqlfilter.Postgres)
 
+// dataError turns PostgreSQL's data exceptions (SQLSTATE class 22: a value
+// out of range, a division by zero), which only a where clause's
+// arithmetic can cause, into EINVALID; other errors pass through. SQLite
+// computes such values as doubles or NULLs instead (see package sqlfilter).
+func dataError(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22") {
+		return &mosaic.Error{Code: mosaic.EINVALID, Message: "Invalid where clause.",
+			Details: []string{"The where clause cannot be computed for every item: " + pe.Message + "."}, Err: err}
+	}
+	return err
+}
+
 // isUniqueViolation reports whether err is PostgreSQL's unique_violation.
 func isUniqueViolation(err error) bool {
 	var pe *pgconn.PgError

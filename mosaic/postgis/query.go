@@ -32,7 +32,7 @@ func (tx *Tx) QueryItems(c *mosaic.Collection, q mosaic.ItemQuery) (*mosaic.Item
 			minx, miny, maxx, maxy *float64
 		)
 		if err := tx.queryRow(query, args...).Scan(&n, &minx, &miny, &maxx, &maxy); err != nil {
-			return nil, fmt.Errorf("count items: %w", err)
+			return nil, fmt.Errorf("count items: %w", dataError(err))
 		}
 		page.Count = n
 		if n > 0 {
@@ -42,16 +42,16 @@ func (tx *Tx) QueryItems(c *mosaic.Collection, q mosaic.ItemQuery) (*mosaic.Item
 	case q.IDsOnly:
 		rows, err := tx.query(query, args...)
 		if err != nil {
-			return nil, fmt.Errorf("query ids: %w", err)
+			return nil, fmt.Errorf("query ids: %w", dataError(err))
 		}
 		if page.IDs, err = scanInt64s(rows); err != nil {
-			return nil, fmt.Errorf("query ids: %w", err)
+			return nil, fmt.Errorf("query ids: %w", dataError(err))
 		}
 		return page, nil
 	}
 	rows, err := tx.query(query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("query items: %w", err)
+		return nil, fmt.Errorf("query items: %w", dataError(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -61,11 +61,11 @@ func (tx *Tx) QueryItems(c *mosaic.Collection, q mosaic.ItemQuery) (*mosaic.Item
 		}
 		it, err := scanItem(rows, page.Fields, q.ReturnGeometry, !q.NoRaster)
 		if err != nil {
-			return nil, err
+			return nil, dataError(err)
 		}
 		page.Items = append(page.Items, it)
 	}
-	return page, rows.Err()
+	return page, dataError(rows.Err())
 }
 
 // itemsSelect builds the statement that answers q.

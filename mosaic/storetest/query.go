@@ -150,6 +150,19 @@ func testQueryWhere(t *testing.T, open Opener) {
 		err = b.db.View(b.ctx, func(tx mosaic.ReadTx) error { return tx.CheckWhere(b.c, where, false) })
 		wantCode(t, fmt.Sprintf("CheckWhere %q", where), err, mosaic.EINVALID)
 	}
+	// Arithmetic that overflows while it runs selects (SQLite computes
+	// doubles) or is refused as EINVALID (PostgreSQL), in queries and in
+	// deletes; it never fails the store.
+	for _, where := range []string{"OBJECTID * 9223372036854775807 > 0", "POWER(10.0, 400) > 1", "CloudCover * 1e308 * 10 > 0"} {
+		_, err := b.queryErr(mosaic.ItemQuery{Where: where, IDsOnly: true})
+		if code := mosaic.ErrorCode(err); code != "" && code != mosaic.EINVALID {
+			t.Errorf("query where %q: %v (code %s), want success or EINVALID", where, err, code)
+		}
+		_, err = b.delete(mosaic.ItemDelete{Where: where, DryRun: true})
+		if code := mosaic.ErrorCode(err); code != "" && code != mosaic.EINVALID {
+			t.Errorf("delete where %q: %v (code %s), want success or EINVALID", where, err, code)
+		}
+	}
 	b.view(t, func(tx mosaic.ReadTx) error {
 		wantCode(t, "CheckWhere blank, optional", tx.CheckWhere(b.c, " ", false), "")
 		wantCode(t, "CheckWhere blank, required", tx.CheckWhere(b.c, " ", true), mosaic.EINVALID)
