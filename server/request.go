@@ -15,17 +15,18 @@ import (
 )
 
 // A request is one HTTP request as every handler and middleware sees it,
-// decoded and authenticated once, by decode, before routing:
+// decoded and authenticated once, by decode, before any other layer:
 //
 //   - params: the query string and form body as one set of values, each
 //     value within MaxParamBytes (read them with param, bool, int, ids);
 //   - f: the response format;
 //   - user: the caller, checked against a route's role by require;
+//   - route: the path template of the route that will serve it;
 //   - err: why the request could not be decoded, reported before any
 //     handler runs.
 //
-// After the handler, route, status and bytes tell what was served, for
-// middleware that logs or counts requests.
+// Once the handler has returned, resp holds the status and size of the
+// response, for middleware that logs or counts requests.
 type request struct {
 	// Request is the routed request: mux.Vars and the context work on it.
 	*http.Request
@@ -83,6 +84,10 @@ func (s *Server) decode(next http.Handler) http.Handler {
 		}
 		r.token = strings.TrimSpace(r.param("token"))
 		r.authenticate()
+		var m mux.RouteMatch
+		if s.router.Match(hr, &m) && m.Route != nil {
+			r.route, _ = m.Route.GetPathTemplate()
+		}
 		next.ServeHTTP(rw, hr)
 	})
 }
@@ -220,9 +225,6 @@ func (s *Server) serve(need mosaic.Role, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
 		r := requestOf(hr)
 		r.Request = hr // routed: it carries the path's variables
-		if rt := mux.CurrentRoute(hr); rt != nil {
-			r.route, _ = rt.GetPathTemplate()
-		}
 		err := r.err
 		if err == nil && need != anyone {
 			_, err = r.require(need)
@@ -236,7 +238,7 @@ func (s *Server) serve(need mosaic.Role, h handler) http.Handler {
 	})
 }
 
-// middleware wraps a handler; see Server.chain.
+// middleware wraps a handler; see Server.middleware.
 type middleware func(http.Handler) http.Handler
 
 // chain wraps h in layers, the first outermost.

@@ -75,18 +75,22 @@ func New(cfg Config) *Server {
 	s.router.StrictSlash(false)
 	s.router.SkipClean(true)
 	s.registerRoutes()
-	// Every request passes through these layers, outermost first, to the
-	// router. decode comes first, so every later layer can read the
-	// request (requestOf): its parameters, format and caller and, once
-	// the handler returns, its route template, status and size. New
-	// layers (CORS, security headers, request ids, metrics, access logs)
-	// go here.
-	s.handler = chain(s.router,
-		s.decode,
-		s.recoverPanics,
-	)
+	s.handler = chain(s.router, s.middleware()...)
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	return s
+}
+
+// middleware returns the layers every request passes through on its way
+// to the router, outermost first. decode comes first, so that every later
+// layer can read the request (requestOf): its parameters, format and
+// caller and, once the handler returns, its route template, status and
+// size. New layers (CORS, security headers, request ids, metrics, access
+// logs) go here.
+func (s *Server) middleware() []middleware {
+	return []middleware{
+		s.decode,
+		s.recoverPanics,
+	}
 }
 
 // ServeHTTP serves a request.
