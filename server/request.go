@@ -26,7 +26,8 @@ import (
 //     handler runs.
 //
 // Once the handler has returned, resp holds the status and size of the
-// response, for middleware that logs or counts requests.
+// response and code the Esri error code, for middleware that logs or
+// counts requests.
 type request struct {
 	// Request is the routed request: mux.Vars and the context work on it.
 	*http.Request
@@ -49,6 +50,9 @@ type request struct {
 	// /arcgis/rest/services/{name}/ImageServer/query), "" when none matched.
 	route string
 	resp  *responseWriter
+	// code is the Esri error code of the envelope Error wrote, 0 when
+	// none: JSON errors are sent with HTTP status 200.
+	code int
 }
 
 type requestKey struct{}
@@ -209,12 +213,13 @@ func param(v url.Values, name string) string {
 // has written a response.
 type handler func(w http.ResponseWriter, r *request) error
 
-// anyone is the role of routes open to every caller, token or not
-// (rest/info, generateToken, redirects), and of handlers that check a
-// role of their own.
+// anyone is the role of routes open to every caller, token or not:
+// rest/info, generateToken, redirects.
 const anyone mosaic.Role = ""
 
-// handle registers h on rt for path, for callers with role need.
+// handle registers h on rt for path, for callers with role need. A
+// handler that needs more (a task's role, a job's owner) checks it with
+// r.require or r.user.
 func (s *Server) handle(rt *mux.Router, path string, need mosaic.Role, h handler) *mux.Route {
 	return rt.Handle(path, s.serve(need, h))
 }

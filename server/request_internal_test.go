@@ -17,7 +17,7 @@ import (
 // seen is what a middleware placed after decode learns about a request.
 type seen struct {
 	route, f, user string
-	status         int
+	status, code   int
 	bytes          bool // something was written
 }
 
@@ -52,7 +52,7 @@ func TestRequestChain(t *testing.T) {
 			r := requestOf(hr)
 			before = r.route + " " + r.user.DisplayName()
 			next.ServeHTTP(w, hr)
-			got = seen{route: r.route, f: r.f, user: r.user.DisplayName(), status: r.resp.status, bytes: r.resp.bytes > 0}
+			got = seen{route: r.route, f: r.f, user: r.user.DisplayName(), status: r.resp.status, code: r.code, bytes: r.resp.bytes > 0}
 		})
 	}
 	h := chain(s.router, append(s.middleware(), probe)...)
@@ -68,15 +68,15 @@ func TestRequestChain(t *testing.T) {
 		{"token in the body, f in any case", httptest.NewRequest("POST", "/arcgis/rest/services", form(url.Values{"F": {"PJSON"}, "token": {tok}})),
 			seen{route: "/arcgis/rest/services", f: "pjson", user: "ann", status: 200, bytes: true}},
 		{"route template with variables", httptest.NewRequest("GET", "/arcgis/rest/services/Nope/ImageServer/query?f=json&token="+tok, nil),
-			seen{route: "/arcgis/rest/services/{name}/ImageServer/query", f: "json", user: "ann", status: 200, bytes: true}},
+			seen{route: "/arcgis/rest/services/{name}/ImageServer/query", f: "json", user: "ann", status: 200, code: 404, bytes: true}},
 		{"no route, HTML error", httptest.NewRequest("GET", "/elsewhere", nil),
-			seen{f: "html", user: "anonymous", status: 404, bytes: true}},
+			seen{f: "html", user: "anonymous", status: 404, code: 404, bytes: true}},
 		{"redirect", httptest.NewRequest("GET", "/arcgis/tokens", nil),
 			seen{route: "/arcgis/tokens", f: "html", user: "anonymous", status: 302, bytes: true}},
 		{"body too large: JSON", httptest.NewRequest("POST", "/arcgis/rest/info", form(url.Values{"f": {"html"}, "x": {strings.Repeat("x", 2<<10)}})),
-			seen{route: "/arcgis/rest/info", f: "json", user: "anonymous", status: 200, bytes: true}},
+			seen{route: "/arcgis/rest/info", f: "json", user: "anonymous", status: 200, code: 429, bytes: true}},
 		{"bad token", httptest.NewRequest("GET", "/arcgis/rest/services?f=json&token=forged", nil),
-			seen{route: "/arcgis/rest/services", f: "json", user: "anonymous", status: 200, bytes: true}},
+			seen{route: "/arcgis/rest/services", f: "json", user: "anonymous", status: 200, code: 498, bytes: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

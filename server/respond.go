@@ -98,6 +98,7 @@ func (s *Server) Error(w http.ResponseWriter, hr *http.Request, err error) {
 	if body.Error.Details == nil {
 		body.Error.Details = []string{}
 	}
+	r.code = body.Error.Code
 	if r.f == "html" {
 		s.writeHTML(w, r, httpStatus(body.Error.Code), &htmlPage{Title: "Error", Error: &body.Error})
 		return
