@@ -1,8 +1,3 @@
-// Package server speaks the ArcGIS REST protocol over HTTP: the services
-// directory, the RasterAnalysisTools GPServer and one ImageServer per image
-// collection. It owns every Esri wire format and the mapping of mosaic error
-// codes to Esri error envelopes; the work happens behind the mosaic
-// interfaces it holds.
 package server
 
 import (
