@@ -58,6 +58,8 @@ func TestDependencies(t *testing.T) {
 				t.Errorf("%s imports squirrel: only sqlfilter and the SQL stores may", name)
 			case under(imp, drivers...) && !under(name, "mosaic/sqlite", "mosaic/postgis", "tasks/riverqueue", "internal/pgtest", "cmd", "bench"):
 				t.Errorf("%s imports the SQL driver %s", name, imp)
+			case imp == module+"/internal/golden":
+				t.Errorf("%s imports internal/golden: only tests may", name)
 			}
 		}
 		if under(name, "server", "mosaic", "sqlfilter") {
