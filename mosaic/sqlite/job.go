@@ -313,3 +313,80 @@ func (tx *Tx) AuditLog(f mosaic.AuditFilter) ([]mosaic.AuditEntry, error) {
 	}
 	return out, rows.Err()
 }
+
+// RecentJobs returns the jobs that f selects, most recently submitted
+// first. Jobs are listed in insertion order (rowid), which is submission
+// order, so the newest come from the end of the table's b-tree without a
+// sort.
+func (tx *Tx) RecentJobs(f mosaic.JobFilter) ([]*mosaic.Job, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	q := sq.Select(jobColumns).From("jobs").OrderBy("rowid DESC").Limit(uint64(f.Limit))
+	if f.Task != "" {
+		q = q.Where("task = ? COLLATE NOCASE", f.Task)
+	}
+	if f.Owner != "" {
+		q = q.Where(sq.Eq{"owner": f.Owner})
+	}
+	if len(f.States) > 0 {
+		states := make([]string, len(f.States))
+		for i, s := range f.States {
+			states[i] = string(s)
+		}
+		q = q.Where(sq.Eq{"state": states})
+	}
+	if !f.Since.IsZero() {
+		q = q.Where(sq.GtOrEq{"submitted_at": f.Since.UnixMilli()})
+	}
+	query, args, err := q.ToSql()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("recent jobs: %w", err)
+	}
+	var out []*mosaic.Job
+	byID := map[string]*mosaic.Job{}
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, j)
+		byID[j.ID] = j
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if f.Messages <= 0 || len(out) == 0 {
+		return out, nil
+	}
+	args = args[:0]
+	for _, j := range out {
+		args = append(args, j.ID)
+	}
+	args = append(args, f.Messages)
+	rows, err = tx.query(`SELECT job_id, type, description FROM (
+		SELECT job_id, seq, type, description, row_number() OVER (PARTITION BY job_id ORDER BY seq DESC) AS rn
+		FROM job_messages WHERE job_id IN (`+placeholders(len(out))+`))
+		WHERE rn <= ? ORDER BY job_id, seq`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("recent job messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id string
+			m  mosaic.JobMessage
+		)
+		if err := rows.Scan(&id, &m.Type, &m.Description); err != nil {
+			return nil, err
+		}
+		byID[id].Messages = append(byID[id].Messages, m)
+	}
+	return out, rows.Err()
+}
