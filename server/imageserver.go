@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -176,6 +177,7 @@ func (s *Server) handleImageServer(w http.ResponseWriter, r *http.Request) {
 	s.respond(w, r, s.imageServerInfo(c, stats), &htmlPage{Title: c.Name + " (ImageServer)",
 		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}},
 		Links: []link{
+			{"View in map", webMapPath + "/map.html?url=" + url.QueryEscape(base)},
 			{"Query", base + "/query?where=1%3D1&outFields=*&f=html"},
 			{"Export Image (PNG of the full extent)", base + "/exportImage?f=image&format=png&size=800,600&bbox=" + bboxParam(c)},
 			{"Boundary", base + "/boundary"},

@@ -98,6 +98,7 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ct
 
 func (s *Server) registerRoutes() {
 	r := s.router
+	s.registerWebMapRoutes(r)
 	root := r.PathPrefix("/arcgis").Subrouter()
 	root.HandleFunc("/tokens/generateToken", s.handleGenerateToken)
 	root.HandleFunc("/tokens", redirectTo("/arcgis/tokens/generateToken"))
