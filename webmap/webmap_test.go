@@ -71,6 +71,8 @@ func TestPagesReferenceBundledFiles(t *testing.T) {
 				t.Errorf("%s refers to another host: %s", page, u)
 			case strings.HasPrefix(u, "/arcgis/rest/"):
 				// the services directory, served by package server
+			case u == "data:,":
+				// no favicon
 			default:
 				if _, err := fs.Stat(webmap.FS(), u); err != nil {
 					t.Errorf("%s refers to %s, which is not in the bundle", page, u)

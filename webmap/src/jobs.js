@@ -1,5 +1,5 @@
 // jobs.js: the job monitor. It lists recent jobs from the GPServer's jobs
-// resource, polls every second while any job is unfinished (every five
+// resource, polls every second while any job is unfinished (every three
 // seconds otherwise), and cancels through each job's own cancel operation.
 import {caller, directoryLink, initAccount} from './account.js';
 import {FINISHED, GP, cancelJob, request} from './api.js';
@@ -143,7 +143,7 @@ async function load() {
     $('page-error').hidden = false;
     $('page-error').textContent = e.text || e.message;
   }
-  if (!document.hidden) timer = setTimeout(load, running ? 1000 : 5000);
+  if (!document.hidden) timer = setTimeout(load, running ? 1000 : 3000);
 }
 
 let started = false;

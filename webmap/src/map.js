@@ -643,6 +643,7 @@ async function addImages(e) {
     const before = await maxObjectID();
     const job = await runJob('AddImage', {imageCollection: state.name, inputRasters: value}, (j) => {
       jobId = j.jobId;
+      box.dataset.job = jobId;
       cancel.hidden = false;
       const pct = j.progress ? j.progress.percentage : 0;
       progress.value = pct;
@@ -734,7 +735,16 @@ async function start(me) {
   buildMap();
   if (state.extent) state.map.getView().fit(state.extent, {padding: [30, 30, 30, 30], maxZoom: 18});
   $('zoom-extent').addEventListener('click', () => zoomToCollection().catch((e) => layerStatus(e.text || e.message)));
-  $('where').addEventListener('input', debounce(preview, 300));
+  // While the user types, the last preview no longer describes the box:
+  // nothing may be deleted until the new clause is counted.
+  const later = debounce(preview, 300);
+  $('where').addEventListener('input', () => {
+    setPreview(null);
+    $('where-status').className = 'where-status busy';
+    const text = $('where').value.trim() ? 'Counting…' : '';
+    if ($('where-status').textContent !== text) setContent($('where-status'), text);
+    later();
+  });
   $('where').addEventListener('keydown', (e) => {
     if (e.key === 'Enter') {
       e.preventDefault();

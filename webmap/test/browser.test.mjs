@@ -7,7 +7,7 @@
 //   TESSERA_PUBLISHER    user:password of a publisher
 //   TESSERA_VIEWER       user:password of a viewer
 //   TESSERA_ADD_SMALL    a folder of a few rasters inside Demo's extent
-//   TESSERA_ADD_LONG     a folder of thousands of rasters (an AddImage that takes a while)
+//   TESSERA_ADD_LONG     a folder of 20,000 rasters (an AddImage that takes a while)
 //   TESSERA_SCREENSHOTS  optional: a folder for the documentation's screenshots
 //
 // Every check looks at what a user sees: text on the page, and pixels of
@@ -17,6 +17,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {chromium} from 'playwright-core';
+
+const FINISHED = new Set(['Succeeded', 'Failed', 'Cancelled', 'Timed Out']);
 
 const ROOT = process.env.TESSERA_URL;
 const WEBMAP = ROOT + '/webmap';
@@ -119,11 +121,16 @@ async function mapIdle(page) {
   await page.waitForSelector('#map[aria-busy="false"]', {timeout: 30000});
 }
 
+// signIn signs in with the keyboard only: the dialog has the focus on the
+// user name, Tab goes to the password, Enter submits.
 async function signIn(page, user, password) {
   await page.waitForSelector('#signin-dialog[open]');
-  await page.fill('#signin-user', user);
-  await page.fill('#signin-password', password);
-  await page.click('#signin-submit');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'signin-user');
+  await page.keyboard.type(user);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'signin-password');
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
   await page.waitForSelector('#whoami');
   assert.match(await page.textContent('#whoami'), new RegExp('Signed in as ' + user));
 }
@@ -216,6 +223,38 @@ test('a publisher opens the map from the services directory: imagery and footpri
   await page.keyboard.press('Escape');
   await page.waitForSelector('#popup', {state: 'hidden'});
   map = page;
+});
+
+test('the map works from the keyboard', async () => {
+  const page = map;
+  // Focus order: the skip link, the header, the map, then the panel's controls.
+  const order = await page.evaluate(() => [...document.querySelectorAll('a[href], button, input, select, [tabindex]')]
+    .filter((el) => el.tabIndex >= 0 && !el.disabled && el.offsetParent !== null)
+    .map((el) => el.id || el.textContent.trim()));
+  assert.equal(order[0], 'Skip to the map controls');
+  assert.ok(order.indexOf('map') < order.indexOf('show-imagery') && order.indexOf('show-imagery') < order.indexOf('where'), order.join(', '));
+  // The map takes focus; + zooms in (the scale bar changes); Enter lists
+  // the items at the centre; Escape closes the popup and gives focus back.
+  await page.focus('#map');
+  const scale = async () => Number((await page.textContent('.ol-scale-bar')).match(/1 : ([\d,]+)/)[1].replace(/,/g, ''));
+  const s0 = await scale();
+  await page.keyboard.press('+');
+  await waitFor(async () => (await scale()) < 0.6 * s0, 'the scale bar to show twice the scale after +');
+  await page.keyboard.press('-');
+  await waitFor(async () => (await scale()) > 0.9 * s0, 'the scale back after -');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#popup:not([hidden]) table.attrs');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'popup', 'the popup has the focus');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'popup-close');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#popup', {state: 'hidden'});
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'map', 'focus back on the map');
+  // Every control in the panel has a label.
+  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('#panel input, #panel select')]
+    .filter((el) => !el.labels || el.labels.length === 0).map((el) => el.id));
+  assert.deepEqual(unlabelled, []);
+  await mapIdle(page);
 });
 
 test('the where box previews: the server\'s parse error with its position, then the count and the highlight', async () => {
@@ -324,6 +363,7 @@ test('the job monitor shows a long AddImage\'s progress rise, and cancels it', a
   await page.fill('#add-input', process.env.TESSERA_ADD_LONG);
   await page.click('#add-button');
   await page.waitForSelector('#add-cancel:not([hidden])');
+  const addJob = () => page.evaluate(() => document.getElementById('add-status').dataset.job);
 
   const monitor = await newPage();
   await monitor.goto(WEBMAP + '/jobs.html');
@@ -331,14 +371,19 @@ test('the job monitor shows a long AddImage\'s progress rise, and cancels it', a
   assert.match(await monitor.textContent('#whoami'), new RegExp('Signed in as ' + PUB), 'signed in from the other page');
   const row = monitor.locator('#jobs tbody tr', {has: monitor.locator('td.task', {hasText: 'AddImage'})}).first();
   const seen = [];
+  const trace = [];
+  const want = await addJob();
   await waitFor(async () => {
-    const status = await row.locator('td.status').textContent();
-    if (status !== 'Executing') return false;
-    const v = Number(await row.locator('td.progress progress').getAttribute('value')) || Number(
-      await row.locator('td.progress progress').evaluate((p) => p.value));
-    if (v > 0 && v < 100 && !seen.includes(v)) seen.push(v);
-    return seen.length >= 2;
-  }, 'the AddImage progress to rise twice', 120000);
+    const [id, status, v] = await row.evaluate((tr) => [tr.dataset.job, tr.querySelector('td.status').textContent,
+      tr.querySelector('td.progress progress').value]);
+    if (trace.at(-1) !== `${id} ${status} ${v}`) trace.push(`${id} ${status} ${v}`);
+    if (id === want && status === 'Executing' && v > 0 && v < 100 && !seen.includes(v)) seen.push(v);
+    return seen.length >= 2 || (FINISHED.has(status) && id === want);
+  }, 'the AddImage progress to rise twice', 120000).catch((e) => {
+    throw new Error(e.message + '\nseen in the monitor: ' + trace.join(' | '));
+  });
+  assert.ok(seen.length >= 2, 'the job finished before its progress was seen twice: ' + trace.join(' | '));
+  console.log('# the monitor saw: ' + trace.join(' | '));
   assert.ok(seen[1] > seen[0], 'progress rose: ' + seen.join(' → '));
   assert.match(await row.locator('td.progress').textContent(), /\d+% Read \d+ of \d+ rasters/);
   await shot(monitor, 'webmap-jobs.png');
