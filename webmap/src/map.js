@@ -403,7 +403,10 @@ function drawPopup(items, pixelValue) {
     const a = it.attributes;
     const oid = a.OBJECTID;
     const rows = [];
-    for (const f of state.fields) {
+    // The fields people look for first, then the rest in catalog order.
+    const first = ['OBJECTID', 'Name', state.colourField, 'AcquisitionDate', 'CloudCover', 'SensorName', 'ProductName'];
+    const fields = [...state.fields].sort((x, y) => rank(first, x.name) - rank(first, y.name));
+    for (const f of fields) {
       if (f.type === 'esriFieldTypeGeometry' || !(f.name in a)) continue;
       const kind = valueKind(f);
       const v = a[f.name];
@@ -426,6 +429,11 @@ function drawPopup(items, pixelValue) {
   setContent(content, parts);
   state.popup.panIntoView?.();
   $('popup').focus();
+}
+
+function rank(list, name) {
+  const i = list.indexOf(name);
+  return i < 0 ? list.length : i;
 }
 
 function fmtDate(v) {

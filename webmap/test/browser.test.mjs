@@ -271,6 +271,7 @@ test('the where box previews: the server\'s parse error with its position, then 
 
   const n = await count('CloudCover > 50');
   assert.ok(n > 0 && n < 24, 'the demo has cloudy and clear items');
+  await page.click('#zoom-extent');
   await page.fill('#where', 'CloudCover > 50');
   await page.waitForSelector('#where-count');
   assert.equal(await page.textContent('#where-count'), `${n} items match.`);
@@ -279,6 +280,7 @@ test('the where box previews: the server\'s parse error with its position, then 
     return c.magenta > 1000 && c;
   }, 'highlighted footprints');
   assert.equal(await page.textContent('#delete-button'), `Delete ${n} items`);
+  await mapIdle(page);
   await shot(page, 'webmap-where.png');
 
   // A narrower clause highlights less; one that matches nothing, nothing.
