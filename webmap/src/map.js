@@ -200,13 +200,12 @@ function clip(extent) {
 // misses it. Envelopes stay within the collection's extent, so the server
 // never projects a world-sized box into the collection's own projection.
 function envelope(extent) {
-  let e = clip(extent);
   const all = state.extent;
-  if (all) {
-    if (containsExtent(e, all)) return {};
-    e = getIntersection(e, buffer(all, Math.max(1, (all[2] - all[0] + all[3] - all[1]) * 0.01)));
-    if (isEmpty(e)) return null;
-  }
+  if (!all) return null; // an empty collection
+  let e = clip(extent);
+  if (containsExtent(e, all)) return {};
+  e = getIntersection(e, buffer(all, Math.max(1, (all[2] - all[0] + all[3] - all[1]) * 0.01)));
+  if (isEmpty(e)) return null;
   return {geometry: e.join(','), geometryType: 'esriGeometryEnvelope', inSR: 3857, spatialRel: 'esriSpatialRelIntersects'};
 }
 
@@ -400,21 +399,24 @@ function drawPopup(items, pixelValue) {
     parts.push(h('p', {class: 'pixel'}, 'Pixel value: ', h('b', {}, String(pixelValue.value))));
   }
   for (const it of items.slice(0, 5)) {
-    const a = it.attributes;
-    const oid = a.OBJECTID;
+    // identify may name attributes in another letter case (ArcGIS answers
+    // objectid, cloudcover…): look them up case-insensitively.
+    const a = {};
+    for (const [k, v] of Object.entries(it.attributes)) a[k.toLowerCase()] = v;
+    const oid = a.objectid;
     const rows = [];
     // The fields people look for first, then the rest in catalog order.
     const first = ['OBJECTID', 'Name', state.colourField, 'AcquisitionDate', 'CloudCover', 'SensorName', 'ProductName'];
     const fields = [...state.fields].sort((x, y) => rank(first, x.name) - rank(first, y.name));
     for (const f of fields) {
-      if (f.type === 'esriFieldTypeGeometry' || !(f.name in a)) continue;
+      if (f.type === 'esriFieldTypeGeometry' || !(f.name.toLowerCase() in a)) continue;
       const kind = valueKind(f);
-      const v = a[f.name];
+      const v = a[f.name.toLowerCase()];
       rows.push(h('tr', {}, h('th', {scope: 'row'}, f.alias || f.name), h('td', {}, kind === 'date' ? fmtDate(v) : fmtCell(v))));
     }
-    const img = h('img', {class: 'thumb', alt: 'Thumbnail of ' + (a.Name || 'item ' + oid), width: 128, height: 128});
+    const img = h('img', {class: 'thumb', alt: 'Thumbnail of ' + (a.name || 'item ' + oid), width: 128, height: 128});
     const section = h('section', {class: 'item'},
-      h('h3', {}, (a.Name || 'Item') + ' (OBJECTID ' + oid + ')'),
+      h('h3', {}, (a.name || 'Item') + ' (OBJECTID ' + oid + ')'),
       img,
       h('table', {class: 'attrs'}, h('tbody', {}, rows)));
     parts.push(section);

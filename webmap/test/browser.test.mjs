@@ -14,6 +14,7 @@
 // the map's canvases (imagery, footprints, highlight), then checks the
 // catalog itself through the ImageServer's query.
 import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {chromium} from 'playwright-core';
@@ -149,9 +150,10 @@ let map; // the publisher's map page, shared by the tests below
 
 test('a viewer signs in and sees the map and the jobs, but no edit controls', async () => {
   const page = await newPage();
-  await page.goto(MAP);
+  await page.goto(WEBMAP + '/');
   // No anonymous access on this server: the page asks for a token.
   await signIn(page, VIEWER, VIEWER_PASSWORD);
+  await page.click('#collections a:text-is("Demo")');
   await page.waitForSelector('body[data-ready=true]');
   await mapIdle(page);
   const imagery = await waitFor(async () => {
@@ -223,6 +225,33 @@ test('a publisher opens the map from the services directory: imagery and footpri
   await page.keyboard.press('Escape');
   await page.waitForSelector('#popup', {state: 'hidden'});
   map = page;
+});
+
+test('popups read identify in the ArcGIS REST shape when the server has it', async () => {
+  const page = map;
+  const probe = await api('/rest/services/Demo/ImageServer/identify', {
+    geometry: '{"x":607000,"y":5355000}', geometryType: 'esriGeometryPoint', returnCatalogItems: 'true'}, pubToken).catch((e) => ({error: e}));
+  let served = !probe.error;
+  if (!served) {
+    // Until tessera serves identify, answer it with a real ArcGIS answer
+    // (testdata/golden/arcgis/identify.json, a Sentinel-2 service's), so
+    // that the page's reading of that shape is checked.
+    const body = readFileSync(new URL('../../testdata/golden/arcgis/identify.json', import.meta.url), 'utf8');
+    await page.route('**/ImageServer/identify', (route) => route.fulfill({contentType: 'application/json', body}));
+  }
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.click(box.x + box.width / 3, box.y + box.height / 3);
+  await page.waitForSelector('#popup:not([hidden]) .item');
+  const text = await page.textContent('#popup-content');
+  assert.match(text, /Pixel value: /);
+  if (!served) {
+    assert.match(text, /Pixel value: 0\.0473, 0\.036/);
+    assert.match(text, /S2A_MSIL2A_20230801T182921_N0509_R027_T11SMT_20230802T023558 \(OBJECTID 20498195\)/);
+    assert.match(text, /CloudCover39\.731815/, 'attributes matched to the fields whatever their letter case');
+    await page.unroute('**/ImageServer/identify');
+  }
+  await page.click('#popup-close');
+  await page.waitForSelector('#popup', {state: 'hidden'});
 });
 
 test('the map works from the keyboard', async () => {
