@@ -5,7 +5,7 @@
 // identify (falling back to query + thumbnail) for popups, query with
 // returnCountOnly/returnIdsOnly for the where preview, and the GPServer's
 // DeleteImage, RestoreImage and AddImage jobs for edits.
-import Map from 'ol/Map.js';
+import OLMap from 'ol/Map.js';
 import Overlay from 'ol/Overlay.js';
 import View from 'ol/View.js';
 import {ScaleLine, Zoom} from 'ol/control.js';
@@ -23,7 +23,7 @@ import VectorSource from 'ol/source/Vector.js';
 import {Fill, Stroke, Style} from 'ol/style.js';
 
 import {initAccount, directoryLink, may} from './account.js';
-import {ApiError, SERVICES, cancelJob, imageURL, jobErrors, request, runJob, sameOriginPath} from './api.js';
+import {ApiError, REST, SERVICES, cancelJob, imageURL, jobErrors, request, runJob, sameOriginPath} from './api.js';
 import {$, debounce, h, plural, setContent, statusText} from './dom.js';
 
 // Footprints loaded per map view, at most; zoom in to see the rest.
@@ -53,8 +53,12 @@ const state = {
   highlighted: new Set(),
   preview: null, // {where, count}
   previewAbort: null,
-  truncated: false,
+  truncated: false, // the last footprint load stopped at MAX_FOOTPRINTS
+  extent: null, // of the whole collection, in Web Mercator; null when empty
   map: null,
+  popup: null,
+  footprintLayer: null,
+  highlightLayer: null,
 };
 
 // serviceFromURL reads ?url= (an ImageServer URL or path of this server) or
@@ -101,7 +105,7 @@ function computeScale() {
   const field = fieldInfo(state.colourField);
   const kind = valueKind(field);
   const scale = {kind, min: Infinity, max: -Infinity, values: []};
-  const seen = new globalThis.Map();
+  const seen = new Map();
   for (const f of footprints.getFeatures()) {
     const v = f.get(state.colourField);
     if (v === null || v === undefined || v === '') continue;
@@ -170,7 +174,7 @@ function drawLegend() {
   setContent($('legend'), items);
 }
 
-const styleCache = new globalThis.Map();
+const styleCache = new Map();
 
 function footprintStyle(f) {
   const c = colourOf(f.get(state.colourField));
@@ -296,7 +300,7 @@ function buildMap() {
     style: (f) => (state.highlighted.has(f.getId()) ? highlightStyle : null),
   });
   const popup = new Overlay({element: $('popup'), autoPan: {animation: {duration: 150}}, positioning: 'bottom-center', offset: [0, -8]});
-  const map = new Map({
+  const map = new OLMap({
     target: mapEl,
     layers: [imageryLayer, footprintLayer, highlightLayer],
     overlays: [popup],
@@ -384,8 +388,15 @@ async function identify(coord, pixel) {
     if (!(e instanceof ApiError)) throw e;
     // No identify (404, or any other error): query the clicked footprints.
     if (hits.length) {
-      const res = await request(state.svc + '/query', {objectIds: hits.join(','), outFields: '*', returnGeometry: false});
-      items = (res.features || []).map((f) => ({attributes: f.attributes || {}}));
+      try {
+        const res = await request(state.svc + '/query', {objectIds: hits.join(','), outFields: '*', returnGeometry: false});
+        items = (res.features || []).map((f) => ({attributes: f.attributes || {}}));
+      } catch (e2) {
+        $('popup-title').textContent = 'Items here';
+        setContent(content, h('p', {class: 'error'}, e2.text || e2.message));
+        $('popup').focus();
+        return;
+      }
     }
   }
   drawPopup(items, pixelValue);
@@ -684,6 +695,19 @@ async function addImages(e) {
   }
 }
 
+// suggestStores offers the registered data stores (rest/admin/dataStores,
+// which admins may read) as suggestions in the Add images box. Others type
+// a path or URL inside a store.
+async function suggestStores() {
+  try {
+    const res = await request(REST + '/admin/dataStores', {}, {quiet: true});
+    const stores = (res.dataStores || []).map((d) => d.path || d.url).filter(Boolean);
+    setContent($('data-stores'), stores.map((v) => h('option', {value: v})));
+  } catch {
+    setContent($('data-stores'));
+  }
+}
+
 // --- page --------------------------------------------------------------
 
 function fillFieldChoice() {
@@ -706,6 +730,7 @@ function fillFieldChoice() {
 function applyRole() {
   const canDelete = may('DeleteImage');
   const canAdd = may('AddImage');
+  if (canAdd) suggestStores();
   document.querySelectorAll('.edit').forEach((el) => {
     el.hidden = !(el.closest('section')?.querySelector('#add-form') ? canAdd : canDelete);
   });
