@@ -180,7 +180,7 @@ function footprintStyle(f) {
   const c = colourOf(f.get(state.colourField));
   let st = styleCache.get(c);
   if (!st) {
-    st = new Style({stroke: new Stroke({color: c, width: 2}), fill: new Fill({color: c + '26'})});
+    st = new Style({stroke: new Stroke({color: c, width: 2}), fill: new Fill({color: c + '1a'})});
     styleCache.set(c, st);
   }
   return st;
