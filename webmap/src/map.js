@@ -563,13 +563,40 @@ function jobLine(job, verb) {
   return `${verb}: ${statusText(job.jobStatus)}${pct} (job ${job.jobId})`;
 }
 
+// Deletes of at most this many items are pinned to the previewed
+// OBJECTIDs (DeleteImage's objectIds, ANDed with the where clause), so
+// that an item added or changed after the preview is never removed.
+// DeleteImage takes up to 100,000 IDs.
+const MAX_PINNED = 100000;
+
 async function confirmDelete() {
-  const p = state.preview;
+  let p = state.preview;
   if (!p || !p.count) return;
+  const box = $('delete-status');
+  let ids = null;
+  if (p.count <= MAX_PINNED) {
+    try {
+      ids = (await request(state.svc + '/query', {where: p.where, returnIdsOnly: true})).objectIds || [];
+    } catch (e) {
+      setContent(box, h('p', {class: 'error'}, e.text || e.message));
+      return;
+    }
+    if (ids.length !== p.count) {
+      // The catalog changed since the preview: show the new count first.
+      p = {where: p.where, count: ids.length};
+      setPreview(p);
+      setContent($('where-status'), h('span', {id: 'where-count'},
+        p.count === 0 ? 'No items match.' : plural(p.count, 'item') + ' match.'));
+      if (!p.count) return;
+    }
+  }
   const dlg = $('confirm-delete');
   const n = plural(p.count, 'item');
   $('confirm-title').textContent = `Delete ${n} from ${state.name}?`;
-  $('confirm-text').textContent = `DeleteImage will remove ${n} from the collection ${state.name}, those matching:`;
+  $('confirm-text').textContent = ids ?
+    `DeleteImage will remove these ${n} from the collection ${state.name}: the items now matching` :
+    `DeleteImage will remove the items of the collection ${state.name} that match (${n} now; more than ` +
+    `${MAX_PINNED.toLocaleString('en')}, so the clause runs as it stands when the job runs):`;
   $('confirm-where').textContent = p.where;
   $('confirm-yes').textContent = `Delete ${n}`;
   dlg.returnValue = '';
@@ -580,24 +607,28 @@ async function confirmDelete() {
     $('delete-button').focus();
     return;
   }
-  await runDelete(p);
+  await runDelete(p, ids);
 }
 
-async function runDelete(p) {
+async function runDelete(p, ids) {
   const box = $('delete-status');
   const btn = $('delete-button');
   btn.disabled = true;
   setContent(box, 'Submitting DeleteImage…');
+  const params = {imageCollection: {url: serviceURL()}, where: p.where};
+  if (ids) params.objectIds = ids.join(',');
   try {
-    const job = await runJob('DeleteImage', {imageCollection: {url: serviceURL()}, where: p.where},
-      (j) => setContent(box, jobLine(j, 'Deleting')));
+    const job = await runJob('DeleteImage', params, (j) => {
+      box.dataset.job = j.jobId;
+      setContent(box, jobLine(j, 'Deleting'));
+    });
     if (job.jobStatus !== 'esriJobSucceeded') {
       setContent(box, h('p', {class: 'error'}, `DeleteImage ${statusText(job.jobStatus).toLowerCase()}: `, jobErrors(job).join(' ')));
       return;
     }
     const removed = job.result && job.result.removed !== undefined ? job.result.removed : p.count;
     const undo = h('button', {type: 'button', id: 'undo-button'}, 'Undo');
-    const differs = removed !== p.count ? ` (the preview counted ${p.count}; the catalog changed meanwhile)` : '';
+    const differs = removed !== p.count ? ` (of the ${p.count} counted; the others changed or went meanwhile)` : '';
     setContent(box, h('p', {id: 'delete-done'}, `Deleted ${plural(removed, 'item')} from ${state.name}${differs}. `,
       'They are in the recycle bin. '), undo);
     undo.addEventListener('click', () => runUndo(job.jobId, undo));

@@ -73,6 +73,16 @@ async function count(where) {
   return r.count;
 }
 
+// job runs a GP job from Node and waits for it to finish.
+async function job(task, params) {
+  const sub = await api(GP + '/' + task + '/submitJob', params, pubToken);
+  assert.ok(sub.jobId, JSON.stringify(sub));
+  return waitFor(async () => {
+    const j = await api(GP + '/' + task + '/jobs/' + sub.jobId, {}, pubToken);
+    return /Succeeded|Failed|Cancelled|TimedOut/.test(j.jobStatus) && j;
+  }, task + ' ' + sub.jobId);
+}
+
 async function waitFor(fn, what, ms = 30000) {
   const deadline = Date.now() + ms;
   let last;
@@ -328,6 +338,7 @@ test('the where box previews: the server\'s parse error with its position, then 
 test('Delete N items asks, deletes, and Undo brings them back', async () => {
   const page = map;
   const n = await count('CloudCover > 50');
+  const previewed = (await api('/rest/services/Demo/ImageServer/query', {where: 'CloudCover > 50', returnIdsOnly: 'true'}, pubToken)).objectIds;
   await page.fill('#where', 'CloudCover > 50');
   await page.waitForSelector('#where-count');
   await mapIdle(page);
@@ -347,6 +358,10 @@ test('Delete N items asks, deletes, and Undo brings them back', async () => {
   await page.click('#confirm-yes');
   await page.waitForSelector('#delete-done', {timeout: 60000});
   assert.equal(await page.textContent('#delete-done'), `Deleted ${n} items from Demo. They are in the recycle bin. `);
+  // The job deleted exactly the previewed items: their OBJECTIDs went with the clause.
+  const deleteJob = await page.getAttribute('#delete-status', 'data-job');
+  const sent = await api(GP + '/DeleteImage/jobs/' + deleteJob + '/inputs/objectIds', {}, pubToken);
+  assert.equal(sent.value, previewed.join(','), JSON.stringify(sent));
   assert.equal(await count('1=1'), 24 - n, 'the catalog lost the items');
   assert.equal(await count('CloudCover > 50'), 0);
   await waitFor(async () => (await page.textContent('#where-status')) === 'No items match.', 'the preview re-counted');
@@ -369,6 +384,25 @@ test('Delete N items asks, deletes, and Undo brings them back', async () => {
     return Math.abs(fp.opaque - before.fp.opaque) < before.fp.opaque * 0.02 && img.opaque >= before.img.opaque * 0.98 &&
       (await canvas(page, 'highlight-layer')).magenta > 1000;
   }, 'the footprints and imagery back on the map');
+});
+
+test('the confirmation counts the items that match then, not at the preview', async () => {
+  const page = map;
+  const ids = (await api('/rest/services/Demo/ImageServer/query', {where: 'CloudCover > 80', returnIdsOnly: 'true'}, pubToken)).objectIds;
+  assert.ok(ids.length >= 2, 'the demo has items over 80% cloud');
+  await page.fill('#where', 'CloudCover > 80');
+  await waitFor(async () => (await page.textContent('#where-status')) === `${ids.length} items match.`, 'the preview');
+  // Meanwhile someone else deletes one of them.
+  const other = await job('DeleteImage', {imageCollection: 'Demo', where: 'OBJECTID = ' + ids[0]});
+  assert.equal(other.jobStatus, 'esriJobSucceeded');
+  await page.click('#delete-button');
+  await page.waitForSelector('#confirm-delete[open]');
+  assert.equal(await page.textContent('#confirm-title'), `Delete ${ids.length - 1} items from Demo?`);
+  assert.equal(await page.textContent('#where-status'), `${ids.length - 1} items match.`);
+  await page.click('#confirm-no');
+  await page.waitForSelector('#confirm-delete', {state: 'hidden'});
+  assert.equal((await job('RestoreImage', {imageCollection: 'Demo', jobId: other.jobId})).jobStatus, 'esriJobSucceeded');
+  assert.equal(await count('1=1'), 24);
 });
 
 test('Add images runs AddImage, shows its progress, then highlights the new footprints', async () => {
