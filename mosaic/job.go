@@ -171,3 +171,13 @@ type JobService interface {
 	// Delete cancels a job if needed and removes its record.
 	Delete(ctx context.Context, id string) (*Job, error)
 }
+
+// JobFilter selects jobs for a job list. Empty fields match everything.
+type JobFilter struct {
+	Task     string     // task name, case-insensitive
+	Owner    string     // user name ("anonymous" for jobs submitted without a token)
+	States   []JobState // any of these states
+	Since    time.Time  // submitted at or after
+	Limit    int        // at most this many (0 = 100)
+	Messages int        // the last this many messages of each job (0 = none)
+}

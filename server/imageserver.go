@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -173,6 +174,7 @@ func (s *Server) handleImageServer(w http.ResponseWriter, r *request) error {
 	return s.respond(w, r, s.imageServerInfo(c, stats), &htmlPage{Title: c.Name + " (ImageServer)",
 		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}},
 		Links: []link{
+			{"View in map", webMapPath + "/map.html?url=" + url.QueryEscape(base)},
 			{"Query", base + "/query?where=1%3D1&outFields=*&f=html"},
 			{"Export Image (PNG of the full extent)", base + "/exportImage?f=image&format=png&size=800,600&bbox=" + bboxParam(c)},
 			{"Boundary", base + "/boundary"},

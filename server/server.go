@@ -109,6 +109,7 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ct
 // for open ones); each handler may require more (see request.require).
 func (s *Server) registerRoutes() {
 	r := s.router
+	s.registerWebMapRoutes(r)
 	root := r.PathPrefix("/arcgis").Subrouter()
 	s.handle(root, "/tokens/generateToken", anyone, s.handleGenerateToken)
 	s.handle(root, "/tokens", anyone, redirectTo("/arcgis/tokens/generateToken"))
