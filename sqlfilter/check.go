@@ -4,16 +4,24 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // check gives every node of the tree its type, rejects type errors, folds
 // casts of literals, and gives NULLs the type their context asks for.
 func (p *parser) check(root int32) {
-	t := p.typeOf(root)
-	if t != vBool && t != vNull {
-		p.failf(int(p.nodes[root].pos), "for example: CloudCover < 10", "the clause must be a condition, not %s", t.a())
+	if t := p.typeOf(root); t != vBool {
+		p.failf(int(p.nodes[root].pos), conditionHint(t), "the clause must be a condition, not %s", t.a())
 	}
-	p.resolve(root, vBool)
+	p.constant(root)
+}
+
+// conditionHint suggests a condition in place of a value of type t.
+func conditionHint(t vtype) string {
+	if t == vNull {
+		return "to find missing values write, for example: CloudCover IS NULL"
+	}
+	return "for example: CloudCover < 10"
 }
 
 // resolve gives the untyped NULLs of n's subtree the type t.
@@ -91,12 +99,7 @@ func (p *parser) typeOfNode(id int32) vtype {
 
 	case nLike:
 		p.stringArg(n.a, "LIKE")
-		p.stringArg(n.b, "LIKE")
-		if pat := p.nodes[n.b]; pat.kind == nLit && n.i == 1 {
-			if _, ok := likeToGlob(pat.s, []rune(n.s)[0]); !ok {
-				p.failf(int(pat.pos), "double the escape character to match it literally", "the LIKE pattern ends with the escape character")
-			}
-		}
+		p.likePattern(&n)
 		return vBool
 
 	case nIn:
@@ -140,14 +143,11 @@ func (p *parser) typeOfNode(id int32) vtype {
 	panic("sqlfilter: unexpected node kind")
 }
 
-// condition requires node k to be a condition.
+// condition requires node k to be a condition. NULL is a value, not a
+// condition: SQL-92 has no truth-value literal for unknown.
 func (p *parser) condition(k int32) {
-	switch t := p.typeOf(k); t {
-	case vBool:
-	case vNull:
-		p.resolve(k, vBool)
-	default:
-		p.failf(int(p.nodes[k].pos), "for example: CloudCover < 10", "expected a condition, not %s", t.a())
+	if t := p.typeOf(k); t != vBool {
+		p.failf(int(p.nodes[k].pos), conditionHint(t), "expected a condition, not %s", t.a())
 	}
 }
 
@@ -278,9 +278,10 @@ func (p *parser) typeOfCall(id int32) vtype {
 		return vDouble
 	case fnPower:
 		p.numericArg(ks[0], name)
-		if e := p.nodes[ks[1]]; e.kind != nLit || e.typ != vInt {
-			p.failf(int(e.pos), "for example: POWER(x, 2)", "POWER's exponent must be an integer number")
+		if t := p.typeOf(ks[1]); t == vDouble {
+			p.failf(int(p.nodes[ks[1]].pos), "ROUND or CAST it to INT", "POWER's exponent must be an integer, not a double")
 		}
+		p.intArg(ks[1], "POWER's exponent")
 		return vDouble
 	case fnMod:
 		p.intArg(ks[0], name)
@@ -345,7 +346,7 @@ func (p *parser) typeOfCast(id int32) vtype {
 	case to == vDate && from == vDate:
 		return to
 	case from == vString && lit && (to == vInt || to == vDouble):
-		s := strings.TrimSpace(src.s)
+		s := strings.Trim(src.s, " ")
 		if to == vInt {
 			v, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
@@ -359,12 +360,14 @@ func (p *parser) typeOfCast(id int32) vtype {
 		}
 		return fold(node{kind: nLit, typ: vDouble, f: v})
 	case from == vString && lit && to == vDate:
-		ms, ok := parseDateTime(strings.TrimSpace(src.s), false)
+		ts := n.op == castTimestamp
+		ms, hint, ok := parseDateTime(strings.Trim(src.s, " "), ts)
 		if !ok {
-			p.failf(pos, "write 'YYYY-MM-DD' or 'YYYY-MM-DD hh:mm:ss'", "cannot CAST %s to a date", quote(src.s))
-		}
-		if n.op == castDate {
-			ms = floorDay(ms)
+			kind := "a date"
+			if ts {
+				kind = "a timestamp"
+			}
+			p.failf(pos, hint, "cannot CAST %s to %s", quote(src.s), kind)
 		}
 		return fold(node{kind: nLit, typ: vDate, i: ms})
 	case from == vString && (to == vInt || to == vDouble || to == vDate):
@@ -387,12 +390,83 @@ func isPlainNumber(s string) bool {
 	return true
 }
 
-const msPerDay = 86400000
-
-func floorDay(ms int64) int64 {
-	d := ms / msPerDay
-	if ms%msPerDay < 0 {
-		d--
+// likePattern requires the pattern of LIKE node n to be a string literal
+// whose escape character, if any, precedes only %, _ or itself (SQL-92
+// 8.5: anything else is an invalid escape sequence).
+func (p *parser) likePattern(n *node) {
+	pat := p.nodes[n.b]
+	switch {
+	case pat.kind == nNull:
+		p.failf(int(pat.pos), "to find missing values write, for example: Name IS NULL", "the LIKE pattern cannot be NULL")
+	case pat.kind != nLit || pat.typ != vString:
+		p.failf(int(pat.pos), "for example: Name LIKE 'L%'; to compare two fields use =", "the LIKE pattern must be a string literal")
 	}
-	return d * msPerDay
+	esc := rune(-1)
+	if n.i == 1 {
+		esc, _ = utf8.DecodeRuneInString(n.s)
+	}
+	if at, ok := likeEscapes(pat.s, esc); !ok {
+		off := literalOffset(p.src, int(pat.pos), at)
+		if at+utf8.RuneLen(esc) >= len(pat.s) {
+			p.failf(off, "double the escape character to match it literally", "the LIKE pattern ends with the escape character")
+		}
+		seq := []rune(pat.s[at:])[:2]
+		p.failf(off, "the escape character may only precede %, _ or itself; double it to match it literally",
+			"invalid escape sequence %s in the LIKE pattern", quote(string(seq)))
+	}
+	if globLen(pat.s) > maxGlob {
+		p.failf(int(pat.pos), "", "the LIKE pattern is too long")
+	}
+}
+
+// maxGlob is the longest GLOB pattern SQLite accepts
+// (SQLITE_MAX_LIKE_PATTERN_LENGTH).
+const maxGlob = 50000
+
+// globLen bounds the length of likeToGlob(pat, esc): * ? and [ become
+// three bytes, everything else at most its own length.
+func globLen(pat string) int {
+	n := len(pat)
+	for i := 0; i < len(pat); i++ {
+		if c := pat[i]; c == '*' || c == '?' || c == '[' {
+			n += 2
+		}
+	}
+	return n
+}
+
+// likeEscapes checks the escape sequences of a LIKE pattern. It returns the
+// byte index of the first escape character that does not precede %, _ or
+// itself, and false; esc < 0 means no escape character.
+func likeEscapes(pat string, esc rune) (int, bool) {
+	if esc < 0 {
+		return 0, true
+	}
+	escaped, at := false, 0
+	for i, r := range pat {
+		switch {
+		case escaped:
+			if r != '%' && r != '_' && r != esc {
+				return at, false
+			}
+			escaped = false
+		case r == esc:
+			escaped, at = true, i
+		}
+	}
+	return at, !escaped
+}
+
+// literalOffset returns the offset in src of byte i of the text of the
+// string literal whose opening quote is at quote: a doubled quote in src is
+// one quote in the text.
+func literalOffset(src string, quote, i int) int {
+	off := quote + 1
+	for j := 0; j < i && off < len(src); j++ {
+		if src[off] == '\'' {
+			off++
+		}
+		off++
+	}
+	return off
 }

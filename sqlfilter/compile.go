@@ -2,6 +2,7 @@ package sqlfilter
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -154,27 +155,49 @@ func (c *compiler) compile(where string, f *Filter) (err error) {
 	return nil
 }
 
-// checkText applies the limits that hold for any user text.
+// checkText applies the limits that hold for any user text: its length,
+// valid UTF-8, and no control characters other than tab and line breaks,
+// anywhere, string literals included. Clauses end up in job messages, audit
+// entries and logs; an escape sequence or a bidirectional override in them
+// could rewrite what a terminal or a log viewer shows.
 func checkText(s, what string) error {
 	if len(s) > MaxLength {
 		return newError(s[:MaxLength], MaxLength, "", "the "+what+" is longer than "+strconv.Itoa(MaxLength)+" bytes")
 	}
-	if !utf8.ValidString(s) {
-		for i, r := range s {
-			if r == utf8.RuneError {
-				if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
-					return newError(s, i, "", "the "+what+" is not valid UTF-8")
-				}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c == 0 {
+				return newError(s, i, "", "NUL characters are not allowed")
 			}
+			if (c < 0x20 && !isSpace(c)) || c == 0x7f {
+				return controlError(s, i, rune(c))
+			}
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return newError(s, i, "", "the "+what+" is not valid UTF-8")
+		case r >= 0x80 && r <= 0x9f, // C1 controls
+			r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069: // bidirectional embeddings, overrides, isolates
+			return controlError(s, i, r)
+		}
+		i += size
 	}
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		return newError(s, i, "", "NUL characters are not allowed")
-	}
-	if strings.TrimLeft(s, " \t\n\r\f\v") == "" {
+	if isBlank(s) {
 		return &Error{Msg: "the " + what + " is empty", cause: ErrEmpty}
 	}
 	return nil
+}
+
+// isBlank reports whether s holds nothing but spaces, tabs and line breaks.
+func isBlank(s string) bool { return strings.TrimLeft(s, " \t\n\r") == "" }
+
+func controlError(s string, i int, r rune) error {
+	return newError(s, i, "only spaces, tabs and line breaks may separate words, and strings cannot hold control characters; match them with _ in LIKE",
+		fmt.Sprintf("control character U+%04X is not allowed", r))
 }
 
 // Constants of date arithmetic on epoch milliseconds.
@@ -199,6 +222,9 @@ type emitter struct {
 func (e *emitter) w(s string) { e.b.WriteString(s) }
 
 func (e *emitter) arg(v any) {
+	if len(e.args) == maxArgs {
+		e.p.failf(0, "", "the clause is too complex")
+	}
 	e.b.WriteByte('?')
 	e.args = append(e.args, v)
 }
@@ -416,21 +442,8 @@ func (e *emitter) like(n *node) {
 	} else {
 		e.w(" GLOB ")
 	}
-	switch pat.kind {
-	case nLit:
-		g, _ := likeToGlob(pat.s, esc)
-		e.arg(g)
-	case nNull:
-		e.w("NULL")
-	default:
-		e.w("sqlfilter_like(")
-		e.emit(n.b)
-		if esc >= 0 {
-			e.w(", ")
-			e.arg(n.s)
-		}
-		e.w(")")
-	}
+	g, _ := likeToGlob(pat.s, esc) // the checker made sure pat is a valid literal
+	e.arg(g)
 	e.w(")")
 }
 
@@ -520,7 +533,6 @@ func (e *emitter) call(n *node) {
 	case fnRound, fnTruncate:
 		e.round(n, ks)
 	case fnPower:
-		neg := e.p.nodes[ks[1]].i < 0
 		if !e.pg {
 			e.w("sqlfilter_power(")
 			e.emit(ks[0])
@@ -529,13 +541,22 @@ func (e *emitter) call(n *node) {
 			e.w(")")
 			return
 		}
+		// 0 to a negative power is NULL, not an error: NULLIF(x, 0) when
+		// the exponent is negative, NULLIF(x, NULL), which is x, otherwise.
 		e.w("POWER(CAST(")
-		if neg { // 0 to a negative power is NULL, not an error
+		switch exp := &e.p.nodes[ks[1]]; {
+		case exp.kind == nLit && exp.i < 0:
 			e.w("NULLIF(")
 			e.emit(ks[0])
 			e.w(", 0)")
-		} else {
+		case exp.kind == nLit || exp.kind == nNull:
 			e.emit(ks[0])
+		default:
+			e.w("NULLIF(")
+			e.emit(ks[0])
+			e.w(", CASE WHEN ")
+			e.emit(ks[1])
+			e.w(" < 0 THEN 0 END)")
 		}
 		e.w(" AS DOUBLE PRECISION), CAST(")
 		e.emit(ks[1])

@@ -27,16 +27,17 @@ func (p Position) String() string {
 }
 
 // Error is a mistake in user text: a where clause, outFields or
-// orderByFields. Msg names the problem, Hint (optional) suggests a fix.
-// Neither ever holds SQL text, table names or driver messages, so Error()
-// is safe to show to clients.
+// orderByFields, or a where clause that failed on the values it met
+// (RuntimeError, without a position). Msg names the problem, Hint
+// (optional) suggests a fix. Neither ever holds SQL text, table names or
+// driver messages, so Error() is safe to show to clients.
 type Error struct {
 	Pos  Position
 	Msg  string
 	Hint string
 
 	line  string // the source line holding Pos, for Snippet
-	cause error  // ErrEmpty, for errors.Is
+	cause error  // ErrEmpty or the database's error, for errors.Is
 }
 
 // Error returns the message, position and hint, for example
@@ -55,7 +56,8 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap returns ErrEmpty for a blank clause and nil otherwise.
+// Unwrap returns ErrEmpty for a blank clause, the database's error for an
+// error made by RuntimeError, and nil otherwise.
 func (e *Error) Unwrap() error { return e.cause }
 
 // Snippet returns the offending line of the user's text with a caret under

@@ -5,7 +5,6 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Function is a Go implementation of an SQL function that the SQLite
@@ -28,9 +27,10 @@ type Function struct {
 }
 
 // SQLiteFunctions returns the functions that SQL compiled for SQLite may
-// call. Clauses that use only comparisons, LIKE with a literal pattern, IN,
-// BETWEEN, IS NULL, arithmetic, EXTRACT and the string functions other than
-// SUBSTRING need none of them.
+// call. Clauses that use only comparisons, LIKE, IN, BETWEEN, IS NULL,
+// arithmetic, EXTRACT and the string functions other than SUBSTRING need
+// none of them. None of them ever fails: they return NULL, an infinity or
+// zero where a value has no finite result.
 func SQLiteFunctions() []Function {
 	return []Function{
 		{Name: "sqlfilter_ceil", Impl: sqliteCeil, Pure: true},
@@ -41,7 +41,6 @@ func SQLiteFunctions() []Function {
 		{Name: "sqlfilter_ln", Impl: sqliteLn, Pure: true},
 		{Name: "sqlfilter_log10", Impl: sqliteLog10, Pure: true},
 		{Name: "sqlfilter_substr", Impl: sqliteSubstr, Pure: true},
-		{Name: "sqlfilter_like", Impl: sqliteLike, Pure: true},
 	}
 }
 
@@ -273,52 +272,11 @@ func sqliteSubstr(args ...any) any {
 	return b.String()
 }
 
-// sqliteLike turns a LIKE pattern (and an optional one-character escape)
-// into a GLOB pattern. It returns NULL for a NULL argument, an escape that is
-// not one character, or a pattern that ends with the escape character.
-func sqliteLike(args ...any) any {
-	if len(args) < 1 || len(args) > 2 {
-		return nil
-	}
-	for _, a := range args {
-		if isNull(a) {
-			return nil
-		}
-	}
-	str := func(v any) (string, bool) {
-		switch x := v.(type) {
-		case string:
-			return x, true
-		case []byte:
-			return string(x), true
-		case int64:
-			return strconv.FormatInt(x, 10), true
-		}
-		return "", false
-	}
-	pat, ok := str(args[0])
-	if !ok {
-		return nil
-	}
-	esc := rune(-1)
-	if len(args) == 2 {
-		e, ok := str(args[1])
-		if !ok || utf8.RuneCountInString(e) != 1 {
-			return nil
-		}
-		esc, _ = utf8.DecodeRuneInString(e)
-	}
-	g, ok := likeToGlob(pat, esc)
-	if !ok {
-		return nil
-	}
-	return g
-}
-
 // likeToGlob translates a LIKE pattern into an SQLite GLOB pattern that
 // matches the same strings, case-sensitively: % becomes *, _ becomes ?, and
 // the GLOB metacharacters * ? [ are bracketed. esc < 0 means no escape
-// character. It fails if the pattern ends with the escape character.
+// character. It fails if the pattern ends with the escape character; the
+// checker has rejected that and other invalid escapes before (likeEscapes).
 func likeToGlob(pat string, esc rune) (string, bool) {
 	var b strings.Builder
 	b.Grow(len(pat) + 8)

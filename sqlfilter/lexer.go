@@ -228,9 +228,9 @@ func (l *lexer) quoted(start int, q byte, kind tokKind) token {
 	return token{kind: kind, pos: start, text: text}
 }
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
-}
+// isSpace reports whether c separates tokens: a space, a tab or a line
+// break. Other control characters never reach the lexer (see checkText).
+func isSpace(c byte) bool      { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 func isDigit(c byte) bool      { return '0' <= c && c <= '9' }
 func isIdentStart(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' }
 func isIdentPart(c byte) bool  { return isIdentStart(c) || isDigit(c) }

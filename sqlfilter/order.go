@@ -3,7 +3,6 @@ package sqlfilter
 import (
 	"errors"
 	"slices"
-	"strings"
 )
 
 // ParseOutFields parses the outFields parameter of an ImageServer query: "*"
@@ -15,7 +14,7 @@ func ParseOutFields(s string, fields *Fields) (out []Field, err error) {
 	if fields == nil {
 		return nil, errors.New("sqlfilter: ParseOutFields needs fields")
 	}
-	if strings.TrimSpace(s) == "" {
+	if isBlank(s) {
 		return nil, nil
 	}
 	if err := checkText(s, "field list"); err != nil {
@@ -58,7 +57,7 @@ func ParseOrderBy(s string, fields *Fields) (out []Order, err error) {
 	if fields == nil {
 		return nil, errors.New("sqlfilter: ParseOrderBy needs fields")
 	}
-	if strings.TrimSpace(s) == "" {
+	if isBlank(s) {
 		return nil, nil
 	}
 	if err := checkText(s, "order list"); err != nil {

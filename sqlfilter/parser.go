@@ -16,6 +16,7 @@ const (
 	MaxNodes    = 2000     // syntax-tree nodes; IN-list literals do not count
 	MaxInValues = 10000    // values in one IN list
 	maxSQL      = 1 << 20  // bytes of generated SQL
+	maxArgs     = 30000    // placeholders in generated SQL; SQLite allows 32766
 )
 
 // failure carries an *Error out of the parser by panic; parse recovers it.
@@ -358,11 +359,11 @@ func (p *parser) literal(counts bool) int32 {
 	n := p.leaf(nLit, t.pos, vNone)
 	switch t.kind {
 	case tokInt:
-		if v, err := strconv.ParseInt(t.text, 10, 64); err == nil {
-			n.typ, n.i = vInt, v
-			break
+		v, err := strconv.ParseInt(t.text, 10, 64)
+		if err != nil { // only digits, so out of range
+			p.failf(t.pos, intRange+"; write "+truncate(t.text, 40)+".0 for a double", "integer %s is out of range", truncate(t.text, 40))
 		}
-		fallthrough // too big for an integer: a double, as in SQL engines
+		n.typ, n.i = vInt, v
 	case tokFloat:
 		v, err := strconv.ParseFloat(t.text, 64)
 		if err != nil || math.IsInf(v, 0) {
@@ -696,26 +697,30 @@ func (p *parser) parseSubstring(t token) int32 {
 }
 
 // parseDateText parses the text of a DATE or TIMESTAMP literal into epoch
-// milliseconds (UTC). A DATE is 'YYYY-MM-DD'. A TIMESTAMP is
-// 'YYYY-MM-DD[ hh:mm[:ss[.fff]]]', with a space or a T before the time.
+// milliseconds (UTC).
 func (p *parser) parseDateText(t token, dateOnly bool) int64 {
-	ms, ok := parseDateTime(t.text, dateOnly)
+	ms, hint, ok := parseDateTime(t.text, !dateOnly)
 	if !ok {
-		want := "'YYYY-MM-DD hh:mm:ss'"
-		if dateOnly {
-			want = "'YYYY-MM-DD'"
-		}
 		kind := "TIMESTAMP"
 		if dateOnly {
 			kind = "DATE"
 		}
-		p.failf(t.pos, "write "+want, "invalid %s literal %s", kind, quote(t.text))
+		p.failf(t.pos, hint, "invalid %s literal %s", kind, quote(t.text))
 	}
 	return ms
 }
 
-// parseDateTime parses s as described by parseDateText.
-func parseDateTime(s string, dateOnly bool) (int64, bool) {
+// parseDateTime parses s, the text of a DATE literal ('YYYY-MM-DD') or,
+// with timestamp, of a TIMESTAMP literal ('YYYY-MM-DD hh:mm:ss[.fff]'), into
+// epoch milliseconds (UTC), as SQL-92 defines them: a DATE has no time and a
+// TIMESTAMP has a date, a space and a time with seconds. The fraction may
+// have up to nine digits but must not be finer than a millisecond. On
+// failure it returns a hint for the error message.
+func parseDateTime(s string, timestamp bool) (ms int64, hint string, ok bool) {
+	want := "write 'YYYY-MM-DD'"
+	if timestamp {
+		want = "write 'YYYY-MM-DD hh:mm:ss'"
+	}
 	num := func(s string) (int, bool) {
 		v := 0
 		for i := 0; i < len(s); i++ {
@@ -727,60 +732,59 @@ func parseDateTime(s string, dateOnly bool) (int64, bool) {
 		return v, len(s) > 0
 	}
 	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
-		return 0, false
+		return 0, want, false
 	}
 	y, ok1 := num(s[0:4])
 	mo, ok2 := num(s[5:7])
 	d, ok3 := num(s[8:10])
 	if !ok1 || !ok2 || !ok3 || y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) {
-		return 0, false
+		return 0, want, false
 	}
-	var h, mi, sec, msec int
 	rest := s[10:]
-	if rest != "" {
-		if dateOnly || (rest[0] != ' ' && rest[0] != 'T') {
-			return 0, false
-		}
-		rest = rest[1:]
-		if len(rest) < 5 || rest[2] != ':' {
-			return 0, false
-		}
-		var ok bool
-		if h, ok = num(rest[0:2]); !ok || h > 23 {
-			return 0, false
-		}
-		if mi, ok = num(rest[3:5]); !ok || mi > 59 {
-			return 0, false
-		}
-		rest = rest[5:]
-		if rest != "" {
-			if len(rest) < 3 || rest[0] != ':' {
-				return 0, false
-			}
-			if sec, ok = num(rest[1:3]); !ok || sec > 59 {
-				return 0, false
-			}
-			rest = rest[3:]
-			if rest != "" {
-				frac := rest[1:]
-				if rest[0] != '.' || len(frac) == 0 || len(frac) > 9 {
-					return 0, false
-				}
-				f, ok := num(frac)
-				if !ok {
-					return 0, false
-				}
-				for i := len(frac); i < 9; i++ {
-					f *= 10
-				}
-				if f%1e6 != 0 {
-					return 0, false // finer than a millisecond
-				}
-				msec = f / 1e6
-			}
-		}
+	switch {
+	case !timestamp && rest == "":
+		return time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC).UnixMilli(), "", true
+	case !timestamp:
+		return 0, "a DATE has no time; write DATE 'YYYY-MM-DD' or TIMESTAMP 'YYYY-MM-DD hh:mm:ss'", false
+	case rest == "":
+		return 0, "a TIMESTAMP needs a time; write TIMESTAMP 'YYYY-MM-DD 00:00:00' or DATE 'YYYY-MM-DD'", false
+	case rest[0] == 'T' || rest[0] == 't':
+		return 0, "separate the date and the time with a space: 'YYYY-MM-DD hh:mm:ss'", false
+	case rest[0] != ' ':
+		return 0, want, false
 	}
-	return time.Date(y, time.Month(mo), d, h, mi, sec, msec*1e6, time.UTC).UnixMilli(), true
+	rest = rest[1:]
+	if len(rest) == 5 && rest[2] == ':' {
+		return 0, "write the seconds too: 'YYYY-MM-DD hh:mm:ss'", false
+	}
+	if len(rest) < 8 || rest[2] != ':' || rest[5] != ':' {
+		return 0, want, false
+	}
+	h, okh := num(rest[0:2])
+	mi, okm := num(rest[3:5])
+	sec, oks := num(rest[6:8])
+	if !okh || !okm || !oks || h > 23 || mi > 59 || sec > 59 {
+		return 0, want, false
+	}
+	msec := 0
+	if rest = rest[8:]; rest != "" {
+		frac := rest[1:]
+		if rest[0] != '.' || len(frac) == 0 || len(frac) > 9 {
+			return 0, want, false
+		}
+		f, ok := num(frac)
+		if !ok {
+			return 0, want, false
+		}
+		for i := len(frac); i < 9; i++ {
+			f *= 10
+		}
+		if f%1e6 != 0 {
+			return 0, "TIMESTAMP values are precise to the millisecond", false
+		}
+		msec = f / 1e6
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, sec, msec*1e6, time.UTC).UnixMilli(), "", true
 }
 
 func daysIn(y, m int) int {

@@ -39,6 +39,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/internal/storesql"
 	"github.com/tessera-gis/tessera/sqlfilter"
 )
 
@@ -285,17 +286,10 @@ func fieldsTag(c *mosaic.Collection) string {
 var pg = sqlfilter.WithDialect(sqlfilter.Postgres)
 
 // dataError turns PostgreSQL's data exceptions (SQLSTATE class 22: a value
-// out of range, a division by zero), which only a where clause's
-// arithmetic can cause, into EINVALID; other errors pass through. SQLite
-// computes such values as doubles or NULLs instead (see package sqlfilter).
-func dataError(err error) error {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22") {
-		return &mosaic.Error{Code: mosaic.EINVALID, Message: "Invalid where clause.",
-			Details: []string{"The where clause cannot be computed for every item: " + pe.Message + "."}, Err: err}
-	}
-	return err
-}
+// out of range), which only a where clause's arithmetic can cause, into
+// EINVALID; other errors pass through. SQLite computes most such values as
+// doubles or infinities instead (see package sqlfilter).
+func dataError(err error) error { return storesql.WhereError(err) }
 
 // isUniqueViolation reports whether err is PostgreSQL's unique_violation.
 func isUniqueViolation(err error) bool {

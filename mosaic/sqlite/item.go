@@ -257,10 +257,10 @@ func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.Del
 	case d.DryRun:
 		rows, err := tx.query(fmt.Sprintf(`SELECT %s FROM %s AS i WHERE %s ORDER BY %s`, oidCol, itemsTable(c), pred, oidCol), args...)
 		if err != nil {
-			return res, fmt.Errorf("delete items: %w", err)
+			return res, fmt.Errorf("delete items: %w", storesql.WhereError(err))
 		}
 		if res.OIDs, err = scanInt64s(rows); err != nil {
-			return res, fmt.Errorf("delete items: %w", err)
+			return res, fmt.Errorf("delete items: %w", storesql.WhereError(err))
 		}
 	case d.Purge:
 		res.OIDs, err = tx.changeItems(fmt.Sprintf(`DELETE FROM %s AS i WHERE %s RETURNING %s`, itemsTable(c), pred, returnedColumns),
@@ -271,7 +271,7 @@ func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.Del
 			func(_ bool, ci storesql.CellItem) { cc.Remove(ci) })
 	}
 	if err != nil {
-		return res, fmt.Errorf("delete items: %w", err)
+		return res, fmt.Errorf("delete items: %w", storesql.WhereError(err))
 	}
 	sort.Slice(res.OIDs, func(i, j int) bool { return res.OIDs[i] < res.OIDs[j] })
 	res.Matched = int64(len(res.OIDs))
@@ -371,7 +371,7 @@ func (tx *Tx) RestoreItems(c *mosaic.Collection, r mosaic.ItemRestore) (mosaic.R
 	res.OIDs, err = tx.changeItems(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = NULL, _deleted_job = NULL WHERE %s RETURNING %s`,
 		itemsTable(c), pred, returnedColumns), args, func(_ bool, ci storesql.CellItem) { cc.Add(ci) })
 	if err != nil {
-		return res, fmt.Errorf("restore items: %w", err)
+		return res, fmt.Errorf("restore items: %w", storesql.WhereError(err))
 	}
 	res.Restored = int64(len(res.OIDs))
 	if err := storesql.ApplyCellChanges(tx.cellDB(c), cc); err != nil {

@@ -32,7 +32,7 @@ func (tx *Tx) QueryItems(c *mosaic.Collection, q mosaic.ItemQuery) (*mosaic.Item
 			minx, miny, maxx, maxy sql.NullFloat64
 		)
 		if err := tx.queryRow(query, args...).Scan(&n, &minx, &miny, &maxx, &maxy); err != nil {
-			return nil, fmt.Errorf("count items: %w", err)
+			return nil, fmt.Errorf("count items: %w", storesql.WhereError(err))
 		}
 		page.Count = n
 		if n > 0 {
@@ -42,16 +42,16 @@ func (tx *Tx) QueryItems(c *mosaic.Collection, q mosaic.ItemQuery) (*mosaic.Item
 	case q.IDsOnly:
 		rows, err := tx.query(query, args...)
 		if err != nil {
-			return nil, fmt.Errorf("query ids: %w", err)
+			return nil, fmt.Errorf("query ids: %w", storesql.WhereError(err))
 		}
 		if page.IDs, err = scanInt64s(rows); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("query ids: %w", storesql.WhereError(err))
 		}
 		return page, nil
 	}
 	rows, err := tx.query(query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("query items: %w", err)
+		return nil, fmt.Errorf("query items: %w", storesql.WhereError(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -65,7 +65,10 @@ func (tx *Tx) QueryItems(c *mosaic.Collection, q mosaic.ItemQuery) (*mosaic.Item
 		}
 		page.Items = append(page.Items, it)
 	}
-	return page, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query items: %w", storesql.WhereError(err))
+	}
+	return page, nil
 }
 
 // itemsSelect builds the statement that answers q: the count and extent

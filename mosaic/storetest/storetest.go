@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"Items", itemTests},
 		{"Query", queryTests},
 		{"Delete", deleteTests},
+		{"Where", whereTests},
 		{"Boundary", boundaryTests},
 		{"Jobs", jobTests},
 		{"Audit", auditTests},

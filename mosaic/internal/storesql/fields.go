@@ -39,17 +39,30 @@ func FilterFields(c *mosaic.Collection) (*sqlfilter.Fields, error) {
 	return sqlfilter.NewFields(fs...)
 }
 
-// CompileWhere compiles a where clause over fields. A blank clause returns
-// nil unless required (then EINVALID).
+// CompileWhere compiles a where clause over fields. A blank clause (as
+// sqlfilter defines it: spaces, tabs and line breaks) returns nil unless
+// required (then EINVALID).
 func CompileWhere(fields *sqlfilter.Fields, where string, required bool, opts ...sqlfilter.Option) (sq.Sqlizer, error) {
-	if strings.TrimSpace(where) == "" && !required {
-		return nil, nil
-	}
 	f, err := sqlfilter.Compile(where, fields, opts...)
-	if err != nil {
+	switch {
+	case errors.Is(err, sqlfilter.ErrEmpty) && !required:
+		return nil, nil
+	case err != nil:
 		return nil, InvalidWhere(err)
 	}
 	return f, nil
+}
+
+// WhereError returns err, from a statement that holds a compiled where
+// clause, as EINVALID when the clause's values caused it (a number out of
+// range: see sqlfilter.RuntimeError), as if the compiler had found it, and
+// unchanged otherwise (nil included): I/O, locks and cancellation stay the
+// store's.
+func WhereError(err error) error {
+	if fe := sqlfilter.RuntimeError(err); fe != nil {
+		return InvalidWhere(fe)
+	}
+	return err
 }
 
 // InvalidWhere wraps a sqlfilter error as EINVALID with client-safe details.
