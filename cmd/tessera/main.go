@@ -34,6 +34,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/tessera-gis/tessera/internal/flagfile"
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
 	"github.com/tessera-gis/tessera/raster"
@@ -111,6 +112,19 @@ type serveConfig struct {
 
 func serve(args []string) error {
 	var c serveConfig
+	fs := serveFlags(&c)
+	if err := flagfile.Parse(fs, args, "config"); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c.run()
+}
+
+// serveFlags defines the serve flags, which fill c. Every flag can also be
+// set in the --config file, under its own name.
+func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&c.data, "data", "./data", "data directory: the database file, demo rasters and outputs")
@@ -141,12 +155,11 @@ func serve(args []string) error {
 	fs.IntVar(&c.loginRate, "login-rate", 30, "generateToken requests allowed per minute from one address")
 	fs.Int64Var(&c.maxBody, "max-body", 10<<20, "largest request body in bytes")
 	fs.IntVar(&c.maxParam, "max-param", 1<<20, "longest request parameter in bytes")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
+	return fs
+}
+
+// run serves until SIGINT or SIGTERM.
+func (c serveConfig) run() error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
