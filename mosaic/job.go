@@ -102,6 +102,14 @@ type Job struct {
 	FinishedAt  time.Time
 }
 
+// JobFilter selects jobs. Empty fields match everything.
+type JobFilter struct {
+	Owner  string // user name ("anonymous" for jobs submitted without a token)
+	Task   string
+	Active bool // only jobs that are not terminal
+	Limit  int  // at most this many, newest first (0 = 100)
+}
+
 // NewJobID returns a new job ID: "j" and 32 hex digits, as ArcGIS issues.
 func NewJobID() string { return "j" + randomHex(16) }
 

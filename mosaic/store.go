@@ -49,6 +49,9 @@ type ReadTx interface {
 	Job(id string) (*Job, error)
 	// ActiveJobs returns jobs that are not terminal, oldest first.
 	ActiveJobs() ([]*Job, error)
+	// Jobs returns the jobs that f selects, newest first, without their
+	// messages.
+	Jobs(f JobFilter) ([]*Job, error)
 	// AuditLog returns the audit entries that f selects, newest first.
 	AuditLog(f AuditFilter) ([]AuditEntry, error)
 }

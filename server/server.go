@@ -111,6 +111,7 @@ func (s *Server) registerRoutes() {
 	s.registerImageRoutes(rest.PathPrefix("/services/{name}/ImageServer").Subrouter())
 	rest.HandleFunc("/directories/arcgisoutput/{file}", s.handleOutputFile)
 	rest.HandleFunc("/admin/audit", s.handleAudit)
+	rest.HandleFunc("/admin/jobs", s.handleJobList)
 	root.HandleFunc("", redirectTo("/arcgis/rest/services"))
 	root.HandleFunc("/", redirectTo("/arcgis/rest/services"))
 	r.HandleFunc("/", redirectTo("/arcgis/rest/services"))

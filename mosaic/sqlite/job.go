@@ -111,6 +111,41 @@ func (tx *Tx) ActiveJobs() ([]*mosaic.Job, error) {
 	return out, rows.Err()
 }
 
+// Jobs returns the jobs that f selects, newest first, without messages.
+func (tx *Tx) Jobs(f mosaic.JobFilter) ([]*mosaic.Job, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	q := sq.Select(jobColumns).From("jobs").OrderBy("submitted_at DESC", "id").Limit(uint64(f.Limit))
+	if f.Owner != "" {
+		q = q.Where(sq.Eq{"owner": f.Owner})
+	}
+	if f.Task != "" {
+		q = q.Where(sq.Eq{"task": f.Task})
+	}
+	if f.Active {
+		q = q.Where("finished_at IS NULL")
+	}
+	query, args, err := q.ToSql()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []*mosaic.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
 // CreateJob stores a new job with its messages.
 func (tx *Tx) CreateJob(j *mosaic.Job) error {
 	if !j.State.Valid() {
