@@ -9,6 +9,7 @@
 //	tessera passwd NAME ROLE      # prints a users-file line with a bcrypt hash
 //	tessera apikey NAME ROLE      # prints a users-file line; the key goes to stderr
 //	tessera version
+//	tessera add|delete|restore|collections|jobs|cancel|token …   # admin commands, over the REST API
 //
 // Without --users the server has no accounts: every caller may do
 // everything, so it listens on loopback addresses only. With --users,
@@ -48,8 +49,8 @@ var version = "dev"
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "tessera:", err)
-		os.Exit(1)
+		report(err)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -72,6 +73,9 @@ func run(args []string) error {
 		usage()
 		return nil
 	}
+	if _, ok := adminCommands[args[0]]; ok {
+		return runAdmin(args[0], args[1:])
+	}
 	usage()
 	return fmt.Errorf("unknown command %q", args[0])
 }
@@ -87,7 +91,7 @@ ROLE is viewer (read and query), publisher (add, delete, restore items) or
 admin (also create and delete collections).
 
 Run "tessera serve -h" for the serve flags.
-`)
+`+adminUsage)
 }
 
 type serveConfig struct {
