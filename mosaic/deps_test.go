@@ -58,6 +58,8 @@ func TestDependencies(t *testing.T) {
 				t.Errorf("%s imports squirrel: only sqlfilter and mosaic/sqlite may", name)
 			case under(imp, drivers...) && !under(name, "mosaic/sqlite", "tasks/riverqueue", "cmd", "bench"):
 				t.Errorf("%s imports the SQL driver %s", name, imp)
+			case name == "internal/client" && strings.HasPrefix(imp, module):
+				t.Errorf("internal/client imports %s: the admin commands' client uses the REST API only", imp)
 			}
 		}
 		if under(name, "server", "mosaic", "sqlfilter") {

@@ -134,9 +134,8 @@ type admin struct {
 	// tty: stderr is a terminal, so progress is drawn as a bar.
 	interactive, tty bool
 
-	mu       sync.Mutex
-	handler  chan os.Signal // receives Ctrl-C while a job is watched
-	interrup context.CancelCauseFunc
+	mu      sync.Mutex
+	handler chan os.Signal // receives Ctrl-C while a job is watched
 }
 
 // runAdmin runs an admin command with Ctrl-C handling: while a job is
@@ -147,7 +146,7 @@ func runAdmin(name string, args []string) error {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	a := &admin{stdout: os.Stdout, stderr: os.Stderr, stdin: bufio.NewReader(os.Stdin),
-		interactive: term.IsTerminal(int(os.Stdin.Fd())), tty: term.IsTerminal(int(os.Stderr.Fd())), interrup: cancel}
+		interactive: term.IsTerminal(int(os.Stdin.Fd())), tty: term.IsTerminal(int(os.Stderr.Fd()))}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	defer signal.Stop(sig)
