@@ -1,7 +1,7 @@
 # Multi-stage build on Debian bookworm with GDAL from Debian, the same
 # packages scripts/lib.sh installs. cgo (GDAL, SQLite) rules out static images.
 FROM golang:1.26-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libgdal-dev pkg-config && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends libgdal-dev liblerc-dev pkg-config && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -10,7 +10,7 @@ ARG VERSION=dev
 RUN go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/tessera ./cmd/tessera
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libgdal32 ca-certificates && rm -rf /var/lib/apt/lists/* \
+RUN apt-get update && apt-get install -y --no-install-recommends libgdal32 liblerc4 ca-certificates && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/tessera --no-create-home --shell /usr/sbin/nologin tessera \
  && install -d -o tessera -g tessera -m 700 /var/lib/tessera
 COPY --from=build /out/tessera /usr/local/bin/tessera

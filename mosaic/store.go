@@ -163,11 +163,13 @@ type RenderRequest struct {
 	SRS        SpatialRef
 	Width      int
 	Height     int
-	Format     string   // png, png8, png24, png32, jpg, jpgpng, tiff
+	Format     string   // png, png8, png24, png32, jpg, jpgpng, tiff, or raw: lerc, bip, bsq
 	PixelType  string   // Esri pixel type of the output; "" keeps the sources'
 	NoData     *float64 // output nodata
 	Resampling string   // nearest, bilinear, cubic, mode
-	BandIDs    []int    // zero-based source bands to output; nil = first 3 (or 1)
+	BandIDs    []int    // zero-based source bands to output; nil = first 3 (or 1), every band for raw formats
+	LercCodec  int      // Lerc2 codec version for lerc, 2 to 6; 0 = the renderer's default
+	Tolerance  float64  // largest error per pixel lerc may introduce; 0 = lossless
 }
 
 // RenderSource is one item to draw.

@@ -1,7 +1,23 @@
 /*
 Package raster is tessera's only door to GDAL: it reads source rasters,
-reprojects geometries and renders mosaics. It takes and returns Go values
-(paths, orb geometries, byte slices); no GDAL handle leaves the package.
+reprojects geometries, renders mosaics and reads their pixel values. It takes
+and returns Go values (paths, orb geometries, byte slices); no GDAL handle
+leaves the package.
+
+# Pixel values
+
+Identify, Samples and ComputeStatistics read mosaics the way Render draws
+them: sources bottom first, the last one with data seen. Identify and
+Samples read each source's own pixel under a point, as gdallocationinfo does;
+ComputeStatistics draws the mosaic on a grid (nearest neighbour, as
+gdalwarp) and counts the cells whose centre lies in the area, as
+gdal_rasterize burns them, with GDAL's default histogram bins. Work is
+bounded: grids by MaxPixels, sample locations by MaxSamples, past which they
+fail with a *LimitError; unusable parameters fail with an *InputError.
+
+Render's raw formats carry values unchanged: lerc writes Lerc2 blobs through
+Esri's LERC library (cgo, pkg-config Lerc), bsq and bip little-endian values
+followed by a bit mask of valid pixels, as ArcGIS Server sends them.
 
 # Sources are never written
 
@@ -31,8 +47,9 @@ GDAL warnings are not errors; failures are, and they are wrapped as
 # Concurrency
 
 Every exported function is safe for concurrent use. GDAL 3.6 datasets are not
-thread-safe, so Inspect opens and closes its own dataset, and Render checks
-source datasets out of a bounded cache exclusively (see SetDatasetCacheSize).
-GDAL calls cannot be interrupted: Render checks its context between sources.
+thread-safe, so Inspect opens and closes its own dataset, and Render and the
+pixel readers check source datasets out of a bounded cache exclusively (see
+SetDatasetCacheSize). GDAL calls cannot be interrupted: they check their
+context between sources.
 */
 package raster

@@ -97,3 +97,32 @@ func ExampleRender() {
 	// Output:
 	// image/jpeg jpg
 }
+
+func ExampleIdentify() {
+	dir, err := os.MkdirTemp("", "example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	tiles, err := raster.WriteDemo(dir, 24)
+	if err != nil {
+		log.Fatal(err)
+	}
+	utm, _ := raster.SRSFromEPSG(32633)
+	res, err := raster.Identify(context.Background(), raster.IdentifyRequest{
+		Sources:  []string{tiles[0].Path, tiles[1].Path},
+		Geometry: orb.Point{600005, 5359995}, // the top left pixel of the first tile
+		SRS:      utm,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("bands:", len(res.Values), "seen:", res.Source)
+	for i, it := range res.Items {
+		fmt.Println(i, it.Values != nil, it.Visibility)
+	}
+	// Output:
+	// bands: 3 seen: 0
+	// 0 true 1
+	// 1 false 0
+}

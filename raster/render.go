@@ -28,7 +28,10 @@ type RenderRequest struct {
 	// data), png32 (the same), png24 (RGB), png8 (256-colour palette,
 	// transparent where there is no data), jpg, jpgpng (jpg when every pixel
 	// has data, else png) or tiff (GeoTIFF with georeferencing, the selected
-	// bands in PixelType, with NoData as its nodata value).
+	// bands in PixelType, with NoData as its nodata value), or one of the
+	// raw formats that carry the selected bands' values in PixelType with
+	// a mask of valid pixels: lerc (Lerc2 blobs), bsq or bip (see
+	// encodeRaw). Raw formats take every band when BandIDs is nil.
 	Format string
 	// PixelType is "" to keep the source type, else an Esri pixel type to
 	// convert to. Image formats (all but tiff) stretch any type other than
@@ -44,6 +47,13 @@ type RenderRequest struct {
 	BandIDs []int
 	// Quality is the JPEG quality, 1–100; zero means 75.
 	Quality int
+	// LercCodec is the Lerc2 codec version of format lerc, 2 to 6
+	// (DefaultLercCodec when zero).
+	LercCodec int
+	// Tolerance is the largest error per pixel that format lerc may
+	// introduce; zero is lossless (so is anything below 0.5 for integer
+	// pixel types).
+	Tolerance float64
 }
 
 // Image is an encoded image.
@@ -98,7 +108,7 @@ func render(ctx context.Context, r RenderRequest) (*Image, error) {
 	switch fmtName {
 	case "":
 		fmtName = "png"
-	case "png", "png8", "png24", "png32", "jpg", "jpeg", "jpgpng", "tiff", "tif":
+	case "png", "png8", "png24", "png32", "jpg", "jpeg", "jpgpng", "tiff", "tif", "lerc", "bip", "bsq":
 	default:
 		return nil, fmt.Errorf("unsupported format %q", r.Format)
 	}
@@ -142,8 +152,14 @@ func render(ctx context.Context, r RenderRequest) (*Image, error) {
 	defer dst.Close()
 
 	nb := dst.Structure().NBands - 1 // the last band is alpha
+	_, raw := rawFormats[fmtName]
 	ids := r.BandIDs
-	if ids == nil {
+	switch {
+	case ids == nil && raw:
+		for b := range nb {
+			ids = append(ids, b)
+		}
+	case ids == nil:
 		ids = []int{0}
 		if nb >= 3 {
 			ids = []int{0, 1, 2}
@@ -156,6 +172,9 @@ func render(ctx context.Context, r RenderRequest) (*Image, error) {
 	}
 	if fmtName == "tiff" || fmtName == "tif" {
 		return encodeTIFF(dst, ids)
+	}
+	if raw {
+		return encodeRaw(dst, ids, nb, fmtName, r)
 	}
 	return encodeImage(dst, ids, nb, fmtName, quality)
 }

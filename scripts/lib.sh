@@ -33,6 +33,8 @@ ensure_gdal() {
 	local need=()
 	command -v gdal-config >/dev/null 2>&1 || need+=(libgdal-dev)
 	command -v gdalinfo >/dev/null 2>&1 || need+=(gdal-bin)
+	# format=lerc links Esri's LERC library through cgo (pkg-config Lerc)
+	[ -f /usr/include/Lerc_c_api.h ] || need+=(liblerc-dev)
 	command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 	command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 	if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi

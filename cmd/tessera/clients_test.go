@@ -19,8 +19,12 @@ var clientsDir, _ = filepath.Abs("../../clients")
 
 var npmOnce sync.Once
 
+// clientModules are the packages of clients/package.json; npm ci runs when
+// one of them is missing.
+var clientModules = []string{"@esri/arcgis-rest-request", "@arcgis/core", "lerc"}
+
 // needNode skips the test when Node is missing, unless CI is set, and runs
-// npm ci once if clients/node_modules is missing.
+// npm ci once if a client package is missing from clients/node_modules.
 func needNode(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
@@ -30,7 +34,13 @@ func needNode(t *testing.T) {
 		t.Skip("node is not installed")
 	}
 	npmOnce.Do(func() {
-		if _, err := os.Stat(filepath.Join(clientsDir, "node_modules", "@esri", "arcgis-rest-request")); err == nil {
+		missing := false
+		for _, m := range clientModules {
+			if _, err := os.Stat(filepath.Join(clientsDir, "node_modules", m)); err != nil {
+				missing = true
+			}
+		}
+		if !missing {
 			return
 		}
 		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
@@ -39,8 +49,10 @@ func needNode(t *testing.T) {
 			t.Fatalf("npm ci in %s: %v\n%s", clientsDir, err, out)
 		}
 	})
-	if _, err := os.Stat(filepath.Join(clientsDir, "node_modules", "@arcgis", "core")); err != nil {
-		t.Fatalf("npm ci did not install the clients: %v", err)
+	for _, m := range clientModules {
+		if _, err := os.Stat(filepath.Join(clientsDir, "node_modules", m)); err != nil {
+			t.Fatalf("npm ci did not install the clients: %v", err)
+		}
 	}
 }
 

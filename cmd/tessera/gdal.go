@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/paulmach/orb"
 
@@ -9,13 +11,14 @@ import (
 	"github.com/tessera-gis/tessera/raster"
 )
 
-// gdal adapts package raster to the mosaic.Renderer and mosaic.Projector
-// interfaces that the server uses.
+// gdal adapts package raster to the mosaic.Renderer, mosaic.Projector and
+// mosaic.PixelReader interfaces that the server uses.
 type gdal struct{}
 
 var (
-	_ mosaic.Renderer  = gdal{}
-	_ mosaic.Projector = gdal{}
+	_ mosaic.Renderer    = gdal{}
+	_ mosaic.Projector   = gdal{}
+	_ mosaic.PixelReader = gdal{}
 )
 
 func srsOf(sr mosaic.SpatialRef) (raster.SRS, error) {
@@ -64,6 +67,7 @@ func (gdal) Render(ctx context.Context, r mosaic.RenderRequest) (*mosaic.Image, 
 	img, err := raster.Render(ctx, raster.RenderRequest{
 		Sources: paths, Bound: r.Bound, SRS: s, Width: r.Width, Height: r.Height, Format: r.Format,
 		PixelType: r.PixelType, NoData: r.NoData, Resampling: r.Resampling, BandIDs: r.BandIDs,
+		LercCodec: r.LercCodec, Tolerance: r.Tolerance,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -72,4 +76,94 @@ func (gdal) Render(ctx context.Context, r mosaic.RenderRequest) (*mosaic.Image, 
 		return nil, err
 	}
 	return &mosaic.Image{Data: img.Data, ContentType: img.ContentType, Extension: img.Extension}, nil
+}
+
+func sourcePaths(srcs []mosaic.RenderSource) []string {
+	paths := make([]string, len(srcs))
+	for i, src := range srcs {
+		paths[i] = src.Path
+	}
+	return paths
+}
+
+// pixelError classifies an error of package raster's pixel functions.
+func pixelError(ctx context.Context, err error) error {
+	var (
+		le *raster.LimitError
+		ie *raster.InputError
+	)
+	switch {
+	case ctx.Err() != nil:
+		return &mosaic.Error{Code: mosaic.ECANCELED, Message: "The request was cancelled.", Err: err}
+	case errors.As(err, &le) && le.What == "pixels":
+		return &mosaic.Error{Code: mosaic.ELIMIT, Message: "The requested area holds too many pixels.",
+			Details: []string{fmt.Sprintf("It holds %d pixels at this pixel size; the limit is %d. "+
+				"Use a larger pixelSize or a smaller geometry.", le.Requested, le.Limit)}, Err: err}
+	case errors.As(err, &le):
+		return &mosaic.Error{Code: mosaic.ELIMIT, Message: "Too many sample locations.",
+			Details: []string{fmt.Sprintf("The geometry gives %d sample locations; the limit is %d. "+
+				"Use a larger sampleDistance, a smaller sampleCount or fewer points.", le.Requested, le.Limit)}, Err: err}
+	case errors.As(err, &ie):
+		return &mosaic.Error{Code: mosaic.EINVALID, Message: "Invalid parameters.", Details: []string{ie.Message}, Err: err}
+	}
+	return err
+}
+
+func (gdal) Identify(ctx context.Context, r mosaic.IdentifyRequest) (*mosaic.IdentifyResult, error) {
+	s, err := srsOf(r.SRS)
+	if err != nil {
+		return nil, err
+	}
+	res, err := raster.Identify(ctx, raster.IdentifyRequest{Sources: sourcePaths(r.Sources), Geometry: r.Geometry,
+		SRS: s, PixelSize: r.PixelSize, Origin: r.Origin, MaxPixels: r.MaxPixels})
+	if err != nil {
+		return nil, pixelError(ctx, err)
+	}
+	out := &mosaic.IdentifyResult{Location: res.Location, Values: res.Values, Items: make([]mosaic.ItemPixel, len(res.Items))}
+	if res.Source >= 0 {
+		out.OID = r.Sources[res.Source].OID
+	}
+	for i, it := range res.Items {
+		out.Items[i] = mosaic.ItemPixel{OID: r.Sources[i].OID, Values: it.Values, Visibility: it.Visibility}
+	}
+	return out, nil
+}
+
+func (gdal) Samples(ctx context.Context, r mosaic.SampleRequest) ([]mosaic.PixelSample, error) {
+	s, err := srsOf(r.SRS)
+	if err != nil {
+		return nil, err
+	}
+	res, err := raster.Samples(ctx, raster.SampleRequest{Sources: sourcePaths(r.Sources), Geometry: r.Geometry, SRS: s,
+		SampleDistance: r.SampleDistance, SampleCount: r.SampleCount, AllValues: r.AllValues, MaxSamples: r.MaxSamples})
+	if err != nil {
+		return nil, pixelError(ctx, err)
+	}
+	out := make([]mosaic.PixelSample, len(res))
+	for i, sm := range res {
+		out[i] = mosaic.PixelSample{Location: sm.Location, LocationID: sm.LocationID, Values: sm.Values, Resolution: sm.Resolution}
+		if sm.Source >= 0 {
+			out[i].OID = r.Sources[sm.Source].OID
+		}
+	}
+	return out, nil
+}
+
+func (gdal) Statistics(ctx context.Context, r mosaic.StatsRequest) (*mosaic.StatsResult, error) {
+	s, err := srsOf(r.SRS)
+	if err != nil {
+		return nil, err
+	}
+	res, err := raster.ComputeStatistics(ctx, raster.StatsRequest{Sources: sourcePaths(r.Sources), Geometry: r.Geometry,
+		SRS: s, PixelSize: r.PixelSize, Origin: r.Origin, MaxPixels: r.MaxPixels, Bins: r.Bins, Ranges: r.Ranges})
+	if err != nil {
+		return nil, pixelError(ctx, err)
+	}
+	out := &mosaic.StatsResult{Width: res.Width, Height: res.Height, Bands: make([]mosaic.BandSummary, len(res.Bands))}
+	for i, b := range res.Bands {
+		out.Bands[i] = mosaic.BandSummary{Count: b.Count, Min: b.Min, Max: b.Max, Sum: b.Sum, Mean: b.Mean,
+			StdDev: b.StdDev, Median: b.Median, Mode: b.Mode,
+			Histogram: mosaic.Histogram{Min: b.Histogram.Min, Max: b.Histogram.Max, Counts: b.Histogram.Counts}}
+	}
+	return out, nil
 }
