@@ -142,14 +142,20 @@ func (a *admin) summary(j *client.Job, started time.Time) {
 		took = " in " + roundDuration(time.Since(started)).String()
 	}
 	fmt.Fprintf(a.stderr, "%s job %s %s%s.\n", j.Task, j.ID, statusWord(j.Status), took)
+	// Warnings and errors always show (the server bounds them); of many
+	// informative messages, such as AddImage's one per batch, the first
+	// and last few.
 	msgs := j.Messages
-	const head, tail = 4, 10
+	const head, tail = 2, 4
+	hidden := 0
 	for i, m := range msgs {
-		if len(msgs) > head+tail+1 && i == head {
-			fmt.Fprintf(a.stderr, "  … %d more messages (tessera jobs --json %s lists them all)\n", len(msgs)-head-tail, j.ID)
-		}
-		if len(msgs) > head+tail+1 && i >= head && i < len(msgs)-tail {
+		if m.Type == "esriJobMessageTypeInformative" && len(msgs) > head+tail+2 && i >= head && i < len(msgs)-tail {
+			hidden++
 			continue
+		}
+		if hidden > 0 {
+			fmt.Fprintf(a.stderr, "  … %s (tessera jobs %s lists them all)\n", plural(int64(hidden), "more message"), j.ID)
+			hidden = 0
 		}
 		prefix := "  "
 		switch m.Type {
