@@ -136,3 +136,19 @@ func TestParseMissingFile(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// FuzzSet: no file makes Set panic, and every error names the file.
+func FuzzSet(f *testing.F) {
+	for _, seed := range []string{
+		"addr = \"x\"\njobs = 8\ntag = [\"a\", \"b\"]\n", "[serve]\njobs = 1\n", "jobs.max = 3", "keep = \"1h\"",
+		"demo = true\nverbose = false", "ratio = 1e300", "tag = [[\"a\"]]", "a.b.c = {x = 1}", "\"jobs\" = 3", "jobs = 0x10",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var s settings
+		if err := flagfile.Set(newFlags(&s), "f.toml", data, nil, "config"); err != nil && !strings.HasPrefix(err.Error(), "f.toml") {
+			t.Errorf("error without the file name: %v", err)
+		}
+	})
+}
