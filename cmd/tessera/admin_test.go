@@ -449,14 +449,16 @@ func writeUsers(t *testing.T, dir string) (path string, keys map[string]string) 
 }
 
 // TestAdminAuth: tokens from "tessera token", saved in the client config
-// file; job lists by owner; exit code 4 for every token problem.
+// file; job lists by owner; exit code 4 for every token problem. The
+// server runs on deploy/tessera.toml.
 func TestAdminAuth(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	users, keys := writeUsers(t, dir)
 	src := filepath.Join(dir, "rasters")
 	smallRasters(t, src, 3)
-	p := startServer(t, filepath.Join(dir, "data"), "--users", users)
+	// The shipped config file, with flags over its addr, data and users.
+	p := startServer(t, filepath.Join(dir, "data"), "--config", "../../deploy/tessera.toml", "--users", users)
 	env := cliEnv(t, "TESSERA_SERVER="+p.URL)
 	fresh := cliEnv(t, "TESSERA_SERVER="+p.URL) // with no saved token
 
