@@ -1,6 +1,6 @@
 # Convenience targets; the scripts are the source of truth (make is not on a
 # fresh Debian machine).
-.PHONY: help demo test test/race lint fuzz bench bench/quick build
+.PHONY: help demo test test/race test/contract lint fuzz bench bench/quick build
 help: ## list targets
 	@grep -E '^[a-z/]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 demo: ## start the server on the demo collection
@@ -11,6 +11,8 @@ build: ## build bin/tessera
 	go build -o bin/tessera ./cmd/tessera
 test/race: ## go test -race ./...
 	go test -race ./...
+test/contract: ## the store contract suite on SQLite and PostgreSQL (needs PostgreSQL on 127.0.0.1:5432)
+	TESSERA_REQUIRE_POSTGRES=1 go test -race -run TestContract ./mosaic/sqlite ./mosaic/postgis
 lint: ## gofmt and go vet
 	gofmt -s -l $$(git ls-files '*.go') && go vet ./...
 fuzz: ## fuzz the where-clause compiler for 2 minutes

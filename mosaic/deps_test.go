@@ -11,7 +11,7 @@ const module = "github.com/tessera-gis/tessera"
 
 // TestDependencies enforces the package picture: dependencies point inward
 // to mosaic, only raster reaches GDAL, only the stores and the queue reach
-// SQL drivers, and only sqlfilter and the store build SQL with squirrel.
+// SQL drivers, and only sqlfilter and the stores build SQL with squirrel.
 func TestDependencies(t *testing.T) {
 	out, err := exec.Command("go", "list", "-json=ImportPath,Imports,Deps", module+"/...").Output()
 	if err != nil {
@@ -54,9 +54,9 @@ func TestDependencies(t *testing.T) {
 				t.Errorf("mosaic imports %s: the domain core imports only the standard library and orb", imp)
 			case imp == godal && !under(name, "raster"):
 				t.Errorf("%s imports godal: only raster may", name)
-			case imp == squirrel && !under(name, "sqlfilter", "mosaic/sqlite"):
-				t.Errorf("%s imports squirrel: only sqlfilter and mosaic/sqlite may", name)
-			case under(imp, drivers...) && !under(name, "mosaic/sqlite", "tasks/riverqueue", "cmd", "bench"):
+			case imp == squirrel && !under(name, "sqlfilter", "mosaic/sqlite", "mosaic/postgis", "mosaic/internal/storesql"):
+				t.Errorf("%s imports squirrel: only sqlfilter and the SQL stores may", name)
+			case under(imp, drivers...) && !under(name, "mosaic/sqlite", "mosaic/postgis", "tasks/riverqueue", "internal/pgtest", "cmd", "bench"):
 				t.Errorf("%s imports the SQL driver %s", name, imp)
 			case name == "internal/client" && strings.HasPrefix(imp, module):
 				t.Errorf("internal/client imports %s: the admin commands' client uses the REST API only", imp)

@@ -52,6 +52,29 @@ ensure_node() {
 	fi
 }
 
+# PostgreSQL 15 with PostGIS, for the PostGIS store's tests: user postgres
+# with trust auth on 127.0.0.1:5432 and a database "test", as on CI. Left
+# alone when TESSERA_POSTGRES_DSN points the tests elsewhere.
+ensure_postgis() {
+	if [ -n "${TESSERA_POSTGRES_DSN:-}" ]; then return 0; fi
+	if ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
+		apt_install postgresql-15 postgresql-15-postgis-3
+	fi
+	if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+		log "starting PostgreSQL 15"
+		as_root pg_ctlcluster 15 main start
+		for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
+	fi
+	if ! psql -h 127.0.0.1 -U postgres -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; then
+		log "PostgreSQL: trust auth for user postgres on 127.0.0.1 (a test machine's set-up)"
+		as_root sed -i '1i host all postgres 127.0.0.1/32 trust' /etc/postgresql/15/main/pg_hba.conf
+		as_root pg_ctlcluster 15 main reload
+	fi
+	if [ "$(psql -h 127.0.0.1 -U postgres -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = 'test'")" != 1 ]; then
+		psql -h 127.0.0.1 -U postgres -d postgres -qc 'CREATE DATABASE test'
+	fi
+}
+
 build() {
 	log "go build -o bin/tessera ./cmd/tessera"
 	mkdir -p bin

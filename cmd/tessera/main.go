@@ -1,11 +1,13 @@
 // Command tessera serves image collections over the ArcGIS REST protocol:
 // a RasterAnalysisTools GPServer (CreateImageCollection, AddImage,
 // DeleteImage, DeleteImageCollection, RestoreImage) and one ImageServer per
-// collection, from one SQLite file.
+// collection, from one SQLite file in the data directory, or from a
+// PostgreSQL/PostGIS database with --db.
 //
 // Usage:
 //
-//	tessera serve --addr 127.0.0.1:8080 --data DIR [--demo] [--users FILE]
+//	tessera serve --addr 127.0.0.1:8080 --data DIR [--db postgres://…] [--demo] [--users FILE]
+//	tessera migrate --from DATA_DIR --to postgres://…   # or the other way round
 //	tessera passwd NAME ROLE      # prints a users-file line with a bcrypt hash
 //	tessera apikey NAME ROLE      # prints a users-file line; the key goes to stderr
 //	tessera version
@@ -37,6 +39,7 @@ import (
 
 	"github.com/tessera-gis/tessera/internal/flagfile"
 	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/postgis"
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
 	"github.com/tessera-gis/tessera/raster"
 	"github.com/tessera-gis/tessera/server"
@@ -62,6 +65,8 @@ func run(args []string) error {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:])
+	case "migrate":
+		return migrate(args[1:])
 	case "passwd":
 		return passwd(args[1:])
 	case "apikey":
@@ -82,7 +87,8 @@ func run(args []string) error {
 
 func usage() {
 	fmt.Fprint(os.Stderr, `Usage:
-  tessera serve --addr 127.0.0.1:8080 --data DIR [--demo] [--users FILE] [flags]
+  tessera serve --addr 127.0.0.1:8080 --data DIR [--db postgres://…] [--demo] [--users FILE] [flags]
+  tessera migrate --from DATA_DIR --to postgres://…   copy a catalog (or the other way round)
   tessera passwd NAME ROLE    print a users-file line (reads the password from stdin)
   tessera apikey NAME ROLE    print a users-file line for a new API key (key on stderr)
   tessera version
@@ -96,6 +102,7 @@ Run "tessera serve -h" for the serve flags.
 
 type serveConfig struct {
 	addr, data, publicURL string
+	db                    string
 	demo                  bool
 	workers               int
 	jobRetention          time.Duration
@@ -131,7 +138,8 @@ func serve(args []string) error {
 func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
-	fs.StringVar(&c.data, "data", "./data", "data directory: the database file, demo rasters and outputs")
+	fs.StringVar(&c.data, "data", "./data", "data directory: the database file (without --db), demo rasters and outputs")
+	fs.StringVar(&c.db, "db", "", "PostgreSQL connection URL (postgres://user@host:5432/db) of a PostGIS catalog; default: tessera.db in --data")
 	fs.BoolVar(&c.demo, "demo", false, "create the demo collection Demo (24 generated GeoTIFFs) if it is absent")
 	fs.StringVar(&c.publicURL, "public-url", "", "public URL of the /arcgis root, for result URLs (default http://ADDR/arcgis)")
 	fs.IntVar(&c.workers, "jobs", 4, "jobs that run at once")
@@ -177,18 +185,13 @@ func (c serveConfig) run() error {
 	if err := os.MkdirAll(c.data, 0o755); err != nil {
 		return err
 	}
-	unlock, err := lockDataDir(c.data)
+	be, err := openBackend(ctx, c, log)
 	if err != nil {
 		return err
 	}
-	defer unlock()
-
-	db, err := sqlite.Open(ctx, filepath.Join(c.data, "tessera.db"))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	auth, err := setupAuth(c, log)
+	defer be.close()
+	db := be.store
+	auth, err := setupAuth(ctx, c, be, log)
 	if err != nil {
 		return err
 	}
@@ -199,10 +202,7 @@ func (c serveConfig) run() error {
 				"\"tessera passwd NAME ROLE >> users.conf\" and pass --users users.conf", c.addr)
 		}
 	}
-	queue, err := riverqueue.NewSQLite(ctx, db.WriteDB(), riverqueue.Config{Workers: c.workers, Logger: log})
-	if err != nil {
-		return err
-	}
+	queue := be.queue
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
@@ -251,7 +251,7 @@ func (c serveConfig) run() error {
 		}
 		log.Info("token security on", "users", c.users, "anonymous", anon)
 	}
-	log.Info("tessera serving", "url", public+"/rest/services", "data", c.data, "version", version)
+	log.Info("tessera serving", "url", public+"/rest/services", "data", c.data, "store", be.name, "version", version)
 
 	select {
 	case err = <-errc:
@@ -270,9 +270,79 @@ func (c serveConfig) run() error {
 	return err
 }
 
+// backend is what serve runs on: a store, the job queue in the same
+// database, and where the token secret is kept.
+type backend struct {
+	store mosaic.Store
+	queue tasks.Queue
+	name  string // for the log
+	// secret returns the token-signing secret.
+	secret func(ctx context.Context) ([]byte, error)
+	close  func()
+}
+
+// openBackend opens the SQLite file in the data directory (locking the
+// directory), or with --db the PostgreSQL database (locking it the same
+// way: one server per database until several can share one), and the job
+// queue beside it.
+func openBackend(ctx context.Context, c serveConfig, log *slog.Logger) (*backend, error) {
+	qcfg := riverqueue.Config{Workers: c.workers, Logger: log}
+	if c.db == "" {
+		unlock, err := lockDataDir(c.data)
+		if err != nil {
+			return nil, err
+		}
+		db, err := sqlite.Open(ctx, filepath.Join(c.data, "tessera.db"))
+		if err != nil {
+			unlock()
+			return nil, err
+		}
+		queue, err := riverqueue.NewSQLite(ctx, db.WriteDB(), qcfg)
+		if err != nil {
+			db.Close()
+			unlock()
+			return nil, err
+		}
+		return &backend{store: db, queue: queue, name: db.Path(),
+			// The file keeps the secret that existing tokens were signed with.
+			secret: func(context.Context) ([]byte, error) {
+				return server.LoadOrCreateSecret(filepath.Join(c.data, "token.secret"))
+			},
+			close: func() { db.Close(); unlock() }}, nil
+	}
+	if !strings.HasPrefix(c.db, "postgres://") && !strings.HasPrefix(c.db, "postgresql://") {
+		return nil, errors.New("--db wants a PostgreSQL URL: postgres://user[:password]@host[:port]/database[?sslmode=…]")
+	}
+	db, err := postgis.Open(ctx, c.db)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := db.LockInstance(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	queue, err := riverqueue.NewPostgres(ctx, db.Pool(), qcfg)
+	if err != nil {
+		unlock()
+		db.Close()
+		return nil, err
+	}
+	return &backend{store: db, queue: queue, name: db.String(),
+		// In the database, so that every server on it signs alike.
+		secret: func(ctx context.Context) (secret []byte, err error) {
+			err = db.Update(ctx, func(tx mosaic.Tx) error {
+				secret, err = tx.Secret("token", 32)
+				return err
+			})
+			return secret, err
+		},
+		close: func() { unlock(); db.Close() }}, nil
+}
+
 // setupAuth loads the users file and the token secret; it returns nil when
 // no users file is configured.
-func setupAuth(c serveConfig, log *slog.Logger) (*server.Auth, error) {
+func setupAuth(ctx context.Context, c serveConfig, be *backend, log *slog.Logger) (*server.Auth, error) {
 	if c.users == "" {
 		if c.anonymous != "" {
 			return nil, errors.New("--anonymous needs --users: without users every caller is already anonymous (and loopback-only)")
@@ -289,7 +359,7 @@ func setupAuth(c serveConfig, log *slog.Logger) (*server.Auth, error) {
 	if users.Len() == 0 && c.anonymous == "" {
 		log.Warn("the users file has no users or API keys and --anonymous is not set: nobody can sign in", "users", c.users)
 	}
-	secret, err := server.LoadOrCreateSecret(filepath.Join(c.data, "token.secret"))
+	secret, err := be.secret(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("token secret: %w", err)
 	}

@@ -8,11 +8,11 @@ import (
 	"sync"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/peterstace/simplefeatures/geom"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/internal/storesql"
 )
 
 // The boundary of a collection is the union of its live footprints. Items
@@ -147,28 +147,7 @@ func (tx *Tx) Boundary(c *mosaic.Collection) (orb.MultiPolygon, error) {
 	if err != nil || u == nil {
 		return nil, err
 	}
-	g, err := wkb.Unmarshal(u)
-	if err != nil {
-		return nil, fmt.Errorf("decode boundary: %w", err)
-	}
-	switch g := g.(type) {
-	case orb.Polygon:
-		return orb.MultiPolygon{g}, nil
-	case orb.MultiPolygon:
-		return g, nil
-	case orb.Collection:
-		var mp orb.MultiPolygon
-		for _, part := range g {
-			switch p := part.(type) {
-			case orb.Polygon:
-				mp = append(mp, p)
-			case orb.MultiPolygon:
-				mp = append(mp, p...)
-			}
-		}
-		return mp, nil
-	}
-	return nil, nil
+	return storesql.MultiPolygonFromWKB(u)
 }
 
 // StaleBoundary computes the unions of c's stale cells.

@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/internal/storesql"
 )
 
 const collectionColumns = `id, name, item_id, srs_wkid, srs_wkt, fields, cell_size, band_count, pixel_type, created_at, updated_at`
@@ -131,7 +132,7 @@ func (tx *Tx) CreateCollection(c *mosaic.Collection) error {
 	if len(c.Fields) == 0 {
 		c.Fields = mosaic.StandardFields()
 	}
-	if err := validateFields(c.Fields); err != nil {
+	if err := storesql.ValidateFields(c.Fields); err != nil {
 		return err
 	}
 	if c.ItemID == "" {
@@ -210,32 +211,6 @@ func sqlType(t mosaic.FieldType) string {
 	default:
 		return "TEXT"
 	}
-}
-
-func validateFields(fields []mosaic.Field) error {
-	seen := map[string]bool{}
-	var oid, shape int
-	for _, f := range fields {
-		key := strings.ToLower(f.Name)
-		if seen[key] {
-			return mosaic.Errorf(mosaic.EINVALID, "Duplicate field %q.", f.Name)
-		}
-		seen[key] = true
-		switch f.Type {
-		case mosaic.FieldOID:
-			oid++
-		case mosaic.FieldGeometry:
-			shape++
-		default:
-			if err := mosaic.ValidateField(f); err != nil {
-				return err
-			}
-		}
-	}
-	if oid != 1 || shape != 1 || !seen["path"] {
-		return mosaic.Errorf(mosaic.EINVALID, "A catalog needs one OID field, one geometry field and a Path field.")
-	}
-	return nil
 }
 
 // AddFields adds fields to c's catalog, skipping names it already has.

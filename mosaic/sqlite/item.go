@@ -5,102 +5,42 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	sq "github.com/Masterminds/squirrel"
-	"github.com/paulmach/orb"
+	sqlite3 "github.com/mattn/go-sqlite3"
 	"github.com/paulmach/orb/encoding/wkb"
-	"github.com/paulmach/orb/planar"
 
 	"github.com/tessera-gis/tessera/mosaic"
-	"github.com/tessera-gis/tessera/sqlfilter"
+	"github.com/tessera-gis/tessera/mosaic/internal/storesql"
 )
-
-// filterFields returns the allow-list of c's fields for sqlfilter, with
-// columns qualified by the alias "i".
-func filterFields(c *mosaic.Collection) (*sqlfilter.Fields, error) {
-	fs := make([]sqlfilter.Field, 0, len(c.Fields))
-	for _, f := range c.Fields {
-		var t sqlfilter.Type
-		switch f.Type {
-		case mosaic.FieldOID, mosaic.FieldInteger:
-			t = sqlfilter.Integer
-		case mosaic.FieldDouble:
-			t = sqlfilter.Double
-		case mosaic.FieldString:
-			t = sqlfilter.String
-		case mosaic.FieldDate:
-			t = sqlfilter.Date
-		default:
-			continue // geometry cannot appear in a where clause
-		}
-		fs = append(fs, sqlfilter.Field{Name: f.Name, Column: "i." + quote(f.Name), Type: t})
-	}
-	return sqlfilter.NewFields(fs...)
-}
-
-// compileWhere compiles a where clause over c's fields. An empty clause
-// returns nil unless required.
-func compileWhere(c *mosaic.Collection, fields *sqlfilter.Fields, where string, required bool) (sq.Sqlizer, error) {
-	if strings.TrimSpace(where) == "" && !required {
-		return nil, nil
-	}
-	f, err := sqlfilter.Compile(where, fields)
-	if err != nil {
-		return nil, invalidWhere(err)
-	}
-	return f, nil
-}
 
 // CheckWhere compiles a where clause over c's fields without running it.
 func (tx *Tx) CheckWhere(c *mosaic.Collection, where string, required bool) error {
-	fields, err := filterFields(c)
+	fields, err := storesql.FilterFields(c)
 	if err != nil {
 		return err
 	}
-	_, err = compileWhere(c, fields, where, required)
+	_, err = storesql.CompileWhere(fields, where, required)
 	return err
-}
-
-// invalidWhere wraps a sqlfilter error as EINVALID with client-safe details.
-func invalidWhere(err error) error {
-	var fe *sqlfilter.Error
-	detail := "The where clause is not valid."
-	if errors.As(err, &fe) {
-		detail = fe.Error()
-	}
-	if errors.Is(err, sqlfilter.ErrEmpty) {
-		detail = "A where clause is required; use 1=1 to select every item."
-	}
-	return &mosaic.Error{Code: mosaic.EINVALID, Message: "Invalid where clause.", Details: []string{detail}, Err: err}
-}
-
-func invalidParam(err error, what string) error {
-	var fe *sqlfilter.Error
-	detail := "The " + what + " parameter is not valid."
-	if errors.As(err, &fe) {
-		detail = fe.Error()
-	}
-	return &mosaic.Error{Code: mosaic.EINVALID, Message: "Invalid " + what + ".", Details: []string{detail}, Err: err}
-}
-
-// dataFields are the catalog columns an insert writes, in order.
-func dataFields(c *mosaic.Collection) []mosaic.Field {
-	out := make([]mosaic.Field, 0, len(c.Fields))
-	for _, f := range c.Fields {
-		if f.Type != mosaic.FieldOID && f.Type != mosaic.FieldGeometry {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // AddItems adds items to c's catalog in the current transaction.
 func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.AddOptions) (mosaic.AddResult, error) {
+	return tx.insertItems(c, items, opts, false)
+}
+
+// ImportItems adds items with their OIDs and recycle-bin state.
+func (tx *Tx) ImportItems(c *mosaic.Collection, items []*mosaic.Item) error {
+	_, err := tx.insertItems(c, items, mosaic.AddOptions{}, true)
+	return err
+}
+
+// insertItems adds items, with new OIDs or, when keep is set, with the
+// OIDs and recycle-bin state they carry.
+func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.AddOptions, keep bool) (mosaic.AddResult, error) {
 	var res mosaic.AddResult
 	if len(items) == 0 {
 		return res, nil
@@ -110,18 +50,18 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 		return res, err
 	}
 	if row.cellSize == 0 {
-		row.cellSize = chooseCellSize(items)
+		row.cellSize = storesql.ChooseCellSize(items)
 		if _, err := tx.exec(`UPDATE collections SET cell_size = ? WHERE id = ?`, row.cellSize, c.ID); err != nil {
 			return res, err
 		}
 	}
-	fields := dataFields(c)
-	cols := make([]string, 0, len(fields)+7)
-	cols = append(cols, quote(mosaic.FieldNameShape))
+	fields := storesql.DataFields(c)
+	cols := make([]string, 0, len(fields)+10)
+	cols = append(cols, quote(mosaic.FieldNameOID), quote(mosaic.FieldNameShape))
 	for _, f := range fields {
 		cols = append(cols, quote(f.Name))
 	}
-	cols = append(cols, "_raster", "_cell", "_minx", "_miny", "_maxx", "_maxy")
+	cols = append(cols, "_raster", "_cell", "_minx", "_miny", "_maxx", "_maxy", "_deleted_at", "_deleted_job")
 	ins, err := tx.tx.PrepareContext(tx.ctx, fmt.Sprintf(`INSERT INTO %s (%s) VALUES (%s)`,
 		itemsTable(c), strings.Join(cols, ", "), placeholders(len(cols))))
 	if err != nil {
@@ -134,7 +74,7 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 	}
 	defer rtree.Close()
 
-	cc := newCellChanges()
+	cc := storesql.NewCellChanges()
 	args := make([]any, len(cols))
 	for i, it := range items {
 		if i%256 == 0 {
@@ -147,6 +87,9 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 		}
 		if it.Path == "" {
 			return res, mosaic.Errorf(mosaic.EINVALID, "An item needs a source path.")
+		}
+		if keep && it.OID <= 0 {
+			return res, mosaic.Errorf(mosaic.EINVALID, "Item %q has no OBJECTID to keep.", it.Path)
 		}
 		switch opts.Duplicates {
 		case mosaic.DuplicatesExclude, mosaic.DuplicatesOverwrite:
@@ -165,7 +108,7 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 				res.Overwritten += len(dups)
 			}
 		}
-		attrs, err := normalizeAttributes(c, it)
+		attrs, err := storesql.NormalizeAttributes(c, it)
 		if err != nil {
 			return res, err
 		}
@@ -178,15 +121,27 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 			return res, err
 		}
 		b := it.Footprint.Bound()
-		cell := cellKey(b.Center(), row.cellSize)
-		args[0] = shape
-		for j, f := range fields {
-			args[1+j] = attrs[f.Name]
+		cell := storesql.CellKey(b.Center(), row.cellSize)
+		args[0], args[1] = nil, shape // a NULL OBJECTID takes the next one
+		if keep {
+			args[0] = it.OID
 		}
-		n := 1 + len(fields)
+		for j, f := range fields {
+			args[2+j] = attrs[f.Name]
+		}
+		n := 2 + len(fields)
 		args[n], args[n+1] = string(raster), cell
 		args[n+2], args[n+3], args[n+4], args[n+5] = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
+		args[n+6], args[n+7] = nil, nil
+		recycled := keep && it.Recycled != nil
+		if recycled {
+			args[n+6], args[n+7] = it.Recycled.At.UnixMilli(), it.Recycled.JobID
+		}
 		r, err := ins.ExecContext(tx.ctx, args...)
+		var se sqlite3.Error
+		if keep && errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
+			return res, mosaic.Errorf(mosaic.ECONFLICT, "Item %d is already in %q.", it.OID, c.Name)
+		}
 		if err != nil {
 			return res, fmt.Errorf("insert item %q: %w", it.Path, err)
 		}
@@ -201,7 +156,10 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 		if err := tx.addItemStats(c, oid, it.Raster); err != nil {
 			return res, err
 		}
-		cc.add(cell, shape, b, attrs[mosaic.FieldNameLowPS], attrs[mosaic.FieldNameHighPS])
+		if !recycled {
+			cc.Add(storesql.CellItem{Cell: cell, ShapeKey: storesql.ShapeKey(shape), Bound: b,
+				LowPS: attrs[mosaic.FieldNameLowPS], HighPS: attrs[mosaic.FieldNameHighPS]})
+		}
 		res.Added++
 		res.OIDs = append(res.OIDs, oid)
 		if c.Summary.BandCount == 0 && it.Raster.Bands > 0 {
@@ -211,123 +169,10 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 			}
 		}
 	}
-	if err := tx.applyCellChanges(c, cc); err != nil {
+	if err := storesql.ApplyCellChanges(tx.cellDB(c), cc); err != nil {
 		return res, err
 	}
 	return res, tx.loadSummary(c)
-}
-
-// normalizeAttributes maps an item's attributes onto c's fields, converts
-// them to column values, and fills the fields the catalog maintains.
-func normalizeAttributes(c *mosaic.Collection, it *mosaic.Item) (map[string]any, error) {
-	out := make(map[string]any, len(c.Fields))
-	for k, v := range it.Attributes {
-		f, ok := c.Field(k)
-		if !ok {
-			return nil, mosaic.Errorf(mosaic.EINVALID, "Image collection %q has no field %q.", c.Name, k)
-		}
-		if f.Type == mosaic.FieldOID || f.Type == mosaic.FieldGeometry {
-			continue
-		}
-		cv, err := columnValue(f, v)
-		if err != nil {
-			return nil, err
-		}
-		out[f.Name] = cv
-	}
-	b := it.Footprint.Bound()
-	center := b.Center()
-	out[mosaic.FieldNamePath] = it.Path
-	out[mosaic.FieldNameShapeArea] = planar.Area(it.Footprint)
-	out[mosaic.FieldNameShapeLength] = polygonLength(it.Footprint)
-	if out[mosaic.FieldNameCenterX] == nil {
-		out[mosaic.FieldNameCenterX] = center[0]
-	}
-	if out[mosaic.FieldNameCenterY] == nil {
-		out[mosaic.FieldNameCenterY] = center[1]
-	}
-	if out[mosaic.FieldNameCategory] == nil {
-		out[mosaic.FieldNameCategory] = int64(mosaic.CategoryPrimary)
-	}
-	return out, nil
-}
-
-func polygonLength(p orb.Polygon) float64 {
-	var l float64
-	for _, r := range p {
-		l += planar.Length(r)
-	}
-	return l
-}
-
-// columnValue converts an attribute value to what the column stores.
-func columnValue(f mosaic.Field, v any) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	bad := func() (any, error) {
-		return nil, mosaic.Errorf(mosaic.EINVALID, "Value %v is not valid for %s field %q.", v, f.Type, f.Name)
-	}
-	switch f.Type {
-	case mosaic.FieldInteger:
-		switch x := v.(type) {
-		case int:
-			return int64(x), nil
-		case int64:
-			return x, nil
-		case float64:
-			if x != math.Trunc(x) || math.IsInf(x, 0) || math.IsNaN(x) {
-				return bad()
-			}
-			return int64(x), nil
-		case string:
-			n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
-			if err != nil {
-				return bad()
-			}
-			return n, nil
-		}
-	case mosaic.FieldDouble:
-		switch x := v.(type) {
-		case int:
-			return float64(x), nil
-		case int64:
-			return float64(x), nil
-		case float64:
-			if math.IsInf(x, 0) || math.IsNaN(x) {
-				return bad()
-			}
-			return x, nil
-		case string:
-			n, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
-			if err != nil || math.IsInf(n, 0) || math.IsNaN(n) {
-				return bad()
-			}
-			return n, nil
-		}
-	case mosaic.FieldString:
-		switch x := v.(type) {
-		case string:
-			if f.Length > 0 && len(x) > f.Length {
-				return nil, mosaic.Errorf(mosaic.EINVALID, "Value for field %q is longer than %d characters.", f.Name, f.Length)
-			}
-			return x, nil
-		case int64, int, float64:
-			return fmt.Sprint(x), nil
-		}
-	case mosaic.FieldDate:
-		switch x := v.(type) {
-		case time.Time:
-			return x.UnixMilli(), nil
-		case int64:
-			return x, nil
-		case int:
-			return int64(x), nil
-		case float64:
-			return int64(x), nil
-		}
-	}
-	return bad()
 }
 
 func (tx *Tx) liveOIDsWithPath(c *mosaic.Collection, path string) ([]int64, error) {
@@ -354,53 +199,38 @@ func scanInt64s(rows *sql.Rows) ([]int64, error) {
 
 // purgeOIDs removes items (live or recycled) for good, with their R*Tree
 // entries, records the live ones in cc, and reports how many it removed.
-func (tx *Tx) purgeOIDs(c *mosaic.Collection, oids []int64, cc *cellChanges) (int64, error) {
+func (tx *Tx) purgeOIDs(c *mosaic.Collection, oids []int64, cc *storesql.CellChanges) (int64, error) {
 	ids, _ := json.Marshal(oids)
-	rows, err := tx.query(fmt.Sprintf(`DELETE FROM %s WHERE %s IN (SELECT value FROM json_each(?)) RETURNING _deleted_at IS NULL, %s`,
-		itemsTable(c), quote(mosaic.FieldNameOID), cellColumns), string(ids))
+	removed, err := tx.changeItems(fmt.Sprintf(`DELETE FROM %s WHERE %s IN (SELECT value FROM json_each(?)) RETURNING %s`,
+		itemsTable(c), quote(mosaic.FieldNameOID), returnedColumns), []any{string(ids)}, func(live bool, ci storesql.CellItem) {
+		if live {
+			cc.Remove(ci)
+		}
+	})
 	if err != nil {
 		return 0, fmt.Errorf("delete items: %w", err)
 	}
-	var n int64
-	for rows.Next() {
-		var (
-			live bool
-			ci   cellItem
-		)
-		if err := rows.Scan(append([]any{&live}, ci.dest()...)...); err != nil {
-			rows.Close()
-			return n, err
-		}
-		if live {
-			cc.remove(ci.cell, ci.shape, ci.bound, ci.low(), ci.high())
-		}
-		n++
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return n, fmt.Errorf("delete items: %w", err)
-	}
 	if _, err := tx.exec(fmt.Sprintf(`DELETE FROM %s WHERE id IN (SELECT value FROM json_each(?))`, rtreeTable(c)), string(ids)); err != nil {
-		return n, fmt.Errorf("unindex items: %w", err)
+		return 0, fmt.Errorf("unindex items: %w", err)
 	}
-	return n, nil
+	return int64(len(removed)), nil
 }
 
 // DeleteItems removes the items that d selects.
 func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.DeleteResult, error) {
 	var res mosaic.DeleteResult
-	fields, err := filterFields(c)
+	fields, err := storesql.FilterFields(c)
 	if err != nil {
 		return res, err
 	}
-	where, err := compileWhere(c, fields, d.Where, true)
+	where, err := storesql.CompileWhere(fields, d.Where, true)
 	if err != nil {
 		return res, err
 	}
 	cond := sq.And{sq.Expr("i._deleted_at IS NULL"), where}
 	oidCol := "i." + quote(mosaic.FieldNameOID)
 	if len(d.ObjectIDs) > 0 {
-		ids := uniqueIDs(d.ObjectIDs)
+		ids := storesql.UniqueIDs(d.ObjectIDs)
 		cond = append(cond, inIDs(oidCol, ids))
 		if d.Strict {
 			var live int
@@ -422,44 +252,25 @@ func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.Del
 	if err != nil {
 		return res, fmt.Errorf("build delete: %w", err)
 	}
-	var query string
+	cc := storesql.NewCellChanges()
 	switch {
 	case d.DryRun:
-		query = fmt.Sprintf(`SELECT %s FROM %s AS i WHERE %s ORDER BY %s`, oidCol, itemsTable(c), pred, oidCol)
-	case d.Purge:
-		query = fmt.Sprintf(`DELETE FROM %s AS i WHERE %s RETURNING %s, %s`, itemsTable(c), pred,
-			quote(mosaic.FieldNameOID), cellColumns)
-	default:
-		query = fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = ?, _deleted_job = ? WHERE %s RETURNING %s, %s`,
-			itemsTable(c), pred, quote(mosaic.FieldNameOID), cellColumns)
-		args = append([]any{tx.now().UnixMilli(), d.JobID}, args...)
-	}
-	rows, err := tx.query(query, args...)
-	if err != nil {
-		return res, fmt.Errorf("delete items: %w", err)
-	}
-	cc := newCellChanges()
-	for rows.Next() {
-		var (
-			oid int64
-			ci  cellItem
-		)
-		if d.DryRun {
-			err = rows.Scan(&oid)
-		} else {
-			err = rows.Scan(append([]any{&oid}, ci.dest()...)...)
-		}
+		rows, err := tx.query(fmt.Sprintf(`SELECT %s FROM %s AS i WHERE %s ORDER BY %s`, oidCol, itemsTable(c), pred, oidCol), args...)
 		if err != nil {
-			rows.Close()
-			return res, err
+			return res, fmt.Errorf("delete items: %w", err)
 		}
-		res.OIDs = append(res.OIDs, oid)
-		if !d.DryRun {
-			cc.remove(ci.cell, ci.shape, ci.bound, ci.low(), ci.high())
+		if res.OIDs, err = scanInt64s(rows); err != nil {
+			return res, fmt.Errorf("delete items: %w", err)
 		}
+	case d.Purge:
+		res.OIDs, err = tx.changeItems(fmt.Sprintf(`DELETE FROM %s AS i WHERE %s RETURNING %s`, itemsTable(c), pred, returnedColumns),
+			args, func(_ bool, ci storesql.CellItem) { cc.Remove(ci) })
+	default:
+		res.OIDs, err = tx.changeItems(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = ?, _deleted_job = ? WHERE %s RETURNING %s`,
+			itemsTable(c), pred, returnedColumns), append([]any{tx.now().UnixMilli(), d.JobID}, args...),
+			func(_ bool, ci storesql.CellItem) { cc.Remove(ci) })
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return res, fmt.Errorf("delete items: %w", err)
 	}
 	sort.Slice(res.OIDs, func(i, j int) bool { return res.OIDs[i] < res.OIDs[j] })
@@ -477,31 +288,49 @@ func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.Del
 		}
 	}
 	res.Removed = res.Matched
-	if err := tx.applyCellChanges(c, cc); err != nil {
+	if err := storesql.ApplyCellChanges(tx.cellDB(c), cc); err != nil {
 		return res, err
 	}
 	return res, tx.loadSummary(c)
 }
 
-// cellColumns are the columns of an item that the boundary cells need,
-// scanned by cellItem.
-var cellColumns = fmt.Sprintf("_cell, %s, _minx, _miny, _maxx, _maxy, %s, %s",
-	quote(mosaic.FieldNameShape), quote(mosaic.FieldNameLowPS), quote(mosaic.FieldNameHighPS))
+// returnedColumns are what changeItems scans from a RETURNING clause: the
+// OBJECTID, whether the item is live, and what the boundary cells need.
+var returnedColumns = fmt.Sprintf("%s, _deleted_at IS NULL, _cell, %s, _minx, _miny, _maxx, _maxy, %s, %s",
+	quote(mosaic.FieldNameOID), quote(mosaic.FieldNameShape), quote(mosaic.FieldNameLowPS), quote(mosaic.FieldNameHighPS))
 
-// cellItem is an item's cellColumns.
-type cellItem struct {
-	cell          int64
-	shape         []byte
-	bound         orb.Bound
-	lowPS, highPS sql.NullFloat64
+// changeItems runs a statement that changes items and returns their
+// returnedColumns, calls fn for each item with whether the row returned is
+// live, and returns the items' OBJECTIDs in increasing order.
+func (tx *Tx) changeItems(query string, args []any, fn func(live bool, ci storesql.CellItem)) ([]int64, error) {
+	rows, err := tx.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var oids []int64
+	for rows.Next() {
+		var (
+			oid           int64
+			live          bool
+			ci            storesql.CellItem
+			shape         []byte
+			lowPS, highPS sql.NullFloat64
+		)
+		b := &ci.Bound
+		if err := rows.Scan(&oid, &live, &ci.Cell, &shape, &b.Min[0], &b.Min[1], &b.Max[0], &b.Max[1], &lowPS, &highPS); err != nil {
+			return nil, err
+		}
+		ci.ShapeKey, ci.LowPS, ci.HighPS = storesql.ShapeKey(shape), nullable(lowPS), nullable(highPS)
+		fn(live, ci)
+		oids = append(oids, oid)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(oids, func(i, j int) bool { return oids[i] < oids[j] })
+	return oids, nil
 }
-
-func (ci *cellItem) dest() []any {
-	return []any{&ci.cell, &ci.shape, &ci.bound.Min[0], &ci.bound.Min[1], &ci.bound.Max[0], &ci.bound.Max[1], &ci.lowPS, &ci.highPS}
-}
-
-func (ci *cellItem) low() any  { return nullable(ci.lowPS) }
-func (ci *cellItem) high() any { return nullable(ci.highPS) }
 
 func nullable(v sql.NullFloat64) any {
 	if v.Valid {
@@ -513,30 +342,17 @@ func nullable(v sql.NullFloat64) any {
 // inIDs is "col IN (ids)" with the IDs bound as one JSON array, so that long
 // lists never hit SQLite's limit on parameters.
 func inIDs(col string, ids []int64) sq.Sqlizer {
-	b, _ := json.Marshal(ids)
-	return sq.Expr(col+" IN (SELECT value FROM json_each(?))", string(b))
-}
-
-func uniqueIDs(ids []int64) []int64 {
-	seen := make(map[int64]bool, len(ids))
-	out := make([]int64, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
+	return sq.Expr(col+" IN (SELECT value FROM json_each(?))", jsonIDs(ids))
 }
 
 // RestoreItems puts recycled items back with their original OIDs.
 func (tx *Tx) RestoreItems(c *mosaic.Collection, r mosaic.ItemRestore) (mosaic.RestoreResult, error) {
 	var res mosaic.RestoreResult
-	fields, err := filterFields(c)
+	fields, err := storesql.FilterFields(c)
 	if err != nil {
 		return res, err
 	}
-	where, err := compileWhere(c, fields, r.Where, r.JobID == "")
+	where, err := storesql.CompileWhere(fields, r.Where, r.JobID == "")
 	if err != nil {
 		return res, err
 	}
@@ -551,31 +367,14 @@ func (tx *Tx) RestoreItems(c *mosaic.Collection, r mosaic.ItemRestore) (mosaic.R
 	if err != nil {
 		return res, err
 	}
-	rows, err := tx.query(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = NULL, _deleted_job = NULL WHERE %s RETURNING %s, %s`,
-		itemsTable(c), pred, quote(mosaic.FieldNameOID), cellColumns), args...)
+	cc := storesql.NewCellChanges()
+	res.OIDs, err = tx.changeItems(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = NULL, _deleted_job = NULL WHERE %s RETURNING %s`,
+		itemsTable(c), pred, returnedColumns), args, func(_ bool, ci storesql.CellItem) { cc.Add(ci) })
 	if err != nil {
 		return res, fmt.Errorf("restore items: %w", err)
 	}
-	cc := newCellChanges()
-	for rows.Next() {
-		var (
-			oid int64
-			ci  cellItem
-		)
-		if err := rows.Scan(append([]any{&oid}, ci.dest()...)...); err != nil {
-			rows.Close()
-			return res, err
-		}
-		res.OIDs = append(res.OIDs, oid)
-		cc.add(ci.cell, ci.shape, ci.bound, ci.low(), ci.high())
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return res, fmt.Errorf("restore items: %w", err)
-	}
-	sort.Slice(res.OIDs, func(i, j int) bool { return res.OIDs[i] < res.OIDs[j] })
 	res.Restored = int64(len(res.OIDs))
-	if err := tx.applyCellChanges(c, cc); err != nil {
+	if err := storesql.ApplyCellChanges(tx.cellDB(c), cc); err != nil {
 		return res, err
 	}
 	return res, tx.loadSummary(c)
@@ -611,7 +410,7 @@ func (tx *Tx) PurgeRecycled(before time.Time, limit int) (int64, error) {
 		if len(oids) == 0 {
 			continue
 		}
-		n, err := tx.purgeOIDs(c, oids, newCellChanges())
+		n, err := tx.purgeOIDs(c, oids, storesql.NewCellChanges())
 		total += n
 		if err != nil {
 			return total, err

@@ -2,55 +2,25 @@ package sqlite
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	sq "github.com/Masterminds/squirrel"
-
 	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/internal/storesql"
 )
 
-const jobColumns = `id, task, state, inputs, results, progress, priority, owner, submitted_at, started_at, finished_at`
-
 func scanJob(s interface{ Scan(...any) error }) (*mosaic.Job, error) {
-	var (
-		j                 mosaic.Job
-		inputs, results   string
-		progress          sql.NullString
-		submitted         int64
-		started, finished sql.NullInt64
-	)
-	if err := s.Scan(&j.ID, &j.Task, &j.State, &inputs, &results, &progress, &j.Priority, &j.Owner,
-		&submitted, &started, &finished); err != nil {
+	var r storesql.JobRow
+	if err := s.Scan(r.Dest()...); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(inputs), &j.Inputs); err != nil {
-		return nil, fmt.Errorf("decode inputs of %s: %w", j.ID, err)
-	}
-	if err := json.Unmarshal([]byte(results), &j.Results); err != nil {
-		return nil, fmt.Errorf("decode results of %s: %w", j.ID, err)
-	}
-	if progress.Valid {
-		j.Progress = &mosaic.JobProgress{}
-		if err := json.Unmarshal([]byte(progress.String), j.Progress); err != nil {
-			return nil, fmt.Errorf("decode progress of %s: %w", j.ID, err)
-		}
-	}
-	j.SubmittedAt = time.UnixMilli(submitted).UTC()
-	if started.Valid {
-		j.StartedAt = time.UnixMilli(started.Int64).UTC()
-	}
-	if finished.Valid {
-		j.FinishedAt = time.UnixMilli(finished.Int64).UTC()
-	}
-	return &j, nil
+	return r.Decode()
 }
 
 // Job returns a job and its messages.
 func (tx *Tx) Job(id string) (*mosaic.Job, error) {
-	j, err := scanJob(tx.queryRow(`SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
+	j, err := scanJob(tx.queryRow(`SELECT `+storesql.JobColumns+` FROM jobs WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tx.missingJob(id)
 	}
@@ -80,21 +50,17 @@ func (tx *Tx) missingJob(id string) error {
 	)
 	err := tx.queryRow(`SELECT reason, at FROM job_tombstones WHERE id = ?`, id).Scan(&reason, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return mosaic.Errorf(mosaic.ENOTFOUND, "Job %q does not exist.", id)
+		return storesql.JobGone(id, "", 0)
 	}
 	if err != nil {
 		return fmt.Errorf("find job tombstone: %w", err)
 	}
-	when := time.UnixMilli(at).UTC().Format(time.RFC3339)
-	if reason == "expired" {
-		return mosaic.Errorf(mosaic.ENOTFOUND, "Job %q expired at %s; its records were removed after the retention period.", id, when)
-	}
-	return mosaic.Errorf(mosaic.ENOTFOUND, "Job %q was deleted at %s.", id, when)
+	return storesql.JobGone(id, reason, at)
 }
 
 // ActiveJobs returns the jobs that are not terminal, oldest first.
 func (tx *Tx) ActiveJobs() ([]*mosaic.Job, error) {
-	rows, err := tx.query(`SELECT ` + jobColumns + ` FROM jobs
+	rows, err := tx.query(`SELECT ` + storesql.JobColumns + ` FROM jobs
 		WHERE state IN ('new', 'submitted', 'waiting', 'executing', 'cancelling') ORDER BY submitted_at`)
 	if err != nil {
 		return nil, fmt.Errorf("active jobs: %w", err)
@@ -113,20 +79,7 @@ func (tx *Tx) ActiveJobs() ([]*mosaic.Job, error) {
 
 // Jobs returns the jobs that f selects, newest first, without messages.
 func (tx *Tx) Jobs(f mosaic.JobFilter) ([]*mosaic.Job, error) {
-	if f.Limit <= 0 {
-		f.Limit = 100
-	}
-	q := sq.Select(jobColumns).From("jobs").OrderBy("submitted_at DESC", "id").Limit(uint64(f.Limit))
-	if f.Owner != "" {
-		q = q.Where(sq.Eq{"owner": f.Owner})
-	}
-	if f.Task != "" {
-		q = q.Where(sq.Eq{"task": f.Task})
-	}
-	if f.Active {
-		q = q.Where("finished_at IS NULL")
-	}
-	query, args, err := q.ToSql()
+	query, args, err := storesql.JobsSelect(f).ToSql()
 	if err != nil {
 		return nil, err
 	}
@@ -148,45 +101,15 @@ func (tx *Tx) Jobs(f mosaic.JobFilter) ([]*mosaic.Job, error) {
 
 // CreateJob stores a new job with its messages.
 func (tx *Tx) CreateJob(j *mosaic.Job) error {
-	if !j.State.Valid() {
-		return fmt.Errorf("create job: invalid state %q", j.State)
-	}
-	inputs, err := json.Marshal(orEmpty(j.Inputs))
+	vals, err := storesql.NewJobRow(j, tx.now())
 	if err != nil {
 		return err
-	}
-	results, err := json.Marshal(orEmptyResults(j.Results))
-	if err != nil {
-		return err
-	}
-	if j.SubmittedAt.IsZero() {
-		j.SubmittedAt = tx.now()
-	}
-	var finished any
-	if j.State.Terminal() {
-		j.FinishedAt = j.SubmittedAt
-		finished = j.FinishedAt.UnixMilli()
 	}
 	if _, err := tx.exec(`INSERT INTO jobs (id, task, state, inputs, results, priority, owner, submitted_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, j.ID, j.Task, j.State, string(inputs), string(results), j.Priority,
-		j.Owner, j.SubmittedAt.UnixMilli(), finished); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, vals...); err != nil {
 		return fmt.Errorf("create job: %w", err)
 	}
 	return tx.AddJobMessages(j.ID, j.Messages...)
-}
-
-func orEmpty(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
-}
-
-func orEmptyResults(m map[string]mosaic.JobResult) map[string]mosaic.JobResult {
-	if m == nil {
-		return map[string]mosaic.JobResult{}
-	}
-	return m
 }
 
 // TransitionJob moves a job from one of the from states to state to.
@@ -217,12 +140,12 @@ func (tx *Tx) FinishJob(id string, state mosaic.JobState, results map[string]mos
 	if !state.Terminal() {
 		return false, fmt.Errorf("finish job %s: %q is not terminal", id, state)
 	}
-	b, err := json.Marshal(orEmptyResults(results))
+	b, err := storesql.ResultsJSON(results)
 	if err != nil {
 		return false, err
 	}
 	res, err := tx.exec(`UPDATE jobs SET state = ?, results = ?, finished_at = ?, progress = NULL
-		WHERE id = ? AND finished_at IS NULL`, state, string(b), tx.now().UnixMilli(), id)
+		WHERE id = ? AND finished_at IS NULL`, string(state), b, tx.now().UnixMilli(), id)
 	if err != nil {
 		return false, fmt.Errorf("finish job %s: %w", id, err)
 	}
@@ -254,15 +177,11 @@ func (tx *Tx) AddJobMessages(id string, msgs ...mosaic.JobMessage) error {
 
 // SetJobProgress records a running job's progress; nil clears it.
 func (tx *Tx) SetJobProgress(id string, p *mosaic.JobProgress) error {
-	var v any
-	if p != nil {
-		b, err := json.Marshal(p)
-		if err != nil {
-			return err
-		}
-		v = string(b)
+	v, err := storesql.ProgressJSON(p)
+	if err != nil {
+		return err
 	}
-	_, err := tx.exec(`UPDATE jobs SET progress = ? WHERE id = ? AND finished_at IS NULL`, v, id)
+	_, err = tx.exec(`UPDATE jobs SET progress = ? WHERE id = ? AND finished_at IS NULL`, v, id)
 	return err
 }
 
@@ -299,11 +218,8 @@ func (tx *Tx) ExpireJobs(before time.Time) (int64, error) {
 
 // Audit appends an entry to the audit log.
 func (tx *Tx) Audit(e mosaic.AuditEntry) error {
-	if e.Time.IsZero() {
-		e.Time = tx.now()
-	}
 	_, err := tx.exec(`INSERT INTO audit_log (at, user_name, action, collection, job_id, where_clause, count, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.Time.UnixMilli(), e.User, e.Action, e.Collection, e.JobID, e.Where, e.Count, e.Detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, storesql.AuditValues(e, tx.now())...)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
@@ -312,20 +228,7 @@ func (tx *Tx) Audit(e mosaic.AuditEntry) error {
 
 // AuditLog returns the audit entries that f selects, newest first.
 func (tx *Tx) AuditLog(f mosaic.AuditFilter) ([]mosaic.AuditEntry, error) {
-	if f.Limit <= 0 {
-		f.Limit = 100
-	}
-	q := sq.Select("at", "user_name", "action", "collection", "job_id", "where_clause", "count", "detail").
-		From("audit_log").OrderBy("id DESC").Limit(uint64(f.Limit))
-	for col, v := range map[string]string{"user_name": f.User, "action": f.Action, "collection": f.Collection, "job_id": f.JobID} {
-		if v != "" {
-			q = q.Where(sq.Eq{col: v})
-		}
-	}
-	if !f.Since.IsZero() {
-		q = q.Where(sq.GtOrEq{"at": f.Since.UnixMilli()})
-	}
-	query, args, err := q.ToSql()
+	query, args, err := storesql.AuditSelect(f).ToSql()
 	if err != nil {
 		return nil, err
 	}
@@ -336,14 +239,10 @@ func (tx *Tx) AuditLog(f mosaic.AuditFilter) ([]mosaic.AuditEntry, error) {
 	defer rows.Close()
 	var out []mosaic.AuditEntry
 	for rows.Next() {
-		var (
-			e  mosaic.AuditEntry
-			at int64
-		)
-		if err := rows.Scan(&at, &e.User, &e.Action, &e.Collection, &e.JobID, &e.Where, &e.Count, &e.Detail); err != nil {
+		e, err := storesql.AuditRow(rows.Scan)
+		if err != nil {
 			return nil, err
 		}
-		e.Time = time.UnixMilli(at).UTC()
 		out = append(out, e)
 	}
 	return out, rows.Err()

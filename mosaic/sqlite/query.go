@@ -3,16 +3,14 @@ package sqlite
 import (
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	sq "github.com/Masterminds/squirrel"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/internal/storesql"
 	"github.com/tessera-gis/tessera/sqlfilter"
 )
 
@@ -75,7 +73,7 @@ func (tx *Tx) QueryItems(c *mosaic.Collection, q mosaic.ItemQuery) (*mosaic.Item
 // with the returned fields.
 func (tx *Tx) itemsSelect(c *mosaic.Collection, q mosaic.ItemQuery) (sq.SelectBuilder, []mosaic.Field, error) {
 	var none sq.SelectBuilder
-	fields, err := filterFields(c)
+	fields, err := storesql.FilterFields(c)
 	if err != nil {
 		return none, nil, err
 	}
@@ -93,9 +91,9 @@ func (tx *Tx) itemsSelect(c *mosaic.Collection, q mosaic.ItemQuery) (sq.SelectBu
 	}
 	out, err := sqlfilter.ParseOutFields(q.OutFields, fields)
 	if err != nil {
-		return none, nil, invalidParam(err, "outFields")
+		return none, nil, storesql.InvalidParam(err, "outFields")
 	}
-	selected := selectedFields(c, out)
+	selected := storesql.SelectedFields(c, out)
 	cols := make([]string, 0, len(selected)+4)
 	for _, f := range selected {
 		cols = append(cols, "i."+quote(f.Name))
@@ -110,11 +108,11 @@ func (tx *Tx) itemsSelect(c *mosaic.Collection, q mosaic.ItemQuery) (sq.SelectBu
 	}
 	orders, err := sqlfilter.ParseOrderBy(q.OrderBy, fields)
 	if err != nil {
-		return none, nil, invalidParam(err, "orderByFields")
+		return none, nil, storesql.InvalidParam(err, "orderByFields")
 	}
 	sel := sq.Select(cols...).From(from).Where(cond)
 	if q.Rank != nil {
-		rank, args, err := rankOrder(c, q.Rank)
+		rank, args, err := storesql.RankOrder(c, q.Rank)
 		if err != nil {
 			return none, nil, err
 		}
@@ -133,63 +131,13 @@ func (tx *Tx) itemsSelect(c *mosaic.Collection, q mosaic.ItemQuery) (sq.SelectBu
 	return sel, selected, nil
 }
 
-// rankOrder returns the ORDER BY term of a mosaic rank: items without a
-// key last, then the key, ascending unless r.Desc.
-func rankOrder(c *mosaic.Collection, r *mosaic.MosaicRank) (string, []any, error) {
-	dir := " ASC"
-	if r.Desc {
-		dir = " DESC"
-	}
-	switch {
-	case r.Field != "":
-		f, ok := c.Field(r.Field)
-		if !ok || f.Type == mosaic.FieldGeometry {
-			return "", nil, mosaic.Errorf(mosaic.EINVALID, "Invalid sort field.").WithDetails(
-				fmt.Sprintf("%q is not a field of %s.", r.Field, c.Name))
-		}
-		col := "i." + quote(f.Name)
-		if f.Type == mosaic.FieldOID {
-			return col + dir, nil, nil // never NULL; the rowid order needs no sorting
-		}
-		if r.Base == nil {
-			return fmt.Sprintf("%s IS NULL, %s%s", col, col, dir), nil, nil
-		}
-		if f.Type == mosaic.FieldString {
-			return "", nil, mosaic.Errorf(mosaic.EINVALID, "Invalid sort value.").WithDetails(
-				fmt.Sprintf("A sort value needs a numeric or date field; %s is a string field.", f.Name))
-		}
-		return fmt.Sprintf("%s IS NULL, abs(%s - ?)%s", col, col, dir), []any{*r.Base}, nil
-	case r.Point != nil:
-		x, y := r.Point[0], r.Point[1]
-		return "((i._minx + i._maxx) * 0.5 - ?) * ((i._minx + i._maxx) * 0.5 - ?) + " +
-			"((i._miny + i._maxy) * 0.5 - ?) * ((i._miny + i._maxy) * 0.5 - ?)" + dir, []any{x, x, y, y}, nil
-	}
-	return "", nil, mosaic.Errorf(mosaic.EINVALID, "A mosaic rank needs a point or a field.")
-}
-
-// selectedFields returns c's fields named in out, in catalog order, always
-// with OBJECTID and never the geometry.
-func selectedFields(c *mosaic.Collection, out []sqlfilter.Field) []mosaic.Field {
-	want := map[string]bool{strings.ToLower(mosaic.FieldNameOID): true}
-	for _, f := range out {
-		want[strings.ToLower(f.Name)] = true
-	}
-	var fs []mosaic.Field
-	for _, f := range c.Fields {
-		if f.Type != mosaic.FieldGeometry && want[strings.ToLower(f.Name)] {
-			fs = append(fs, f)
-		}
-	}
-	return fs
-}
-
 // itemCondition builds the WHERE of an item query.
 func (tx *Tx) itemCondition(c *mosaic.Collection, fields *sqlfilter.Fields, q mosaic.ItemQuery) (sq.And, error) {
 	cond := sq.And{sq.Expr("i._deleted_at IS NULL")}
 	if q.Recycled {
 		cond = sq.And{sq.Expr("i._deleted_at IS NOT NULL")}
 	}
-	where, err := compileWhere(c, fields, q.Where, false)
+	where, err := storesql.CompileWhere(fields, q.Where, false)
 	if err != nil {
 		return nil, err
 	}
@@ -223,14 +171,10 @@ func (tx *Tx) itemCondition(c *mosaic.Collection, fields *sqlfilter.Fields, q mo
 			return nil, mosaic.Errorf(mosaic.EINVALID, "Unsupported spatialRel %q.", q.SpatialRel)
 		}
 		if fn != "" {
-			g := q.Geometry
-			bd, isBox := g.(orb.Bound)
-			if isBox {
-				g = bd.ToPolygon()
-			}
-			qb, err := wkb.Marshal(g)
+			bd, isBox := q.Geometry.(orb.Bound)
+			qb, err := storesql.QueryGeometryWKB(q.Geometry)
 			if err != nil {
-				return nil, mosaic.Errorf(mosaic.EINVALID, "Invalid query geometry.")
+				return nil, err
 			}
 			exact := sq.Expr(fmt.Sprintf("%s(i.%s, ?)", fn, quote(mosaic.FieldNameShape)), qb)
 			// A footprint whose extent lies inside a query box intersects
@@ -276,7 +220,7 @@ func scanItem(rows *sql.Rows, fields []mosaic.Field, withShape, withRaster bool)
 	}
 	it := &mosaic.Item{Attributes: make(map[string]any, len(fields))}
 	for i, f := range fields {
-		v := fieldValue(f, vals[i])
+		v := storesql.FieldValue(f, vals[i])
 		switch f.Name {
 		case mosaic.FieldNameOID:
 			it.OID, _ = v.(int64)
@@ -295,55 +239,13 @@ func scanItem(rows *sql.Rows, fields []mosaic.Field, withShape, withRaster bool)
 		it.Recycled = &mosaic.Recycled{At: time.UnixMilli(deletedAt.Int64).UTC(), JobID: deletedBy.String}
 	}
 	if withShape {
-		g, err := wkb.Unmarshal(shape)
+		p, err := storesql.FootprintFromWKB(shape)
 		if err != nil {
-			return nil, fmt.Errorf("decode footprint: %w", err)
-		}
-		p, ok := g.(orb.Polygon)
-		if !ok {
-			return nil, errors.New("footprint is not a polygon")
+			return nil, err
 		}
 		it.Footprint = p
 	}
 	return it, nil
-}
-
-// fieldValue converts a scanned column value to the attribute's Go type.
-func fieldValue(f mosaic.Field, v any) any {
-	if v == nil {
-		return nil
-	}
-	switch f.Type {
-	case mosaic.FieldDate:
-		switch x := v.(type) {
-		case int64:
-			return time.UnixMilli(x).UTC()
-		case float64:
-			return time.UnixMilli(int64(x)).UTC()
-		}
-	case mosaic.FieldDouble:
-		switch x := v.(type) {
-		case int64:
-			return float64(x)
-		case float64:
-			return x
-		}
-	case mosaic.FieldInteger, mosaic.FieldOID:
-		switch x := v.(type) {
-		case int64:
-			return x
-		case float64:
-			return int64(x)
-		}
-	case mosaic.FieldString:
-		switch x := v.(type) {
-		case string:
-			return x
-		case []byte:
-			return string(x)
-		}
-	}
-	return v
 }
 
 // Item returns one live item of c, with its footprint and every field.

@@ -2,9 +2,9 @@ package sqlite
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/internal/storesql"
 )
 
 // Band statistics of a collection are pooled from its items' statistics
@@ -19,10 +19,7 @@ func (tx *Tx) addItemStats(c *mosaic.Collection, oid int64, ri mosaic.RasterInfo
 	if len(ri.Stats) == 0 {
 		return nil
 	}
-	pixels := float64(ri.Width) * float64(ri.Height)
-	if !(pixels > 0) {
-		pixels = 1
-	}
+	pixels := storesql.ItemPixels(ri)
 	for band, st := range ri.Stats {
 		if _, err := tx.exec(`INSERT OR REPLACE INTO item_stats (collection_id, oid, band, pixels, min, max, mean, std)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, oid, band, pixels, st.Min, st.Max, st.Mean, st.Std); err != nil {
@@ -35,29 +32,18 @@ func (tx *Tx) addItemStats(c *mosaic.Collection, oid int64, ri mosaic.RasterInfo
 // BandStats returns per-band statistics pooled over c's live items that
 // have statistics, each weighted by its pixel count, or nil when none has.
 func (tx *Tx) BandStats(c *mosaic.Collection) ([]mosaic.BandStats, error) {
-	rows, err := tx.query(fmt.Sprintf(`SELECT s.band, sum(s.pixels), min(s.min), max(s.max),
-		sum(s.pixels * s.mean), sum(s.pixels * (s.std * s.std + s.mean * s.mean))
-		FROM item_stats AS s JOIN %s AS i ON i.%s = s.oid
-		WHERE s.collection_id = ? AND i._deleted_at IS NULL
-		GROUP BY s.band ORDER BY s.band`, itemsTable(c), quote(mosaic.FieldNameOID)), c.ID)
+	rows, err := tx.query(storesql.BandStatsQuery(itemsTable(c)), c.ID)
 	if err != nil {
 		return nil, fmt.Errorf("band statistics of %s: %w", c.Name, err)
 	}
 	defer rows.Close()
 	var out []mosaic.BandStats
 	for rows.Next() {
-		var (
-			band            int
-			n, lo, hi, s, q float64
-		)
-		if err := rows.Scan(&band, &n, &lo, &hi, &s, &q); err != nil {
+		var b storesql.BandSums
+		if err := rows.Scan(b.Dest()...); err != nil {
 			return nil, fmt.Errorf("band statistics of %s: %w", c.Name, err)
 		}
-		for len(out) < band {
-			out = append(out, mosaic.BandStats{}) // a band no item described
-		}
-		mean := s / n
-		out = append(out, mosaic.BandStats{Min: lo, Max: hi, Mean: mean, Std: math.Sqrt(math.Max(q/n-mean*mean, 0))})
+		out = storesql.AppendBandStats(out, b)
 	}
 	return out, rows.Err()
 }

@@ -12,7 +12,6 @@ package riverqueue
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -71,32 +70,68 @@ type Queue[TTx any] struct {
 	pilot  *wakingPilot
 }
 
-var _ tasks.Queue = (*Queue[*sql.Tx])(nil)
+var (
+	_ tasks.Queue = (*Queue[*sql.Tx])(nil)
+	_ tasks.Queue = (*Queue[pgx.Tx])(nil)
+)
+
+// SQLiteTx is a store transaction on SQLite that the queue can insert its
+// rows into, so that a job is queued if and only if the transaction that
+// records it commits. Package mosaic/sqlite's Tx implements it.
+type SQLiteTx interface {
+	mosaic.Tx
+	// SQLTx returns the underlying database/sql transaction.
+	SQLTx() *sql.Tx
+}
+
+// PostgresTx is a store transaction on PostgreSQL that the queue can
+// insert its rows into. Package mosaic/postgis's Tx implements it.
+type PostgresTx interface {
+	mosaic.Tx
+	// PgxTx returns the underlying pgx transaction.
+	PgxTx() pgx.Tx
+}
 
 // NewSQLite returns a queue in the SQLite database behind db, which must be
 // the store's single-connection write pool; River's tables are migrated.
-// Transactions passed to Enqueue must expose SQLTx() *sql.Tx.
+// Transactions passed to Enqueue must be SQLiteTx.
 func NewSQLite(ctx context.Context, db *sql.DB, cfg Config) (*Queue[*sql.Tx], error) {
 	return newQueue(ctx, riversqlite.New(db), cfg, func(tx mosaic.Tx) (*sql.Tx, error) {
-		s, ok := tx.(interface{ SQLTx() *sql.Tx })
+		s, ok := tx.(SQLiteTx)
 		if !ok {
-			return nil, errors.New("riverqueue: transaction is not a SQLite transaction")
+			return nil, fmt.Errorf("riverqueue: a %T is not a SQLite transaction (SQLiteTx)", tx)
 		}
 		return s.SQLTx(), nil
 	})
 }
 
-// NewPostgres returns a queue in PostgreSQL. Transactions passed to Enqueue
-// must expose PgxTx() pgx.Tx.
+// NewPostgres returns a queue in the PostgreSQL database behind pool, the
+// store's pool; River's tables are migrated (rivermigrate) under an
+// advisory lock, so that servers starting together migrate once. Jobs
+// start on any process with a queue on the database, woken by
+// LISTEN/NOTIFY. Transactions passed to Enqueue must be PostgresTx.
 func NewPostgres(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Queue[pgx.Tx], error) {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("riverqueue: connect: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, riverMigrationLock); err != nil {
+		return nil, fmt.Errorf("riverqueue: lock for migrations: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, riverMigrationLock)
 	return newQueue(ctx, riverpgxv5.New(pool), cfg, func(tx mosaic.Tx) (pgx.Tx, error) {
-		s, ok := tx.(interface{ PgxTx() pgx.Tx })
+		s, ok := tx.(PostgresTx)
 		if !ok {
-			return nil, errors.New("riverqueue: transaction is not a PostgreSQL transaction")
+			return nil, fmt.Errorf("riverqueue: a %T is not a PostgreSQL transaction (PostgresTx)", tx)
 		}
 		return s.PgxTx(), nil
 	})
 }
+
+// riverMigrationLock is the advisory-lock key under which NewPostgres runs
+// River's migrations.
+const riverMigrationLock = int64(0x7465737365727231) // "tesserr1"
 
 func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config, unwrap func(mosaic.Tx) (TTx, error)) (*Queue[TTx], error) {
 	if cfg.Workers <= 0 {

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/postgis"
+	"github.com/tessera-gis/tessera/mosaic/sqlite"
+	"github.com/tessera-gis/tessera/mosaic/storecopy"
+)
+
+// migrate copies a catalog from one store to another: a data directory's
+// SQLite file to PostgreSQL, or back. Neither may be in use by a server.
+func migrate(args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	from := fs.String("from", "", "the catalog to copy: a data directory (its tessera.db) or a postgres:// URL")
+	to := fs.String("to", "", "where to copy it: a postgres:// URL or a data directory, with no collections yet")
+	batch := fs.Int("batch", 5000, "items read and written at a time")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *from == "" || *to == "" || fs.NArg() > 0 {
+		return errors.New("usage: tessera migrate --from DATA_DIR --to postgres://user@host:5432/db (or the other way round)")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	src, closeSrc, err := openCatalog(ctx, *from, false)
+	if err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	defer closeSrc()
+	dst, closeDst, err := openCatalog(ctx, *to, true)
+	if err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	defer closeDst()
+	st, err := storecopy.Copy(ctx, src, dst, storecopy.Options{Batch: *batch, Progress: func(s storecopy.Stats) {
+		fmt.Fprintf(os.Stderr, "copied %d collections, %d items, %d recycle-bin entries\n", s.Collections, s.Items, s.Recycled)
+	}})
+	if err != nil {
+		if msg := mosaic.ErrorMessage(err); mosaic.ErrorCode(err) != mosaic.EINTERNAL {
+			return fmt.Errorf("%s %s (nothing was copied)", msg, strings.Join(mosaic.ErrorDetails(err), " "))
+		}
+		return fmt.Errorf("%w (nothing was copied)", err)
+	}
+	fmt.Printf("copied %d collections, %d items and %d recycle-bin entries with their OBJECTIDs, and %d audit entries\n",
+		st.Collections, st.Items, st.Recycled, st.Audit)
+	fmt.Println("job records stay behind; tokens signed by the old server's secret need signing in again")
+	return nil
+}
+
+// openCatalog opens a store for migrate and locks it against servers: a
+// postgres:// URL, or a data directory (whose tessera.db must exist unless
+// create is set).
+func openCatalog(ctx context.Context, where string, create bool) (mosaic.Store, func(), error) {
+	if strings.HasPrefix(where, "postgres://") || strings.HasPrefix(where, "postgresql://") {
+		db, err := postgis.Open(ctx, where)
+		if err != nil {
+			return nil, nil, err
+		}
+		unlock, err := db.LockInstance(ctx)
+		if err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+		return db, func() { unlock(); db.Close() }, nil
+	}
+	file := filepath.Join(where, "tessera.db")
+	if create {
+		if err := os.MkdirAll(where, 0o755); err != nil {
+			return nil, nil, err
+		}
+	} else if _, err := os.Stat(file); err != nil {
+		return nil, nil, fmt.Errorf("%s is not a tessera data directory: %w", where, err)
+	}
+	unlock, err := lockDataDir(where)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := sqlite.Open(ctx, file)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); unlock() }, nil
+}

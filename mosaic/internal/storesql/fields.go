@@ -1,0 +1,147 @@
+package storesql
+
+import (
+	"errors"
+	"strings"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/sqlfilter"
+)
+
+// Quote quotes an identifier that trusted code built.
+func Quote(name string) string { return sqlfilter.QuoteIdent(name) }
+
+// Col returns field name as a column of the items table aliased "i".
+func Col(name string) string { return "i." + Quote(name) }
+
+// FilterFields returns the allow-list of c's fields for sqlfilter, with
+// columns qualified by the alias "i". The geometry is left out.
+func FilterFields(c *mosaic.Collection) (*sqlfilter.Fields, error) {
+	fs := make([]sqlfilter.Field, 0, len(c.Fields))
+	for _, f := range c.Fields {
+		var t sqlfilter.Type
+		switch f.Type {
+		case mosaic.FieldOID, mosaic.FieldInteger:
+			t = sqlfilter.Integer
+		case mosaic.FieldDouble:
+			t = sqlfilter.Double
+		case mosaic.FieldString:
+			t = sqlfilter.String
+		case mosaic.FieldDate:
+			t = sqlfilter.Date
+		default:
+			continue // geometry cannot appear in a where clause
+		}
+		fs = append(fs, sqlfilter.Field{Name: f.Name, Column: Col(f.Name), Type: t})
+	}
+	return sqlfilter.NewFields(fs...)
+}
+
+// CompileWhere compiles a where clause over fields. A blank clause returns
+// nil unless required (then EINVALID).
+func CompileWhere(fields *sqlfilter.Fields, where string, required bool, opts ...sqlfilter.Option) (sq.Sqlizer, error) {
+	if strings.TrimSpace(where) == "" && !required {
+		return nil, nil
+	}
+	f, err := sqlfilter.Compile(where, fields, opts...)
+	if err != nil {
+		return nil, InvalidWhere(err)
+	}
+	return f, nil
+}
+
+// InvalidWhere wraps a sqlfilter error as EINVALID with client-safe details.
+func InvalidWhere(err error) error {
+	var fe *sqlfilter.Error
+	detail := "The where clause is not valid."
+	if errors.As(err, &fe) {
+		detail = fe.Error()
+	}
+	if errors.Is(err, sqlfilter.ErrEmpty) {
+		detail = "A where clause is required; use 1=1 to select every item."
+	}
+	return &mosaic.Error{Code: mosaic.EINVALID, Message: "Invalid where clause.", Details: []string{detail}, Err: err}
+}
+
+// InvalidParam wraps a sqlfilter error about the parameter what (outFields,
+// orderByFields) as EINVALID.
+func InvalidParam(err error, what string) error {
+	var fe *sqlfilter.Error
+	detail := "The " + what + " parameter is not valid."
+	if errors.As(err, &fe) {
+		detail = fe.Error()
+	}
+	return &mosaic.Error{Code: mosaic.EINVALID, Message: "Invalid " + what + ".", Details: []string{detail}, Err: err}
+}
+
+// DataFields are the catalog columns an insert writes besides the OID and
+// the geometry, in catalog order.
+func DataFields(c *mosaic.Collection) []mosaic.Field {
+	out := make([]mosaic.Field, 0, len(c.Fields))
+	for _, f := range c.Fields {
+		if f.Type != mosaic.FieldOID && f.Type != mosaic.FieldGeometry {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// SelectedFields returns c's fields named in out, in catalog order, always
+// with OBJECTID and never the geometry.
+func SelectedFields(c *mosaic.Collection, out []sqlfilter.Field) []mosaic.Field {
+	want := map[string]bool{strings.ToLower(mosaic.FieldNameOID): true}
+	for _, f := range out {
+		want[strings.ToLower(f.Name)] = true
+	}
+	var fs []mosaic.Field
+	for _, f := range c.Fields {
+		if f.Type != mosaic.FieldGeometry && want[strings.ToLower(f.Name)] {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// ValidateFields checks a new collection's field list: unique names (in
+// any case), valid names and types, one OID field, one geometry field and
+// a Path field.
+func ValidateFields(fields []mosaic.Field) error {
+	seen := map[string]bool{}
+	var oid, shape int
+	for _, f := range fields {
+		key := strings.ToLower(f.Name)
+		if seen[key] {
+			return mosaic.Errorf(mosaic.EINVALID, "Duplicate field %q.", f.Name)
+		}
+		seen[key] = true
+		switch f.Type {
+		case mosaic.FieldOID:
+			oid++
+		case mosaic.FieldGeometry:
+			shape++
+		default:
+			if err := mosaic.ValidateField(f); err != nil {
+				return err
+			}
+		}
+	}
+	if oid != 1 || shape != 1 || !seen["path"] {
+		return mosaic.Errorf(mosaic.EINVALID, "A catalog needs one OID field, one geometry field and a Path field.")
+	}
+	return nil
+}
+
+// UniqueIDs returns ids without repeats, in first-seen order.
+func UniqueIDs(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,15 @@
+package postgis
+
+import "github.com/tessera-gis/tessera/mosaic"
+
+// ItemsSQL returns the statement that QueryItems runs for q, numbered for
+// PostgreSQL, for tests to EXPLAIN.
+func ItemsSQL(rtx mosaic.ReadTx, c *mosaic.Collection, q mosaic.ItemQuery) (string, []any, error) {
+	tx := rtx.(*Tx)
+	sel, _, err := tx.itemsSelect(c, q)
+	if err != nil {
+		return "", nil, err
+	}
+	query, args, err := sel.ToSql()
+	return dollar(query), args, err
+}
