@@ -1,6 +1,6 @@
 # Convenience targets; the scripts are the source of truth (make is not on a
 # fresh Debian machine).
-.PHONY: help demo test test/race test/contract lint fuzz bench bench/quick build
+.PHONY: help demo test test/race test/contract test/browser lint fuzz bench bench/quick build webmap
 help: ## list targets
 	@grep -E '^[a-z/]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 demo: ## start the server on the demo collection
@@ -9,6 +9,10 @@ test: ## run every test (what CI runs)
 	scripts/test
 build: ## build bin/tessera
 	go build -o bin/tessera ./cmd/tessera
+webmap: ## rebuild the web map's bundle (webmap/dist) after editing webmap/src
+	cd webmap && npm ci --no-audit --no-fund && node build.mjs
+test/browser: ## the web map's browser tests in headless Chromium; rewrites docs/webmap-*.png
+	go test -count=1 ./cmd/tessera -run TestWebMapInBrowser -args -screenshots=$(CURDIR)/docs
 test/race: ## go test -race ./...
 	go test -race ./...
 test/contract: ## the store contract suite on SQLite and PostgreSQL (needs PostgreSQL on 127.0.0.1:5432)

@@ -60,6 +60,10 @@ func TestDependencies(t *testing.T) {
 				t.Errorf("%s imports the SQL driver %s", name, imp)
 			case name == "internal/client" && strings.HasPrefix(imp, module):
 				t.Errorf("internal/client imports %s: the admin commands' client uses the REST API only", imp)
+			case imp == module+"/internal/golden":
+				t.Errorf("%s imports internal/golden: only tests may", name)
+			case name == "webmap" && strings.HasPrefix(imp, module):
+				t.Errorf("webmap imports %s: the web map is embedded static files and imports no project package", imp)
 			}
 		}
 		if under(name, "server", "mosaic", "sqlfilter") {

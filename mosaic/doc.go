@@ -8,6 +8,11 @@
 // GDAL in raster, the job engine in tasks and the Esri REST protocol in
 // server; all of them depend on this package, never the reverse.
 //
+// Domain rules that need no storage live here too: MosaicRule decides which
+// items a mosaic draws and in which order, and ParseBool, ParseIDs and
+// ParseDate read the values that clients send to more than one package, so
+// that the HTTP parameters, GP task inputs and manifests read them alike.
+//
 // Errors returned across package boundaries are *Error values carrying one of
 // the codes EINVALID, ENOTFOUND, ECONFLICT, ECANCELED, EUNAUTHORIZED,
 // EINVALIDTOKEN, EFORBIDDEN, ELIMIT or EINTERNAL. Only package server maps

@@ -102,14 +102,6 @@ type Job struct {
 	FinishedAt  time.Time
 }
 
-// JobFilter selects jobs. Empty fields match everything.
-type JobFilter struct {
-	Owner  string // user name ("anonymous" for jobs submitted without a token)
-	Task   string
-	Active bool // only jobs that are not terminal
-	Limit  int  // at most this many, newest first (0 = 100)
-}
-
 // NewJobID returns a new job ID: "j" and 32 hex digits, as ArcGIS issues.
 func NewJobID() string { return "j" + randomHex(16) }
 
@@ -178,4 +170,14 @@ type JobService interface {
 	Cancel(ctx context.Context, id string) (*Job, error)
 	// Delete cancels a job if needed and removes its record.
 	Delete(ctx context.Context, id string) (*Job, error)
+}
+
+// JobFilter selects jobs for a job list. Empty fields match everything.
+type JobFilter struct {
+	Task     string     // task name, case-insensitive
+	Owner    string     // user name ("anonymous" for jobs submitted without a token)
+	States   []JobState // any of these states
+	Since    time.Time  // submitted at or after
+	Limit    int        // at most this many (0 = 100)
+	Messages int        // the last this many messages of each job (0 = none)
 }

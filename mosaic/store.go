@@ -143,9 +143,9 @@ type JobReader interface {
 	Job(id string) (*Job, error)
 	// ActiveJobs returns jobs that are not terminal, oldest first.
 	ActiveJobs() ([]*Job, error)
-	// Jobs returns the jobs that f selects, newest first, without their
-	// messages.
-	Jobs(f JobFilter) ([]*Job, error)
+	// RecentJobs returns the jobs that f selects, most recently submitted
+	// first, each with its last f.Messages messages.
+	RecentJobs(f JobFilter) ([]*Job, error)
 }
 
 // JobWriter changes job records.

@@ -144,6 +144,20 @@ func SRSFromEPSG(code int) (SRS, error) {
 	return srs, nil
 }
 
+// LookupSRS returns the spatial reference that a well-known ID names (an
+// EPSG code, or one of Esri's aliases for one, such as 102100 for
+// EPSG:3857) or, when wkid is 0, the one wkt defines. It is how a
+// spatial reference stored as WKID and WKT becomes an SRS.
+func LookupSRS(wkid int, wkt string) (SRS, error) {
+	if wkid != 0 {
+		if alias, ok := esriAliases[wkid]; ok {
+			wkid = alias
+		}
+		return SRSFromEPSG(wkid)
+	}
+	return ParseSRS(wkt)
+}
+
 // srsFromWKT turns a dataset's WKT into an SRS, identifying its EPSG code
 // once per distinct WKT.
 func srsFromWKT(wkt string) (SRS, error) {

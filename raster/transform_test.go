@@ -54,6 +54,40 @@ func TestParseSRS(t *testing.T) {
 	}
 }
 
+func TestLookupSRS(t *testing.T) {
+	t.Parallel()
+	custom, err := raster.ParseSRS("+proj=tmerc +lat_0=0 +lon_0=15.3 +k=0.9996 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		wkid int
+		wkt  string
+		epsg int
+	}{
+		{32633, "", 32633},
+		{102100, "", 3857},
+		{900913, "", 3857},
+		{4326, custom.WKT, 4326}, // the ID wins
+		{0, mustSRS(t, 3035).WKT, 3035},
+		{0, custom.WKT, 0},
+	}
+	for _, tc := range cases {
+		srs, err := raster.LookupSRS(tc.wkid, tc.wkt)
+		if err != nil || srs.EPSG != tc.epsg || srs.WKT == "" {
+			t.Errorf("LookupSRS(%d, %.30q) = %d %.30q, %v; want EPSG %d", tc.wkid, tc.wkt, srs.EPSG, srs.WKT, err, tc.epsg)
+		}
+	}
+	for _, bad := range []struct {
+		wkid int
+		wkt  string
+	}{{0, ""}, {999999, ""}, {0, "not a projection"}} {
+		if _, err := raster.LookupSRS(bad.wkid, bad.wkt); err == nil {
+			t.Errorf("LookupSRS(%d, %q): no error", bad.wkid, bad.wkt)
+		}
+	}
+}
+
 // gdaltransform reprojects points with the real gdaltransform tool.
 func gdaltransform(tb testing.TB, from, to string, pts []orb.Point) []orb.Point {
 	tb.Helper()

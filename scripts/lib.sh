@@ -75,6 +75,12 @@ ensure_postgis() {
 	fi
 }
 
+# Debian's Chromium runs the web map's browser tests (driven by
+# playwright-core from npm, which downloads no browser of its own).
+ensure_chromium() {
+	[ -x /usr/bin/chromium ] || apt_install chromium
+}
+
 build() {
 	log "go build -o bin/tessera ./cmd/tessera"
 	mkdir -p bin

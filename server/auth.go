@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,31 +82,31 @@ func errInvalidToken(why string) error {
 	return mosaic.Errorf(mosaic.EINVALIDTOKEN, "Invalid token.").WithDetails(why)
 }
 
-// requestToken returns the token or API key of r: the X-Esri-Authorization
-// header (QGIS adds a trailing space), an Authorization: Bearer header, or
-// the token parameter. Headers win.
-func requestToken(r *http.Request) string {
-	for _, h := range []string{"X-Esri-Authorization", "Authorization"} {
-		v := strings.TrimSpace(r.Header.Get(h))
+// requestToken returns the token or API key of a request: the
+// X-Esri-Authorization header (QGIS adds a trailing space), an
+// Authorization: Bearer header, or the token parameter. Headers win.
+func requestToken(h http.Header, params url.Values) string {
+	for _, name := range []string{"X-Esri-Authorization", "Authorization"} {
+		v := strings.TrimSpace(h.Get(name))
 		if v == "" {
 			continue
 		}
 		if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
 			return strings.TrimSpace(v[7:])
 		}
-		if h == "X-Esri-Authorization" {
+		if name == "X-Esri-Authorization" {
 			return v
 		}
 	}
-	return strings.TrimSpace(param(r.Form, "token"))
+	return strings.TrimSpace(param(params, "token"))
 }
 
-// Authenticate returns the caller of r (whose form must be parsed): the
+// authenticate returns the caller of r, whose parameters are params: the
 // user of a valid token or API key, the anonymous user if anonymous access
 // is configured, or nil. An invalid or expired token returns
 // EINVALIDTOKEN; it never falls back to anonymous access.
-func (a *Auth) Authenticate(r *http.Request) (*mosaic.User, error) {
-	tok := requestToken(r)
+func (a *Auth) authenticate(r *http.Request, params url.Values) (*mosaic.User, error) {
+	tok := requestToken(r.Header, params)
 	if tok == "" {
 		if a.cfg.Anonymous == "" {
 			return nil, nil
@@ -171,12 +172,11 @@ type tokenRequest struct {
 	client, ip         string
 }
 
-func (a *Auth) parseTokenRequest(r *http.Request) (tokenRequest, error) {
-	v := r.Form
-	tr := tokenRequest{username: param(v, "username"), password: param(v, "password"), token: strings.TrimSpace(param(v, "token")),
-		client: strings.ToLower(strings.TrimSpace(param(v, "client")))}
+func (a *Auth) parseTokenRequest(r *request) (tokenRequest, error) {
+	tr := tokenRequest{username: r.param("username"), password: r.param("password"), token: r.token,
+		client: strings.ToLower(strings.TrimSpace(r.param("client")))}
 	tr.expiration = a.cfg.DefaultExpiration
-	if s := strings.TrimSpace(param(v, "expiration")); s != "" {
+	if s := strings.TrimSpace(r.param("expiration")); s != "" {
 		m, err := strconv.ParseFloat(s, 64)
 		if err != nil || m <= 0 || math.IsInf(m, 0) || math.IsNaN(m) {
 			return tr, badParam("expiration", "expected a number of minutes")
@@ -186,10 +186,10 @@ func (a *Auth) parseTokenRequest(r *http.Request) (tokenRequest, error) {
 	switch tr.client {
 	case "", "referer", "requestip":
 		if tr.client == "requestip" {
-			tr.ip = clientIP(r)
+			tr.ip = clientIP(r.Request)
 		}
 	case "ip":
-		ip := net.ParseIP(strings.TrimSpace(param(v, "ip")))
+		ip := net.ParseIP(strings.TrimSpace(r.param("ip")))
 		if ip == nil {
 			return tr, badParam("ip", "client=ip needs the ip parameter")
 		}
@@ -203,8 +203,8 @@ func (a *Auth) parseTokenRequest(r *http.Request) (tokenRequest, error) {
 // generateToken answers {token, expires, ssl} for a user name and password,
 // or for a valid token (the token + serverUrl exchange ArcGIS REST JS makes
 // for a standalone server).
-func (a *Auth) generateToken(r *http.Request) (*tokenJSON, error) {
-	if !a.limiter.allow(clientIP(r)) {
+func (a *Auth) generateToken(r *request) (*tokenJSON, error) {
+	if !a.limiter.allow(clientIP(r.Request)) {
 		return nil, mosaic.Errorf(mosaic.ELIMIT, "Too many token requests.").WithDetails(
 			fmt.Sprintf("At most %d generateToken requests per minute are allowed from one address; wait and try again.", a.cfg.LoginsPerMinute))
 	}
@@ -225,7 +225,7 @@ func (a *Auth) generateToken(r *http.Request) (*tokenJSON, error) {
 			return nil, unable("Invalid username or password.")
 		}
 	case tr.token != "":
-		if acc, err = a.checkToken(r, tr.token); err != nil {
+		if acc, err = a.checkToken(r.Request, tr.token); err != nil {
 			return nil, err
 		}
 	default:
@@ -248,11 +248,7 @@ type tokenJSON struct {
 
 // handleGenerateToken serves /arcgis/tokens/generateToken. With f=html
 // (the default) a GET shows a sign-in form.
-func (s *Server) handleGenerateToken(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.params(r); err != nil {
-		s.Error(w, r, err)
-		return
-	}
+func (s *Server) handleGenerateToken(w http.ResponseWriter, r *request) error {
 	a := s.cfg.Auth
 	page := &htmlPage{Title: "Generate Token", Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}},
 		Form: &htmlForm{Action: "/arcgis/tokens/generateToken", Method: "post", Submit: "Generate Token", Fields: []formField{
@@ -261,22 +257,20 @@ func (s *Server) handleGenerateToken(w http.ResponseWriter, r *http.Request) {
 			{Name: "expiration", Label: "Expiration (minutes)", Value: "60"},
 		}}}
 	if a == nil {
-		s.Error(w, r, mosaic.Errorf(mosaic.ENOTFOUND, "Token security is not enabled.").WithDetails(
-			"This server has no users; start it with --users to require tokens."))
-		return
+		return mosaic.Errorf(mosaic.ENOTFOUND, "Token security is not enabled.").WithDetails(
+			"This server has no users; start it with --users to require tokens.")
 	}
-	if format(r) == "html" && r.Method == http.MethodGet && param(r.Form, "username") == "" && param(r.Form, "token") == "" {
+	if r.f == "html" && r.Method == http.MethodGet && r.param("username") == "" && r.param("token") == "" {
 		s.writeHTML(w, r, http.StatusOK, page)
-		return
+		return nil
 	}
 	tok, err := a.generateToken(r)
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return err
 	}
 	page.Form = nil
 	page.Links = []link{{"Services directory with this token", "/arcgis/rest/services?token=" + tok.Token}}
-	s.respond(w, r, tok, page)
+	return s.respond(w, r, tok, page)
 }
 
 // clientIP returns the address of the peer (never a forwarded-for header,

@@ -2,26 +2,23 @@ package server
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/paulmach/orb"
 
 	"github.com/tessera-gis/tessera/mosaic"
 )
 
-// mosaicRule is the exportImage mosaicRule parameter.
-type mosaicRule struct {
+// mosaicRuleJSON is the mosaicRule parameter (see mosaic.MosaicRule).
+type mosaicRuleJSON struct {
 	MosaicMethod    string          `json:"mosaicMethod"`
 	Where           string          `json:"where"`
 	SortField       string          `json:"sortField"`
@@ -48,20 +45,49 @@ var resamplings = map[string]string{
 var formats = map[string]bool{"png": true, "png8": true, "png24": true, "png32": true, "jpg": true, "jpeg": true,
 	"jpgpng": true, "tiff": true, "tif": true}
 
+// mosaicMethods maps Esri's mosaic method names, lower case.
+var mosaicMethods = map[string]mosaic.MosaicMethod{
+	"":                     mosaic.MosaicNorthWest,
+	"esrimosaicnorthwest":  mosaic.MosaicNorthWest,
+	"esrimosaiccenter":     mosaic.MosaicCenter,
+	"esrimosaicviewpoint":  mosaic.MosaicViewpoint,
+	"esrimosaicattribute":  mosaic.MosaicAttribute,
+	"esrimosaiclockraster": mosaic.MosaicLockRaster,
+	"esrimosaicnone":       mosaic.MosaicNone,
+}
+
+// rule returns the mosaic rule j describes, without its point (see
+// selectSources).
+func (j mosaicRuleJSON) rule() (mosaic.MosaicRule, error) {
+	method, ok := mosaicMethods[strings.ToLower(strings.TrimSpace(j.MosaicMethod))]
+	if !ok {
+		return mosaic.MosaicRule{}, badParam("mosaicRule", "supported mosaicMethod: esriMosaicNorthwest, esriMosaicCenter, esriMosaicViewpoint, esriMosaicAttribute, esriMosaicLockRaster, esriMosaicNone")
+	}
+	r := mosaic.MosaicRule{Method: method, Where: j.Where, FIDs: j.FIDs, SortField: j.SortField, SortValue: j.SortValue,
+		LockRasterIDs: j.LockRasterIDs, Descending: j.Ascending != nil && !*j.Ascending}
+	switch strings.ToUpper(strings.TrimSpace(j.MosaicOperation)) {
+	case "", "MT_FIRST":
+	case "MT_LAST":
+		r.Last = true
+	default:
+		return r, badParam("mosaicRule", "supported mosaicOperation: MT_FIRST, MT_LAST")
+	}
+	return r, nil
+}
+
 // exportRequest is a parsed exportImage request.
 type exportRequest struct {
 	render  mosaic.RenderRequest
-	rule    mosaicRule
+	rule    mosaicRuleJSON
 	bboxSR  mosaic.SpatialRef
 	bbox    orb.Bound // in the image's spatial reference
 	imageSR mosaic.SpatialRef
 	imgFmt  string
-	f       string
 }
 
-func (s *Server) parseExport(c *mosaic.Collection, v url.Values) (*exportRequest, error) {
+func (s *Server) parseExport(c *mosaic.Collection, r *request) (*exportRequest, error) {
 	e := &exportRequest{}
-	bboxText := param(v, "bbox")
+	bboxText := r.param("bbox")
 	if strings.TrimSpace(bboxText) == "" {
 		return nil, badParam("bbox", "required: xmin,ymin,xmax,ymax")
 	}
@@ -69,7 +95,7 @@ func (s *Server) parseExport(c *mosaic.Collection, v url.Values) (*exportRequest
 	if err != nil {
 		return nil, err
 	}
-	if e.bboxSR, err = parseSR("bboxSR", param(v, "bboxSR")); err != nil {
+	if e.bboxSR, err = parseSR("bboxSR", r.param("bboxSR")); err != nil {
 		return nil, err
 	}
 	if e.bboxSR.IsZero() {
@@ -78,7 +104,7 @@ func (s *Server) parseExport(c *mosaic.Collection, v url.Values) (*exportRequest
 	if e.bboxSR.IsZero() {
 		e.bboxSR = c.SRS
 	}
-	if e.imageSR, err = parseSR("imageSR", param(v, "imageSR")); err != nil {
+	if e.imageSR, err = parseSR("imageSR", r.param("imageSR")); err != nil {
 		return nil, err
 	}
 	if e.imageSR.IsZero() {
@@ -92,7 +118,7 @@ func (s *Server) parseExport(c *mosaic.Collection, v url.Values) (*exportRequest
 		b = pg.Bound()
 	}
 	w, h := 400, 400
-	if sz := strings.TrimSpace(param(v, "size")); sz != "" {
+	if sz := strings.TrimSpace(r.param("size")); sz != "" {
 		nums, err := parseFloats(sz)
 		if err != nil || len(nums) != 2 || nums[0] < 1 || nums[1] < 1 || nums[0] != math.Trunc(nums[0]) || nums[1] != math.Trunc(nums[1]) {
 			return nil, badParam("size", "expected width,height in pixels")
@@ -103,36 +129,36 @@ func (s *Server) parseExport(c *mosaic.Collection, v url.Values) (*exportRequest
 		return nil, mosaic.Errorf(mosaic.ELIMIT, "Requested image is too large.").WithDetails(
 			"The largest image is " + itoa(maxImageWidth) + "x" + itoa(maxImageHeight) + " pixels.")
 	}
-	if adjust, err := boolParam(v, "adjustAspectRatio", true); err != nil {
+	if adjust, err := r.bool("adjustAspectRatio", true); err != nil {
 		return nil, err
 	} else if adjust {
 		b = adjustAspect(b, w, h)
 	}
 	e.bbox = b
-	e.imgFmt = strings.ToLower(strings.TrimSpace(param(v, "format")))
+	e.imgFmt = strings.ToLower(strings.TrimSpace(r.param("format")))
 	if e.imgFmt == "" {
 		e.imgFmt = "jpgpng"
 	}
 	if !formats[e.imgFmt] {
 		return nil, badParam("format", "supported: png, png8, png24, png32, jpg, jpgpng, tiff")
 	}
-	resampling, ok := resamplings[strings.ToLower(strings.TrimSpace(param(v, "interpolation")))]
+	resampling, ok := resamplings[strings.ToLower(strings.TrimSpace(r.param("interpolation")))]
 	if !ok {
 		return nil, badParam("interpolation", "supported: RSP_NearestNeighbor, RSP_BilinearInterpolation, RSP_CubicConvolution, RSP_Majority")
 	}
 	e.render = mosaic.RenderRequest{Bound: b, SRS: e.imageSR, Width: w, Height: h, Format: e.imgFmt,
-		PixelType: strings.ToUpper(strings.TrimSpace(param(v, "pixelType"))), Resampling: resampling}
+		PixelType: strings.ToUpper(strings.TrimSpace(r.param("pixelType"))), Resampling: resampling}
 	if e.render.PixelType == "UNKNOWN" {
 		e.render.PixelType = ""
 	}
-	if nd := strings.TrimSpace(param(v, "noData")); nd != "" {
+	if nd := strings.TrimSpace(r.param("noData")); nd != "" {
 		f, err := strconv.ParseFloat(strings.Split(nd, ",")[0], 64)
 		if err != nil {
 			return nil, badParam("noData", "expected a number")
 		}
 		e.render.NoData = &f
 	}
-	if bi := strings.Trim(strings.TrimSpace(param(v, "bandIds")), "[]"); bi != "" {
+	if bi := strings.Trim(strings.TrimSpace(r.param("bandIds")), "[]"); bi != "" {
 		for _, p := range strings.Split(bi, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(p))
 			if err != nil || n < 0 {
@@ -141,12 +167,11 @@ func (s *Server) parseExport(c *mosaic.Collection, v url.Values) (*exportRequest
 			e.render.BandIDs = append(e.render.BandIDs, n)
 		}
 	}
-	if mr := strings.TrimSpace(param(v, "mosaicRule")); mr != "" {
+	if mr := strings.TrimSpace(r.param("mosaicRule")); mr != "" {
 		if err := json.Unmarshal([]byte(mr), &e.rule); err != nil {
 			return nil, badParam("mosaicRule", "not valid JSON")
 		}
 	}
-	e.f = format2(v)
 	return e, nil
 }
 
@@ -178,15 +203,6 @@ func parseBBox(text string) (orb.Bound, mosaic.SpatialRef, error) {
 	return orb.Bound{Min: orb.Point{nums[0], nums[1]}, Max: orb.Point{nums[2], nums[3]}}, sr, nil
 }
 
-// format2 is the exportImage f parameter, whose default is html.
-func format2(v url.Values) string {
-	f := strings.ToLower(strings.TrimSpace(param(v, "f")))
-	if f == "" {
-		return "html"
-	}
-	return f
-}
-
 // adjustAspect grows b around its centre to the aspect ratio of w×h, as
 // ArcGIS does when adjustAspectRatio is true.
 func adjustAspect(b orb.Bound, w, h int) orb.Bound {
@@ -205,20 +221,12 @@ func adjustAspect(b orb.Bound, w, h int) orb.Bound {
 	return orb.Bound{Min: orb.Point{c[0] - bw/2, c[1] - bh/2}, Max: orb.Point{c[0] + bw/2, c[1] + bh/2}}
 }
 
-// selectSources picks the items to draw, as the mosaic rule says, and
-// returns them bottom first. Only items whose footprint intersects the
-// requested extent take part, and at most MaxMosaicImages of them: the
-// store ranks the candidates and returns the top ones, so the cost of a
-// request does not grow with the catalog.
-//
-// The methods follow the ArcGIS mosaic rules: NorthWest ranks by the
-// distance from each item's centre to the north-west corner of the
-// service's extent, Center to the centre of the view, Viewpoint to the
-// rule's viewpoint, Attribute by sortField (its distance to sortValue when
-// given), None by OBJECTID, and LockRaster draws only lockRasterIds, in
-// that order. The first item ranked is drawn on top (MT_FIRST); ascending
-// false reverses the ranking and MT_LAST the drawing order.
-func (s *Server) selectSources(r *http.Request, c *mosaic.Collection, e *exportRequest) ([]mosaic.RenderSource, error) {
+// selectSources picks the items to draw, as the mosaic rule says (see
+// mosaic.MosaicRule), and returns them bottom first. Only items whose
+// footprint intersects the requested extent take part, and at most
+// MaxMosaicImages of them: the store ranks the candidates and returns the
+// top ones, so the cost of a request does not grow with the catalog.
+func (s *Server) selectSources(r *request, c *mosaic.Collection, e *exportRequest) ([]mosaic.RenderSource, error) {
 	projected, err := s.project(densify(e.bbox, 16), e.imageSR, c.SRS)
 	if err != nil {
 		return nil, err
@@ -231,19 +239,12 @@ func (s *Server) selectSources(r *http.Request, c *mosaic.Collection, e *exportR
 	if e.imageSR.Equal(c.SRS) {
 		viewGeom = e.bbox // the store tests boxes much faster than polygons
 	}
-	rule := e.rule
-	ascending := rule.Ascending == nil || *rule.Ascending
-	q := mosaic.ItemQuery{Where: rule.Where, Geometry: viewGeom, SpatialRel: mosaic.SpatialRelIntersects,
-		OutFields: mosaic.FieldNamePath, Limit: s.cfg.MaxMosaicImages}
-	if len(rule.FIDs) > 0 {
-		q.ObjectIDs = rule.FIDs
+	rule, err := e.rule.rule()
+	if err != nil {
+		return nil, err
 	}
-	method := strings.ToLower(strings.TrimSpace(rule.MosaicMethod))
-	switch method {
-	case "", "esrimosaicnorthwest":
-		nw := orb.Point{c.Summary.Extent.Min[0], c.Summary.Extent.Max[1]}
-		q.Rank = &mosaic.MosaicRank{Point: &nw}
-	case "esrimosaiccenter":
+	switch rule.Method {
+	case mosaic.MosaicCenter:
 		center, err := s.project(e.bbox.Center(), e.imageSR, c.SRS)
 		if err != nil {
 			return nil, err
@@ -252,66 +253,18 @@ func (s *Server) selectSources(r *http.Request, c *mosaic.Collection, e *exportR
 		if !ok {
 			return nil, mosaic.Errorf(mosaic.EINVALID, "Cannot project the view centre.")
 		}
-		q.Rank = &mosaic.MosaicRank{Point: &p}
-	case "esrimosaicviewpoint":
-		if len(rule.Viewpoint) == 0 || string(rule.Viewpoint) == "null" {
-			return nil, badParam("mosaicRule", "esriMosaicViewpoint needs a viewpoint, e.g. {\"x\":…,\"y\":…}")
-		}
-		g, gsr, err := parseGeometry(string(rule.Viewpoint), "esriGeometryPoint")
-		if err != nil {
-			return nil, badParam("mosaicRule", "viewpoint must be a point, e.g. {\"x\":…,\"y\":…}")
-		}
-		if _, ok := g.(orb.Point); !ok {
-			return nil, badParam("mosaicRule", "viewpoint must be a point, e.g. {\"x\":…,\"y\":…}")
-		}
-		if gsr.IsZero() {
-			gsr = e.imageSR
-		}
-		if g, err = s.project(g, gsr, c.SRS); err != nil {
+		rule.Point = &p
+	case mosaic.MosaicViewpoint:
+		if rule.Point, err = s.viewpoint(e.rule.Viewpoint, e.imageSR, c.SRS); err != nil {
 			return nil, err
 		}
-		p, ok := g.(orb.Point)
-		if !ok {
-			return nil, mosaic.Errorf(mosaic.EINVALID, "Cannot project the viewpoint.")
-		}
-		q.Rank = &mosaic.MosaicRank{Point: &p}
-	case "esrimosaicattribute":
-		f, ok := c.Field(rule.SortField)
-		if !ok || f.Type == mosaic.FieldGeometry {
-			return nil, badParam("mosaicRule", "sortField "+strconv.Quote(rule.SortField)+" is not a field of "+c.Name)
-		}
-		q.Rank = &mosaic.MosaicRank{Field: f.Name}
-		if rule.SortValue != nil {
-			base, ok := sortBase(f, rule.SortValue)
-			if !ok {
-				return nil, badParam("mosaicRule", "sortValue must be a number, or a date such as \"2024/06/30\" for a date sortField")
-			}
-			q.Rank.Base = &base
-		}
-	case "esrimosaicnone":
-		q.Rank = &mosaic.MosaicRank{Field: mosaic.FieldNameOID}
-	case "esrimosaiclockraster":
-		if len(rule.LockRasterIDs) == 0 {
-			return nil, badParam("mosaicRule", "esriMosaicLockRaster needs lockRasterIds")
-		}
-		q.ObjectIDs = lockedIDs(rule.LockRasterIDs, rule.FIDs)
-		q.Limit = 0 // at most len(lockRasterIds); ranked and capped below
-	default:
-		return nil, badParam("mosaicRule", "supported mosaicMethod: esriMosaicNorthwest, esriMosaicCenter, esriMosaicViewpoint, esriMosaicAttribute, esriMosaicLockRaster, esriMosaicNone")
 	}
-	if q.Rank != nil {
-		q.Rank.Desc = !ascending
+	q, ok, err := rule.Query(c, viewGeom, s.cfg.MaxMosaicImages)
+	if mosaic.ErrorCode(err) == mosaic.EINVALID {
+		return nil, badParam("mosaicRule", mosaic.ErrorMessage(err))
 	}
-	last := false
-	switch strings.ToUpper(strings.TrimSpace(rule.MosaicOperation)) {
-	case "", "MT_FIRST":
-	case "MT_LAST":
-		last = true
-	default:
-		return nil, badParam("mosaicRule", "supported mosaicOperation: MT_FIRST, MT_LAST")
-	}
-	if q.ObjectIDs != nil && len(q.ObjectIDs) == 0 {
-		return []mosaic.RenderSource{}, nil
+	if err != nil || !ok {
+		return []mosaic.RenderSource{}, err
 	}
 	var page *mosaic.ItemPage
 	if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
@@ -320,46 +273,33 @@ func (s *Server) selectSources(r *http.Request, c *mosaic.Collection, e *exportR
 	}); err != nil {
 		return nil, err
 	}
-	items := page.Items
-	if method == "esrimosaiclockraster" {
-		pos := make(map[int64]int, len(rule.LockRasterIDs))
-		for i, id := range rule.LockRasterIDs {
-			if _, ok := pos[id]; !ok {
-				pos[id] = i
-			}
-		}
-		sort.SliceStable(items, func(i, j int) bool { return pos[items[i].OID] < pos[items[j].OID] })
-		if !ascending {
-			slices.Reverse(items)
-		}
-		items = items[:min(len(items), s.cfg.MaxMosaicImages)]
-	}
-	out := make([]mosaic.RenderSource, 0, len(items))
-	for _, it := range items {
-		out = append(out, mosaic.RenderSource{OID: it.OID, Path: it.Path, Raster: it.Raster})
-	}
-	if !last {
-		slices.Reverse(out) // bottom first: the first ranked draws on top
-	}
-	return out, nil
+	return rule.Sources(page.Items, s.cfg.MaxMosaicImages), nil
 }
 
-// lockedIDs returns the lock raster IDs, restricted to fids when given.
-func lockedIDs(lock, fids []int64) []int64 {
-	if len(fids) == 0 {
-		return lock
+// viewpoint reads a mosaic rule's viewpoint, an Esri point in its own
+// spatial reference or else the image's, into the collection's.
+func (s *Server) viewpoint(text json.RawMessage, imageSR, to mosaic.SpatialRef) (*orb.Point, error) {
+	if len(text) == 0 || string(text) == "null" {
+		return nil, badParam("mosaicRule", "esriMosaicViewpoint needs a viewpoint, e.g. {\"x\":…,\"y\":…}")
 	}
-	keep := make(map[int64]bool, len(fids))
-	for _, id := range fids {
-		keep[id] = true
+	g, gsr, err := parseGeometry(string(text), "esriGeometryPoint")
+	if err != nil {
+		return nil, badParam("mosaicRule", "viewpoint must be a point, e.g. {\"x\":…,\"y\":…}")
 	}
-	out := []int64{}
-	for _, id := range lock {
-		if keep[id] {
-			out = append(out, id)
-		}
+	if _, ok := g.(orb.Point); !ok {
+		return nil, badParam("mosaicRule", "viewpoint must be a point, e.g. {\"x\":…,\"y\":…}")
 	}
-	return out
+	if gsr.IsZero() {
+		gsr = imageSR
+	}
+	if g, err = s.project(g, gsr, to); err != nil {
+		return nil, err
+	}
+	p, ok := g.(orb.Point)
+	if !ok {
+		return nil, mosaic.Errorf(mosaic.EINVALID, "Cannot project the viewpoint.")
+	}
+	return &p, nil
 }
 
 // densify returns b as a polygon with n points per edge, so that it keeps
@@ -378,30 +318,6 @@ func densify(b orb.Bound, n int) orb.Polygon {
 	return orb.Polygon{ring}
 }
 
-// sortBase reads a mosaic rule's sortValue for field f: a number, or for
-// a date field a date in one of the forms ArcGIS clients send, as epoch
-// milliseconds.
-func sortBase(f mosaic.Field, v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case string:
-		x = strings.TrimSpace(x)
-		if f.Type == mosaic.FieldDate {
-			for _, l := range []string{"2006/01/02", "2006-01-02", "2006/01/02 15:04:05", "2006-01-02 15:04:05",
-				"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05"} {
-				if t, err := time.Parse(l, x); err == nil {
-					return float64(t.UnixMilli()), true
-				}
-			}
-		}
-		if n, err := strconv.ParseFloat(x, 64); err == nil && !math.IsNaN(n) && !math.IsInf(n, 0) {
-			return n, true
-		}
-	}
-	return 0, false
-}
-
 type exportJSON struct {
 	Href   string     `json:"href"`
 	Width  int        `json:"width"`
@@ -410,59 +326,53 @@ type exportJSON struct {
 	Scale  float64    `json:"scale"`
 }
 
-func (s *Server) handleExportImage(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.collection(w, r)
-	if !ok {
-		return
+func (s *Server) handleExportImage(w http.ResponseWriter, r *request) error {
+	c, err := s.collection(r)
+	if err != nil {
+		return err
 	}
 	if s.cfg.Renderer == nil {
-		s.Error(w, r, mosaic.Errorf(mosaic.EINVALID, "exportImage is not available on this server."))
-		return
+		return mosaic.Errorf(mosaic.EINVALID, "exportImage is not available on this server.")
 	}
-	e, err := s.parseExport(c, r.Form)
+	e, err := s.parseExport(c, r)
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return err
 	}
-	if e.f != "image" && e.f != "json" && e.f != "pjson" && e.f != "html" {
-		s.Error(w, r, badParam("f", "supported: image, json, pjson, html"))
-		return
+	if r.f != "image" && r.f != "json" && r.f != "pjson" && r.f != "html" {
+		return badParam("f", "supported: image, json, pjson, html")
 	}
-	if e.f == "html" {
+	if r.f == "html" {
 		u := *r.URL
-		q := r.Form
+		q := maps.Clone(r.params)
 		q.Set("f", "image")
 		u.RawQuery = q.Encode()
 		s.writeHTML(w, r, http.StatusOK, &htmlPage{Title: c.Name + " exportImage",
 			Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {c.Name, "/arcgis/rest/services/" + c.Name + "/ImageServer"}},
 			Links:       []link{{"Image", u.String()}}})
-		return
+		return nil
 	}
 	sources, err := s.selectSources(r, c, e)
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return err
 	}
 	e.render.Sources = sources
 	img, err := s.cfg.Renderer.Render(r.Context(), e.render)
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return err
 	}
-	if e.f == "image" {
+	if r.f == "image" {
 		writeImage(w, img)
-		return
+		return nil
 	}
 	name, err := s.saveOutput(img)
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return err
 	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	s.respond(w, r, exportJSON{Href: scheme + "://" + r.Host + "/arcgis/rest/directories/arcgisoutput/" + name,
+	return s.respond(w, r, exportJSON{Href: scheme + "://" + r.Host + "/arcgis/rest/directories/arcgisoutput/" + name,
 		Width: e.render.Width, Height: e.render.Height, Extent: extent(e.bbox, e.imageSR)}, nil)
 }
 
@@ -492,24 +402,24 @@ func (s *Server) saveOutput(img *mosaic.Image) (string, error) {
 
 var outputName = regexp.MustCompile(`^_ags_[0-9a-f]{32}\.[a-z]{2,4}$`)
 
-func (s *Server) handleOutputFile(w http.ResponseWriter, r *http.Request) {
-	name := mux.Vars(r)["file"]
+func (s *Server) handleOutputFile(w http.ResponseWriter, r *request) error {
+	name := r.vars("file")
 	if s.cfg.OutputDir == "" || !outputName.MatchString(name) {
-		http.NotFound(w, r)
-		return
+		http.NotFound(w, r.Request)
+		return nil
 	}
-	http.ServeFile(w, r, filepath.Join(s.cfg.OutputDir, name))
+	http.ServeFile(w, r.Request, filepath.Join(s.cfg.OutputDir, name))
+	return nil
 }
 
 // handleThumbnail renders one item alone, at most 200 pixels on a side.
-func (s *Server) handleThumbnail(w http.ResponseWriter, r *http.Request) {
-	c, it, ok := s.loadItem(w, r)
-	if !ok {
-		return
+func (s *Server) handleThumbnail(w http.ResponseWriter, r *request) error {
+	c, it, err := s.item(r)
+	if err != nil {
+		return err
 	}
 	if s.cfg.Renderer == nil {
-		s.Error(w, r, mosaic.Errorf(mosaic.EINVALID, "Thumbnails are not available on this server."))
-		return
+		return mosaic.Errorf(mosaic.EINVALID, "Thumbnails are not available on this server.")
 	}
 	b := it.Footprint.Bound()
 	bw, bh := b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]
@@ -523,10 +433,10 @@ func (s *Server) handleThumbnail(w http.ResponseWriter, r *http.Request) {
 		Sources: []mosaic.RenderSource{{OID: it.OID, Path: it.Path, Raster: it.Raster}},
 		Bound:   b, SRS: c.SRS, Width: wpx, Height: hpx, Format: "png", Resampling: "bilinear"})
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return err
 	}
 	writeImage(w, img)
+	return nil
 }
 
 // writeImage sends image bytes. They must not be cached: QGIS 3.22 keeps

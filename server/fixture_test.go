@@ -1,14 +1,11 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,40 +19,6 @@ import (
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
 	"github.com/tessera-gis/tessera/server"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
-
-// golden compares got with testdata/golden/name, or rewrites the file
-// with -update. JSON is compared after indenting, so the files are easy
-// to read and diffs show the changed key.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	if json.Valid(got) {
-		var buf bytes.Buffer
-		if err := json.Indent(&buf, got, "", "  "); err != nil {
-			t.Fatal(err)
-		}
-		got = append(buf.Bytes(), '\n')
-	}
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./server -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./server -run %s -update rewrites it):\ngot:\n%s\nwant:\n%s",
-			name, t.Name(), got, want)
-	}
-}
 
 // The image fixture is the collection "Golden" in EPSG:32633 with five
 // items, relative to (gx0, gy0):

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -16,19 +15,22 @@ import (
 
 const gpPath = "/arcgis/rest/services/System/RasterAnalysisTools/GPServer"
 
+// registerGPRoutes registers the GPServer's routes. Each needs the viewer
+// role; submitting needs the task's role, and changing a job its owner.
 func (s *Server) registerGPRoutes(r *mux.Router) {
-	r.HandleFunc("", s.handleGPService)
-	r.HandleFunc("/", s.handleGPService)
-	r.HandleFunc("/{task}", s.handleTask)
-	r.HandleFunc("/{task}/submitJob", s.handleSubmitJob)
-	r.HandleFunc("/{task}/execute", s.handleExecute)
-	r.HandleFunc("/{task}/jobs/{job}", s.handleJob)
-	r.HandleFunc("/{task}/jobs/{job}/results", s.handleJobParams("results"))
-	r.HandleFunc("/{task}/jobs/{job}/results/{param}", s.handleJobParam("results"))
-	r.HandleFunc("/{task}/jobs/{job}/inputs", s.handleJobParams("inputs"))
-	r.HandleFunc("/{task}/jobs/{job}/inputs/{param}", s.handleJobParam("inputs"))
-	r.HandleFunc("/{task}/jobs/{job}/cancel", s.handleCancelJob)
-	r.HandleFunc("/{task}/jobs/{job}/delete", s.handleDeleteJob)
+	viewer := mosaic.RoleViewer
+	s.handle(r, "", viewer, s.handleGPService)
+	s.handle(r, "/", viewer, s.handleGPService)
+	s.handle(r, "/{task}", viewer, s.handleTask)
+	s.handle(r, "/{task}/submitJob", viewer, s.handleSubmitJob)
+	s.handle(r, "/{task}/execute", viewer, s.handleExecute)
+	s.handle(r, "/{task}/jobs/{job}", viewer, s.handleJob)
+	s.handle(r, "/{task}/jobs/{job}/results", viewer, s.handleJobParams("results"))
+	s.handle(r, "/{task}/jobs/{job}/results/{param}", viewer, s.handleJobParam("results"))
+	s.handle(r, "/{task}/jobs/{job}/inputs", viewer, s.handleJobParams("inputs"))
+	s.handle(r, "/{task}/jobs/{job}/inputs/{param}", viewer, s.handleJobParam("inputs"))
+	s.handle(r, "/{task}/jobs/{job}/cancel", viewer, s.handleCancelJob)
+	s.handle(r, "/{task}/jobs/{job}/delete", viewer, s.handleDeleteJob)
 }
 
 // esriJobStatus maps job states to the statuses clients know.
@@ -62,10 +64,7 @@ type gpServiceJSON struct {
 	SupportsUpload      bool     `json:"supportsUpload"`
 }
 
-func (s *Server) handleGPService(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.caller(w, r, mosaic.RoleViewer); err != nil {
-		return
-	}
+func (s *Server) handleGPService(w http.ResponseWriter, r *request) error {
 	out := gpServiceJSON{CurrentVersion: Version, ServiceDescription: "Raster analysis tools for image collections",
 		ExecutionType: "esriExecutionTypeAsynchronous", MaximumRecords: s.cfg.MaxRecordCount, Tasks: []string{}}
 	page := &htmlPage{Title: "RasterAnalysisTools (GPServer)", Description: out.ServiceDescription,
@@ -78,7 +77,7 @@ func (s *Server) handleGPService(w http.ResponseWriter, r *http.Request) {
 		page.Tables[0].Rows = append(page.Tables[0].Rows, []cell{{Text: t.Name, Href: gpPath + "/" + t.Name},
 			{Text: t.Description}, {Text: string(t.Permission)}})
 	}
-	s.respond(w, r, out, page)
+	return s.respond(w, r, out, page)
 }
 
 type gpParamJSON struct {
@@ -103,24 +102,21 @@ type gpTaskJSON struct {
 	Parameters    []gpParamJSON `json:"parameters"`
 }
 
-func (s *Server) findTask(w http.ResponseWriter, r *http.Request) (mosaic.TaskInfo, bool) {
-	name := mux.Vars(r)["task"]
+// task returns the task named in the URL.
+func (s *Server) task(r *request) (mosaic.TaskInfo, error) {
+	name := r.vars("task")
 	for _, t := range s.cfg.Jobs.Tasks() {
 		if strings.EqualFold(t.Name, name) {
-			return t, true
+			return t, nil
 		}
 	}
-	s.Error(w, r, mosaic.Errorf(mosaic.ENOTFOUND, "Task %q does not exist.", name))
-	return mosaic.TaskInfo{}, false
+	return mosaic.TaskInfo{}, mosaic.Errorf(mosaic.ENOTFOUND, "Task %q does not exist.", name)
 }
 
-func (s *Server) handleTask(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.caller(w, r, mosaic.RoleViewer); err != nil {
-		return
-	}
-	t, ok := s.findTask(w, r)
-	if !ok {
-		return
+func (s *Server) handleTask(w http.ResponseWriter, r *request) error {
+	t, err := s.task(r)
+	if err != nil {
+		return err
 	}
 	out := gpTaskJSON{Name: t.Name, DisplayName: t.DisplayName, Description: t.Description,
 		ExecutionType: "esriExecutionTypeAsynchronous", Parameters: []gpParamJSON{}}
@@ -154,7 +150,7 @@ func (s *Server) handleTask(w http.ResponseWriter, r *http.Request) {
 			{Text: strings.TrimPrefix(pj.Direction, "esriGPParameterDirection")},
 			{Text: strings.TrimPrefix(pj.ParameterType, "esriGPParameterType")}, {Text: def}, {Text: p.Description}})
 	}
-	s.respond(w, r, out, &htmlPage{Title: t.DisplayName + " (" + t.Name + ")", Description: t.Description, Form: form,
+	return s.respond(w, r, out, &htmlPage{Title: t.DisplayName + " (" + t.Name + ")", Description: t.Description, Form: form,
 		Props:       []prop{{Name: "Execution Type", Value: out.ExecutionType}, {Name: "Needs role", Value: string(t.Permission)}},
 		Tables:      []htmlTable{params},
 		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {"System", "/arcgis/rest/services/System"}, {"RasterAnalysisTools", gpPath}}})
@@ -162,13 +158,13 @@ func (s *Server) handleTask(w http.ResponseWriter, r *http.Request) {
 
 // inputsFor picks the task's input parameters out of the request,
 // case-insensitively. Unknown parameters are ignored.
-func inputsFor(t mosaic.TaskInfo, v url.Values) map[string]string {
+func inputsFor(t mosaic.TaskInfo, r *request) map[string]string {
 	in := map[string]string{}
 	for _, p := range t.Params {
 		if p.Direction != mosaic.ParamInput {
 			continue
 		}
-		if x := param(v, p.Name); x != "" {
+		if x := r.param(p.Name); x != "" {
 			in[p.Name] = x
 		}
 	}
@@ -177,11 +173,11 @@ func inputsFor(t mosaic.TaskInfo, v url.Values) map[string]string {
 
 // priority reads the optional priority (1–4, or urgent/high/normal/low) and
 // urgent=true parameters.
-func priority(v url.Values) (int, error) {
-	if b := strings.ToLower(param(v, "urgent")); b == "true" || b == "1" || b == "yes" {
+func priority(r *request) (int, error) {
+	if urgent, ok := mosaic.ParseBool(r.param("urgent"), false); ok && urgent {
 		return 1, nil
 	}
-	switch p := strings.ToLower(strings.TrimSpace(param(v, "priority"))); p {
+	switch p := strings.ToLower(strings.TrimSpace(r.param("priority"))); p {
 	case "":
 		return 0, nil
 	case "urgent", "highest":
@@ -209,43 +205,41 @@ type submitJSON struct {
 }
 
 // submission reads a submitJob or execute request: the task, its inputs,
-// and the caller's options. On failure it writes the error.
-func (s *Server) submission(w http.ResponseWriter, r *http.Request) (mosaic.TaskInfo, map[string]string, mosaic.SubmitOptions, bool) {
-	t, ok := s.findTask(w, r)
-	if !ok {
-		return t, nil, mosaic.SubmitOptions{}, false
+// and the caller's options. The caller needs the task's role.
+func (s *Server) submission(r *request) (mosaic.TaskInfo, map[string]string, mosaic.SubmitOptions, error) {
+	t, err := s.task(r)
+	if err != nil {
+		return t, nil, mosaic.SubmitOptions{}, err
 	}
 	need := t.Permission
 	if need == "" {
 		need = mosaic.RoleViewer
 	}
-	u, err := s.caller(w, r, need)
+	u, err := r.require(need)
 	if err != nil {
-		return t, nil, mosaic.SubmitOptions{}, false
+		return t, nil, mosaic.SubmitOptions{}, err
 	}
-	p, err := priority(r.Form)
+	p, err := priority(r)
 	if err != nil {
-		s.Error(w, r, err)
-		return t, nil, mosaic.SubmitOptions{}, false
+		return t, nil, mosaic.SubmitOptions{}, err
 	}
-	return t, inputsFor(t, r.Form), mosaic.SubmitOptions{User: u, Priority: p}, true
+	return t, inputsFor(t, r), mosaic.SubmitOptions{User: u, Priority: p}, nil
 }
 
-func (s *Server) handleSubmitJob(w http.ResponseWriter, r *http.Request) {
-	t, inputs, opts, ok := s.submission(w, r)
-	if !ok {
-		return
+func (s *Server) handleSubmitJob(w http.ResponseWriter, r *request) error {
+	t, inputs, opts, err := s.submission(r)
+	if err != nil {
+		return err
 	}
 	j, err := s.cfg.Jobs.Submit(r.Context(), t.Name, inputs, opts)
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return err
 	}
-	if format(r) == "html" {
-		http.Redirect(w, r, addToken(gpPath+"/"+t.Name+"/jobs/"+j.ID, strings.TrimSpace(param(r.Form, "token"))), http.StatusSeeOther)
-		return
+	if r.f == "html" {
+		http.Redirect(w, r.Request, addToken(gpPath+"/"+t.Name+"/jobs/"+j.ID, r.token), http.StatusSeeOther)
+		return nil
 	}
-	s.respond(w, r, submitJSON{JobID: j.ID, JobStatus: esriJobStatus[j.State]}, nil)
+	return s.respond(w, r, submitJSON{JobID: j.ID, JobStatus: esriJobStatus[j.State]}, nil)
 }
 
 type paramValueJSON struct {
@@ -260,15 +254,14 @@ type executeJSON struct {
 }
 
 // handleExecute runs a task synchronously: it submits a job and waits.
-func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
-	t, inputs, opts, ok := s.submission(w, r)
-	if !ok {
-		return
+func (s *Server) handleExecute(w http.ResponseWriter, r *request) error {
+	t, inputs, opts, err := s.submission(r)
+	if err != nil {
+		return err
 	}
 	j, err := s.cfg.Jobs.Execute(r.Context(), t.Name, inputs, opts)
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return err
 	}
 	if j.State != mosaic.JobSucceeded {
 		msg := "Job " + esriJobStatus[j.State] + "."
@@ -278,8 +271,7 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 				details = append(details, m.Description)
 			}
 		}
-		s.Error(w, r, &mosaic.Error{Code: mosaic.EINVALID, Message: msg, Details: details})
-		return
+		return &mosaic.Error{Code: mosaic.EINVALID, Message: msg, Details: details}
 	}
 	out := executeJSON{Results: []paramValueJSON{}, Messages: messagesJSON(j)}
 	for _, p := range t.Params {
@@ -287,7 +279,7 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 			out.Results = append(out.Results, paramValueJSON{ParamName: p.Name, DataType: res.DataType, Value: res.Value})
 		}
 	}
-	s.respond(w, r, out, nil)
+	return s.respond(w, r, out, nil)
 }
 
 type messageJSON struct {
@@ -323,24 +315,27 @@ func messagesJSON(j *mosaic.Job) []messageJSON {
 }
 
 // job loads the job named in the URL, which must belong to the URL's task.
-func (s *Server) job(w http.ResponseWriter, r *http.Request) (*mosaic.Job, mosaic.TaskInfo, bool) {
-	if _, err := s.caller(w, r, mosaic.RoleViewer); err != nil {
-		return nil, mosaic.TaskInfo{}, false
+func (s *Server) job(r *request) (*mosaic.Job, mosaic.TaskInfo, error) {
+	t, err := s.task(r)
+	if err != nil {
+		return nil, t, err
 	}
-	t, ok := s.findTask(w, r)
-	if !ok {
-		return nil, t, false
-	}
-	id := mux.Vars(r)["job"]
+	id := r.vars("job")
 	j, err := s.cfg.Jobs.Job(r.Context(), id)
 	if err == nil && !strings.EqualFold(j.Task, t.Name) {
 		err = mosaic.Errorf(mosaic.ENOTFOUND, "Job %q does not exist.", id)
 	}
 	if err != nil {
-		s.Error(w, r, err)
-		return nil, t, false
+		return nil, t, err
 	}
-	return j, t, true
+	return j, t, nil
+}
+
+// withMessages reads returnMessages: messages are left out of a job's
+// status only for false.
+func withMessages(r *request) bool {
+	v, ok := mosaic.ParseBool(r.param("returnMessages"), true)
+	return v || !ok
 }
 
 func jobView(j *mosaic.Job, t mosaic.TaskInfo, withMessages bool) jobJSON {
@@ -370,13 +365,12 @@ func jobView(j *mosaic.Job, t mosaic.TaskInfo, withMessages bool) jobJSON {
 	return out
 }
 
-func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
-	j, t, ok := s.job(w, r)
-	if !ok {
-		return
+func (s *Server) handleJob(w http.ResponseWriter, r *request) error {
+	j, t, err := s.job(r)
+	if err != nil {
+		return err
 	}
-	withMessages := !strings.EqualFold(param(r.Form, "returnMessages"), "false")
-	s.respond(w, r, jobView(j, t, withMessages), s.jobPage(j, t))
+	return s.respond(w, r, jobView(j, t, withMessages(r)), s.jobPage(j, t))
 }
 
 func (s *Server) jobPage(j *mosaic.Job, t mosaic.TaskInfo) *htmlPage {
@@ -426,11 +420,11 @@ func htmlTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.0
 
 // handleJobParams lists every result or input of a job as an array, as
 // ArcGIS 11.1+ does.
-func (s *Server) handleJobParams(kind string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		j, t, ok := s.job(w, r)
-		if !ok {
-			return
+func (s *Server) handleJobParams(kind string) handler {
+	return func(w http.ResponseWriter, r *request) error {
+		j, t, err := s.job(r)
+		if err != nil {
+			return err
 		}
 		out := []paramValueJSON{}
 		for _, p := range t.Params {
@@ -439,36 +433,33 @@ func (s *Server) handleJobParams(kind string) http.HandlerFunc {
 			}
 		}
 		if kind == "results" && j.State != mosaic.JobSucceeded {
-			s.Error(w, r, notReady(j))
-			return
+			return notReady(j)
 		}
-		s.respond(w, r, out, nil)
+		return s.respond(w, r, out, nil)
 	}
 }
 
-func (s *Server) handleJobParam(kind string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		j, t, ok := s.job(w, r)
-		if !ok {
-			return
+func (s *Server) handleJobParam(kind string) handler {
+	return func(w http.ResponseWriter, r *request) error {
+		j, t, err := s.job(r)
+		if err != nil {
+			return err
 		}
-		name := mux.Vars(r)["param"]
+		name := r.vars("param")
 		for _, p := range t.Params {
 			if !strings.EqualFold(p.Name, name) {
 				continue
 			}
 			if kind == "results" && p.Direction == mosaic.ParamOutput && j.State != mosaic.JobSucceeded {
-				s.Error(w, r, notReady(j))
-				return
+				return notReady(j)
 			}
 			if v, ok := paramValue(j, p, kind); ok {
-				s.respond(w, r, v, &htmlPage{Title: j.ID + " " + strings.TrimSuffix(kind, "s") + " " + p.Name,
+				return s.respond(w, r, v, &htmlPage{Title: j.ID + " " + strings.TrimSuffix(kind, "s") + " " + p.Name,
 					Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {"RasterAnalysisTools", gpPath}, {t.Name, gpPath + "/" + t.Name},
 						{j.ID, gpPath + "/" + t.Name + "/jobs/" + j.ID}}})
-				return
 			}
 		}
-		s.Error(w, r, mosaic.Errorf(mosaic.ENOTFOUND, "Job %s has no %s parameter %q.", j.ID, strings.TrimSuffix(kind, "s"), name))
+		return mosaic.Errorf(mosaic.ENOTFOUND, "Job %s has no %s parameter %q.", j.ID, strings.TrimSuffix(kind, "s"), name)
 	}
 }
 
@@ -503,58 +494,47 @@ func paramValue(j *mosaic.Job, p mosaic.ParamInfo, kind string) (paramValueJSON,
 	return paramValueJSON{ParamName: p.Name, DataType: p.DataType, Value: v}, true
 }
 
-func (s *Server) handleCancelJob(w http.ResponseWriter, r *http.Request) {
-	j, t, ok := s.job(w, r)
-	if !ok {
-		return
-	}
-	if !s.mayChangeJob(w, r, j, t) {
-		return
-	}
-	j, err := s.cfg.Jobs.Cancel(r.Context(), j.ID)
+func (s *Server) handleCancelJob(w http.ResponseWriter, r *request) error {
+	j, t, err := s.changeableJob(r)
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return err
 	}
-	withMessages := !strings.EqualFold(param(r.Form, "returnMessages"), "false")
-	if format(r) == "html" {
-		http.Redirect(w, r, gpPath+"/"+t.Name+"/jobs/"+j.ID, http.StatusSeeOther)
-		return
+	if j, err = s.cfg.Jobs.Cancel(r.Context(), j.ID); err != nil {
+		return err
 	}
-	s.respond(w, r, jobView(j, t, withMessages), nil)
+	if r.f == "html" {
+		http.Redirect(w, r.Request, gpPath+"/"+t.Name+"/jobs/"+j.ID, http.StatusSeeOther)
+		return nil
+	}
+	return s.respond(w, r, jobView(j, t, withMessages(r)), nil)
 }
 
-func (s *Server) handleDeleteJob(w http.ResponseWriter, r *http.Request) {
-	j, t, ok := s.job(w, r)
-	if !ok {
-		return
-	}
-	if !s.mayChangeJob(w, r, j, t) {
-		return
-	}
-	j, err := s.cfg.Jobs.Delete(r.Context(), j.ID)
+func (s *Server) handleDeleteJob(w http.ResponseWriter, r *request) error {
+	j, t, err := s.changeableJob(r)
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return err
 	}
-	if format(r) == "html" {
-		http.Redirect(w, r, addToken(gpPath+"/"+t.Name, strings.TrimSpace(param(r.Form, "token"))), http.StatusSeeOther)
-		return
+	if j, err = s.cfg.Jobs.Delete(r.Context(), j.ID); err != nil {
+		return err
 	}
-	s.respond(w, r, submitJSON{JobID: j.ID, JobStatus: esriJobStatus[mosaic.JobDeleted]}, nil)
+	if r.f == "html" {
+		http.Redirect(w, r.Request, addToken(gpPath+"/"+t.Name, r.token), http.StatusSeeOther)
+		return nil
+	}
+	return s.respond(w, r, submitJSON{JobID: j.ID, JobStatus: esriJobStatus[mosaic.JobDeleted]}, nil)
 }
 
-// mayChangeJob allows cancel and delete to the job's owner, to anyone when
-// the job is anonymous, and to admins.
-func (s *Server) mayChangeJob(w http.ResponseWriter, r *http.Request, j *mosaic.Job, t mosaic.TaskInfo) bool {
-	u, err := s.caller(w, r, mosaic.RoleViewer)
+// changeableJob loads the job named in the URL for cancel and delete,
+// which its owner may do, anyone when the job is anonymous, and admins.
+func (s *Server) changeableJob(r *request) (*mosaic.Job, mosaic.TaskInfo, error) {
+	j, t, err := s.job(r)
 	if err != nil {
-		return false
+		return nil, t, err
 	}
+	u := r.user
 	if u.Can(mosaic.RoleAdmin) || j.Owner == u.DisplayName() || (j.Owner == "anonymous" && u.Can(t.Permission)) {
-		return true
+		return j, t, nil
 	}
-	s.Error(w, r, mosaic.Errorf(mosaic.EFORBIDDEN, "You do not have permissions to access this resource or perform this operation.").
-		WithDetails("Only the job's owner or an admin may cancel or delete it."))
-	return false
+	return nil, t, mosaic.Errorf(mosaic.EFORBIDDEN, "You do not have permissions to access this resource or perform this operation.").
+		WithDetails("Only the job's owner or an admin may cancel or delete it.")
 }

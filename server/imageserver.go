@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -9,24 +10,23 @@ import (
 	"github.com/tessera-gis/tessera/mosaic"
 )
 
+// registerImageRoutes registers an ImageServer's routes, which need the
+// viewer role.
 func (s *Server) registerImageRoutes(r *mux.Router) {
-	r.HandleFunc("", s.handleImageServer)
-	r.HandleFunc("/", s.handleImageServer)
-	r.HandleFunc("/query", s.handleQuery)
-	r.HandleFunc("/exportImage", s.handleExportImage)
-	r.HandleFunc("/boundary", s.handleBoundary)
-	r.HandleFunc("/{oid:[0-9]+}", s.handleItem)
-	r.HandleFunc("/{oid:[0-9]+}/thumbnail", s.handleThumbnail)
+	viewer := mosaic.RoleViewer
+	s.handle(r, "", viewer, s.handleImageServer)
+	s.handle(r, "/", viewer, s.handleImageServer)
+	s.handle(r, "/query", viewer, s.handleQuery)
+	s.handle(r, "/exportImage", viewer, s.handleExportImage)
+	s.handle(r, "/boundary", viewer, s.handleBoundary)
+	s.handle(r, "/{oid:[0-9]+}", viewer, s.handleItem)
+	s.handle(r, "/{oid:[0-9]+}/thumbnail", viewer, s.handleThumbnail)
 }
 
-// collection loads the collection named in the URL for a caller with role
-// viewer.
-func (s *Server) collection(w http.ResponseWriter, r *http.Request) (*mosaic.Collection, bool) {
-	if _, err := s.caller(w, r, mosaic.RoleViewer); err != nil {
-		return nil, false
-	}
+// collection loads the collection named in the URL.
+func (s *Server) collection(r *request) (*mosaic.Collection, error) {
 	var c *mosaic.Collection
-	name := mux.Vars(r)["name"]
+	name := r.vars("name")
 	err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
 		c, err = tx.Collection(mosaic.CollectionRef{Name: name})
 		return err
@@ -36,10 +36,9 @@ func (s *Server) collection(w http.ResponseWriter, r *http.Request) (*mosaic.Col
 			"Service " + name + "/ImageServer does not exist (or was deleted).")
 	}
 	if err != nil {
-		s.Error(w, r, err)
-		return nil, false
+		return nil, err
 	}
-	return c, true
+	return c, nil
 }
 
 type imageServerJSON struct {
@@ -159,23 +158,23 @@ func statValues(stats []mosaic.BandStats) (min, max, mean, std []float64) {
 	return min, max, mean, std
 }
 
-func (s *Server) handleImageServer(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.collection(w, r)
-	if !ok {
-		return
+func (s *Server) handleImageServer(w http.ResponseWriter, r *request) error {
+	c, err := s.collection(r)
+	if err != nil {
+		return err
 	}
 	var stats []mosaic.BandStats
 	if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
 		stats, err = tx.BandStats(c)
 		return err
 	}); err != nil {
-		s.Error(w, r, err)
-		return
+		return err
 	}
 	base := "/arcgis/rest/services/" + c.Name + "/ImageServer"
-	s.respond(w, r, s.imageServerInfo(c, stats), &htmlPage{Title: c.Name + " (ImageServer)",
+	return s.respond(w, r, s.imageServerInfo(c, stats), &htmlPage{Title: c.Name + " (ImageServer)",
 		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}},
 		Links: []link{
+			{"View in map", webMapPath + "/map.html?url=" + url.QueryEscape(base)},
 			{"Query", base + "/query?where=1%3D1&outFields=*&f=html"},
 			{"Export Image (PNG of the full extent)", base + "/exportImage?f=image&format=png&size=800,600&bbox=" + bboxParam(c)},
 			{"Boundary", base + "/boundary"},
@@ -192,13 +191,13 @@ type boundaryJSON struct {
 	Geometry     polygonJSON `json:"geometry"`
 }
 
-func (s *Server) handleBoundary(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.collection(w, r)
-	if !ok {
-		return
+func (s *Server) handleBoundary(w http.ResponseWriter, r *request) error {
+	c, err := s.collection(r)
+	if err != nil {
+		return err
 	}
 	var out boundaryJSON
-	err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) error {
+	err = s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) error {
 		mp, err := tx.Boundary(c)
 		if err != nil {
 			return err
@@ -210,8 +209,7 @@ func (s *Server) handleBoundary(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return err
 	}
-	s.respond(w, r, out, &htmlPage{Title: c.Name + " boundary"})
+	return s.respond(w, r, out, &htmlPage{Title: c.Name + " boundary"})
 }

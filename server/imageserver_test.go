@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tessera-gis/tessera/internal/golden"
 	"github.com/tessera-gis/tessera/server"
 )
 
@@ -16,7 +17,7 @@ func TestImageServerInfo(t *testing.T) {
 	if !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type = %q", ct)
 	}
-	golden(t, "info.json", body)
+	golden.Assert(t, "info.json", body)
 
 	info := getJSON(t, f.IS()+"?f=pjson")
 	ext, _ := info["extent"].(map[string]any)
@@ -105,7 +106,7 @@ func TestItemResources(t *testing.T) {
 	t.Parallel()
 	f := newImageFixture(t, server.Config{})
 	body, _ := get(t, f.IS()+"/4?f=json")
-	golden(t, "item4.json", body)
+	golden.Assert(t, "item4.json", body)
 	item := getJSON(t, f.IS()+"/1?f=json")
 	attrs, _ := item["attributes"].(map[string]any)
 	if attrs["OBJECTID"] != 1.0 || attrs["AcquisitionDate"] != 1704067200000.0 || attrs["Path"] != "/data/one.tif" {

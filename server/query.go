@@ -2,63 +2,13 @@ package server
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
-	"github.com/gorilla/mux"
 	"github.com/paulmach/orb"
 
 	"github.com/tessera-gis/tessera/mosaic"
 )
-
-// boolParam reads a boolean parameter; blank means def.
-func boolParam(v url.Values, name string, def bool) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(param(v, name))) {
-	case "":
-		return def, nil
-	case "true", "1", "yes", "on":
-		return true, nil
-	case "false", "0", "no", "off":
-		return false, nil
-	}
-	return false, badParam(name, "expected true or false")
-}
-
-func intParam(v url.Values, name string, def int) (int, error) {
-	s := strings.TrimSpace(param(v, name))
-	if s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0, badParam(name, "expected a non-negative integer")
-	}
-	return n, nil
-}
-
-func idsParam(v url.Values, name string) ([]int64, error) {
-	s := strings.Trim(strings.TrimSpace(param(v, name)), "[]")
-	if s == "" {
-		return nil, nil
-	}
-	parts := strings.Split(s, ",")
-	if len(parts) > 100000 {
-		return nil, badParam(name, "more than 100,000 IDs")
-	}
-	out := make([]int64, 0, len(parts))
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		n, err := strconv.ParseInt(p, 10, 64)
-		if err != nil {
-			return nil, badParam(name, "expected a comma list of integers")
-		}
-		out = append(out, n)
-	}
-	return out, nil
-}
 
 // project transforms g between spatial references; the zero reference
 // means "the same as to".
@@ -84,21 +34,21 @@ var spatialRels = map[string]mosaic.SpatialRel{
 
 // parseItemQuery reads the query parameters into an ItemQuery, with the
 // geometry in the collection's spatial reference.
-func (s *Server) parseItemQuery(c *mosaic.Collection, v url.Values) (q mosaic.ItemQuery, outSR mosaic.SpatialRef, err error) {
-	q.Where = param(v, "where")
-	q.OutFields = param(v, "outFields")
-	q.OrderBy = param(v, "orderByFields")
+func (s *Server) parseItemQuery(c *mosaic.Collection, r *request) (q mosaic.ItemQuery, outSR mosaic.SpatialRef, err error) {
+	q.Where = r.param("where")
+	q.OutFields = r.param("outFields")
+	q.OrderBy = r.param("orderByFields")
 	q.NoRaster = true
-	if q.ObjectIDs, err = idsParam(v, "objectIds"); err != nil {
+	if q.ObjectIDs, err = r.ids("objectIds"); err != nil {
 		return
 	}
-	g, gsr, err := parseGeometry(param(v, "geometry"), param(v, "geometryType"))
+	g, gsr, err := parseGeometry(r.param("geometry"), r.param("geometryType"))
 	if err != nil {
 		return
 	}
 	if g != nil {
 		inSR := gsr
-		if s := param(v, "inSR"); s != "" {
+		if s := r.param("inSR"); s != "" {
 			if inSR, err = parseSR("inSR", s); err != nil {
 				return
 			}
@@ -106,35 +56,35 @@ func (s *Server) parseItemQuery(c *mosaic.Collection, v url.Values) (q mosaic.It
 		if q.Geometry, err = s.project(g, inSR, c.SRS); err != nil {
 			return
 		}
-		rel, ok := spatialRels[strings.ToLower(param(v, "spatialRel"))]
+		rel, ok := spatialRels[strings.ToLower(r.param("spatialRel"))]
 		if !ok {
 			err = badParam("spatialRel", "supported: esriSpatialRelIntersects, esriSpatialRelEnvelopeIntersects, esriSpatialRelContains, esriSpatialRelWithin")
 			return
 		}
 		q.SpatialRel = rel
 	}
-	if q.ReturnGeometry, err = boolParam(v, "returnGeometry", true); err != nil {
+	if q.ReturnGeometry, err = r.bool("returnGeometry", true); err != nil {
 		return
 	}
-	if q.IDsOnly, err = boolParam(v, "returnIdsOnly", false); err != nil {
+	if q.IDsOnly, err = r.bool("returnIdsOnly", false); err != nil {
 		return
 	}
-	if q.CountOnly, err = boolParam(v, "returnCountOnly", false); err != nil {
+	if q.CountOnly, err = r.bool("returnCountOnly", false); err != nil {
 		return
 	}
-	if q.ExtentOnly, err = boolParam(v, "returnExtentOnly", false); err != nil {
+	if q.ExtentOnly, err = r.bool("returnExtentOnly", false); err != nil {
 		return
 	}
-	if q.Offset, err = intParam(v, "resultOffset", 0); err != nil {
+	if q.Offset, err = r.int("resultOffset", 0); err != nil {
 		return
 	}
-	if q.Limit, err = intParam(v, "resultRecordCount", 0); err != nil {
+	if q.Limit, err = r.int("resultRecordCount", 0); err != nil {
 		return
 	}
 	if q.Limit == 0 || q.Limit > s.cfg.MaxRecordCount {
 		q.Limit = s.cfg.MaxRecordCount
 	}
-	if outSR, err = parseSR("outSR", param(v, "outSR")); err != nil {
+	if outSR, err = parseSR("outSR", r.param("outSR")); err != nil {
 		return
 	}
 	if outSR.IsZero() {
@@ -199,28 +149,25 @@ type geoJSONFeature struct {
 	Properties attributes `json:"properties"`
 }
 
-func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.collection(w, r)
-	if !ok {
-		return
-	}
-	q, outSR, err := s.parseItemQuery(c, r.Form)
+func (s *Server) handleQuery(w http.ResponseWriter, r *request) error {
+	c, err := s.collection(r)
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return err
 	}
-	f := format(r)
+	q, outSR, err := s.parseItemQuery(c, r)
+	if err != nil {
+		return err
+	}
+	f := r.f
 	if f != "json" && f != "pjson" && f != "geojson" && f != "html" {
-		s.Error(w, r, badParam("f", "supported: json, pjson, geojson, html"))
-		return
+		return badParam("f", "supported: json, pjson, geojson, html")
 	}
 	var page *mosaic.ItemPage
 	if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
 		page, err = tx.QueryItems(c, q)
 		return err
 	}); err != nil {
-		s.Error(w, r, err)
-		return
+		return err
 	}
 	switch {
 	case q.IDsOnly && !q.CountOnly && !q.ExtentOnly:
@@ -228,8 +175,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		if ids == nil {
 			ids = []int64{}
 		}
-		s.respondQuery(w, r, idsJSON{ObjectIDFieldName: mosaic.FieldNameOID, ObjectIDs: ids})
-		return
+		return s.respondQuery(w, r, idsJSON{ObjectIDFieldName: mosaic.FieldNameOID, ObjectIDs: ids})
 	case q.CountOnly || q.ExtentOnly:
 		var ext *extentJSON
 		if q.ExtentOnly {
@@ -237,8 +183,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 			if page.Count > 0 {
 				g, err := s.project(b.ToPolygon(), c.SRS, outSR)
 				if err != nil {
-					s.Error(w, r, err)
-					return
+					return err
 				}
 				b = g.Bound()
 			}
@@ -251,13 +196,12 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 			if q.CountOnly {
 				out.Count = &page.Count
 			}
-			s.respondQuery(w, r, out)
+			return s.respondQuery(w, r, out)
 		case q.ExtentOnly && !q.CountOnly:
-			s.respondQuery(w, r, extentOnlyJSON{Extent: *ext})
+			return s.respondQuery(w, r, extentOnlyJSON{Extent: *ext})
 		default:
-			s.respondQuery(w, r, countJSON{Count: page.Count, Extent: ext})
+			return s.respondQuery(w, r, countJSON{Count: page.Count, Extent: ext})
 		}
-		return
 	}
 	features := make([]featureJSON, 0, len(page.Items))
 	for _, it := range page.Items {
@@ -272,16 +216,14 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		if q.ReturnGeometry {
 			g, err := s.project(it.Footprint, c.SRS, outSR)
 			if err != nil {
-				s.Error(w, r, err)
-				return
+				return err
 			}
 			ft.Geometry = &polygonJSON{Rings: esriRings(polygonsOf(g)...)}
 		}
 		features = append(features, ft)
 	}
 	if f == "geojson" {
-		s.respondQuery(w, r, geoJSONOf(features, page.More, outSR))
-		return
+		return s.respondQuery(w, r, geoJSONOf(features, page.More, outSR))
 	}
 	aliases := make(map[string]string, len(page.Fields))
 	for _, fl := range page.Fields {
@@ -290,15 +232,15 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	out := featureSetJSON{ObjectIDFieldName: mosaic.FieldNameOID, DisplayFieldName: mosaic.FieldNameName,
 		FieldAliases: aliases, GeometryType: "esriGeometryPolygon", SpatialReference: srJSON(outSR),
 		Fields: fieldsJSON(page.Fields), Features: features, ExceededTransferLimit: page.More}
-	s.respondQuery(w, r, out)
+	return s.respondQuery(w, r, out)
 }
 
-func (s *Server) respondQuery(w http.ResponseWriter, r *http.Request, v any) {
-	if format(r) == "geojson" {
-		writeJSONType(w, r, http.StatusOK, v, "application/geo+json")
-		return
+func (s *Server) respondQuery(w http.ResponseWriter, r *request, v any) error {
+	if r.f == "geojson" {
+		writeJSON(w, r, http.StatusOK, v, "application/geo+json")
+		return nil
 	}
-	s.respond(w, r, v, &htmlPage{Title: "Query: " + mux.Vars(r)["name"]})
+	return s.respond(w, r, v, &htmlPage{Title: "Query: " + r.vars("name")})
 }
 
 func polygonsOf(g orb.Geometry) []orb.Polygon {
@@ -378,31 +320,30 @@ func rasterInfoOf(ri mosaic.RasterInfo) rasterInfoJSON {
 		PixelSizeX: ri.CellSizeX, PixelSizeY: ri.CellSizeY, Overviews: ri.Overviews, Stats: ri.Stats}
 }
 
-func (s *Server) loadItem(w http.ResponseWriter, r *http.Request) (*mosaic.Collection, *mosaic.Item, bool) {
-	c, ok := s.collection(w, r)
-	if !ok {
-		return nil, nil, false
-	}
-	oid, err := strconv.ParseInt(mux.Vars(r)["oid"], 10, 64)
+// item loads the collection and item named in the URL.
+func (s *Server) item(r *request) (*mosaic.Collection, *mosaic.Item, error) {
+	c, err := s.collection(r)
 	if err != nil {
-		s.Error(w, r, badParam("oid", "expected an integer"))
-		return nil, nil, false
+		return nil, nil, err
+	}
+	oid, err := strconv.ParseInt(r.vars("oid"), 10, 64)
+	if err != nil {
+		return nil, nil, badParam("oid", "expected an integer")
 	}
 	var it *mosaic.Item
 	if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
 		it, err = tx.Item(c, oid)
 		return err
 	}); err != nil {
-		s.Error(w, r, err)
-		return nil, nil, false
+		return nil, nil, err
 	}
-	return c, it, true
+	return c, it, nil
 }
 
-func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
-	c, it, ok := s.loadItem(w, r)
-	if !ok {
-		return
+func (s *Server) handleItem(w http.ResponseWriter, r *request) error {
+	c, it, err := s.item(r)
+	if err != nil {
+		return err
 	}
 	var attrs attributes
 	attrs.add(mosaic.FieldNameOID, it.OID)
@@ -414,7 +355,7 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
 	out := itemJSON{Attributes: attrs, Geometry: polygonJSON{Rings: esriRings(it.Footprint)},
 		SpatialReference: srJSON(c.SRS), RasterInfo: rasterInfoOf(it.Raster)}
 	base := "/arcgis/rest/services/" + c.Name + "/ImageServer"
-	s.respond(w, r, out, &htmlPage{Title: c.Name + " item " + itoa(int(it.OID)),
+	return s.respond(w, r, out, &htmlPage{Title: c.Name + " item " + itoa(int(it.OID)),
 		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {c.Name, base}},
 		Links:       []link{{"Thumbnail", base + "/" + itoa(int(it.OID)) + "/thumbnail"}}})
 }

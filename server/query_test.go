@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tessera-gis/tessera/internal/golden"
 	"github.com/tessera-gis/tessera/server"
 )
 
@@ -40,7 +41,7 @@ func TestQueryGolden(t *testing.T) {
 		if code, msg := esriError(t, body); code != 0 {
 			t.Fatalf("%s: error %d %s", tt.query, code, msg)
 		}
-		golden(t, tt.name, body)
+		golden.Assert(t, tt.name, body)
 	}
 }
 

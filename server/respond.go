@@ -3,83 +3,20 @@ package server
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/tessera-gis/tessera/mosaic"
 )
 
-// params parses the query string and a form body into one set of values,
-// enforcing the size limits. Esri clients send GET queries and POST forms.
-func (s *Server) params(r *http.Request) (url.Values, error) {
-	if err := r.ParseForm(); err != nil {
-		// The body's f is unknown: answer in JSON, which every client
-		// reads, unless the query string asks for something else.
-		r.Form = url.Values{"f": {"json"}}
-		if f := r.URL.Query().Get("f"); f != "" {
-			r.Form.Set("f", f)
-		}
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, mosaic.Errorf(mosaic.ELIMIT, "Request body too large.").WithDetails(
-				fmt.Sprintf("The limit is %d bytes.", mbe.Limit))
-		}
-		return nil, mosaic.Errorf(mosaic.EINVALID, "Unable to parse the request.").WithDetails(err.Error())
-	}
-	for k, vs := range r.Form {
-		for _, v := range vs {
-			if len(v) > s.cfg.MaxParamBytes {
-				return nil, mosaic.Errorf(mosaic.ELIMIT, "Parameter %s is too long.", k).WithDetails(
-					fmt.Sprintf("The limit is %d bytes per parameter.", s.cfg.MaxParamBytes))
-			}
-		}
-	}
-	return r.Form, nil
-}
-
-// param returns a parameter, matching its name case-insensitively as ArcGIS
-// does (clients send returnCountOnly, returncountonly…).
-func param(v url.Values, name string) string {
-	if x, ok := v[name]; ok && len(x) > 0 {
-		return x[0]
-	}
-	for k, x := range v {
-		if len(x) > 0 && strings.EqualFold(k, name) {
-			return x[0]
-		}
-	}
-	return ""
-}
-
-// format returns the requested response format: json, pjson, html, image,
-// geojson… The default is html, as on ArcGIS.
-func format(r *http.Request) string {
-	f := strings.ToLower(strings.TrimSpace(r.Form.Get("f")))
-	if f == "" {
-		f = strings.ToLower(strings.TrimSpace(r.URL.Query().Get("f")))
-	}
-	if f == "" {
-		return "html"
-	}
-	return f
-}
-
-// writeJSON writes v as JSON, indented for f=pjson.
-func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	writeJSONType(w, r, status, v, "")
-}
-
-// writeJSONType writes v as JSON with the given content type ("" for the
-// default).
-func writeJSONType(w http.ResponseWriter, r *http.Request, status int, v any, contentType string) {
+// writeJSON writes v as JSON with the given content type ("" for the
+// default), indented for f=pjson. Every JSON answer goes through it.
+func writeJSON(w http.ResponseWriter, r *request, status int, v any, contentType string) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if format(r) == "pjson" {
+	if r.f == "pjson" {
 		enc.SetIndent("", "  ")
 	}
 	if err := enc.Encode(v); err != nil {
@@ -87,7 +24,7 @@ func writeJSONType(w http.ResponseWriter, r *http.Request, status int, v any, co
 		return
 	}
 	ct := "application/json; charset=utf-8"
-	if format(r) == "pjson" {
+	if r.f == "pjson" {
 		ct = "text/plain; charset=utf-8"
 	}
 	if contentType != "" {
@@ -100,11 +37,11 @@ func writeJSONType(w http.ResponseWriter, r *http.Request, status int, v any, co
 }
 
 // respond writes v in the requested format: JSON, or an HTML page of the
-// services directory.
-func (s *Server) respond(w http.ResponseWriter, r *http.Request, v any, page *htmlPage) {
-	switch format(r) {
+// services directory. Other formats are an error.
+func (s *Server) respond(w http.ResponseWriter, r *request, v any, page *htmlPage) error {
+	switch r.f {
 	case "json", "pjson":
-		writeJSON(w, r, http.StatusOK, v)
+		writeJSON(w, r, http.StatusOK, v, "")
 	case "html":
 		if page == nil {
 			page = &htmlPage{}
@@ -112,9 +49,10 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, v any, page *ht
 		page.JSON = v
 		s.writeHTML(w, r, http.StatusOK, page)
 	default:
-		s.Error(w, r, mosaic.Errorf(mosaic.EINVALID, "Unsupported format %q.", format(r)).WithDetails(
-			"Use f=json, f=pjson or f=html."))
+		return mosaic.Errorf(mosaic.EINVALID, "Unsupported format %q.", r.f).WithDetails(
+			"Use f=json, f=pjson or f=html.")
 	}
+	return nil
 }
 
 // esriError is the Esri error envelope.
@@ -148,7 +86,10 @@ var codes = map[string]int{
 // and @arcgis/core and the Python API read only the body. That includes
 // f=image requests, answered with a JSON body. HTML pages get the matching
 // HTTP status. Internal errors are logged and reported as "Internal error."
-func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+// Every error response goes through Error: handlers return their errors
+// to serve, which calls it.
+func (s *Server) Error(w http.ResponseWriter, hr *http.Request, err error) {
+	r := requestOf(hr)
 	code := mosaic.ErrorCode(err)
 	if code == mosaic.EINTERNAL {
 		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -157,11 +98,12 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	if body.Error.Details == nil {
 		body.Error.Details = []string{}
 	}
-	if format(r) == "html" {
+	r.code = body.Error.Code
+	if r.f == "html" {
 		s.writeHTML(w, r, httpStatus(body.Error.Code), &htmlPage{Title: "Error", Error: &body.Error})
 		return
 	}
-	writeJSONType(w, r, http.StatusOK, body, "application/json; charset=utf-8")
+	writeJSON(w, r, http.StatusOK, body, "application/json; charset=utf-8")
 }
 
 func httpStatus(code int) int {
@@ -290,10 +232,8 @@ func (p *htmlPage) JSONText() string {
 	return string(b)
 }
 
-func (s *Server) writeHTML(w http.ResponseWriter, r *http.Request, status int, p *htmlPage) {
-	if r.Form != nil {
-		p.Token = strings.TrimSpace(param(r.Form, "token"))
-	}
+func (s *Server) writeHTML(w http.ResponseWriter, r *request, status int, p *htmlPage) {
+	p.Token = r.token
 	if p.JSON != nil && r.Method == http.MethodGet {
 		u := *r.URL
 		q := u.Query()

@@ -1,8 +1,3 @@
-// Package server speaks the ArcGIS REST protocol over HTTP: the services
-// directory, the RasterAnalysisTools GPServer and one ImageServer per image
-// collection. It owns every Esri wire format and the mapping of mosaic error
-// codes to Esri error envelopes; the work happens behind the mosaic
-// interfaces it holds.
 package server
 
 import (
@@ -47,10 +42,11 @@ type Config struct {
 
 // Server is the HTTP server.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	router *mux.Router
-	http   *http.Server
+	cfg     Config
+	log     *slog.Logger
+	router  *mux.Router
+	handler http.Handler // the middleware chain around router
+	http    *http.Server
 }
 
 // New returns a server with its routes registered.
@@ -73,15 +69,28 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger, router: mux.NewRouter()}
 	s.router.StrictSlash(false)
 	s.router.SkipClean(true)
-	s.router.Use(s.recoverPanics, s.limitBody)
 	s.registerRoutes()
+	s.handler = chain(s.router, s.middleware()...)
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	return s
 }
 
-// ServeHTTP routes a request.
+// middleware returns the layers every request passes through on its way
+// to the router, outermost first. decode comes first, so that every later
+// layer can read the request (requestOf): its parameters, format and
+// caller and, once the handler returns, its route template, status and
+// size. New layers (CORS, security headers, request ids, metrics, access
+// logs) go here.
+func (s *Server) middleware() []middleware {
+	return []middleware{
+		s.decode,
+		s.recoverPanics,
+	}
+}
+
+// ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.router.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, r)
 }
 
 // Serve accepts connections on l until Shutdown.
@@ -96,37 +105,41 @@ func (s *Server) Serve(l net.Listener) error {
 // Shutdown stops accepting requests and waits for active ones or ctx.
 func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
 
+// registerRoutes registers every route with the role it needs (anyone
+// for open ones); each handler may require more (see request.require).
 func (s *Server) registerRoutes() {
 	r := s.router
+	s.registerWebMapRoutes(r)
 	root := r.PathPrefix("/arcgis").Subrouter()
-	root.HandleFunc("/tokens/generateToken", s.handleGenerateToken)
-	root.HandleFunc("/tokens", redirectTo("/arcgis/tokens/generateToken"))
-	root.HandleFunc("/tokens/", redirectTo("/arcgis/tokens/generateToken"))
+	s.handle(root, "/tokens/generateToken", anyone, s.handleGenerateToken)
+	s.handle(root, "/tokens", anyone, redirectTo("/arcgis/tokens/generateToken"))
+	s.handle(root, "/tokens/", anyone, redirectTo("/arcgis/tokens/generateToken"))
 	rest := root.PathPrefix("/rest").Subrouter()
-	rest.HandleFunc("/info", s.handleInfo)
-	rest.HandleFunc("/services", s.handleRootFolder)
-	rest.HandleFunc("/services/", s.handleRootFolder)
+	s.handle(rest, "/info", anyone, s.handleInfo)
+	s.handle(rest, "/services", mosaic.RoleViewer, s.handleRootFolder)
+	s.handle(rest, "/services/", mosaic.RoleViewer, s.handleRootFolder)
 	s.registerGPRoutes(rest.PathPrefix("/services/System/RasterAnalysisTools/GPServer").Subrouter())
-	rest.HandleFunc("/services/System", s.handleSystemFolder)
+	s.handle(rest, "/services/System", mosaic.RoleViewer, s.handleSystemFolder)
 	s.registerImageRoutes(rest.PathPrefix("/services/{name}/ImageServer").Subrouter())
-	rest.HandleFunc("/directories/arcgisoutput/{file}", s.handleOutputFile)
-	rest.HandleFunc("/admin/audit", s.handleAudit)
-	rest.HandleFunc("/admin/jobs", s.handleJobList)
-	root.HandleFunc("", redirectTo("/arcgis/rest/services"))
-	root.HandleFunc("/", redirectTo("/arcgis/rest/services"))
-	r.HandleFunc("/", redirectTo("/arcgis/rest/services"))
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.Error(w, r, mosaic.Errorf(mosaic.ENOTFOUND, "Resource not found: %s", r.URL.Path))
+	s.handle(rest, "/directories/arcgisoutput/{file}", anyone, s.handleOutputFile)
+	s.handle(rest, "/admin/audit", mosaic.RoleAdmin, s.handleAudit)
+	s.handle(root, "", anyone, redirectTo("/arcgis/rest/services"))
+	s.handle(root, "/", anyone, redirectTo("/arcgis/rest/services"))
+	s.handle(r, "/", anyone, redirectTo("/arcgis/rest/services"))
+	r.NotFoundHandler = s.serve(anyone, func(w http.ResponseWriter, r *request) error {
+		return mosaic.Errorf(mosaic.ENOTFOUND, "Resource not found: %s", r.URL.Path)
 	})
 	r.MethodNotAllowedHandler = r.NotFoundHandler
 }
 
-func redirectTo(path string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, path, http.StatusFound)
+func redirectTo(path string) handler {
+	return func(w http.ResponseWriter, r *request) error {
+		http.Redirect(w, r.Request, path, http.StatusFound)
+		return nil
 	}
 }
 
+// recoverPanics turns a panic in a handler into an internal error.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -138,15 +151,6 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				s.Error(w, r, errors.New("panic"))
 			}
 		}()
-		next.ServeHTTP(w, r)
-	})
-}
-
-func (s *Server) limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-		}
 		next.ServeHTTP(w, r)
 	})
 }

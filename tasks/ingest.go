@@ -458,7 +458,7 @@ func stopped(ctx context.Context, r *Run, st *ingestStats, err error) error {
 // collection's, else outSR, else zero (the first raster's).
 func targetSRS(c *mosaic.Collection, o *addOptions) (raster.SRS, error) {
 	if !c.SRS.IsZero() {
-		t, err := srsOf(c.SRS)
+		t, err := raster.LookupSRS(c.SRS.WKID, c.SRS.WKT)
 		if err != nil {
 			return t, fmt.Errorf("collection spatial reference: %w", err)
 		}
@@ -642,7 +642,7 @@ func buildItem(fields []mosaic.Field, src source, info *raster.Info, target rast
 	}
 	fp := info.Footprint
 	cellX, cellY, coarse := info.CellSizeX, info.CellSizeY, info.CoarsestCellSize
-	if !sameSRS(info.SRS, target) {
+	if !spatialRef(info.SRS).Equal(spatialRef(target)) {
 		g, err := raster.Transform(info.Footprint, info.SRS, target)
 		if err != nil {
 			return nil, &reprojectError{to: target, err: errors.Unwrap(err)}
@@ -771,39 +771,12 @@ func convertText(t mosaic.FieldType, s string) (any, bool) {
 			return f, true
 		}
 	case mosaic.FieldDate:
-		if t, ok := parseDate(s); ok {
+		if t, ok := mosaic.ParseDate(s); ok {
 			return t, true
 		}
 	}
 	return nil, false
 }
 
-var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04:05.000",
-	"2006-01-02", "2006:01:02 15:04:05", "2006/01/02 15:04:05", "2006/01/02 15:04:05.000", "2006/01/02",
-	"20060102", "2006-01-02T15:04Z", "2006-01-02T15:04:05Z07:00", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05.999999999"}
-
-func parseDate(s string) (time.Time, bool) {
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	if ms, err := strconv.ParseInt(s, 10, 64); err == nil && ms > 1e11 {
-		return time.UnixMilli(ms).UTC(), true
-	}
-	return time.Time{}, false
-}
-
-func sameSRS(a, b raster.SRS) bool {
-	if a.EPSG != 0 && b.EPSG != 0 {
-		return mosaic.NormalizeWKID(a.EPSG) == mosaic.NormalizeWKID(b.EPSG)
-	}
-	return a.WKT == b.WKT
-}
-
-func srsOf(sr mosaic.SpatialRef) (raster.SRS, error) {
-	if sr.WKID != 0 {
-		return raster.SRSFromEPSG(mosaic.NormalizeWKID(sr.WKID))
-	}
-	return raster.ParseSRS(sr.WKT)
-}
+// spatialRef is s as the catalog stores spatial references.
+func spatialRef(s raster.SRS) mosaic.SpatialRef { return mosaic.SpatialRef{WKID: s.EPSG, WKT: s.WKT} }

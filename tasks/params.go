@@ -34,15 +34,11 @@ func (in Inputs) Has(name string) bool { return in.String(name) != "" }
 // Bool parses a boolean parameter: true/false, yes/no, 1/0, in any case;
 // absent means def.
 func (in Inputs) Bool(name string, def bool) (bool, error) {
-	switch strings.ToLower(in.String(name)) {
-	case "":
-		return def, nil
-	case "true", "yes", "1", "on":
-		return true, nil
-	case "false", "no", "0", "off":
-		return false, nil
+	v, ok := mosaic.ParseBool(in.String(name), def)
+	if !ok {
+		return false, invalidParam(name, "expected true or false")
 	}
-	return false, invalidParam(name, "expected true or false")
+	return v, nil
 }
 
 // Int parses an integer parameter; absent means def.
@@ -58,27 +54,12 @@ func (in Inputs) Int(name string, def int) (int, error) {
 	return n, nil
 }
 
-// IDs parses a comma list of OBJECTIDs (also a JSON array).
+// IDs parses a comma list of OBJECTIDs (also a JSON array; see
+// mosaic.ParseIDs).
 func (in Inputs) IDs(name string) ([]int64, error) {
-	s := strings.Trim(in.String(name), "[] ")
-	if s == "" {
-		return nil, nil
-	}
-	parts := strings.Split(s, ",")
-	if len(parts) > 100000 {
-		return nil, invalidParam(name, "more than 100,000 objectIds")
-	}
-	ids := make([]int64, 0, len(parts))
-	for _, p := range parts {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			continue
-		}
-		n, err := strconv.ParseInt(p, 10, 64)
-		if err != nil {
-			return nil, invalidParam(name, fmt.Sprintf("%q is not an integer", p))
-		}
-		ids = append(ids, n)
+	ids, err := mosaic.ParseIDs(in.String(name))
+	if err != nil {
+		return nil, invalidParam(name, mosaic.ErrorMessage(err))
 	}
 	return ids, nil
 }

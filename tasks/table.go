@@ -596,7 +596,7 @@ func inferType(tables []*rawTable, col string) mosaic.FieldType {
 				}
 			}
 			if isDate && !isInt && !isFloat {
-				if _, ok := parseDate(v); !ok || isNumber(v) {
+				if _, ok := mosaic.ParseDate(v); !ok || isNumber(v) {
 					isDate = false
 				}
 			}

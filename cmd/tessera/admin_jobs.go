@@ -318,15 +318,15 @@ func shorten(s string, n int) string {
 
 // cmdJobs lists jobs, or shows or watches one.
 func cmdJobs(ctx context.Context, a *admin, args []string) error {
-	fs, common := a.flags("jobs", "Without JOB_ID, list jobs, newest first: your own, or everyone's for an\n"+
-		"admin. With --watch, refresh the list every second until Ctrl-C.\n\n"+
+	fs, common := a.flags("jobs", "Without JOB_ID, list the jobs of every task, newest first. With --watch,\n"+
+		"refresh the list every second until Ctrl-C.\n\n"+
 		"With JOB_ID, show that job; with --watch, follow it with a progress bar\n"+
 		"until it ends (Ctrl-C asks whether to cancel it) and exit as add does:\n"+
 		"0 if it succeeded, 1 if not.")
 	watch := fs.Bool("watch", false, "refresh the list, or follow the job, until Ctrl-C")
 	active := fs.Bool("active", false, "only jobs that have not ended")
 	task := fs.String("task", "", "only this task's jobs (AddImage, DeleteImage, …)")
-	owner := fs.String("owner", "", "only this user's jobs (admins)")
+	owner := fs.String("owner", "", "only this user's jobs (\"anonymous\" for jobs without a token)")
 	limit := fs.Int("limit", 50, "at most this many jobs (1 to 1000)")
 	args, err := a.parse(fs, common, args)
 	if err != nil {
@@ -407,12 +407,12 @@ func (a *admin) jobTable(jobs []client.JobSummary) {
 	now := time.Now()
 	for _, j := range jobs {
 		took := ""
-		if j.Started != nil {
+		if j.Started != 0 {
 			end := now
-			if j.Finished != nil {
-				end = time.UnixMilli(*j.Finished)
+			if j.Finished != 0 {
+				end = time.UnixMilli(j.Finished)
 			}
-			took = roundDuration(end.Sub(time.UnixMilli(*j.Started))).String()
+			took = roundDuration(end.Sub(time.UnixMilli(j.Started))).String()
 		}
 		progress := ""
 		if j.Progress != nil {

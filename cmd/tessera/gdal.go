@@ -21,16 +21,10 @@ var (
 	_ mosaic.PixelReader = gdal{}
 )
 
+// srsOf returns the raster.SRS of sr; one the server does not know is
+// EINVALID.
 func srsOf(sr mosaic.SpatialRef) (raster.SRS, error) {
-	var (
-		s   raster.SRS
-		err error
-	)
-	if sr.WKID != 0 {
-		s, err = raster.SRSFromEPSG(mosaic.NormalizeWKID(sr.WKID))
-	} else {
-		s, err = raster.ParseSRS(sr.WKT)
-	}
+	s, err := raster.LookupSRS(sr.WKID, sr.WKT)
 	if err != nil {
 		return s, &mosaic.Error{Code: mosaic.EINVALID, Message: "Unknown spatial reference.",
 			Details: []string{"The spatial reference is not known to this server."}, Err: err}

@@ -183,10 +183,10 @@ type JobSummary struct {
 	Status          string    `json:"jobStatus"`
 	Owner           string    `json:"owner"`
 	Priority        int       `json:"priority"`
-	ImageCollection string    `json:"imageCollection,omitempty"`
-	Submitted       int64     `json:"submitted"`
-	Started         *int64    `json:"started"`
-	Finished        *int64    `json:"finished"`
+	ImageCollection string    `json:"imageCollection,omitempty"` // the imageCollection input
+	Submitted       int64     `json:"submitted"`                 // epoch ms
+	Started         int64     `json:"started,omitempty"`         // epoch ms, 0 until it starts
+	Finished        int64     `json:"finished,omitempty"`        // epoch ms, 0 until it ends
 	Progress        *Progress `json:"progress,omitempty"`
 }
 
@@ -194,16 +194,18 @@ type JobSummary struct {
 type JobFilter struct {
 	Active bool   // only jobs that have not ended
 	Task   string // one task's jobs
-	Owner  string // one user's jobs (admins; others always see their own)
+	Owner  string // one user's jobs
 	Limit  int    // at most this many (0: the server's default, 100)
 }
 
-// Jobs lists jobs, newest first: the caller's own, or everyone's for an
-// admin (rest/admin/jobs).
+// activeStatuses are the statuses of jobs that have not ended.
+const activeStatuses = StatusSubmitted + "," + StatusWaiting + "," + StatusExecuting + "," + StatusCancelling + ",esriJobNew"
+
+// Jobs lists jobs of every task, newest first (GPServer/jobs).
 func (c *Client) Jobs(ctx context.Context, f JobFilter) ([]JobSummary, error) {
-	form := url.Values{}
+	form := url.Values{"messages": {"0"}}
 	if f.Active {
-		form.Set("active", "true")
+		form.Set("status", activeStatuses)
 	}
 	if f.Task != "" {
 		form.Set("task", f.Task)
@@ -215,12 +217,20 @@ func (c *Client) Jobs(ctx context.Context, f JobFilter) ([]JobSummary, error) {
 		form.Set("limit", strconv.Itoa(f.Limit))
 	}
 	var out struct {
-		Jobs []JobSummary `json:"jobs"`
+		Jobs []struct {
+			JobSummary
+			Inputs map[string]string `json:"inputs"`
+		} `json:"jobs"`
 	}
-	if err := c.do(ctx, http.MethodGet, "/rest/admin/jobs", form, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, GPPath+"/jobs", form, &out); err != nil {
 		return nil, err
 	}
-	return out.Jobs, nil
+	jobs := make([]JobSummary, len(out.Jobs))
+	for i, j := range out.Jobs {
+		jobs[i] = j.JobSummary
+		jobs[i].ImageCollection = j.Inputs["imageCollection"]
+	}
+	return jobs, nil
 }
 
 // Wait polls a job until it ends, calling progress (if not nil) after

@@ -78,28 +78,6 @@ func (tx *Tx) ActiveJobs() ([]*mosaic.Job, error) {
 	return out, rows.Err()
 }
 
-// Jobs returns the jobs that f selects, newest first, without messages.
-func (tx *Tx) Jobs(f mosaic.JobFilter) ([]*mosaic.Job, error) {
-	query, args, err := storesql.JobsSelect(f).ToSql()
-	if err != nil {
-		return nil, err
-	}
-	rows, err := tx.query(query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list jobs: %w", err)
-	}
-	defer rows.Close()
-	var out []*mosaic.Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
-}
-
 // CreateJob stores a new job with its messages.
 func (tx *Tx) CreateJob(j *mosaic.Job) error {
 	vals, err := storesql.NewJobRow(j, tx.now())
@@ -249,6 +227,46 @@ func (tx *Tx) AuditLog(f mosaic.AuditFilter) ([]mosaic.AuditEntry, error) {
 			return nil, err
 		}
 		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// RecentJobs returns the jobs that f selects, most recently submitted
+// first, each with its last f.Messages messages.
+func (tx *Tx) RecentJobs(f mosaic.JobFilter) ([]*mosaic.Job, error) {
+	query, args, err := storesql.RecentJobsSelect(f).ToSql()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("recent jobs: %w", err)
+	}
+	var out []*mosaic.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || f.Messages <= 0 || len(out) == 0 {
+		return out, err
+	}
+	ids := make([]string, len(out))
+	for i, j := range out {
+		ids[i] = j.ID
+	}
+	query, args = storesql.LastMessagesSelect(ids, f.Messages, "id")
+	rows, err = tx.query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("recent job messages: %w", err)
+	}
+	defer rows.Close()
+	if err := storesql.AddLastMessages(out, rows.Next, rows.Scan); err != nil {
+		return nil, err
 	}
 	return out, rows.Err()
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -17,7 +18,7 @@ var jobTests = []test{
 	{"Finish", testJobFinish},
 	{"MessagesAndProgress", testJobMessages},
 	{"Active", testActiveJobs},
-	{"List", testJobList},
+	{"Recent", testRecentJobs},
 	{"Delete", testDeleteJob},
 	{"Expire", testExpireJobs},
 }
@@ -257,56 +258,6 @@ func testActiveJobs(t *testing.T, open Opener) {
 	}
 }
 
-func testJobList(t *testing.T, open Opener) {
-	b := &bundle{ctx: t.Context(), db: open(t)}
-	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i, spec := range []struct {
-		owner, task string
-		state       mosaic.JobState
-	}{
-		{"ann", "AddImage", mosaic.JobSucceeded},
-		{"bob", "AddImage", mosaic.JobExecuting},
-		{"ann", "DeleteImage", mosaic.JobFailed},
-		{"ann", "AddImage", mosaic.JobSubmitted},
-		{"bob", "DeleteImage", mosaic.JobCancelled},
-	} {
-		j := newJob("j"+string(rune('a'+i)), spec.state)
-		j.Owner, j.Task = spec.owner, spec.task
-		j.Messages = []mosaic.JobMessage{mosaic.Info("x")}
-		j.SubmittedAt = base.Add(time.Duration(i) * time.Minute)
-		b.createJob(t, j)
-	}
-	for _, tt := range []struct {
-		name string
-		f    mosaic.JobFilter
-		want []string
-	}{
-		{"all, newest first", mosaic.JobFilter{}, []string{"je", "jd", "jc", "jb", "ja"}},
-		{"limit", mosaic.JobFilter{Limit: 2}, []string{"je", "jd"}},
-		{"owner", mosaic.JobFilter{Owner: "ann"}, []string{"jd", "jc", "ja"}},
-		{"task", mosaic.JobFilter{Task: "DeleteImage"}, []string{"je", "jc"}},
-		{"active", mosaic.JobFilter{Active: true}, []string{"jd", "jb"}},
-		{"owner, task, active", mosaic.JobFilter{Owner: "ann", Task: "AddImage", Active: true}, []string{"jd"}},
-		{"nobody", mosaic.JobFilter{Owner: "cat"}, nil},
-	} {
-		var jobs []*mosaic.Job
-		b.view(t, func(tx mosaic.ReadTx) (err error) {
-			jobs, err = tx.Jobs(tt.f)
-			return err
-		})
-		var got []string
-		for _, j := range jobs {
-			got = append(got, j.ID)
-			if j.Messages != nil || j.Inputs["imageCollection"] != "Test" || j.SubmittedAt.IsZero() {
-				t.Errorf("%s: job %+v (want inputs and times, no messages)", tt.name, j)
-			}
-		}
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("%s: jobs %v, want %v", tt.name, got, tt.want)
-		}
-	}
-}
-
 func testDeleteJob(t *testing.T, open Opener) {
 	b := &bundle{ctx: t.Context(), db: open(t)}
 	j := newJob("j1", mosaic.JobSucceeded)
@@ -365,5 +316,72 @@ func testExpireJobs(t *testing.T, open Opener) {
 		if err := b.jobErr(id); err != nil {
 			t.Errorf("job %s: %v", id, err)
 		}
+	}
+}
+
+func testRecentJobs(t *testing.T, open Opener) {
+	b := &bundle{ctx: t.Context(), db: open(t)}
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	// Created out of submission order.
+	for _, j := range []*mosaic.Job{
+		{ID: "j3", Task: "DeleteImage", State: mosaic.JobSubmitted, Owner: "alice", SubmittedAt: t0.Add(2 * time.Minute)},
+		{ID: "j1", Task: "AddImage", State: mosaic.JobSucceeded, Owner: "alice", SubmittedAt: t0},
+		{ID: "j4", Task: "RestoreImage", State: mosaic.JobExecuting, Owner: "anonymous", SubmittedAt: t0.Add(3 * time.Minute)},
+		{ID: "j2", Task: "DeleteImage", State: mosaic.JobFailed, Owner: "bob", SubmittedAt: t0.Add(time.Minute)},
+	} {
+		b.createJob(t, j)
+	}
+	b.update(t, func(tx mosaic.Tx) error {
+		for i := range 5 {
+			if err := tx.AddJobMessages("j2", mosaic.Info(fmt.Sprintf("step %d", i))); err != nil {
+				return err
+			}
+		}
+		return tx.AddJobMessages("j2", mosaic.ErrorMsg("it broke"))
+	})
+	recent := func(f mosaic.JobFilter) []*mosaic.Job {
+		t.Helper()
+		var got []*mosaic.Job
+		b.view(t, func(tx mosaic.ReadTx) (err error) {
+			got, err = tx.RecentJobs(f)
+			return err
+		})
+		return got
+	}
+	for _, tc := range []struct {
+		name string
+		f    mosaic.JobFilter
+		want []string
+	}{
+		{"all, newest first", mosaic.JobFilter{}, []string{"j4", "j3", "j2", "j1"}},
+		{"limit", mosaic.JobFilter{Limit: 2}, []string{"j4", "j3"}},
+		{"task in any case", mosaic.JobFilter{Task: "deleteimage"}, []string{"j3", "j2"}},
+		{"owner", mosaic.JobFilter{Owner: "alice"}, []string{"j3", "j1"}},
+		{"states", mosaic.JobFilter{States: []mosaic.JobState{mosaic.JobExecuting, mosaic.JobFailed}}, []string{"j4", "j2"}},
+		{"since", mosaic.JobFilter{Since: t0.Add(90 * time.Second)}, []string{"j4", "j3"}},
+		{"nothing", mosaic.JobFilter{Owner: "carol"}, nil},
+	} {
+		var ids []string
+		for _, j := range recent(tc.f) {
+			ids = append(ids, j.ID)
+			if len(j.Messages) != 0 {
+				t.Errorf("%s: %s has messages without asking: %v", tc.name, j.ID, j.Messages)
+			}
+		}
+		if !slices.Equal(ids, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, ids, tc.want)
+		}
+	}
+	got := recent(mosaic.JobFilter{Messages: 2})
+	if len(got) != 4 {
+		t.Fatalf("got %d jobs", len(got))
+	}
+	want := []mosaic.JobMessage{mosaic.Info("step 4"), mosaic.ErrorMsg("it broke")}
+	if j := got[2]; j.ID != "j2" || !slices.Equal(j.Messages, want) || j.Task != "DeleteImage" || j.State != mosaic.JobFailed ||
+		j.Owner != "bob" || !j.SubmittedAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("j2 = %+v, want its last 2 messages %v", j, want)
+	}
+	if len(got[0].Messages) != 0 {
+		t.Errorf("j4 has messages %v", got[0].Messages)
 	}
 }

@@ -3,6 +3,7 @@ package storesql
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	sq "github.com/Masterminds/squirrel"
@@ -130,24 +131,6 @@ func JobGone(id, reason string, at int64) error {
 	return mosaic.Errorf(mosaic.ENOTFOUND, "Job %q does not exist.", id)
 }
 
-// JobsSelect is the query of Jobs, with ? placeholders; its rows scan
-// as JobRow.
-func JobsSelect(f mosaic.JobFilter) sq.SelectBuilder {
-	if f.Limit <= 0 {
-		f.Limit = 100
-	}
-	q := sq.Select(JobColumns).From("jobs").OrderBy("submitted_at DESC", "id").Limit(uint64(f.Limit))
-	for _, c := range []struct{ col, v string }{{"owner", f.Owner}, {"task", f.Task}} {
-		if c.v != "" {
-			q = q.Where(sq.Eq{c.col: c.v})
-		}
-	}
-	if f.Active {
-		q = q.Where("finished_at IS NULL")
-	}
-	return q
-}
-
 // AuditSelect is the query of AuditLog, with ? placeholders; AuditRow
 // scans its rows.
 func AuditSelect(f mosaic.AuditFilter) sq.SelectBuilder {
@@ -188,4 +171,70 @@ func AuditValues(e mosaic.AuditEntry, now time.Time) []any {
 		e.Time = now
 	}
 	return []any{e.Time.UnixMilli(), e.User, e.Action, e.Collection, e.JobID, e.Where, e.Count, e.Detail}
+}
+
+// RecentJobsSelect is the query of RecentJobs, with ? placeholders: the
+// jobs f selects, most recently submitted first (JobColumns; scan them
+// with JobRow).
+func RecentJobsSelect(f mosaic.JobFilter) sq.SelectBuilder {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	q := sq.Select(JobColumns).From("jobs").OrderBy("submitted_at DESC", "id DESC").Limit(uint64(f.Limit))
+	if f.Task != "" {
+		q = q.Where("lower(task) = lower(?)", f.Task)
+	}
+	if f.Owner != "" {
+		q = q.Where(sq.Eq{"owner": f.Owner})
+	}
+	if len(f.States) > 0 {
+		states := make([]string, len(f.States))
+		for i, s := range f.States {
+			states[i] = string(s)
+		}
+		q = q.Where(sq.Eq{"state": states})
+	}
+	if !f.Since.IsZero() {
+		q = q.Where(sq.GtOrEq{"submitted_at": f.Since.UnixMilli()})
+	}
+	return q
+}
+
+// LastMessagesSelect selects the last n messages of each of the jobs ids,
+// in order (job_id, type, description), with ? placeholders. order is the
+// column that orders a job's messages.
+func LastMessagesSelect(ids []string, n int, order string) (string, []any) {
+	args := make([]any, 0, len(ids)+1)
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		marks[i] = "?"
+	}
+	args = append(args, n)
+	return `SELECT job_id, type, description FROM (
+		SELECT job_id, ` + order + ` AS o, type, description,
+			row_number() OVER (PARTITION BY job_id ORDER BY ` + order + ` DESC) AS rn
+		FROM job_messages WHERE job_id IN (` + strings.Join(marks, ",") + `)) AS last
+		WHERE rn <= ? ORDER BY job_id, o`, args
+}
+
+// AddLastMessages runs LastMessagesSelect's rows into the jobs' Messages.
+func AddLastMessages(jobs []*mosaic.Job, next func() bool, scan func(dest ...any) error) error {
+	byID := make(map[string]*mosaic.Job, len(jobs))
+	for _, j := range jobs {
+		byID[j.ID] = j
+	}
+	for next() {
+		var (
+			id string
+			m  mosaic.JobMessage
+		)
+		if err := scan(&id, &m.Type, &m.Description); err != nil {
+			return err
+		}
+		if j := byID[id]; j != nil {
+			j.Messages = append(j.Messages, m)
+		}
+	}
+	return nil
 }

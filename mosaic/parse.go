@@ -1,0 +1,79 @@
+package mosaic
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file holds the parsers for values that clients send in more than
+// one place: HTTP parameters, GP task inputs and manifests all read
+// booleans, OBJECTID lists and dates the same way.
+
+// ParseBool reads a boolean as clients send it: true or false, yes or no,
+// on or off, 1 or 0, in any case and with spaces around. Blank text means
+// def. ok is false for anything else.
+func ParseBool(s string, def bool) (v, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "":
+		return def, true
+	case "true", "yes", "on", "1":
+		return true, true
+	case "false", "no", "off", "0":
+		return false, true
+	}
+	return false, false
+}
+
+// MaxIDs is the most OBJECTIDs that one list may hold.
+const MaxIDs = 100000
+
+// ParseIDs reads a list of OBJECTIDs: integers separated by commas, also
+// inside JSON array brackets ("1,2,3", "[1, 2, 3]"). Empty entries are
+// skipped, and blank text is a nil list. Its EINVALID errors say what is
+// wrong in words that can follow a parameter's name.
+func ParseIDs(s string) ([]int64, error) {
+	s = strings.Trim(strings.TrimSpace(s), "[] ")
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) > MaxIDs {
+		return nil, Errorf(EINVALID, "more than %d,%03d IDs", MaxIDs/1000, MaxIDs%1000)
+	}
+	ids := make([]int64, 0, len(parts))
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return nil, Errorf(EINVALID, "%q is not an integer", p)
+		}
+		ids = append(ids, n)
+	}
+	return ids, nil
+}
+
+// dateLayouts are the date and time forms ParseDate reads: ISO 8601 and
+// RFC 3339 with or without a time, fraction or zone, the slashed forms of
+// ArcGIS clients, EXIF's colons and compact yyyymmdd.
+var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04:05.000",
+	"2006-01-02", "2006:01:02 15:04:05", "2006/01/02 15:04:05", "2006/01/02 15:04:05.000", "2006/01/02",
+	"20060102", "2006-01-02T15:04Z", "2006-01-02T15:04:05Z07:00", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05.999999999"}
+
+// ParseDate reads a date or date and time in one of the forms clients and
+// raster metadata use (times without a zone are UTC), or epoch
+// milliseconds (a number over 10^11, so after March 1973). The result is
+// in UTC. It does not trim s.
+func ParseDate(s string) (time.Time, bool) {
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil && ms > 1e11 {
+		return time.UnixMilli(ms).UTC(), true
+	}
+	return time.Time{}, false
+}
