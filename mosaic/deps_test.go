@@ -58,6 +58,8 @@ func TestDependencies(t *testing.T) {
 				t.Errorf("%s imports squirrel: only sqlfilter and the SQL stores may", name)
 			case under(imp, drivers...) && !under(name, "mosaic/sqlite", "mosaic/postgis", "tasks/riverqueue", "internal/pgtest", "cmd", "bench"):
 				t.Errorf("%s imports the SQL driver %s", name, imp)
+			case name == "internal/client" && strings.HasPrefix(imp, module):
+				t.Errorf("internal/client imports %s: the admin commands' client uses the REST API only", imp)
 			case imp == module+"/internal/golden":
 				t.Errorf("%s imports internal/golden: only tests may", name)
 			case name == "webmap" && strings.HasPrefix(imp, module):

@@ -11,6 +11,7 @@
 //	tessera passwd NAME ROLE      # prints a users-file line with a bcrypt hash
 //	tessera apikey NAME ROLE      # prints a users-file line; the key goes to stderr
 //	tessera version
+//	tessera add|delete|restore|collections|jobs|cancel|token …   # admin commands, over the REST API
 //
 // Without --users the server has no accounts: every caller may do
 // everything, so it listens on loopback addresses only. With --users,
@@ -36,6 +37,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/tessera-gis/tessera/internal/flagfile"
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/postgis"
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
@@ -50,8 +52,8 @@ var version = "dev"
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "tessera:", err)
-		os.Exit(1)
+		report(err)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -76,6 +78,9 @@ func run(args []string) error {
 		usage()
 		return nil
 	}
+	if _, ok := adminCommands[args[0]]; ok {
+		return runAdmin(args[0], args[1:])
+	}
 	usage()
 	return fmt.Errorf("unknown command %q", args[0])
 }
@@ -92,7 +97,7 @@ ROLE is viewer (read and query), publisher (add, delete, restore items) or
 admin (also create and delete collections).
 
 Run "tessera serve -h" for the serve flags.
-`)
+`+adminUsage)
 }
 
 type serveConfig struct {
@@ -118,6 +123,19 @@ type serveConfig struct {
 
 func serve(args []string) error {
 	var c serveConfig
+	fs := serveFlags(&c)
+	if err := flagfile.Parse(fs, args, "config"); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c.run()
+}
+
+// serveFlags defines the serve flags, which fill c. Every flag can also be
+// set in the --config file, under its own name.
+func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&c.data, "data", "./data", "data directory: the database file (without --db), demo rasters and outputs")
@@ -149,12 +167,11 @@ func serve(args []string) error {
 	fs.IntVar(&c.loginRate, "login-rate", 30, "generateToken requests allowed per minute from one address")
 	fs.Int64Var(&c.maxBody, "max-body", 10<<20, "largest request body in bytes")
 	fs.IntVar(&c.maxParam, "max-param", 1<<20, "longest request parameter in bytes")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
+	return fs
+}
+
+// run serves until SIGINT or SIGTERM.
+func (c serveConfig) run() error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
