@@ -14,7 +14,13 @@ import (
 )
 
 // StartServer runs "tessera serve" on dir with the binary under test.
+// The benchmark's data folders are its data stores.
 func StartServer(ctx context.Context, env *Env, dir string, args ...string) (*subprocess.Server, error) {
+	for _, d := range []string{env.Cache, env.Work} {
+		if d != "" {
+			args = append(args, "--data-store", d)
+		}
+	}
 	return subprocess.Start(ctx, env.Binary, dir, args...)
 }
 

@@ -38,6 +38,9 @@ type Config struct {
 	// the items drawn by one exportImage (default 64).
 	MaxRecordCount  int
 	MaxMosaicImages int
+	// DataStores are the registered data stores (folders and URL
+	// prefixes) that admins see at /arcgis/admin/data/items.
+	DataStores []string
 }
 
 // Server is the HTTP server.
@@ -123,6 +126,7 @@ func (s *Server) registerRoutes() {
 	s.registerImageRoutes(rest.PathPrefix("/services/{name}/ImageServer").Subrouter())
 	s.handle(rest, "/directories/arcgisoutput/{file}", anyone, s.handleOutputFile)
 	s.handle(rest, "/admin/audit", mosaic.RoleAdmin, s.handleAudit)
+	s.handle(root, "/admin/data/items", mosaic.RoleAdmin, s.handleDataItems)
 	s.handle(root, "", anyone, redirectTo("/arcgis/rest/services"))
 	s.handle(root, "/", anyone, redirectTo("/arcgis/rest/services"))
 	s.handle(r, "/", anyone, redirectTo("/arcgis/rest/services"))

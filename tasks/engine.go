@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/raster"
 )
 
 // Queue hands jobs to workers. The engine records every state change in the
@@ -49,6 +50,9 @@ type Config struct {
 	// queued job is reported as esriJobWaiting while they are all busy.
 	Workers int
 	Logger  *slog.Logger
+	// Stores are the data stores jobs may read (raster.NewStores). Nil
+	// refuses every raster and manifest.
+	Stores *raster.Stores
 }
 
 // Errors that cancel a job's context, telling why it stopped.
@@ -286,6 +290,7 @@ func (e *Engine) task(name string) (Task, error) {
 
 // Submit validates inputs and queues a job.
 func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]string, opts mosaic.SubmitOptions) (*mosaic.Job, error) {
+	ctx = raster.WithStores(ctx, e.cfg.Stores)
 	t, err := e.task(name)
 	if err != nil {
 		return nil, err
@@ -595,7 +600,7 @@ func (e *Engine) work(ctx context.Context, id string) error {
 	}()
 	go e.watchCancel(rctx, r)
 
-	runErr := safeRun(rctx, t, r)
+	runErr := safeRun(raster.WithStores(rctx, e.cfg.Stores), t, r)
 	if r.finished {
 		return nil
 	}
