@@ -84,7 +84,7 @@ func TestAddImageTableSTAC(t *testing.T) {
 	b := setup(t)
 	dir := filepath.Join(b.dir, "data")
 	paths := tiles(t, dir, 2)
-	srv := fileServer(t, dir)
+	srv := b.fileServer(dir)
 	item := func(id, href, date string, cloud float64) string {
 		return jsonText(map[string]any{
 			"type": "Feature", "stac_version": "1.0.0", "id": id, "collection": "s2",
