@@ -89,8 +89,9 @@ func setup() {
 		proxy := startProxy()
 		setConfig("GDAL_HTTP_PROXY", proxy)
 		setConfig("GDAL_HTTPS_PROXY", proxy)
-		setConfig("GDAL_HTTP_PROXYUSERPWD", "")
-		setConfig("GDAL_PROXY_AUTH", "")
+		// Credentials meant for an operator's own proxy would go to ours.
+		os.Unsetenv("GDAL_HTTP_PROXYUSERPWD")
+		os.Unsetenv("GDAL_PROXY_AUTH")
 		setConfig("GDAL_VRT_ENABLE_PYTHON", "NO")
 		godal.RegisterAll()
 		keepOnly(keptDrivers)
