@@ -26,7 +26,7 @@ const secretMark = "TESSERA-SECRET-d41d8cd9"
 type storeServer struct {
 	*proc
 	root, data, outside string
-	ok                   string // a raster in the store
+	ok                  string // a raster in the store
 }
 
 func startStoreServer(t *testing.T, extra ...string) *storeServer {
