@@ -181,7 +181,9 @@ func (s *Stores) check(name string) (string, error) {
 	if !strings.HasPrefix(name, "/") || strings.HasPrefix(name, "/vsi") || strings.ContainsRune(name, 0) {
 		return "", fmt.Errorf("%q: %w", name, ErrNotInStore)
 	}
-	resolved, err := filepath.EvalSymlinks(filepath.Clean(name))
+	// Physically, as the kernel would: ".." after a symbolic link leaves
+	// the link's target, not the folder holding the link.
+	resolved, err := filepath.EvalSymlinks(name)
 	if err != nil || !s.containsLocal(resolved) {
 		return "", fmt.Errorf("%q: %w", name, ErrNotInStore)
 	}

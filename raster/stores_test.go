@@ -385,3 +385,38 @@ func TestGateNetwork(t *testing.T) {
 		}
 	}
 }
+
+// TestGateVRTParserTricks: what GDAL's XML parser and a path library might
+// read differently from the check is refused: comments, entities, CDATA or
+// child elements inside a file name, duplicate relativeToVRT attributes,
+// relativeToVRT values other than 1 on relative names, and ".." after a
+// symbolic link (which the kernel resolves from the link's target).
+func TestGateVRTParserTricks(t *testing.T) {
+	f := newGateFixture(t)
+	deep := filepath.Join(f.outside, "a", "b")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rastertest.GeoTIFF(t, filepath.Join(f.outside, "a", "ok.tif"), rastertest.Size(32, 32), rastertest.EPSG(32633))
+	if err := os.Symlink(deep, filepath.Join(f.store, "d")); err != nil {
+		t.Fatal(err)
+	}
+	up := strings.Repeat("../", strings.Count(f.secret, "/"))
+	cases := map[string]string{
+		"comment splits the name":     simpleVRT(f.secret+"<!-- -->/"+up+strings.TrimPrefix(f.tif, "/"), false),
+		"entity in the name":          simpleVRT("&#47;"+strings.TrimPrefix(f.tif, "/"), false),
+		"CDATA in the name":           simpleVRT("<![CDATA["+f.tif+"]]>", false),
+		"child element in the name":   simpleVRT(f.secret+"<x/>", false),
+		"dot-dot after a link":        simpleVRT(filepath.Join(f.store, "d")+"/../ok.tif", false),
+		"relative dot-dot after link": simpleVRT("d/../ok.tif", true),
+		"duplicate relativeToVRT":     strings.Replace(simpleVRT("users.conf", true), `relativeToVRT="1"`, `relativeToVRT="0" relativeToVRT="1"`, 1),
+		"relativeToVRT=01":            strings.Replace(simpleVRT("ok.tif", true), `relativeToVRT="1"`, `relativeToVRT="x"`, 1),
+		"not well-formed":             strings.Replace(simpleVRT(f.tif, false), "</VRTDataset>", "", 1),
+	}
+	for name, doc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := write(t, filepath.Join(f.store, strings.ReplaceAll(name, " ", "_")+".vrt"), doc)
+			f.assertRefused(t, p)
+		})
+	}
+}

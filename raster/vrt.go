@@ -38,7 +38,7 @@ func isVRTContent(head []byte) bool {
 // sources, recursively. Other files reference nothing GDAL follows
 // (sidecars are checked by openSource). It reports whether the file is a
 // VRT.
-func (s *Stores) checkContent(resolved string, depth int, budget *int) (bool, error) {
+func (s *Stores) checkContent(resolved, dir string, depth int, budget *int) (bool, error) {
 	f, err := os.Open(resolved)
 	if err != nil {
 		return false, ErrNotInStore
@@ -67,13 +67,17 @@ func (s *Stores) checkContent(resolved string, depth int, budget *int) (bool, er
 	if err != nil {
 		return true, ErrNotInStore
 	}
-	return true, s.checkVRT(b, filepath.Dir(resolved), depth, budget)
+	return true, s.checkVRT(b, dir, depth, budget)
 }
 
-// checkVRT checks the files a VRT document in dir references.
+// checkVRT checks the files a VRT document references; dir is the VRT's
+// folder as GDAL sees it (the text before the last slash of the name it
+// opened). The document must be well-formed, and every value checked must
+// be plain text (no entity, character reference, CDATA, comment or child
+// element), so that GDAL's XML parser reads exactly what was checked.
 func (s *Stores) checkVRT(doc []byte, dir string, depth int, budget *int) error {
 	dec := xml.NewDecoder(bytes.NewReader(doc))
-	dec.Strict = false
+	dec.Strict = true
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -90,23 +94,27 @@ func (s *Stores) checkVRT(doc []byte, dir string, depth int, budget *int) error 
 		case "pixelfunctioncode", "pixelfunctionlanguage", "openoptions", "ooi":
 			return ErrForbiddenSource
 		case "srs":
-			var v string
-			if err := dec.DecodeElement(&v, &se); err != nil {
-				return ErrForbiddenSource
-			}
-			if srsLooksLikeFile(v) {
+			v, err := plainText(dec, doc)
+			if err != nil || srsLooksLikeFile(v) {
 				return ErrForbiddenSource
 			}
 		case "sourcefilename", "sourcedataset":
-			var v string
-			if err := dec.DecodeElement(&v, &se); err != nil {
-				return ErrForbiddenSource
-			}
-			relative := false
+			relative, n := false, 0
 			for _, a := range se.Attr {
 				if strings.EqualFold(a.Name.Local, "relativeToVRT") {
+					n++
+					// GDAL reads it with atoi; only "1" is taken as
+					// relative here, and checkVRTSource refuses a relative
+					// name without it.
 					relative = strings.TrimSpace(a.Value) == "1"
 				}
+			}
+			if n > 1 {
+				return ErrForbiddenSource
+			}
+			v, err := plainText(dec, doc)
+			if err != nil {
+				return ErrForbiddenSource
 			}
 			*budget--
 			if *budget < 0 {
@@ -119,28 +127,67 @@ func (s *Stores) checkVRT(doc []byte, dir string, depth int, budget *int) error 
 	}
 }
 
-// checkVRTSource checks one file named in a VRT as GDAL would resolve it.
+// plainText reads the content of the element just started, which must be
+// plain text up to its end tag, and returns it as it appears in doc.
+func plainText(dec *xml.Decoder, doc []byte) (string, error) {
+	start := dec.InputOffset()
+	for {
+		end := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return "", err
+		}
+		switch tok.(type) {
+		case xml.CharData:
+		case xml.EndElement:
+			raw := string(doc[start:end])
+			if strings.ContainsAny(raw, "&<") {
+				return "", ErrForbiddenSource
+			}
+			return raw, nil
+		default:
+			return "", ErrForbiddenSource
+		}
+	}
+}
+
+// checkVRTSource checks one file named in a VRT as GDAL would resolve it:
+// a relative name is appended to the VRT's folder as is, and the result
+// must resolve to the same file physically (as the kernel follows links
+// and "..") and lexically (as a path library might), inside the stores.
 func (s *Stores) checkVRTSource(name string, relative bool, dir string, depth int, budget *int) error {
 	if name == "" {
 		return ErrForbiddenSource
 	}
-	if _, ok := urlOf(name); ok || strings.Contains(name, "://") || strings.HasPrefix(name, "/vsi") || strings.HasPrefix(name, "<") {
+	if _, ok := urlOf(name); ok || strings.Contains(name, "://") || strings.HasPrefix(name, "/vsi") ||
+		strings.HasPrefix(name, "<") || strings.ContainsAny(name, "\x00\n\r") {
 		return ErrForbiddenSource
 	}
-	if !filepath.IsAbs(name) {
+	if !strings.HasPrefix(name, "/") {
 		if !relative {
 			return ErrForbiddenSource
 		}
-		name = filepath.Join(dir, name)
+		name = dir + "/" + name
 	}
-	resolved, err := s.check(name)
+	physical, err := s.check(name)
 	if err != nil {
 		return ErrForbiddenSource
 	}
-	if _, err := s.checkContent(resolved, depth+1, budget); err != nil {
+	if lexical, err := filepath.EvalSymlinks(filepath.Clean(name)); err != nil || lexical != physical {
+		return ErrForbiddenSource
+	}
+	if _, err := s.checkContent(physical, rawDir(name), depth+1, budget); err != nil {
 		return ErrForbiddenSource
 	}
 	return nil
+}
+
+// rawDir is GDAL's CPLGetPath: the name up to its last slash, unchanged.
+func rawDir(name string) string {
+	if i := strings.LastIndex(name, "/"); i > 0 {
+		return name[:i]
+	}
+	return "/"
 }
 
 // srsLooksLikeFile reports an SRS value that OSR might read as a file.
@@ -162,7 +209,7 @@ func (s *Stores) checkOpen(name string) (string, bool, error) {
 		return resolved, false, nil
 	}
 	budget := maxVRTSources
-	vrt, err := s.checkContent(resolved, 0, &budget)
+	vrt, err := s.checkContent(resolved, filepath.Dir(resolved), 0, &budget)
 	if err != nil {
 		return "", false, fmt.Errorf("%q: %w", name, err)
 	}
