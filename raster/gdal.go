@@ -50,7 +50,8 @@ var cappedConfig = [][2]string{
 
 // rasterDrivers may open sources. VRT is added for files that checkOpen
 // read as VRTs; remote sources never get it.
-var rasterDrivers = []string{"GTiff", "HFA", "PNG", "JPEG", "JP2OpenJPEG", "AAIGrid", "USGSDEM", "DTED",
+// HFA is left out: an .img names spill and dependent files by path.
+var rasterDrivers = []string{"GTiff", "PNG", "JPEG", "JP2OpenJPEG", "AAIGrid", "USGSDEM", "DTED",
 	"GSAG", "GSBG", "GS7BG", "NITF"}
 
 // tableDrivers may open manifests. No OGR VRT, no SQLite, no CSV: prefix.
@@ -93,6 +94,8 @@ func setup() {
 		os.Unsetenv("GDAL_HTTP_PROXYUSERPWD")
 		os.Unsetenv("GDAL_PROXY_AUTH")
 		setConfig("GDAL_VRT_ENABLE_PYTHON", "NO")
+		// GMLJP2 boxes may name dictionary files and other resources.
+		setConfig("GDAL_USE_GMLJP2", "NO")
 		godal.RegisterAll()
 		keepOnly(keptDrivers)
 	})
