@@ -61,7 +61,7 @@ func TableCSV(ctx context.Context, path string) ([]byte, error) {
 
 // tableSidecarExts are the files a shapefile (or a GeoPackage's journal)
 // brings along; they must lie in the stores too.
-var tableSidecarExts = []string{".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qpj"}
+var tableSidecarExts = []string{".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qpj", ".csvt", ".gpkg-wal", ".gpkg-shm"}
 
 // tableSidecars checks the sidecars of a resolved manifest and returns
 // their names. A sidecar that exists but is not readable refuses the
