@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -196,6 +197,10 @@ func TestGatePaths(t *testing.T) {
 	if err := os.Symlink(f.outside, dirLink); err != nil {
 		t.Fatal(err)
 	}
+	fifo := filepath.Join(f.store, "pipe.tif")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	protectedTif := rastertest.GeoTIFF(t, filepath.Join(f.data, "own.tif"), rastertest.Size(8, 8), rastertest.EPSG(32633))
 	for _, name := range []string{
 		link,
@@ -207,7 +212,7 @@ func TestGatePaths(t *testing.T) {
 		"/vsimem/x.tif", "/vsizip/" + f.tif, "/vsicurl/http://127.0.0.1:1/x.tif", "/vsis3/bucket/x.tif",
 		"CSV:" + f.tif, "GPKG:" + f.tif + ":t", "GTIFF_DIR:1:" + f.tif, "vrt://" + f.tif, "NETCDF:\"" + f.tif + "\":x",
 		"<VRTDataset></VRTDataset>", "ok.tif", "file://" + f.tif, "http://127.0.0.1:1/x.tif", "s3://bucket/x.tif",
-		f.store, filepath.Join(f.store, "missing.tif"),
+		f.store, filepath.Join(f.store, "missing.tif"), fifo,
 	} {
 		t.Run(name, func(t *testing.T) { f.assertRefused(t, name) })
 	}

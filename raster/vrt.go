@@ -39,6 +39,10 @@ func isVRTContent(head []byte) bool {
 // (sidecars are checked by openSource). It reports whether the file is a
 // VRT.
 func (s *Stores) checkContent(resolved, dir string, depth int, budget *int) (bool, error) {
+	// Regular files only: opening a FIFO or a device could block or never end.
+	if st, err := os.Stat(resolved); err != nil || !st.Mode().IsRegular() {
+		return false, ErrNotInStore
+	}
 	f, err := os.Open(resolved)
 	if err != nil {
 		return false, ErrNotInStore

@@ -139,6 +139,11 @@ func readManifests(ctx context.Context, o *addOptions, c *mosaic.Collection) (*m
 func readTable(ctx context.Context, name, pathField string) (*rawTable, error) {
 	t := &rawTable{path: name}
 	resolved, err := raster.Check(ctx, name)
+	if err == nil && !isRemote(resolved) {
+		if st, serr := os.Stat(resolved); serr != nil || !st.Mode().IsRegular() {
+			err = fmt.Errorf("%q: %w", name, raster.ErrNotInStore) // FIFOs and devices could block
+		}
+	}
 	ext := strings.ToLower(filepath.Ext(name))
 	switch {
 	case err != nil:
