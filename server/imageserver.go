@@ -21,6 +21,17 @@ func (s *Server) registerImageRoutes(r *mux.Router) {
 	s.handle(r, "/boundary", viewer, s.handleBoundary)
 	s.handle(r, "/{oid:[0-9]+}", viewer, s.handleItem)
 	s.handle(r, "/{oid:[0-9]+}/thumbnail", viewer, s.handleThumbnail)
+	s.handle(r, "/identify", viewer, s.handleIdentify)
+	s.handle(r, "/getSamples", viewer, s.handleGetSamples)
+	s.handle(r, "/computeHistograms", viewer, s.handleComputeHistograms)
+	s.handle(r, "/computeStatisticsHistograms", viewer, s.handleComputeStatisticsHistograms)
+	s.handle(r, "/statistics", viewer, s.handleServiceStatistics)
+	s.handle(r, "/histograms", viewer, s.handleServiceHistograms)
+	s.handle(r, "/keyProperties", viewer, s.handleKeyProperties)
+	s.handle(r, "/legend", viewer, s.handleLegend)
+	s.handle(r, "/{oid:[0-9]+}/info", viewer, s.handleItemInfo)
+	s.handle(r, "/{oid:[0-9]+}/info/keyProperties", viewer, s.handleItemKeyProperties)
+	s.handle(r, "/{oid:[0-9]+}/info/thumbnail", viewer, s.handleThumbnail)
 }
 
 // collection loads the collection named in the URL.
