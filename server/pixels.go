@@ -717,3 +717,24 @@ func (s *Server) handleComputeStatisticsHistograms(w http.ResponseWriter, r *req
 	stats, hists := statsJSON(res)
 	return s.respond(w, r, statsHistogramsJSON{Statistics: stats, Histograms: hists}, nil)
 }
+
+// parseLercParams reads exportImage's lercVersion (the Lerc2 codec
+// version, 2 to 6 here; ArcGIS's 1 is Lerc1, which is not written) and
+// compressionTolerance (the largest error per pixel, 0 for lossless).
+func parseLercParams(r *request, rr *mosaic.RenderRequest) error {
+	if v := strings.TrimSpace(r.param("lercVersion")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 6 {
+			return badParam("lercVersion", "supported: 2 to 6 (Lerc2)")
+		}
+		rr.LercCodec = n
+	}
+	if v := strings.TrimSpace(r.param("compressionTolerance")); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !finite(f) || f < 0 {
+			return badParam("compressionTolerance", "expected a non-negative number")
+		}
+		rr.Tolerance = f
+	}
+	return nil
+}
