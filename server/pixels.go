@@ -265,6 +265,7 @@ type pixelOp struct {
 	sources []mosaic.RenderSource
 	cell    float64 // pixel size in c.SRS units
 	origin  orb.Point
+	rule    mosaicRuleJSON
 }
 
 // pixelOperation parses what every pixel operation shares and selects
@@ -295,9 +296,6 @@ func (s *Server) pixelOperation(r *request, allowed ...string) (*pixelOp, error)
 			return nil, badParam("mosaicRule", "not valid JSON")
 		}
 	}
-	if s.cfg.Pixels == nil {
-		return nil, mosaic.Errorf(mosaic.EINVALID, "Pixel operations are not available on this server.")
-	}
 	if b, ok := g.(orb.Bound); ok && !op.inSR.Equal(c.SRS) {
 		g = densify(b, 16)
 	}
@@ -315,9 +313,20 @@ func (s *Server) pixelOperation(r *request, allowed ...string) (*pixelOp, error)
 		op.cell = 1
 	}
 	op.origin = orb.Point{c.Summary.Extent.Min[0], c.Summary.Extent.Max[1]}
+	op.rule = rule
+	return op, nil
+}
+
+// selectPixelSources picks the sources of a parsed pixel operation, once
+// every parameter has been checked.
+func (s *Server) selectPixelSources(r *request, op *pixelOp) error {
+	if s.cfg.Pixels == nil {
+		return mosaic.Errorf(mosaic.EINVALID, "Pixel operations are not available on this server.")
+	}
+	c := op.c
 	if c.Summary.Count == 0 {
 		op.sources = []mosaic.RenderSource{}
-		return op, nil
+		return nil
 	}
 	bound := op.geom.Bound()
 	if bound.Max[0]-bound.Min[0] <= 0 || bound.Max[1]-bound.Min[1] <= 0 {
@@ -326,11 +335,9 @@ func (s *Server) pixelOperation(r *request, allowed ...string) (*pixelOp, error)
 		d := math.Max(c.Summary.MinCellX, 1e-9) / 10
 		bound = bound.Pad(d)
 	}
-	op.sources, err = s.selectSources(r, c, &exportRequest{rule: rule, bbox: bound, imageSR: c.SRS})
-	if err != nil {
-		return nil, err
-	}
-	return op, nil
+	var err error
+	op.sources, err = s.selectSources(r, c, &exportRequest{rule: op.rule, bbox: bound, imageSR: c.SRS})
+	return err
 }
 
 // scaleLength converts a length along g (in its own units) to the units
@@ -475,6 +482,9 @@ func (s *Server) handleIdentify(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.selectPixelSources(r, op); err != nil {
+		return err
+	}
 	res, err := s.cfg.Pixels.Identify(r.Context(), mosaic.IdentifyRequest{Sources: op.sources, Geometry: op.geom,
 		SRS: op.c.SRS, PixelSize: op.cell, Origin: op.origin})
 	if err != nil {
@@ -593,6 +603,9 @@ func (s *Server) handleGetSamples(w http.ResponseWriter, r *request) error {
 	if b, ok := geom.(orb.Bound); ok {
 		geom = b.ToPolygon()
 	}
+	if err := s.selectPixelSources(r, op); err != nil {
+		return err
+	}
 	res, err := s.cfg.Pixels.Samples(r.Context(), mosaic.SampleRequest{Sources: op.sources, Geometry: geom, SRS: op.c.SRS,
 		SampleDistance: distance, SampleCount: count, AllValues: !firstOnly})
 	if err != nil {
@@ -695,6 +708,9 @@ func (s *Server) computeStats(r *request) (*mosaic.StatsResult, error) {
 	geom := op.geom
 	if b, ok := geom.(orb.Bound); ok {
 		geom = b.ToPolygon()
+	}
+	if err := s.selectPixelSources(r, op); err != nil {
+		return nil, err
 	}
 	return s.cfg.Pixels.Statistics(r.Context(), mosaic.StatsRequest{Sources: op.sources, Geometry: geom, SRS: op.c.SRS,
 		PixelSize: op.cell, Origin: op.origin})
