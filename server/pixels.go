@@ -376,7 +376,7 @@ func itemAttributes(c *mosaic.Collection, it *mosaic.Item, outFields []string) a
 	var a attributes
 	a.add(mosaic.FieldNameOID, it.OID)
 	for _, f := range c.Fields {
-		if f.Name == mosaic.FieldNameOID {
+		if f.Name == mosaic.FieldNameOID || f.Type == mosaic.FieldGeometry {
 			continue
 		}
 		if outFields != nil && !containsFold(outFields, f.Name) {
