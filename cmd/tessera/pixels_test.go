@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -17,7 +18,9 @@ import (
 	"github.com/airbusgeo/godal"
 
 	"github.com/tessera-gis/tessera/internal/golden"
+	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/raster/rastertest"
+	"github.com/tessera-gis/tessera/server"
 )
 
 // The ImageServer's pixel operations over real HTTP on the real binary,
@@ -339,4 +342,36 @@ func mustFloat(t *testing.T, s string) float64 {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// TestImageryClients runs clients/imagery.test.mjs: @arcgis/core 5.1.25's
+// rest/imageService identify, getSamples, computeHistograms and
+// computeStatisticsHistograms, and REST JS 4.10.2's request() identify, on
+// the demo collection, each value compared with GDAL's (gdallocationinfo,
+// gdalinfo -hist); open, then with token security and a viewer account.
+func TestImageryClients(t *testing.T) {
+	needGDAL(t)
+	needNode(t)
+	t.Parallel()
+	t.Run("anonymous", func(t *testing.T) {
+		p := startServer(t, t.TempDir(), "--demo")
+		runNode(t, p, nil, "imagery.test.mjs")
+	})
+	t.Run("tokens", func(t *testing.T) {
+		dir := t.TempDir()
+		line, err := server.PasswordLine("viewer", mosaic.RoleViewer, "viewer-password", 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		users := filepath.Join(dir, "users.conf")
+		if err := os.WriteFile(users, []byte(line+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p := startServer(t, dir, "--demo", "--users", users)
+		// Without a token the pixel operations need one.
+		if m := getJSON(t, p.Services()+"/Demo/ImageServer/identify?f=json&geometry=605000,5355000"); errorCode(m) != 499 {
+			t.Errorf("identify without a token: %v", m)
+		}
+		runNode(t, p, []string{"TESSERA_USER=viewer", "TESSERA_PASSWORD=viewer-password"}, "imagery.test.mjs")
+	})
 }
