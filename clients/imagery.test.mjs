@@ -41,8 +41,11 @@ describe("@arcgis/core 5.1.25 rest/imageService and REST JS 4.10.2 on the pixel 
   before(async () => {
     await preflight();
     if (hasCreds) {
+      // As restjs.test.mjs: a server manager reads rest/info and POSTs
+      // username/password to its tokenServicesUrl.
       const mgr = new ArcGISIdentityManager({ username: user, password, server: rootUrl });
-      token = await mgr.getToken(url);
+      await mgr.refreshCredentials();
+      token = mgr.token;
       esriConfig.request.interceptors.push({ urlPrefix: `${rootUrl}/rest/services`, query: { token } });
     }
   });

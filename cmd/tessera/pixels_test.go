@@ -354,10 +354,12 @@ func TestImageryClients(t *testing.T) {
 	needNode(t)
 	t.Parallel()
 	t.Run("anonymous", func(t *testing.T) {
+		t.Parallel()
 		p := startServer(t, t.TempDir(), "--demo")
 		runNode(t, p, nil, "imagery.test.mjs")
 	})
 	t.Run("tokens", func(t *testing.T) {
+		t.Parallel()
 		dir := t.TempDir()
 		line, err := server.PasswordLine("viewer", mosaic.RoleViewer, "viewer-password", 4)
 		if err != nil {
