@@ -260,6 +260,7 @@ func checkRenderingRule(r *request) error {
 // selects.
 type pixelOp struct {
 	c       *mosaic.Collection
+	input   orb.Geometry // as given, in inSR
 	geom    orb.Geometry // in c.SRS
 	inSR    mosaic.SpatialRef
 	sources []mosaic.RenderSource
@@ -286,7 +287,7 @@ func (s *Server) pixelOperation(r *request, allowed ...string) (*pixelOp, error)
 	if err := checkRenderingRule(r); err != nil {
 		return nil, err
 	}
-	op := &pixelOp{c: c, inSR: gsr}
+	op := &pixelOp{c: c, inSR: gsr, input: g}
 	if op.inSR.IsZero() {
 		op.inSR = c.SRS
 	}
@@ -494,6 +495,9 @@ func (s *Server) handleIdentify(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	if p, ok := op.input.(orb.Point); ok {
+		loc.X, loc.Y = p[0], p[1] // exactly as given, not projected there and back
+	}
 	out := identifyJSON{Name: "Pixel", Value: pixelText(res.Values, op.c.Summary.PixelType, ", "), Location: loc,
 		CatalogItemVisibilities: []float64{}}
 	if !returnItems {
@@ -629,6 +633,9 @@ func (s *Server) handleGetSamples(w http.ResponseWriter, r *request) error {
 		if err != nil {
 			return err
 		}
+		if p, ok := inputPoint(op.input, sm.LocationID); ok {
+			loc.X, loc.Y = p[0], p[1] // points are sampled where they are
+		}
 		js := sampleJSON{Location: loc, LocationID: sm.LocationID, Value: pixelText(sm.Values, op.c.Summary.PixelType, " "),
 			RasterID: sm.OID, Resolution: sm.Resolution}
 		if it, ok := items[sm.OID]; ok {
@@ -712,6 +719,9 @@ func (s *Server) computeStats(r *request) (*mosaic.StatsResult, error) {
 	if err := s.selectPixelSources(r, op); err != nil {
 		return nil, err
 	}
+	if len(op.sources) == 0 {
+		return &mosaic.StatsResult{}, nil // nothing to count: no bands
+	}
 	return s.cfg.Pixels.Statistics(r.Context(), mosaic.StatsRequest{Sources: op.sources, Geometry: geom, SRS: op.c.SRS,
 		PixelSize: op.cell, Origin: op.origin})
 }
@@ -753,4 +763,17 @@ func parseLercParams(r *request, rr *mosaic.RenderRequest) error {
 		rr.Tolerance = f
 	}
 	return nil
+}
+
+// inputPoint returns the i-th point of a point or multipoint geometry.
+func inputPoint(g orb.Geometry, i int) (orb.Point, bool) {
+	switch g := g.(type) {
+	case orb.Point:
+		return g, i == 0
+	case orb.MultiPoint:
+		if i >= 0 && i < len(g) {
+			return g[i], true
+		}
+	}
+	return orb.Point{}, false
 }
