@@ -1,6 +1,7 @@
 // Contract tests: the image service pixel operations as the ArcGIS Maps SDK
 // (@arcgis/core 5.1.25 rest/imageService) and ArcGIS REST JS 4.10.2 call them,
-// against a running tessera serving the demo collection. Every value is
+// against a running tessera serving the demo collection (whatever items the
+// job tests left: the locations are taken inside its first item). Every value is
 // compared with what GDAL reads from the same source raster
 // (gdallocationinfo, gdalinfo -hist), so GDAL's command-line tools must be on
 // the PATH.
@@ -28,6 +29,9 @@ const T = { timeout: 90_000 };
 const url = imageServerUrl("Demo");
 const sr = { wkid: 32633 };
 let token = "";
+// tile is the extent of the collection's first item (a 2560 m demo tile on
+// a 10 m grid), where every location below lies.
+let tile;
 
 // gdalValues returns the band values gdallocationinfo reads at (x, y).
 function gdalValues(path, x, y) {
@@ -48,10 +52,17 @@ describe("@arcgis/core 5.1.25 rest/imageService and REST JS 4.10.2 on the pixel 
       token = mgr.token;
       esriConfig.request.interceptors.push({ urlPrefix: `${rootUrl}/rest/services`, query: { token } });
     }
+    const { data } = await esriRequest(`${url}/query`, {
+      query: { f: "json", where: "1=1", returnGeometry: true, resultRecordCount: 1, orderByFields: "OBJECTID" },
+    });
+    const ring = data.features?.[0]?.geometry?.rings?.[0];
+    assert.ok(ring, `the Demo collection has no items: ${JSON.stringify(data).slice(0, 300)}`);
+    const xs = ring.map((p) => p[0]), ys = ring.map((p) => p[1]);
+    tile = { xmin: Math.min(...xs), ymin: Math.min(...ys), xmax: Math.max(...xs), ymax: Math.max(...ys) };
   });
 
   it("identify: value, location and catalog items equal GDAL's pixel", T, async () => {
-    const x = 605123.4, y = 5355123.4;
+    const x = tile.xmin + 523.4, y = tile.ymax - 877.6;
     const res = await imageService.identify(url, {
       geometry: new Point({ x, y, spatialReference: sr }),
       returnCatalogItems: true,
@@ -69,7 +80,10 @@ describe("@arcgis/core 5.1.25 rest/imageService and REST JS 4.10.2 on the pixel 
 
   it("getSamples along a polyline: every sample equals GDAL's pixel", T, async () => {
     const res = await imageService.getSamples(url, {
-      geometry: new Polyline({ paths: [[[600105, 5359895], [615255, 5349865]]], spatialReference: sr }),
+      geometry: new Polyline({
+        paths: [[[tile.xmin + 5, tile.ymax - 5], [tile.xmax - 5, tile.ymin + 5]]],
+        spatialReference: sr,
+      }),
       sampleCount: 7,
       returnFirstValueOnly: true,
       outFields: ["Path"],
@@ -85,10 +99,10 @@ describe("@arcgis/core 5.1.25 rest/imageService and REST JS 4.10.2 on the pixel 
   });
 
   it("computeHistograms and computeStatisticsHistograms equal gdalinfo -hist of the same window", T, async () => {
-    // A window inside the top-left demo tile, on its 10 m grid.
-    const ext = { xmin: 600500, ymin: 5358000, xmax: 601500, ymax: 5359000 };
+    // A window of 100×100 pixels inside the tile, on its 10 m grid.
+    const ext = { xmin: tile.xmin + 500, ymin: tile.ymax - 2000, xmax: tile.xmin + 1500, ymax: tile.ymax - 1000 };
     const id = await imageService.identify(url, {
-      geometry: new Point({ x: 601000, y: 5358500, spatialReference: sr }),
+      geometry: new Point({ x: ext.xmin + 500, y: ext.ymin + 500, spatialReference: sr }),
     });
     const path = id.catalogItems.features[0].attributes.Path;
     const dir = mkdtempSync(join(tmpdir(), "tessera-hist-"));
@@ -130,7 +144,7 @@ describe("@arcgis/core 5.1.25 rest/imageService and REST JS 4.10.2 on the pixel 
   });
 
   it("REST JS request() identify answers the pixel GDAL reads", T, async () => {
-    const x = 612345.6, y = 5351234.5;
+    const x = tile.xmin + 1234.5, y = tile.ymax - 2345.5;
     const res = await request(`${url}/identify`, {
       httpMethod: "GET",
       params: { geometry: { x, y, spatialReference: sr }, geometryType: "esriGeometryPoint", returnCatalogItems: true, ...(token ? { token } : {}) },
