@@ -40,7 +40,9 @@ var (
 	paramRasterType = mosaic.ParamInfo{
 		Name: "rasterType", DataType: "GPString", DisplayName: "Raster Type", Direction: mosaic.ParamInput,
 		Description: `"Raster Dataset" (any raster GDAL opens) or "Table" (a CSV, JSON-lines or GDAL vector manifest, one raster per row); ` +
-			`or {"rasterTypeName":…,"rasterTypeParameters":{"rasterPathField":"Raster","fieldMap":{…},…}}.`,
+			`or {"rasterTypeName":…,"rasterTypeParameters":{"rasterPathField":"Raster","fieldMap":{…},"csvEmpty":"quoted"}}. ` +
+			`Manifest values are stored as given (JSON null is NULL); an empty CSV cell is NULL unless quoted ("" is the empty string in a text field); ` +
+			`csvEmpty "null", "empty" or "missing" (the raster's metadata fills it) changes that.`,
 		Default: "Raster Dataset",
 	}
 	paramContext = mosaic.ParamInfo{
@@ -72,6 +74,7 @@ type addOptions struct {
 type tableOptions struct {
 	PathField string            // "" means Raster, else location (gdaltindex)
 	FieldMap  map[string]string // column → field ("" drops the column)
+	Empty     emptyRule         // what an empty CSV cell means (csvEmpty)
 }
 
 const (
@@ -110,7 +113,7 @@ func parseAddOptions(in Inputs) (*addOptions, error) {
 	switch strings.ReplaceAll(strings.ToLower(strings.TrimSpace(rt.Name)), " ", "") {
 	case "", "rasterdataset":
 	case "table":
-		o.Table = &tableOptions{}
+		o.Table = &tableOptions{Empty: emptyQuoted}
 	default:
 		return nil, invalidParam("rasterType", fmt.Sprintf("raster type %q is not supported; use \"Raster Dataset\" or \"Table\"", rt.Name))
 	}
@@ -203,6 +206,16 @@ func parseAddOptions(in Inputs) (*addOptions, error) {
 			s, _ := v.(string)
 			if o.Table != nil {
 				o.Table.PathField = strings.TrimSpace(s)
+			}
+		case "csvempty":
+			s, _ := v.(string)
+			switch r := emptyRule(strings.ToLower(strings.TrimSpace(s))); r {
+			case emptyQuoted, emptyNull, emptyEmpty, emptyMissing:
+				if o.Table != nil {
+					o.Table.Empty = r
+				}
+			default:
+				err = invalidParam("rasterTypeParameters", `csvEmpty must be "quoted", "null", "empty" or "missing"`)
 			}
 		case "fieldmap":
 			m, ok := v.(map[string]any)

@@ -46,8 +46,8 @@ func TestAddImageTableCSV(t *testing.T) {
 	for _, want := range []string{
 		"New fields: Region (text), Quality (integer), Score (number), Captured (date), Blank (text).",
 		"Ignored columns: Shape_Area (Shape_Area is computed from the footprint); eo:cloud_cover (column CloudCover already fills CloudCover).",
-		"Failed to add " + paths[2] + " (row 3 of manifest.csv): Column CloudCover: \"not-a-number\" is not a valid number for field CloudCover.",
-		"(row 4 of manifest.csv): The row has no raster path.",
+		"Failed to add row 3 of manifest.csv: Column CloudCover: the value is not a valid number for field CloudCover.",
+		"Failed to add row 4 of manifest.csv: The row has no raster path.",
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("messages do not say %q:\n%s", want, m)
@@ -68,10 +68,12 @@ func TestAddImageTableCSV(t *testing.T) {
 		first.Attributes["Shape_Area"] != 640.0*640 || first.Attributes["LowPS"] != 10.0 {
 		t.Errorf("first: %v", first.Attributes)
 	}
-	// Blank cells keep the raster's values; the manifest's LowPS wins.
-	second := itemByName(t, items, "t001")
-	if second.Attributes["CloudCover"] != 12.5 || second.Attributes["Region"] != "south, east" || second.Attributes["LowPS"] != 2.5 {
-		t.Errorf("second: %v", second.Attributes)
+	// Empty cells are NULL (csvEmpty "quoted"), not the raster's values;
+	// the manifest's LowPS wins.
+	second := items[1]
+	if second.Path != paths[1] || second.Attributes["Name"] != nil || second.Attributes["CloudCover"] != nil ||
+		second.Attributes["Region"] != "south, east" || second.Attributes["LowPS"] != 2.5 {
+		t.Errorf("second: %s %v", second.Path, second.Attributes)
 	}
 	before.AssertUnchanged(t)
 }
