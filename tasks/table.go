@@ -395,7 +395,7 @@ func (t *rawTable) findPaths(pathField string) error {
 		if col == "" && !strings.Contains(pathField, ".") {
 			// The columns are not listed: the file may be any text.
 			return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no column %q (rasterPathField).", t.path, pathField).
-				WithDetails(fmt.Sprintf("Its header has %d columns.", len(t.columns)))
+				WithDetails(fmt.Sprintf("Its header has %d column(s).", len(t.columns)))
 		}
 	default:
 		col = lookup("Raster")
@@ -413,7 +413,7 @@ func (t *rawTable) findPaths(pathField string) error {
 			t.paths[i] = jsonPath(rec[jsonKey].text, pathField)
 		default:
 			return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no Raster column.", t.path).WithDetails(
-				fmt.Sprintf("Name the raster path column Raster, or give rasterTypeParameters.rasterPathField. Its header has %d columns.",
+				fmt.Sprintf("Name the raster path column Raster, or give rasterTypeParameters.rasterPathField. Its header has %d column(s).",
 					len(t.columns)))
 		}
 		delete(rec, jsonKey)

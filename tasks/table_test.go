@@ -167,3 +167,79 @@ func TestAddImageTableGdaltindex(t *testing.T) {
 	}
 	before.AssertUnchanged(t)
 }
+
+// TestAddImageTableNoContents names text, JSON, XML and binary files that
+// hold a secret as manifests (and as rasters), in every way that used to
+// echo a file's contents: wrong columns, rasterPathField set to the first
+// line, a fieldMap onto a numeric field, malformed JSON, a binary file. No
+// job message may contain the secret.
+func TestAddImageTableNoContents(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	dir := filepath.Join(b.dir, "data")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "S3CR3T-t0ken"
+	binary := []byte("\x00\x01\xff\xfeGIF8" + secret + "\x00\n" + secret + ",\x00\"\n")
+	files := map[string]string{
+		"notes.txt":      secret + "\nuser " + secret + "\n" + secret + ";" + secret + "\n",
+		"one.csv":        secret + "\n" + secret + "2\n",
+		"two.csv":        "Raster,Val\nmissing.tif," + secret + "\n",
+		"bad.json":       `{"Raster": "x.tif", "a": ` + secret + `}`,
+		"keys.json":      `{"` + secret + `": "` + secret + `"}` + "\n",
+		"notobj.json":    `"` + secret + `"`,
+		"quote.csv":      "Raster,x\n\"a\"" + secret + "\"\n",
+		"secret.xml":     "<" + secret + "><a>" + secret + "</a>",
+		"secret.gpkg":    string(binary),
+		"secret.bin":     string(binary),
+		"binary.csv":     string(binary),
+		"secret.vrt":     "<VRTDataset><" + secret + ">" + secret,
+		"secret.tif":     string(binary),
+		"secret.geojson": `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"` + secret + `":1}}]}`,
+	}
+	for name, text := range files {
+		writeFile(t, filepath.Join(dir, name), text)
+	}
+	b.create("Secret", "")
+	table := func(params string) string {
+		return `{"rasterTypeName":"Table","rasterTypeParameters":` + params + `}`
+	}
+	cases := []struct{ input, rasterType string }{
+		{"notes.txt", "Table"},
+		{"notes.txt", table(`{"rasterPathField":"` + secret + `"}`)},
+		{"one.csv", table(`{"rasterPathField":"` + secret + `"}`)},
+		{"one.csv", "Table"},
+		{"two.csv", table(`{"fieldMap":{"Val":"CloudCover"}}`)},
+		{"two.csv", table(`{"fieldMap":{"Val":"AcquisitionDate"}}`)},
+		{"two.csv", table(`{"rasterPathField":"Val"}`)},
+		{"bad.json", "Table"},
+		{"keys.json", "Table"},
+		{"keys.json", table(`{"rasterPathField":"assets.x.href"}`)},
+		{"keys.json", table(`{"rasterPathField":"` + secret + `"}`)},
+		{"notobj.json", "Table"},
+		{"quote.csv", "Table"},
+		{"secret.xml", "Table"},
+		{"secret.gpkg", "Table"},
+		{"secret.bin", "Table"},
+		{"binary.csv", "Table"},
+		{"binary.csv", table(`{"rasterPathField":"` + secret + `"}`)},
+		{"secret.geojson", table(`{"rasterPathField":"a.b"}`)},
+		{"secret.vrt", "Raster Dataset"},
+		{"secret.tif", "Raster Dataset"},
+		{"secret.xml", "Raster Dataset"},
+	}
+	for _, c := range cases {
+		j := b.run("AddImage", map[string]string{"imageCollection": "Secret", "inputRasters": filepath.Join(dir, c.input),
+			"rasterType": c.rasterType})
+		if m := msgs(j); strings.Contains(m, secret) || strings.Contains(m, "t0ken") {
+			t.Errorf("%s as %s: the messages quote the file:\n%s", c.input, c.rasterType, m)
+		}
+		if j.State == mosaic.JobSucceeded && counts(t, j)[1] > 0 {
+			t.Errorf("%s as %s: added items:\n%s", c.input, c.rasterType, msgs(j))
+		}
+	}
+	if n := len(b.items("Secret")); n != 0 {
+		t.Errorf("%d items", n)
+	}
+}
