@@ -593,8 +593,18 @@ type reprojectError struct {
 	err error
 }
 
+// Error says why without PROJ's text, which may quote the raster's own
+// coordinate system.
 func (e *reprojectError) Error() string {
-	return fmt.Sprintf("it cannot be reprojected to the collection's spatial reference (%s): %v", srsName(e.to), e.err)
+	why := "no transformation applies"
+	switch {
+	case e.err == nil:
+	case strings.Contains(e.err.Error(), "outside of projection domain"), strings.Contains(e.err.Error(), "Reprojection failed"):
+		why = "it lies outside the projection's domain"
+	case strings.Contains(e.err.Error(), "not a polygon"):
+		why = "the reprojected footprint is not a polygon"
+	}
+	return fmt.Sprintf("it cannot be reprojected to the collection's spatial reference (%s): %s", srsName(e.to), why)
 }
 
 func (e *reprojectError) Unwrap() error { return e.err }
