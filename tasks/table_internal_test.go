@@ -1,6 +1,8 @@
 package tasks
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/tessera-gis/tessera/mosaic"
@@ -113,4 +115,65 @@ func TestReadCSVQuoted(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzManifest reads arbitrary bytes as a CSV and as a JSON manifest and
+// prepares their rows: nothing panics, every error is a client error, and
+// no message quotes the secret the seeds carry.
+func FuzzManifest(f *testing.F) {
+	const secret = "S3CR3T"
+	for _, seed := range []string{
+		"Raster,Name,CloudCover\nx.tif," + secret + "," + secret + "\n",
+		secret + "\n" + secret + "\n",
+		"Raster;Name\n\"a\"" + secret + "\";\"\"\n",
+		`{"Raster":"x.tif","CloudCover":"` + secret + `","Name":null}` + "\n" + `{"` + secret + `":1}`,
+		`[{"assets":{"a":{"href":"` + secret + `"}}}]`,
+		`{"type":"FeatureCollection","features":[{"properties":{"Raster":"` + secret + `","n":` + secret + `}}]}`,
+		"\x00\xff" + secret + "\"\n,",
+	} {
+		f.Add([]byte(seed), "")
+		f.Add([]byte(seed), secret)
+	}
+	c := &mosaic.Collection{Name: "c", Fields: mosaic.StandardFields()}
+	f.Fuzz(func(t *testing.T, b []byte, pathField string) {
+		if strings.Contains(pathField, secret) {
+			pathField = "" // the caller's own words may be quoted
+		}
+		check := func(err error) {
+			if err == nil {
+				return
+			}
+			if mosaic.ErrorCode(err) != mosaic.EINVALID {
+				t.Fatalf("not a client error: %v", err)
+			}
+			if text := mosaic.ErrorMessage(err) + strings.Join(mosaic.ErrorDetails(err), " "); strings.Contains(text, secret) {
+				t.Fatalf("the error quotes the file: %s", text)
+			}
+		}
+		for _, read := range []func(*rawTable) error{
+			func(tb *rawTable) error { return tb.readCSV(b, false) },
+			func(tb *rawTable) error { return tb.readJSON(bytes.NewReader(b)) },
+		} {
+			tb := &rawTable{path: "m"}
+			err := read(tb)
+			check(err)
+			if err != nil {
+				continue
+			}
+			err = tb.findPaths(pathField)
+			check(err)
+			if err != nil {
+				continue
+			}
+			m := prepareManifest([]*rawTable{tb}, &tableOptions{Empty: emptyQuoted}, c)
+			for _, r := range m.rows {
+				if r.err != nil {
+					check(r.err)
+				}
+				if strings.Contains(r.label(), secret) {
+					t.Fatalf("label %q quotes the file", r.label())
+				}
+			}
+		}
+	})
 }
