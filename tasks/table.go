@@ -431,7 +431,13 @@ func (t *rawTable) findPaths(pathField string) error {
 	}
 	// A manifest without a single raster path is not one: say so before
 	// its columns are named in any message.
-	if col == "" && !slices.ContainsFunc(t.paths, func(p string) bool { return p != "" }) {
+	switch {
+	case col != "" || slices.ContainsFunc(t.paths, func(p string) bool { return p != "" }):
+	case pathField == "":
+		return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no Raster column.", t.path).WithDetails(
+			fmt.Sprintf("Name the raster path column Raster, or give rasterTypeParameters.rasterPathField. Its header has %d column(s).",
+				len(t.columns)))
+	default:
 		return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no raster path in any of its %d records (rasterPathField %q).",
 			t.path, len(t.records), pathField)
 	}
