@@ -646,16 +646,22 @@ func reason(err error) string {
 }
 
 // gdalPhrases map GDAL error texts onto words of tessera's own that say
-// nothing of the file's contents.
+// nothing of the file's contents. Every failure to reach a remote file
+// reads the same, so that messages cannot tell a closed port from an open
+// one, or a missing file from a forbidden one.
 var gdalPhrases = []struct{ text, say string }{
+	{"does not exist in the file system", unreachable},
+	{"HTTP response code", unreachable},
+	{"CURL error", unreachable},
 	{"not recognized as a supported file format", "its format is not supported"},
 	{"no raster bands", "it has no raster bands"},
 	{"Parse error", "it is malformed"},
 	{"IReadBlock failed", "a block of pixels cannot be read"},
 	{"TIFFRead", "a block of pixels cannot be read"},
 	{"Permission denied", "permission denied"},
-	{"HTTP response code", "the server answered with an error"},
 }
+
+const unreachable = "it does not exist or cannot be reached"
 
 // gdalPhrase is ": " and the phrase for GDAL's text msg, or "".
 func gdalPhrase(msg string) string {

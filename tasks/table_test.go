@@ -1,6 +1,9 @@
 package tasks_test
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -241,5 +244,40 @@ func TestAddImageTableNoContents(t *testing.T) {
 	}
 	if n := len(b.items("Secret")); n != 0 {
 		t.Errorf("%d items", n)
+	}
+}
+
+// TestAddImageRemoteFailuresReadAlike adds URLs that fail in different
+// ways (404, 403, a server that answers with a secret, a closed port): each
+// is one warning, and all give the same reason, which quotes nothing.
+func TestAddImageRemoteFailuresReadAlike(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const secret = "S3CR3T-answer"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/forbidden.tif":
+			http.Error(w, secret, http.StatusForbidden)
+		case "/text.tif":
+			fmt.Fprintln(w, secret)
+		default:
+			http.Error(w, secret, http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL + "/x.tif"
+	closed.Close()
+	b.create("Remote", `{"outSR": 32633}`)
+	urls := []string{srv.URL + "/missing.tif", srv.URL + "/forbidden.tif", closedURL}
+	j := b.succeed("AddImage", map[string]string{"imageCollection": "Remote", "inputRasters": jsonText(append(urls, srv.URL+"/text.tif"))})
+	m := msgs(j)
+	if strings.Contains(m, secret) {
+		t.Errorf("the messages quote an answer:\n%s", m)
+	}
+	for _, u := range urls {
+		if want := "warning: Failed to add /vsicurl/" + u + ": GDAL cannot read it as a raster: it does not exist or cannot be reached."; !strings.Contains(m, want) {
+			t.Errorf("no %q:\n%s", want, m)
+		}
 	}
 }
