@@ -31,14 +31,18 @@ const serviceStatsGrid = 512
 
 // serviceStats caches the statistics of each collection's mosaic, as long
 // as the collection does not change.
+// A computation in flight is shared: the SDK asks for statistics and
+// histograms at once when it loads a layer.
 type serviceStats struct {
 	mu      sync.Mutex
-	entries map[string]serviceStatsEntry
+	entries map[string]*serviceStatsEntry
 }
 
 type serviceStatsEntry struct {
-	key string
-	res *mosaic.StatsResult
+	key  string
+	done chan struct{} // closed once res and err are set
+	res  *mosaic.StatsResult
+	err  error
 }
 
 func statsKey(c *mosaic.Collection) string {
@@ -57,9 +61,39 @@ func (s *Server) mosaicStats(r *request, c *mosaic.Collection) (*mosaic.StatsRes
 	s.stats.mu.Lock()
 	if e, ok := s.stats.entries[c.Name]; ok && e.key == key {
 		s.stats.mu.Unlock()
-		return e.res, nil
+		select {
+		case <-e.done:
+			if e.err != nil {
+				// The request that computed failed (it may have been
+				// cancelled): try with this one's.
+				return s.computeMosaicStats(r, c)
+			}
+			return e.res, nil
+		case <-r.Context().Done():
+			return nil, mosaic.Errorf(mosaic.ECANCELED, "The request was cancelled.")
+		}
 	}
+	e := &serviceStatsEntry{key: key, done: make(chan struct{})}
+	if s.stats.entries == nil {
+		s.stats.entries = map[string]*serviceStatsEntry{}
+	}
+	s.stats.entries[c.Name] = e
 	s.stats.mu.Unlock()
+	e.res, e.err = s.computeMosaicStats(r, c)
+	if e.err != nil {
+		// Not kept: the next request tries again.
+		s.stats.mu.Lock()
+		if s.stats.entries[c.Name] == e {
+			delete(s.stats.entries, c.Name)
+		}
+		s.stats.mu.Unlock()
+	}
+	close(e.done)
+	return e.res, e.err
+}
+
+// computeMosaicStats computes what mosaicStats caches.
+func (s *Server) computeMosaicStats(r *request, c *mosaic.Collection) (*mosaic.StatsResult, error) {
 	b := c.Summary.Extent
 	cell := math.Max(c.Summary.MinCellX, math.Max(b.Max[0]-b.Min[0], b.Max[1]-b.Min[1])/serviceStatsGrid)
 	if cell <= 0 || !finite(cell) {
@@ -69,18 +103,8 @@ func (s *Server) mosaicStats(r *request, c *mosaic.Collection) (*mosaic.StatsRes
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.cfg.Pixels.Statistics(r.Context(), mosaic.StatsRequest{Sources: sources, Geometry: b.ToPolygon(),
+	return s.cfg.Pixels.Statistics(r.Context(), mosaic.StatsRequest{Sources: sources, Geometry: b.ToPolygon(),
 		SRS: c.SRS, PixelSize: cell, Origin: orb.Point{b.Min[0], b.Max[1]}})
-	if err != nil {
-		return nil, err
-	}
-	s.stats.mu.Lock()
-	if s.stats.entries == nil {
-		s.stats.entries = map[string]serviceStatsEntry{}
-	}
-	s.stats.entries[c.Name] = serviceStatsEntry{key: key, res: res}
-	s.stats.mu.Unlock()
-	return res, nil
 }
 
 func (s *Server) handleServiceStatistics(w http.ResponseWriter, r *request) error {

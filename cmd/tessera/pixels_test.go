@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/airbusgeo/godal"
@@ -293,6 +294,30 @@ func TestPixelOperations(t *testing.T) {
 	})
 
 	t.Run("service", func(t *testing.T) {
+		// The SDK asks for both at once: concurrent first requests share
+		// one computation and agree.
+		var wg sync.WaitGroup
+		answers := make([]string, 6)
+		for i := range answers {
+			wg.Add(1)
+			go func() { // no t.Fatal here: not the test's goroutine
+				defer wg.Done()
+				resp, err := http.Get(is + []string{"/statistics", "/histograms"}[i%2] + "?f=json")
+				if err != nil {
+					answers[i] = err.Error()
+					return
+				}
+				defer resp.Body.Close()
+				body, _ := io.ReadAll(resp.Body)
+				answers[i] = string(body)
+			}()
+		}
+		wg.Wait()
+		for i := range answers {
+			if answers[i] != answers[i%2] || !strings.Contains(answers[i], `"counts"`) && !strings.Contains(answers[i], `"standardDeviation"`) {
+				t.Errorf("concurrent answer %d: %.300s\nwant %.300s", i, answers[i], answers[i%2])
+			}
+		}
 		info := getJSON(t, is+"?f=json")
 		if info["hasHistograms"] != true {
 			t.Errorf("hasHistograms = %v", info["hasHistograms"])
