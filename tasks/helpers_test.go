@@ -35,7 +35,9 @@ type testBundle struct {
 
 var admin = mosaic.SubmitOptions{User: &mosaic.User{Name: "tester", Role: mosaic.RoleAdmin}}
 
-func setup(t testing.TB) *testBundle {
+// setup makes a bundle whose data stores are the temporary folder, the
+// bundle's file server and extraStores (URL prefixes).
+func setup(t testing.TB, extraStores ...string) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -58,7 +60,7 @@ func setup(t testing.TB) *testBundle {
 	}))
 	t.Cleanup(b.www.Close)
 	db0 := filepath.Join(dir, "tessera.db")
-	stores, err := raster.NewStores([]string{os.TempDir(), b.www.URL + "/"},
+	stores, err := raster.NewStores(append([]string{os.TempDir(), b.www.URL + "/"}, extraStores...),
 		[]string{db0, db0 + "-wal", db0 + "-shm", filepath.Join(dir, "token.secret")}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -250,7 +250,7 @@ func (c serveConfig) run() error {
 		}
 	}
 	srv := server.New(server.Config{
-		Store: db, Jobs: engine, Renderer: gdal{stores}, Projector: gdal{stores}, DataStores: stores.List(),
+		Store: db, Jobs: engine, Renderer: gdal{stores}, Projector: gdal{stores}, Pixels: gdal{stores}, DataStores: stores.List(),
 		OutputDir: filepath.Join(c.data, "output"), SoftwareVersion: version, Logger: log,
 		Auth: auth, MaxBodyBytes: c.maxBody, MaxParamBytes: c.maxParam,
 		MaxRecordCount: c.maxRecordCount, MaxMosaicImages: c.maxMosaicImages,
