@@ -145,8 +145,8 @@ func (e *Engine) CheckTimeouts() error {
 //
 // A job that was executing when its process died is marked failed: every
 // task commits its catalog changes and its final state in one transaction,
-// so such a job committed nothing after its last reported batch, and its
-// messages say so. It is never re-run behind the user's back. A job still
+// so such a job committed nothing, and its messages say so; the items an
+// ingest had staged are deleted. It is never re-run behind the user's back. A job still
 // queued is queued again (the queue may have taken it just before the
 // crash); the compare-and-set claim makes any duplicate a no-op.
 func (e *Engine) Start(ctx context.Context) error {
@@ -198,11 +198,13 @@ func (e *Engine) recover(ctx context.Context) error {
 			case mosaic.JobNew, mosaic.JobSubmitted, mosaic.JobWaiting:
 				err = e.queue.Enqueue(ctx, tx, j.ID, j.Priority)
 			case mosaic.JobExecuting:
+				removeStages(j.ID)
 				_, err = tx.FinishJob(j.ID, mosaic.JobFailed, nil, mosaic.ErrorMsg(
-					"The server stopped while this job was running. Changes are committed atomically, so nothing after the last committed step reported above was applied. Submit the job again to finish it."))
+					"The server stopped while this job was running. A job's changes commit with its success, in one transaction, so it changed nothing. Submit the job again."))
 			case mosaic.JobCancelling:
+				removeStages(j.ID)
 				_, err = tx.FinishJob(j.ID, mosaic.JobCancelled, nil, mosaic.Info(
-					"The server stopped while this job was being cancelled; nothing after the last committed step reported above was applied."))
+					"The server stopped while this job was being cancelled; it changed nothing."))
 			}
 			if err != nil {
 				return err
