@@ -97,8 +97,13 @@ var gateAdmin = mosaic.SubmitOptions{User: &mosaic.User{Name: "t", Role: mosaic.
 
 func (b *engineBundle) submit(t *testing.T, label string, priority int) string {
 	t.Helper()
-	opts := gateAdmin
-	opts.Priority = priority
+	return b.submitAs(t, gateAdmin.User, label, priority)
+}
+
+// submitAs submits a Gate job as u (nil: anonymous).
+func (b *engineBundle) submitAs(t *testing.T, u *mosaic.User, label string, priority int) string {
+	t.Helper()
+	opts := mosaic.SubmitOptions{User: u, Priority: priority}
 	j, err := b.engine.Submit(context.Background(), "Gate", map[string]string{"label": label}, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +171,7 @@ func TestEnginePriority(t *testing.T) {
 
 func TestEngineConcurrency(t *testing.T) {
 	t.Parallel()
-	b := setupEngine(t, tasks.Config{Workers: 2})
+	b := setupEngine(t, tasks.Config{Workers: 2, JobsPerUser: 2})
 	var ids []string
 	for _, l := range []string{"a", "b", "c", "d"} {
 		ids = append(ids, b.submit(t, l, 0))
@@ -328,5 +333,74 @@ func TestEngineRestart(t *testing.T) {
 	b.waitState(t, queued, mosaic.JobSucceeded)
 	if got := g2.order(); len(got) != 1 || got[0] != "queued" {
 		t.Errorf("after the restart %v ran, want only the queued job", got)
+	}
+}
+
+// runningLabels returns the labels of the jobs in ids executing now.
+func runningLabels(t *testing.T, b *engineBundle, ids map[string]string) []string {
+	t.Helper()
+	var out []string
+	for label, id := range ids {
+		j, err := b.engine.Job(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.State == mosaic.JobExecuting {
+			out = append(out, label)
+		}
+	}
+	return out
+}
+
+// TestEngineJobsPerUser: with 4 workers and 2 jobs per user, one user's
+// five jobs run two at a time and wait (esriJobWaiting) while workers are
+// free, so another user's job, and an anonymous one, submitted after them
+// start at once; every job finishes.
+func TestEngineJobsPerUser(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, tasks.Config{Workers: 4, JobsPerUser: 2, UserWait: 20 * time.Millisecond})
+	greedy := &mosaic.User{Name: "greedy", Role: mosaic.RolePublisher}
+	other := &mosaic.User{Name: "other", Role: mosaic.RolePublisher}
+	ids := map[string]string{}
+	for _, l := range []string{"g1", "g2", "g3", "g4", "g5"} {
+		ids[l] = b.submitAs(t, greedy, l, 0)
+	}
+	b.waitStarted(t, 2)
+	ids["o1"] = b.submitAs(t, other, "o1", 0)
+	ids["a1"] = b.submitAs(t, nil, "a1", 0)
+	ids["a2"] = b.submitAs(t, nil, "a2", 0)
+	ids["a3"] = b.submitAs(t, &mosaic.User{Role: mosaic.RoleViewer}, "a3", 0) // no name: anonymous too
+	b.waitState(t, ids["o1"], mosaic.JobExecuting)
+	// o1 runs and a1, a2 or a3 takes the last worker.
+	b.waitStarted(t, 4)
+	counts := func() map[byte]int {
+		n := map[byte]int{}
+		for _, l := range runningLabels(t, b, ids) {
+			n[l[0]]++
+		}
+		return n
+	}
+	if n := counts(); n['g'] != 2 || n['o'] != 1 || n['a'] > 1 {
+		t.Errorf("running per user %v, want 2 greedy, 1 other, at most 1 anonymous (of 2 allowed: 1 worker left)", n)
+	}
+	for _, l := range []string{"g3", "g4", "g5"} {
+		if j := b.waitState(t, ids[l], mosaic.JobWaiting, mosaic.JobSubmitted); j.State != mosaic.JobWaiting {
+			t.Errorf("%s is %s, want esriJobWaiting behind its owner's jobs", l, j.State)
+		}
+	}
+	b.gate.mu.Lock()
+	peak := b.gate.peak
+	b.gate.mu.Unlock()
+	if peak > 4 {
+		t.Errorf("peak %d jobs on 4 workers", peak)
+	}
+	close(b.gate.release)
+	for l, id := range ids {
+		if j := b.waitState(t, id, mosaic.JobSucceeded, mosaic.JobFailed); j.State != mosaic.JobSucceeded {
+			t.Errorf("%s: %s %v", l, j.State, j.Messages)
+		}
+	}
+	if got := b.gate.order(); len(got) != len(ids) {
+		t.Errorf("ran %v", got)
 	}
 }

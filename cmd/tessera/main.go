@@ -225,7 +225,7 @@ func (c serveConfig) run() error {
 	}
 	engine := tasks.New(db, queue, tasks.Config{
 		ServicesURL: public + "/rest/services", Retention: c.jobRetention, RecycleRetention: c.recycleRetention,
-		DefaultTimeout: c.jobTimeout, Timeouts: c.timeouts, MaxQueuedPerUser: c.maxQueued, Workers: c.workers, Logger: log,
+		DefaultTimeout: c.jobTimeout, Timeouts: c.timeouts, MaxQueuedPerUser: c.maxQueued, Workers: c.workers, JobsPerUser: c.jobsPerUser, Logger: log,
 	}, tasks.CreateImageCollection{}, tasks.AddImage{}, tasks.DeleteImage{}, tasks.DeleteImageCollection{}, tasks.RestoreImage{})
 	if err := engine.CheckTimeouts(); err != nil {
 		ln.Close()
