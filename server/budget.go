@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -165,9 +166,13 @@ func imageBytes(r mosaic.RenderRequest) int64 {
 	return int64(r.Width) * int64(r.Height) * bands * sample
 }
 
-// renderCost estimates the peak memory of a render: the warped bands and
-// their alpha band, plus what encoding adds (8-byte copies of the output
-// bands stretched for PNG and JPEG, byte planes, and the encoded file).
+// renderCost estimates the peak memory of a render (package raster's):
+// the warped bands and their alpha band, then what encoding adds. PNG and
+// JPEG read the output bands and the alpha band as byte planes (values of
+// other types pass through float64 to be stretched), copy them into a
+// GDAL dataset and encode that, the file taken at a quarter of the planes
+// and held twice (GDAL's and ours). TIFF and the raw formats encode the
+// output bands as they are, in a file also held twice.
 func renderCost(r mosaic.RenderRequest) int64 {
 	bands, sample := renderShape(r)
 	px := int64(r.Width) * int64(r.Height)
@@ -176,7 +181,17 @@ func renderCost(r mosaic.RenderRequest) int64 {
 		out = min(bands, 3)
 	}
 	warped := px * (bands + 1) * sample
-	encode := px * max(2*out*sample, 8*out+2*(out+1))
+	var encode int64
+	switch strings.ToLower(r.Format) {
+	case "tiff", "tif", "lerc", "bip", "bsq":
+		encode = 2 * px * out * sample
+	default:
+		planes := out + 1
+		encode = 2*px*planes + px*planes/2
+		if sample > 1 {
+			encode += px * out * 8
+		}
+	}
 	return warped + encode
 }
 

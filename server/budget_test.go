@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -108,6 +109,21 @@ func (g *gatedRenderer) Render(ctx context.Context, req mosaic.RenderRequest) (*
 	return &mosaic.Image{Data: []byte("\x89PNG stub"), ContentType: "image/png", Extension: "png"}, nil
 }
 
+// fetch GETs u from another goroutine: it returns the body and content
+// type, or the error as the body.
+func fetch(u string) ([]byte, string) {
+	resp, err := http.Get(u)
+	if err != nil {
+		return []byte(err.Error()), ""
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return []byte(err.Error()), ""
+	}
+	return body, resp.Header.Get("Content-Type")
+}
+
 // waitFor polls cond until it holds, failing the test after 30 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -127,8 +143,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // busy (429), never a 500.
 func TestRenderBudget(t *testing.T) {
 	t.Parallel()
-	// 1000×1000 of 3 U8 bands as PNG costs 4 MB warped + 32 MB encoding.
-	const cost = 36_000_000
+	// 1000×1000 of 3 U8 bands as PNG costs 4 MB warped + 8 + 2 MB encoding.
+	const cost = 14_000_000
 	g := &gatedRenderer{release: make(chan struct{})}
 	f := newImageFixture(t, server.Config{Renderer: g, RenderMemory: 2*cost + cost/2, RenderWait: time.Minute})
 	g.budget = f.server.RenderBudget
@@ -143,7 +159,7 @@ func TestRenderBudget(t *testing.T) {
 	answers := make(chan answer, n)
 	for range n {
 		go func() {
-			body, ct := get(t, u)
+			body, ct := fetch(u)
 			answers <- answer{ct, body}
 		}()
 	}
@@ -180,7 +196,7 @@ func TestRenderBudget(t *testing.T) {
 	u = busy.IS() + "/exportImage?f=image&format=png&size=1000,1000&bbox=" + bboxParam(0, 0, 200, 100)
 	first := make(chan string, 1)
 	go func() {
-		_, ct := get(t, u)
+		_, ct := fetch(u)
 		first <- ct
 	}()
 	waitFor(t, "the first render", func() bool { return busy.server.RenderBudget().InFlight() == 1 })
@@ -204,7 +220,7 @@ func TestRenderBudget(t *testing.T) {
 	h := newImageFixture(t, server.Config{Renderer: g3, RenderMemory: cost, RenderWait: 20 * time.Millisecond})
 	g3.budget = h.server.RenderBudget
 	u = h.IS() + "/exportImage?f=image&format=png&size=1000,1000&bbox=" + bboxParam(0, 0, 200, 100)
-	go get(t, u)
+	go fetch(u)
 	waitFor(t, "the first render", func() bool { return h.server.RenderBudget().InFlight() == 1 })
 	resp, err := http.Get(h.IS() + "/1/thumbnail?f=html")
 	if err != nil {
