@@ -44,7 +44,7 @@ func TestFailedIngestChangesNothing(t *testing.T) {
 	manifest := writeFile(t, filepath.Join(dir, "bad.csv"),
 		"Raster,Region,Quality\njunk.tif,north,3\nmissing.tif,south,4\n")
 	j = b.run("AddImage", map[string]string{"imageCollection": "Empty", "inputRasters": manifest, "rasterType": "Table"})
-	if j.State != mosaic.JobFailed || !strings.Contains(msgs(j), "(row 2 of bad.csv)") {
+	if j.State != mosaic.JobFailed || !strings.Contains(msgs(j), "Failed to add row 2 of bad.csv") {
 		t.Errorf("a manifest whose rows all fail: %s\n%s", j.State, msgs(j))
 	}
 	unchanged("a failed Table AddImage")
