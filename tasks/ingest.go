@@ -338,7 +338,7 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, pr
 			continue
 		}
 		batch = append(batch, out.item)
-		if len(batch) >= o.BatchSize && !o.Strict {
+		if len(batch) >= o.BatchSize {
 			if err := stageBatch(); err != nil {
 				return stopped(ctx, r, err)
 			}
@@ -354,7 +354,7 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, pr
 	defer cancel()
 	if o.Strict && len(failures) > 0 {
 		_ = r.Log(lctx, mosaic.Info(fmt.Sprintf("Stopped at the first failure (strict) after reading %d of %d rasters: %d readable, 1 failed; nothing was added.",
-			st.done, st.Total, len(batch))))
+			st.done, st.Total, st.Staged+len(batch))))
 		return mosaic.Errorf(mosaic.EINVALID, "%s Nothing was added (strict).", failures[0])
 	}
 	if st.Total > 0 && st.Failed == st.Total {
