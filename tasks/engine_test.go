@@ -2,9 +2,11 @@ package tasks_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -412,5 +414,117 @@ func TestEngineJobsPerUser(t *testing.T) {
 	}
 	if got := b.gate.order(); len(got) != len(ids) {
 		t.Errorf("ran %v", got)
+	}
+}
+
+// TestStalledJobsLeaveWorkers runs real AddImage jobs: one user's jobs
+// that stall on a source that never answers (a named pipe nobody writes)
+// hold at most JobsPerUser workers, so another user's AddImage runs and
+// succeeds meanwhile. When the pipe closes the stalled jobs end (failed:
+// their only raster cannot be read) and add nothing.
+func TestStalledJobsLeaveWorkers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := riverqueue.NewSQLite(ctx, db.WriteDB(), riverqueue.Config{Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := tasks.New(db, q, tasks.Config{Workers: 3, JobsPerUser: 1, UserWait: 20 * time.Millisecond},
+		tasks.CreateImageCollection{}, tasks.AddImage{})
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pipe := filepath.Join(dir, "stall.tif")
+	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+		t.Skip("no named pipes:", err)
+	}
+	unblock := func() { // a writer that opens and closes ends every reader's wait
+		if f, err := os.OpenFile(pipe, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		e.Stop(sctx)
+		db.Close()
+	})
+	b := &testBundle{t: t, dir: dir, db: db, engine: e}
+	b.create("Shared", `{"outSR": 32633}`)
+	greedy := mosaic.SubmitOptions{User: &mosaic.User{Name: "greedy", Role: mosaic.RolePublisher}}
+	var stalled []string
+	for range 3 {
+		j, err := e.Submit(ctx, "AddImage", map[string]string{"imageCollection": "Shared", "inputRasters": pipe}, greedy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stalled = append(stalled, j.ID)
+	}
+	waitJob := func(id string, want ...mosaic.JobState) *mosaic.Job {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for {
+			j, err := e.Job(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range want {
+				if j.State == s {
+					return j
+				}
+			}
+			if time.Now().After(deadline) {
+				unblock()
+				t.Fatalf("job %s is %s, want %v\n%s", id, j.State, want, msgs(j))
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitJob(stalled[0], mosaic.JobExecuting)
+	tilePath := tile(t, filepath.Join(dir, "src"), "ok.tif", 0)
+	other := mosaic.SubmitOptions{User: &mosaic.User{Name: "other", Role: mosaic.RolePublisher}}
+	j, err := e.Submit(ctx, "AddImage", map[string]string{"imageCollection": "Shared", "inputRasters": tilePath}, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j = waitJob(j.ID, mosaic.JobSucceeded, mosaic.JobFailed); j.State != mosaic.JobSucceeded {
+		t.Errorf("the other user's AddImage: %s\n%s", j.State, msgs(j))
+	}
+	if j := waitJob(stalled[0], mosaic.JobExecuting, mosaic.JobFailed, mosaic.JobSucceeded); j.State != mosaic.JobExecuting {
+		t.Errorf("the first stalled job is %s; the pipe did not stall it", j.State)
+	}
+	for _, id := range stalled[1:] {
+		if j := waitJob(id, mosaic.JobWaiting, mosaic.JobSubmitted, mosaic.JobExecuting); j.State != mosaic.JobWaiting {
+			t.Errorf("greedy's second and third jobs: %s, want esriJobWaiting", j.State)
+		}
+	}
+	// Each stalled job opens the pipe in turn; keep closing it until all end.
+	deadline := time.Now().Add(time.Minute)
+	for _, id := range stalled {
+		for {
+			unblock()
+			cur, err := e.Job(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cur.State.Terminal() {
+				if cur.State != mosaic.JobFailed {
+					t.Errorf("stalled job ended %s\n%s", cur.State, msgs(cur))
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("stalled job %s is still %s", id, cur.State)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if n := len(b.items("Shared")); n != 1 {
+		t.Errorf("%d items, want the other user's 1", n)
 	}
 }
