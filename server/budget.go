@@ -125,9 +125,9 @@ func (b *RenderBudget) Acquire(ctx context.Context, n int64) (release func(), er
 // RenderBudget returns the server's render budget, for metrics.
 func (s *Server) RenderBudget() *RenderBudget { return s.budget }
 
-// pixelBytes is the size in bytes of one sample of each Esri pixel type,
+// sampleBytes is the size in bytes of one sample of each Esri pixel type,
 // as package raster renders it (S8 as Int16; U1–U4 as bytes).
-var pixelBytes = map[string]int64{
+var sampleBytes = map[string]int64{
 	"U1": 1, "U2": 1, "U4": 1, "U8": 1, "S8": 2, "U16": 2, "S16": 2,
 	"U32": 4, "S32": 4, "F32": 4, "F64": 8, "C64": 8, "C128": 16,
 }
@@ -139,7 +139,7 @@ var pixelBytes = map[string]int64{
 func renderShape(r mosaic.RenderRequest) (bands, sample int64) {
 	for _, src := range r.Sources {
 		bands = max(bands, int64(src.Raster.Bands))
-		sample = max(sample, pixelBytes[src.Raster.PixelType])
+		sample = max(sample, sampleBytes[src.Raster.PixelType])
 	}
 	if len(r.Sources) == 0 {
 		bands = 3
@@ -153,7 +153,7 @@ func renderShape(r mosaic.RenderRequest) (bands, sample int64) {
 	if sample <= 0 {
 		sample = 1
 	}
-	if n, ok := pixelBytes[r.PixelType]; ok {
+	if n, ok := sampleBytes[r.PixelType]; ok {
 		sample = n
 	}
 	return bands, sample
@@ -176,14 +176,20 @@ func imageBytes(r mosaic.RenderRequest) int64 {
 func renderCost(r mosaic.RenderRequest) int64 {
 	bands, sample := renderShape(r)
 	px := int64(r.Width) * int64(r.Height)
+	format := strings.ToLower(r.Format)
+	raw := format == "lerc" || format == "bip" || format == "bsq"
 	out := int64(len(r.BandIDs))
-	if out == 0 {
+	switch {
+	case out > 0:
+	case raw:
+		out = bands // raw formats carry every band
+	default:
 		out = min(bands, 3)
 	}
 	warped := px * (bands + 1) * sample
 	var encode int64
-	switch strings.ToLower(r.Format) {
-	case "tiff", "tif", "lerc", "bip", "bsq":
+	switch {
+	case raw || format == "tiff" || format == "tif":
 		encode = 2 * px * out * sample
 	default:
 		planes := out + 1
@@ -222,6 +228,19 @@ func (s *Server) render(ctx context.Context, r mosaic.RenderRequest) (*mosaic.Im
 		return nil, &mosaic.Error{Code: mosaic.ECANCELED, Message: "The request was cancelled.", Err: err}
 	}
 	return img, err
+}
+
+// pixelGrid is the largest grid a pixel operation reads an area on
+// (package raster's DefaultMaxPixels, 2048×2048).
+const pixelGrid = 2048 * 2048
+
+// holdPixels reserves, in the render budget, what reading an area's
+// pixels may take: the largest grid, every band of the widest source and
+// its validity mask, as 8-byte values, twice (the mosaic and the source
+// being read into it). Statistics and identify over an area call it.
+func (s *Server) holdPixels(ctx context.Context, sources []mosaic.RenderSource) (func(), error) {
+	bands, _ := renderShape(mosaic.RenderRequest{Sources: sources})
+	return s.budget.Acquire(ctx, 2*pixelGrid*(bands+1)*8)
 }
 
 // mib formats a byte count in MiB (or bytes, below 1 MiB).
