@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/paulmach/orb"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/tessera-gis/tessera/mosaic"
@@ -234,13 +236,21 @@ func (s *Server) render(ctx context.Context, r mosaic.RenderRequest) (*mosaic.Im
 // (package raster's DefaultMaxPixels, 2048×2048).
 const pixelGrid = 2048 * 2048
 
-// holdPixels reserves, in the render budget, what reading an area's
-// pixels may take: the largest grid, every band of the widest source and
-// its validity mask, as 8-byte values, twice (the mosaic and the source
-// being read into it). Statistics and identify over an area call it.
-func (s *Server) holdPixels(ctx context.Context, sources []mosaic.RenderSource) (func(), error) {
+// holdPixels reserves, in the render budget, what reading the pixels of
+// area (in cells of size cell) may take: its grid (at most pixelGrid
+// cells), every band of the widest source and a validity mask, as 8-byte
+// values, twice (the mosaic and the source being read into it).
+// Statistics and identify over an area call it.
+func (s *Server) holdPixels(ctx context.Context, sources []mosaic.RenderSource, area orb.Bound, cell float64) (func(), error) {
 	bands, _ := renderShape(mosaic.RenderRequest{Sources: sources})
-	return s.budget.Acquire(ctx, 2*pixelGrid*(bands+1)*8)
+	grid := float64(pixelGrid)
+	if cell > 0 {
+		grid = min(grid, (math.Ceil((area.Max[0]-area.Min[0])/cell)+1)*(math.Ceil((area.Max[1]-area.Min[1])/cell)+1))
+	}
+	if !(grid >= 1) {
+		grid = pixelGrid
+	}
+	return s.budget.Acquire(ctx, 2*int64(grid)*(bands+1)*8)
 }
 
 // mib formats a byte count in MiB (or bytes, below 1 MiB).

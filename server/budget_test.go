@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -231,4 +232,52 @@ func TestRenderBudget(t *testing.T) {
 	if resp.StatusCode == http.StatusInternalServerError {
 		t.Errorf("busy thumbnail: HTTP %d", resp.StatusCode)
 	}
+}
+
+// nopPixels answers every pixel operation with nothing.
+type nopPixels struct{}
+
+func (nopPixels) Identify(context.Context, mosaic.IdentifyRequest) (*mosaic.IdentifyResult, error) {
+	return &mosaic.IdentifyResult{}, nil
+}
+func (nopPixels) Samples(context.Context, mosaic.SampleRequest) ([]mosaic.PixelSample, error) {
+	return nil, nil
+}
+func (nopPixels) Statistics(context.Context, mosaic.StatsRequest) (*mosaic.StatsResult, error) {
+	return &mosaic.StatsResult{}, nil
+}
+
+// TestPixelOperationsShareTheBudget: reading an area's pixels
+// (computeHistograms, identify of an area) takes room in the render
+// budget, so while renders fill it they are refused as busy; identify of
+// a point reads a pixel or two and always runs.
+func TestPixelOperationsShareTheBudget(t *testing.T) {
+	t.Parallel()
+	hold := make(chan struct{})
+	g := &gatedRenderer{release: hold}
+	const cost = 14_000_000 // a 1000×1000 PNG of 3 U8 bands
+	f := newImageFixture(t, server.Config{Renderer: g, Pixels: nopPixels{}, RenderMemory: cost, RenderWait: 20 * time.Millisecond})
+	g.budget = f.server.RenderBudget
+	area := url.QueryEscape(`{"xmin":600010,"ymin":5300010,"xmax":600090,"ymax":5300090}`)
+	point := url.QueryEscape(`{"x":600010,"y":5300010}`)
+	histograms := f.IS() + "/computeHistograms?f=json&geometryType=esriGeometryEnvelope&geometry=" + area
+	identifyArea := f.IS() + "/identify?f=json&geometryType=esriGeometryEnvelope&geometry=" + area
+	identifyPoint := f.IS() + "/identify?f=json&geometryType=esriGeometryPoint&geometry=" + point
+	for _, u := range []string{histograms, identifyArea, identifyPoint} {
+		if body, _ := fetch(u); strings.Contains(string(body), `"error"`) {
+			t.Fatalf("%s with an idle budget: %s", u, body)
+		}
+	}
+	go fetch(f.IS() + "/exportImage?f=image&format=png&size=1000,1000&bbox=" + bboxParam(0, 0, 200, 100))
+	waitFor(t, "the render", func() bool { return f.server.RenderBudget().InFlight() == 1 })
+	for _, u := range []string{histograms, identifyArea} {
+		body, _ := fetch(u)
+		if code, msg := esriError(t, body); code != 429 || !strings.Contains(msg, "busy") {
+			t.Errorf("%s while the budget is full: %d %q", u, code, msg)
+		}
+	}
+	if body, _ := fetch(identifyPoint); strings.Contains(string(body), `"error"`) {
+		t.Errorf("identify of a point while the budget is full: %s", body)
+	}
+	close(hold)
 }

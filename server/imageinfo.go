@@ -103,7 +103,7 @@ func (s *Server) computeMosaicStats(r *request, c *mosaic.Collection) (*mosaic.S
 	if err != nil {
 		return nil, err
 	}
-	release, err := s.holdPixels(r.Context(), sources)
+	release, err := s.holdPixels(r.Context(), sources, b, cell)
 	if err != nil {
 		return nil, err
 	}

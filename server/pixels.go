@@ -487,7 +487,7 @@ func (s *Server) handleIdentify(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	if _, point := op.geom.(orb.Point); !point {
-		release, err := s.holdPixels(r.Context(), op.sources)
+		release, err := s.holdPixels(r.Context(), op.sources, op.geom.Bound(), op.cell)
 		if err != nil {
 			return err
 		}
@@ -729,7 +729,7 @@ func (s *Server) computeStats(r *request) (*mosaic.StatsResult, error) {
 	if len(op.sources) == 0 {
 		return &mosaic.StatsResult{}, nil // nothing to count: no bands
 	}
-	release, err := s.holdPixels(r.Context(), op.sources)
+	release, err := s.holdPixels(r.Context(), op.sources, op.geom.Bound(), op.cell)
 	if err != nil {
 		return nil, err
 	}
