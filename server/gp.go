@@ -525,16 +525,25 @@ func (s *Server) handleDeleteJob(w http.ResponseWriter, r *request) error {
 }
 
 // changeableJob loads the job named in the URL for cancel and delete,
-// which its owner may do, anyone when the job is anonymous, and admins.
+// which its owner and admins may do. Ownership needs a name: a job
+// submitted without a token belongs to "anonymous", a name no account can
+// have, so only an admin may cancel or delete it (in open mode every
+// local caller is one).
 func (s *Server) changeableJob(r *request) (*mosaic.Job, mosaic.TaskInfo, error) {
 	j, t, err := s.job(r)
 	if err != nil {
 		return nil, t, err
 	}
+	if r.authErr != nil {
+		return nil, t, r.authErr
+	}
 	u := r.user
-	if u.Can(mosaic.RoleAdmin) || j.Owner == u.DisplayName() || (j.Owner == "anonymous" && u.Can(t.Permission)) {
+	if u.Can(mosaic.RoleAdmin) || (u != nil && u.Name != "" && j.Owner == u.Name) {
 		return j, t, nil
 	}
+	if r.crossSite != "" {
+		return nil, t, errCrossSite(r.crossSite)
+	}
 	return nil, t, mosaic.Errorf(mosaic.EFORBIDDEN, "You do not have permissions to access this resource or perform this operation.").
-		WithDetails("Only the job's owner or an admin may cancel or delete it.")
+		WithDetails("Only the job's owner or an admin may cancel or delete it; a job submitted without a token has no owner who could.")
 }

@@ -44,6 +44,10 @@ type request struct {
 	auth    *Auth
 	// token is the token parameter as sent, carried on to HTML links.
 	token string
+	// crossSite says why a browser request without a token comes from
+	// another site, "" if it does not; such a caller has at most the
+	// viewer role (see browser).
+	crossSite string
 	err   error
 
 	// route is the matched route's path template (for example
@@ -148,6 +152,9 @@ func (r *request) require(need mosaic.Role) (*mosaic.User, error) {
 	}
 	if r.user.Can(need) {
 		return r.user, nil
+	}
+	if r.crossSite != "" {
+		return nil, errCrossSite(r.crossSite)
 	}
 	if r.user == nil || r.user.Name == "" {
 		return nil, mosaic.Errorf(mosaic.EUNAUTHORIZED, "Token Required").WithDetails(
