@@ -48,7 +48,7 @@ type request struct {
 	// another site, "" if it does not; such a caller has at most the
 	// viewer role (see browser).
 	crossSite string
-	err   error
+	err       error
 
 	// route is the matched route's path template (for example
 	// /arcgis/rest/services/{name}/ImageServer/query), "" when none matched.
