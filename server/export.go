@@ -243,6 +243,9 @@ func (s *Server) selectSources(r *request, c *mosaic.Collection, e *exportReques
 	if err != nil {
 		return nil, err
 	}
+	if err := r.checkVisibleRule(c, rule.Where, rule.SortField); err != nil {
+		return nil, err
+	}
 	switch rule.Method {
 	case mosaic.MosaicCenter:
 		center, err := s.project(e.bbox.Center(), e.imageSR, c.SRS)

@@ -171,7 +171,7 @@ func (s *Server) handleImageServer(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	base := "/arcgis/rest/services/" + c.Name + "/ImageServer"
-	return s.respond(w, r, s.imageServerInfo(c, stats), &htmlPage{Title: c.Name + " (ImageServer)",
+	return s.respond(w, r, s.imageServerInfo(r.visible(c), stats), &htmlPage{Title: c.Name + " (ImageServer)",
 		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}},
 		Links: []link{
 			{"View in map", webMapPath + "/map.html?url=" + url.QueryEscape(base)},

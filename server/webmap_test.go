@@ -142,7 +142,14 @@ func TestJobList(t *testing.T) {
 		}
 	}
 
-	m := b.get(t, list+"&messages=1", viewer...)
+	// A viewer sees no inputs and no messages: they name source files.
+	for _, j := range b.get(t, list, viewer...)["jobs"].([]any) {
+		if in, msgs := j.(map[string]any)["inputs"].(map[string]any), j.(map[string]any)["messages"].([]any); len(in) > 0 || len(msgs) > 0 {
+			t.Errorf("a viewer sees inputs %v and messages %v", in, msgs)
+		}
+	}
+	publisher := []string{"X-Esri-Authorization", "Bearer " + b.token(t, "bob", bobPW)}
+	m := b.get(t, list+"&messages=1", publisher...)
 	jobs := m["jobs"].([]any)
 	running, failed, done := jobs[0].(map[string]any), jobs[1].(map[string]any), jobs[2].(map[string]any)
 	if running["jobStatus"] != "esriJobExecuting" || running["progress"] == nil ||
