@@ -148,6 +148,9 @@ func (u *Users) user(name string) *account {
 	return u.users[name]
 }
 
+// HasUser reports whether there is a user called name.
+func (u *Users) HasUser(name string) bool { return u.user(name) != nil }
+
 // key returns the account of an API key, if any.
 func (u *Users) key(key string) *account {
 	if u == nil {
