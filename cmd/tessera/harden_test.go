@@ -135,7 +135,7 @@ func TestFilesArePrivate(t *testing.T) {
 	}
 	for name, mode := range want {
 		fi, err := os.Stat(filepath.Join(dir, name))
-		if err != nil && strings.HasSuffix(name, "-wal") || strings.HasSuffix(name, "-shm") && os.IsNotExist(err) {
+		if os.IsNotExist(err) && (strings.HasSuffix(name, "-wal") || strings.HasSuffix(name, "-shm")) {
 			continue // SQLite may have checkpointed it away
 		}
 		if err != nil {
