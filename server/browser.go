@@ -109,6 +109,12 @@ func (s *Server) options(w http.ResponseWriter, hr *http.Request, origin string)
 		if len(names) > 0 {
 			h.Set("Access-Control-Allow-Headers", strings.Join(names, ", "))
 		}
+		// Chrome's Private Network Access asks before a public page
+		// reaches a private or loopback address: only origins that the
+		// administrator listed get a yes.
+		if strings.EqualFold(hr.Header.Get("Access-Control-Request-Private-Network"), "true") && s.corsListed(origin) {
+			h.Set("Access-Control-Allow-Private-Network", "true")
+		}
 		h.Set("Access-Control-Max-Age", "7200")
 		h.Add("Vary", "Access-Control-Request-Method")
 		h.Add("Vary", "Access-Control-Request-Headers")
@@ -123,6 +129,17 @@ func (s *Server) corsAllowed(origin string) bool {
 	}
 	for _, o := range s.cfg.CORSOrigins {
 		if o == "*" || strings.EqualFold(strings.TrimRight(o, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// corsListed reports whether origin is named in CORSOrigins (not merely
+// allowed by default or by "*").
+func (s *Server) corsListed(origin string) bool {
+	for _, o := range s.cfg.CORSOrigins {
+		if strings.EqualFold(strings.TrimRight(o, "/"), origin) {
 			return true
 		}
 	}

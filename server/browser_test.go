@@ -373,6 +373,17 @@ func TestCORSAndPreflight(t *testing.T) {
 	if got := jobs.take(); len(got) > 0 {
 		t.Errorf("OPTIONS or other methods reached the job service: %v", got)
 	}
+	// Private Network Access: only for listed origins.
+	for _, tc := range []struct {
+		srv  *httptest.Server
+		want string
+	}{{srv, ""}, {restricted, "true"}} {
+		resp, _ := send(t, "OPTIONS", tc.srv.URL+submit, "", "", "Origin", app, "Access-Control-Request-Method", "GET",
+			"Access-Control-Request-Private-Network", "true")
+		if got := resp.Header.Get("Access-Control-Allow-Private-Network"); got != tc.want {
+			t.Errorf("private network preflight: %q, want %q", got, tc.want)
+		}
+	}
 	// CORSOrigins restricts which pages may read.
 	for origin, want := range map[string]string{app: app, "http://evil.example": ""} {
 		resp, _ := send(t, "GET", restricted.URL+"/arcgis/rest/info?f=json", "", "", "Origin", origin)
