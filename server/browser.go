@@ -222,7 +222,10 @@ func crossSite(hr *http.Request) string {
 	if hr.Header.Get("Sec-Fetch-Site") != "" {
 		return "" // same-origin, same-site or none (typed by the user)
 	}
-	if ref := strings.TrimSpace(hr.Header.Get("Referer")); ref != "" && !sameSite(ref, self) {
+	// Browsers send absolute http(s) URLs; other clients send what they
+	// like (ArcGIS REST JS in Node: "@esri/arcgis-rest-js").
+	if ref, err := url.Parse(strings.TrimSpace(hr.Header.Get("Referer"))); err == nil && ref.Host != "" &&
+		(ref.Scheme == "http" || ref.Scheme == "https") && !sameSite(ref.String(), self) {
 		return "Referer of another site"
 	}
 	return ""

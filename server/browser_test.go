@@ -240,13 +240,13 @@ func TestCrossSiteEdits(t *testing.T) {
 		// same-origin or same-site, a typed URL.
 		for _, h := range [][]string{nil, {"Origin", srv.URL}, {"Origin", "http://localhost:3000"}, {"Origin", "http://[::1]:5173"},
 			{"Sec-Fetch-Site", "same-origin"}, {"Sec-Fetch-Site", "same-site", "Origin", "http://127.0.0.1:1"}, {"Sec-Fetch-Site", "none"},
-			{"Referer", srv.URL + "/arcgis/rest/services"}} {
+			{"Referer", srv.URL + "/arcgis/rest/services"}, {"Referer", "@esri/arcgis-rest-js"}} {
 			_, body := send(t, "POST", srv.URL+del, form, "imageCollection=Demo&f=json", h...)
 			if !strings.Contains(body, `"jobId"`) {
 				t.Errorf("same site %v: %s", h, body)
 			}
 		}
-		if got := jobs.take(); len(got) != 8 {
+		if got := jobs.take(); len(got) != 9 {
 			t.Errorf("same-site submits: %v", got)
 		}
 		// Reads stay open to other sites, with CORS.
