@@ -14,11 +14,13 @@ import (
 // The browser layer defends a server that web browsers can reach, open
 // or not, against the pages they run:
 //
-//   - Host names. Without token security (open mode) the server answers
+//   - Host names. When callers without a token may change things (open
+//     mode, or an anonymous role of publisher or admin) the server answers
 //     only requests whose Host is a loopback name (localhost,
-//     *.localhost, 127.0.0.0/8, [::1]) or one of Config.AllowedHosts, so
-//     a page on a DNS name that was rebound to 127.0.0.1 gets nothing.
-//     With token security AllowedHosts, when set, restricts the names too.
+//     *.localhost, 127.0.0.0/8, [::1]), the host of PublicURL or one of
+//     Config.AllowedHosts, so a page on a DNS name that was rebound to
+//     this machine gets nothing. Otherwise AllowedHosts, when set,
+//     restricts the names too.
 //   - Cross-site requests. A request that a browser marks as coming from
 //     another site (Sec-Fetch-Site: cross-site, an Origin of another host,
 //     or, from browsers that send neither, such a Referer) and that
@@ -146,11 +148,17 @@ func (s *Server) corsListed(origin string) bool {
 	return false
 }
 
+// checksHosts reports whether the server answers only some host names:
+// when callers without a token may change things, or AllowedHosts says.
+func (s *Server) checksHosts() bool {
+	return s.cfg.Auth == nil || s.cfg.Auth.cfg.Anonymous.Allows(mosaic.RolePublisher) || len(s.cfg.AllowedHosts) > 0
+}
+
 // hostAllowed reports whether the server answers for the Host header
-// host: loopback names, and AllowedHosts, in open mode; any host with
-// token security unless AllowedHosts is set.
+// host: loopback names, PublicURL's host and AllowedHosts, or any host
+// when it does not check them.
 func (s *Server) hostAllowed(host string) bool {
-	if s.cfg.Auth != nil && len(s.cfg.AllowedHosts) == 0 {
+	if !s.checksHosts() {
 		return true
 	}
 	name := hostName(host)
@@ -158,6 +166,9 @@ func (s *Server) hostAllowed(host string) bool {
 		return false
 	}
 	if isLoopbackName(name) {
+		return true
+	}
+	if u, err := url.Parse(s.cfg.PublicURL); err == nil && u.Host != "" && hostName(u.Host) == name {
 		return true
 	}
 	for _, a := range s.cfg.AllowedHosts {
@@ -169,11 +180,31 @@ func (s *Server) hostAllowed(host string) bool {
 }
 
 func (s *Server) hostAdvice() string {
-	if s.cfg.Auth == nil {
-		return "Without users (--users) tessera answers only loopback host names (localhost, 127.0.0.1, [::1]), " +
-			"the host of --public-url and those of --allowed-host. This protects it from web pages that rebind their DNS name to this machine."
+	why := "Without users (--users)"
+	if s.cfg.Auth != nil {
+		why = "When callers without a token may change things (--anonymous publisher or admin) or --allowed-host is set,"
 	}
-	return "The server answers only loopback host names and those of --allowed-host and --public-url."
+	return why + " tessera answers only loopback host names (localhost, 127.0.0.1, [::1]), " +
+		"the host of --public-url and those of --allowed-host. This protects it from web pages that rebind their DNS name to this machine."
+}
+
+// hostName returns the lower-case host name of a Host header or an
+// authority (host[:port], [v6][:port]), without a trailing dot; "" if it
+// is not one.
+func hostName(host string) string {
+	host = strings.TrimSpace(host)
+	if h, port, err := net.SplitHostPort(host); err == nil {
+		if port == "" || strings.Trim(port, "0123456789") != "" {
+			return ""
+		}
+		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	if strings.ContainsAny(host, "@/\\?#[] ") {
+		return ""
+	}
+	return strings.TrimSuffix(strings.ToLower(host), ".")
 }
 
 func quoteHost(h string) string {
@@ -183,17 +214,6 @@ func quoteHost(h string) string {
 	return fmt.Sprintf("%q", h)
 }
 
-// hostName returns the lower-case host name of a Host header or an
-// authority (host[:port], [v6][:port]), without a trailing dot.
-func hostName(host string) string {
-	host = strings.TrimSpace(host)
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
-		host = host[1 : len(host)-1]
-	}
-	return strings.TrimSuffix(strings.ToLower(host), ".")
-}
 
 // isLoopbackName reports whether a host name always means this machine:
 // localhost and its subdomains (RFC 6761; browsers never ask DNS for

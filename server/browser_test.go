@@ -146,6 +146,8 @@ func TestHostCheck(t *testing.T) {
 	public, _, _ := browserServer(t, false, "", server.Config{AllowedHosts: []string{"gis.example.org"}})
 	tokens, _, _ := browserServer(t, true, mosaic.RoleViewer, server.Config{})
 	tokensPinned, _, _ := browserServer(t, true, mosaic.RoleViewer, server.Config{AllowedHosts: []string{"gis.example.org:443"}})
+	publicURL, _, _ := browserServer(t, false, "", server.Config{PublicURL: "https://maps.example.org/arcgis"})
+	anonEdits, _, _ := browserServer(t, true, mosaic.RolePublisher, server.Config{PublicURL: "https://maps.example.org/arcgis"})
 	for _, tc := range []struct {
 		srv  *httptest.Server
 		host string
@@ -170,7 +172,16 @@ func TestHostCheck(t *testing.T) {
 		{public, "gis.example.org", true},
 		{public, "GIS.example.org:8443", true},
 		{public, "example.org", false},
+		{open, "localhost:80@attacker.example", false},
+		{open, "localhost:abc", false},
+		{open, "localhost/x", false},
+		{publicURL, "maps.example.org", true},
+		{publicURL, "maps.example.org:443", true},
+		{publicURL, "attacker.example", false},
 		{tokens, "attacker.example", true},
+		{anonEdits, "attacker.example", false},
+		{anonEdits, "maps.example.org", true},
+		{anonEdits, "127.0.0.1:8080", true},
 		{tokensPinned, "gis.example.org", true},
 		{tokensPinned, "localhost", true},
 		{tokensPinned, "attacker.example", false},

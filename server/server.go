@@ -39,10 +39,15 @@ type Config struct {
 	MaxRecordCount  int
 	MaxMosaicImages int
 	// AllowedHosts are the host names (a port is ignored) the server
-	// answers for besides loopback names: without Auth, only these and
-	// loopback names; with Auth, any host unless this is set. "*" allows
-	// every host. Package main adds the host of --public-url.
+	// answers for besides loopback names and the host of PublicURL. When
+	// callers without a token may change things (no Auth, or an
+	// anonymous role of publisher or more) the server answers only these
+	// names; otherwise any name unless AllowedHosts is set. "*" allows
+	// every host.
 	AllowedHosts []string
+	// PublicURL is the public URL of the /arcgis root (--public-url); its
+	// host is always answered.
+	PublicURL string
 	// CORSOrigins are the origins (scheme://host[:port]) whose pages may
 	// read the answers; empty allows every origin, as ArcGIS Server does.
 	// It restricts reading only: edits from another site need a token

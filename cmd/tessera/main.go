@@ -173,8 +173,8 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs.Int64Var(&c.maxBody, "max-body", 10<<20, "largest request body in bytes")
 	fs.IntVar(&c.maxParam, "max-param", 1<<20, "longest request parameter in bytes")
 	fs.DurationVar(&c.bodyTimeout, "body-timeout", time.Minute, "time a request body may take to arrive")
-	fs.Func("allowed-host", "host name the server answers for besides loopback names and --public-url's host (repeatable; "+
-		"without --users only these are answered, which stops DNS rebinding; with --users, setting it restricts the names)", func(v string) error {
+	fs.Func("allowed-host", "host name the server answers for besides loopback names and --public-url's host (repeatable). "+
+		"Without --users, or with --anonymous publisher or admin, only these are answered, which stops DNS rebinding; otherwise setting it restricts the names", func(v string) error {
 		for _, h := range strings.Split(v, ",") {
 			if h = strings.TrimSpace(h); h != "" {
 				if strings.ContainsAny(h, "/ ") {
@@ -251,14 +251,11 @@ func (c serveConfig) run() error {
 		ln.Close()
 		return fmt.Errorf("%s resolved to the non-loopback address %s; without --users the server listens on loopback only", c.addr, host)
 	}
-	allowed := c.allowedHosts
 	if c.publicURL != "" {
-		u, err := url.Parse(c.publicURL)
-		if err != nil || u.Host == "" {
+		if u, err := url.Parse(c.publicURL); err != nil || u.Host == "" {
 			ln.Close()
 			return fmt.Errorf("--public-url %q: want an absolute URL such as https://gis.example.com/arcgis", c.publicURL)
 		}
-		allowed = append(allowed, u.Host)
 	}
 	public := strings.TrimRight(c.publicURL, "/")
 	if public == "" {
@@ -288,7 +285,7 @@ func (c serveConfig) run() error {
 		OutputDir: filepath.Join(c.data, "output"), SoftwareVersion: version, Logger: log,
 		Auth: auth, MaxBodyBytes: c.maxBody, MaxParamBytes: c.maxParam,
 		MaxRecordCount: c.maxRecordCount, MaxMosaicImages: c.maxMosaicImages,
-		AllowedHosts: allowed, CORSOrigins: c.corsOrigins, BodyTimeout: c.bodyTimeout,
+		AllowedHosts: c.allowedHosts, PublicURL: c.publicURL, CORSOrigins: c.corsOrigins, BodyTimeout: c.bodyTimeout,
 	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
