@@ -214,7 +214,6 @@ func quoteHost(h string) string {
 	return fmt.Sprintf("%q", h)
 }
 
-
 // isLoopbackName reports whether a host name always means this machine:
 // localhost and its subdomains (RFC 6761; browsers never ask DNS for
 // them), and loopback addresses.
