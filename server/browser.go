@@ -90,8 +90,8 @@ func (s *Server) browser(next http.Handler) http.Handler {
 	})
 }
 
-// allowedHeaders is what a preflight may ask to send, beyond the
-// CORS-safelisted headers.
+// allowedHeaderRE matches the header names a preflight may ask to send
+// (echoed back: tessera reads only its own, such as X-Esri-Authorization).
 var allowedHeaderRE = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
 
 // options answers an OPTIONS request: a CORS preflight or a plain one.
