@@ -90,13 +90,17 @@ token-max-expiration = "48h"
 login-rate = 5
 max-body = 1_048_576
 max-param = 65536
+body-timeout = "30s"
+allowed-host = ["gis.example.com", "tessera.internal"]
+cors-origins = ["https://app.example.com"]
 `
 	explicit := []string{"--addr", "0.0.0.0:9090", "--data", "/srv/tessera", "--db", "postgres://tessera@db.example.com:5432/tessera", "--demo",
 		"--public-url", "https://gis.example.com/arcgis", "--jobs", "7", "--job-retention", "48h",
 		"--recycle-retention", "720h", "--job-timeout", "3h", "--max-queued", "9", "--max-record-count", "2000",
 		"--max-mosaic-images", "20", "--log-level", "debug", "--timeout", "AddImage=6h", "--timeout", "DeleteImage=30m",
 		"--users", "/etc/tessera/users.conf", "--anonymous", "viewer", "--token-expiration", "2h",
-		"--token-max-expiration", "48h", "--login-rate", "5", "--max-body", "1048576", "--max-param", "65536"}
+		"--token-max-expiration", "48h", "--login-rate", "5", "--max-body", "1048576", "--max-param", "65536",
+		"--body-timeout", "30s", "--allowed-host", "gis.example.com", "--allowed-host", "tessera.internal", "--cors-origins", "https://app.example.com"}
 
 	tests := []struct {
 		name  string
