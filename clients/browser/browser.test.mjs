@@ -165,6 +165,7 @@ for (const mode of modes) {
     let nodeToken = '';
     let items; // OBJECTID, Path and extent of every item, by OBJECTID
     let tile; // the first item, where the pixel checks look
+    let all; // the extent of all items
     let arcgis; // the @arcgis/core page
 
     before(async () => {
@@ -183,6 +184,8 @@ for (const mode of modes) {
           xmin: Math.min(...xs), ymin: Math.min(...ys), xmax: Math.max(...xs), ymax: Math.max(...ys)};
       });
       tile = items[0];
+      all = {xmin: Math.min(...items.map((i) => i.xmin)), ymin: Math.min(...items.map((i) => i.ymin)),
+        xmax: Math.max(...items.map((i) => i.xmax)), ymax: Math.max(...items.map((i) => i.ymax))};
       assert.ok(tile.path, 'query shows no Path');
     });
 
@@ -191,7 +194,9 @@ for (const mode of modes) {
     });
 
     const tok = () => (token ? '&token=' + encodeURIComponent(token) : '');
-    const extent = () => [tile.xmin - 2000, tile.ymin - 2000, tile.xmax + 2000, tile.ymax + 2000].join(',');
+    // The maps show 6 km around the centre of the collection, all imagery.
+    const centre = () => [(all.xmin + all.xmax) / 2, (all.ymin + all.ymax) / 2];
+    const extent = () => [centre()[0] - 3000, centre()[1] - 3000, centre()[0] + 3000, centre()[1] + 3000].join(',');
 
     test('OpenLayers ImageArcGISRest draws the imagery (exportImage)', T, async () => {
       const page = await newPage(`${pages}/ol.html?url=${encodeURIComponent(service)}&extent=${extent()}${tok()}`);
@@ -202,7 +207,7 @@ for (const mode of modes) {
     });
 
     test('esri-leaflet imageMapLayer draws the imagery and identify() answers the pixel GDAL reads', T, async () => {
-      const [lng, lat] = lonLat((tile.xmin + tile.xmax) / 2, (tile.ymin + tile.ymax) / 2);
+      const [lng, lat] = lonLat(...centre());
       const page = await newPage(`${pages}/leaflet.html?url=${encodeURIComponent(service)}&center=${lat},${lng}&zoom=13${tok()}`);
       const events = await page.evaluate(() => window.appReady);
       assert.ok(events.load >= 1 && events.error === 0, JSON.stringify(events));
