@@ -339,13 +339,13 @@ func withMessages(r *request) bool {
 }
 
 // jobView is a job's JSON. Without full (a viewer asking) it has no
-// inputs and no messages, which name source files.
+// messages and no inputs but the collection: they name source files.
 func jobView(j *mosaic.Job, t mosaic.TaskInfo, withMessages, full bool) jobJSON {
 	out := jobJSON{JobID: j.ID, JobStatus: esriJobStatus[j.State], Inputs: map[string]paramURLJSON{}}
 	for _, p := range t.Params {
 		switch {
 		case p.Direction == mosaic.ParamInput:
-			if !full {
+			if !full && !publicInput(p.Name) {
 				continue
 			}
 			// As on ArcGIS, a job that ended without succeeding links
@@ -410,7 +410,7 @@ func (s *Server) jobPage(j *mosaic.Job, t mosaic.TaskInfo, full bool) *htmlPage 
 	params := htmlTable{Title: "Parameters", Headers: []string{"Name", "Direction", "Value"}}
 	for _, prm := range t.Params {
 		switch {
-		case prm.Direction == mosaic.ParamInput && !full:
+		case prm.Direction == mosaic.ParamInput && !full && !publicInput(prm.Name):
 		case prm.Direction == mosaic.ParamInput:
 			if v, ok := j.Inputs[prm.Name]; ok {
 				params.Rows = append(params.Rows, []cell{{Text: prm.Name, Href: base + "/inputs/" + prm.Name}, {Text: "input"}, {Text: v}})
@@ -439,11 +439,11 @@ func (s *Server) handleJobParams(kind string) handler {
 		if err != nil {
 			return err
 		}
-		if err := canSeeInputs(r, kind); err != nil {
-			return err
-		}
 		out := []paramValueJSON{}
 		for _, p := range t.Params {
+			if kind == "inputs" && !r.seesSources() && !publicInput(p.Name) {
+				continue
+			}
 			if v, ok := paramValue(j, p, kind); ok {
 				out = append(out, v)
 			}
@@ -461,10 +461,10 @@ func (s *Server) handleJobParam(kind string) handler {
 		if err != nil {
 			return err
 		}
-		if err := canSeeInputs(r, kind); err != nil {
+		name := r.vars("param")
+		if err := canSeeInput(r, kind, name); err != nil {
 			return err
 		}
-		name := r.vars("param")
 		for _, p := range t.Params {
 			if !strings.EqualFold(p.Name, name) {
 				continue
@@ -482,9 +482,14 @@ func (s *Server) handleJobParam(kind string) handler {
 	}
 }
 
-// canSeeInputs refuses a job's inputs to callers who do not see sources.
-func canSeeInputs(r *request, kind string) error {
-	if kind != "inputs" || r.seesSources() {
+// publicInput reports whether every caller may see a job's input: only
+// the collection; the others (inputRasters, where, context…) may name
+// source files.
+func publicInput(name string) bool { return strings.EqualFold(name, "imageCollection") }
+
+// canSeeInput refuses a job's input to callers who do not see sources.
+func canSeeInput(r *request, kind, name string) error {
+	if kind != "inputs" || r.seesSources() || publicInput(name) {
 		return nil
 	}
 	if _, err := r.require(mosaic.RolePublisher); err != nil {

@@ -91,17 +91,29 @@ func TestJobInputsHidden(t *testing.T) {
 	viewer := []string{"X-Esri-Authorization", "Bearer " + b.apiKey}
 	bob := []string{"X-Esri-Authorization", "Bearer " + b.token(t, "bob", bobPW)}
 	m := b.get(t, job+"?f=json", viewer...)
-	if m["jobStatus"] != "esriJobSucceeded" || len(m["inputs"].(map[string]any)) != 0 || len(m["messages"].([]any)) != 0 {
+	if in := m["inputs"].(map[string]any); m["jobStatus"] != "esriJobSucceeded" || len(in) != 1 || in["imageCollection"] == nil ||
+		len(m["messages"].([]any)) != 0 {
 		t.Errorf("viewer: %v", m)
 	}
-	for _, p := range []string{"/inputs?f=json", "/inputs/inputRasters?f=json"} {
-		if code := errCode(b.get(t, job+p, viewer...)); code != 403 {
-			t.Errorf("viewer %s: code %d, want 403", p, code)
-		}
-		req, _ := http.NewRequest(http.MethodGet, job+p, nil)
-		req.Header.Set(bob[0], bob[1])
-		if body := newRecorder(b, req); strings.Contains(body, `"code":403`) { // (this job service's tasks list no parameters)
-			t.Errorf("publisher %s: %.300s", p, body)
+	if code := errCode(b.get(t, job+"/inputs/inputRasters?f=json", viewer...)); code != 403 {
+		t.Errorf("viewer inputs/inputRasters: code %d, want 403", code)
+	}
+	for _, tc := range []struct {
+		path   string
+		who    []string
+		hidden bool
+	}{
+		{"/inputs?f=json", viewer, true},
+		{"/inputs/imageCollection?f=json", viewer, false},
+		{"/inputs?f=json", bob, false},
+		{"/inputs/inputRasters?f=json", bob, false},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, job+tc.path, nil)
+		req.Header.Set(tc.who[0], tc.who[1])
+		body := newRecorder(b, req)
+		if strings.Contains(body, `"code"`) || strings.Contains(body, "éé") == tc.hidden && tc.path != "/inputs/imageCollection?f=json" ||
+			(tc.path == "/inputs/imageCollection?f=json" && !strings.Contains(body, "Demo")) {
+			t.Errorf("%s (hidden %v): %.300s", tc.path, tc.hidden, body)
 		}
 	}
 	req, _ := http.NewRequest(http.MethodGet, job, nil)

@@ -164,8 +164,8 @@ func (s *Server) handleJobList(w http.ResponseWriter, r *request) error {
 			item.Messages = []messageJSON{} // like inputs, they name source files
 		}
 		for k, v := range j.Inputs {
-			if !r.seesSources() {
-				break
+			if !r.seesSources() && !publicInput(k) {
+				continue
 			}
 			if len(v) > maxListedInput {
 				v = strings.ToValidUTF8(v[:maxListedInput], "") + "…"
