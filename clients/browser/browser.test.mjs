@@ -38,7 +38,7 @@ import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
-import {build} from './build.mjs';
+import {cachedBuild} from './build.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ASSETS = path.join(here, '..', 'node_modules', '@arcgis', 'core', 'assets');
@@ -49,7 +49,7 @@ const T = {timeout: 120_000};
 const TYPES = {'.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html', '.css': 'text/css',
   '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml'};
 
-let out; // the built pages
+let out; // the built pages (build.mjs, cached in .cache/)
 let server; // serves them
 let pages; // http://localhost:<port>
 let browser;
@@ -58,13 +58,12 @@ const problems = []; // page errors and requests to other hosts, checked at the 
 
 before(async () => {
   assert.ok(process.env.TESSERA_OPEN_URL && process.env.TESSERA_USERS_URL && PUB, 'environment not set');
-  out = fs.mkdtempSync(path.join(tmpdir(), 'tessera-browser-'));
   const launched = chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'],
   });
-  await build(out);
+  out = await cachedBuild();
   server = http.createServer((req, res) => {
     const p = path.posix.normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
     const f = p.startsWith('/assets/') ? path.join(ASSETS, p.slice('/assets/'.length)) : path.join(out, p);
@@ -87,7 +86,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.close();
-  if (out) fs.rmSync(out, {recursive: true, force: true});
   assert.deepEqual(problems, [], 'page errors or requests to other hosts');
 });
 
