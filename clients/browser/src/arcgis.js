@@ -21,7 +21,10 @@ const token = q.get('token');
 if (token) {
   IdentityManager.registerToken({server: q.get('server'), token, userId: q.get('user') || '', expires: Date.now() + 3600e3});
 } else {
-  // Nothing to sign in with: no sign-in dialog, a refusal is an error.
+  // Nothing to sign in with: a refusal is an error, not a sign-in dialog.
+  // (With useIdentity left on, the SDK answers open mode's cross-site 403
+  // on submitJob by asking the IdentityManager for a credential, and the
+  // call never settles.)
   esriConfig.request.useIdentity = false;
 }
 
