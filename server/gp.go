@@ -348,7 +348,9 @@ func jobView(j *mosaic.Job, t mosaic.TaskInfo, withMessages, full bool) jobJSON 
 			if !full && !publicInput(p.Name) {
 				continue
 			}
-			if _, ok := j.Inputs[p.Name]; ok {
+			// As on ArcGIS, a job that ended without succeeding links
+			// neither its inputs nor its results.
+			if _, ok := j.Inputs[p.Name]; ok && (j.State == mosaic.JobSucceeded || !j.State.Terminal()) {
 				out.Inputs[p.Name] = paramURLJSON{"inputs/" + p.Name}
 			}
 		case j.State == mosaic.JobSucceeded:
