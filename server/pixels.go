@@ -261,8 +261,8 @@ func checkRenderingRule(r *request) error {
 type pixelOp struct {
 	c       *mosaic.Collection
 	view    *mosaic.Collection // c as the caller may see it (see request.visible)
-	input   orb.Geometry // as given, in inSR
-	geom    orb.Geometry // in c.SRS
+	input   orb.Geometry       // as given, in inSR
+	geom    orb.Geometry       // in c.SRS
 	inSR    mosaic.SpatialRef
 	sources []mosaic.RenderSource
 	cell    float64 // pixel size in c.SRS units
