@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -128,4 +129,58 @@ func newRecorder(b *authBundle, req *http.Request) string {
 	rec := httptest.NewRecorder()
 	b.srv.ServeHTTP(rec, req)
 	return rec.Body.String()
+}
+
+// sourcePixels answers every pixel operation with value 7 from each
+// source, so that identify and getSamples list the items they read.
+type sourcePixels struct{}
+
+func (sourcePixels) Identify(_ context.Context, r mosaic.IdentifyRequest) (*mosaic.IdentifyResult, error) {
+	res := &mosaic.IdentifyResult{Location: r.Geometry.Bound().Center()}
+	for _, src := range r.Sources {
+		res.Items = append(res.Items, mosaic.ItemPixel{OID: src.OID, Values: []float64{7}, Visibility: 1})
+		res.OID, res.Values = src.OID, []float64{7}
+	}
+	return res, nil
+}
+
+func (sourcePixels) Samples(_ context.Context, r mosaic.SampleRequest) ([]mosaic.PixelSample, error) {
+	var out []mosaic.PixelSample
+	for _, src := range r.Sources {
+		out = append(out, mosaic.PixelSample{Location: r.Geometry.Bound().Center(), OID: src.OID, Values: []float64{7}, Resolution: 10})
+	}
+	return out, nil
+}
+
+func (sourcePixels) Statistics(context.Context, mosaic.StatsRequest) (*mosaic.StatsResult, error) {
+	return &mosaic.StatsResult{}, nil
+}
+
+// TestPixelOperationsHidePaths: identify's catalog items and getSamples'
+// attributes leave the Path field out for viewers, and outFields=Path is
+// an unknown field to them.
+func TestPixelOperationsHidePaths(t *testing.T) {
+	t.Parallel()
+	users, _ := usersFile(t)
+	auth, err := server.NewAuth(server.AuthConfig{Users: users, Secret: bytes.Repeat([]byte("k"), 32), Anonymous: mosaic.RoleViewer, LoginsPerMinute: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newImageFixture(t, server.Config{Auth: auth, Pixels: sourcePixels{}})
+	bob := tokenFor(t, f.srv.URL, "bob", bobPW)
+	pt := "&geometry=" + url.QueryEscape(`{"x":600050,"y":5300050}`) + "&geometryType=esriGeometryPoint"
+	for _, p := range []string{"/identify?f=json" + pt, "/getSamples?f=json&outFields=*&returnFirstValueOnly=false" + pt} {
+		_, body := send(t, "GET", f.IS()+p, "", "")
+		if bodyCode(body) != 0 || strings.Contains(body, "/data/") || !strings.Contains(body, `"one"`) {
+			t.Errorf("viewer %s: %.400s", p, body)
+		}
+		_, body = send(t, "GET", f.IS()+p, "", "", "X-Esri-Authorization", "Bearer "+bob)
+		if !strings.Contains(body, "/data/one.tif") {
+			t.Errorf("publisher %s: %.400s", p, body)
+		}
+	}
+	_, body := send(t, "GET", f.IS()+"/getSamples?f=json&outFields=Path"+pt, "", "")
+	if bodyCode(body) != 400 || strings.Contains(body, "/data/") {
+		t.Errorf("viewer getSamples outFields=Path: %.300s", body)
+	}
 }
