@@ -49,6 +49,15 @@ type Config struct {
 	// queued job is reported as esriJobWaiting while they are all busy.
 	Workers int
 	Logger  *slog.Logger
+	// Instance names this engine among several sharing one store (which
+	// must implement ClusterTx); empty for a store of its own. See
+	// cluster.go.
+	Instance string
+	// InstanceInfo describes the instance in its heartbeat (e.g. its URL).
+	InstanceInfo string
+	// InstanceTimeout is how long an instance may go without a heartbeat
+	// before the others fail its running jobs. Default 15s.
+	InstanceTimeout time.Duration
 }
 
 // Errors that cancel a job's context, telling why it stopped.
@@ -85,6 +94,7 @@ type Engine struct {
 
 	stopMaint context.CancelFunc
 	maintDone chan struct{}
+	beatDone  chan struct{} // closed when the heartbeat loop ends (several instances)
 }
 
 var _ mosaic.JobService = (*Engine)(nil)
@@ -105,6 +115,9 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 4
+	}
+	if cfg.InstanceTimeout <= 0 {
+		cfg.InstanceTimeout = 15 * time.Second
 	}
 	timeouts := map[string]time.Duration{}
 	for k, d := range cfg.Timeouts {
@@ -149,8 +162,19 @@ func (e *Engine) CheckTimeouts() error {
 // messages say so. It is never re-run behind the user's back. A job still
 // queued is queued again (the queue may have taken it just before the
 // crash); the compare-and-set claim makes any duplicate a no-op.
+//
+// With Config.Instance, the engine shares its store with other instances:
+// it registers a heartbeat and fails only the jobs of instances whose
+// heartbeat expired (see cluster.go), at start and then periodically.
 func (e *Engine) Start(ctx context.Context) error {
-	if err := e.recover(ctx); err != nil {
+	if e.clustered() {
+		if err := e.heartbeat(ctx); err != nil {
+			return err
+		}
+		if err := e.reap(ctx); err != nil {
+			return err
+		}
+	} else if err := e.recover(ctx); err != nil {
 		return err
 	}
 	if err := e.queue.Start(ctx, e.work); err != nil {
@@ -159,6 +183,10 @@ func (e *Engine) Start(ctx context.Context) error {
 	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.stopMaint, e.maintDone = cancel, make(chan struct{})
 	go e.maintain(mctx)
+	if e.clustered() {
+		e.beatDone = make(chan struct{})
+		go e.beat(mctx, e.beatDone)
+	}
 	return nil
 }
 
@@ -168,6 +196,9 @@ func (e *Engine) Stop(ctx context.Context) error {
 	if e.stopMaint != nil {
 		e.stopMaint()
 		<-e.maintDone
+		if e.beatDone != nil {
+			<-e.beatDone
+		}
 	}
 	e.mu.Lock()
 	e.stopped = true
@@ -184,6 +215,9 @@ func (e *Engine) Stop(ctx context.Context) error {
 	err := e.queue.Stop(ctx)
 	e.bgCancel()
 	e.bg.Wait()
+	if e.clustered() {
+		e.leave()
+	}
 	return err
 }
 
@@ -557,7 +591,10 @@ func (e *Engine) work(ctx context.Context, id string) error {
 		if j, err = tx.Job(id); err != nil {
 			return err
 		}
-		return tx.AddJobMessages(id, mosaic.Info("Start Time: "+time.Now().UTC().Format(esriTime)))
+		if err := tx.AddJobMessages(id, mosaic.Info("Start Time: "+time.Now().UTC().Format(esriTime))); err != nil {
+			return err
+		}
+		return e.claimHere(tx, id)
 	})
 	if err != nil {
 		if mosaic.ErrorCode(err) == mosaic.ENOTFOUND {
@@ -602,6 +639,8 @@ func (e *Engine) work(ctx context.Context, id string) error {
 	elapsed := fmt.Sprintf("(Elapsed Time: %.2f seconds)", time.Since(r.started).Seconds())
 	cause := context.Cause(rctx)
 	switch {
+	case errors.Is(cause, errTakenOver):
+		return nil // another instance recorded the outcome
 	case runErr == nil:
 		_, err = e.finish(id, mosaic.JobSucceeded, mosaic.Info("Succeeded at "+time.Now().UTC().Format(esriTime)+" "+elapsed))
 	case errors.Is(cause, ErrJobCancelled):
@@ -609,6 +648,9 @@ func (e *Engine) work(ctx context.Context, id string) error {
 	case errors.Is(cause, errTimedOut):
 		_, err = e.finish(id, mosaic.JobTimedOut, mosaic.ErrorMsg(fmt.Sprintf(
 			"Timed out after %s; uncommitted changes were rolled back.", e.timeout(j.Task))))
+	case errors.Is(cause, errLostStore):
+		_, err = e.finish(id, mosaic.JobFailed, mosaic.ErrorMsg(fmt.Sprintf(
+			"The server running this job lost contact with the database for more than %s; uncommitted changes were rolled back. Submit it again to finish it.", e.cfg.InstanceTimeout)))
 	case errors.Is(cause, ErrShutdown):
 		_, err = e.finish(id, mosaic.JobFailed, mosaic.ErrorMsg(
 			"The server shut down while this job was running; uncommitted changes were rolled back. Submit it again to finish it."))
@@ -626,15 +668,22 @@ func (e *Engine) work(ctx context.Context, id string) error {
 }
 
 // watchCancel polls the store for a cancel requested through another
-// process (several instances on one database).
+// process (several instances on one database). With several instances it
+// also writes the job's progress to the store, so that every instance
+// reports it, and stops a job that another instance finished (having
+// taken this one for dead).
 func (e *Engine) watchCancel(ctx context.Context, r *Run) {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
+	var flushed *mosaic.JobProgress
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if e.clustered() {
+			flushed = e.flushProgress(ctx, r, flushed)
 		}
 		var state mosaic.JobState
 		err := e.store.View(ctx, func(tx mosaic.ReadTx) error {
@@ -647,6 +696,15 @@ func (e *Engine) watchCancel(ctx context.Context, r *Run) {
 		if err == nil && state == mosaic.JobCancelling {
 			r.cancel(ErrJobCancelled)
 			return
+		}
+		if err == nil && state.Terminal() && e.clustered() {
+			r.mu.Lock()
+			finished := r.finished
+			r.mu.Unlock()
+			if !finished {
+				r.cancel(errTakenOver)
+				return
+			}
 		}
 	}
 }
