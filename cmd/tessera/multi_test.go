@@ -177,6 +177,13 @@ func TestMultiInstance(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// A live instance's job is never taken over, however long it runs:
+	// still executing after several instance timeouts.
+	for since := time.Now(); time.Since(since) < 3*timeout; time.Sleep(50 * time.Millisecond) {
+		if m := status(t, others[1], "DeleteImage", held); m["jobStatus"] != "esriJobExecuting" {
+			t.Fatalf("a live instance's job after %s: %v\n%s", time.Since(since), m["jobStatus"], messages(m))
+		}
+	}
 	postForm(t, others[0].GP("DeleteImage")+"/jobs/"+held+"/cancel", url.Values{})
 	m := waitFor(t, others[1], "DeleteImage", held, "esriJobCancelled")
 	if m2 := status(t, on, "DeleteImage", held); m2["jobStatus"] != "esriJobCancelled" || messages(m2) != messages(m) {
