@@ -345,6 +345,7 @@ func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]stri
 	j := &mosaic.Job{
 		ID: mosaic.NewJobID(), Task: info.Name, State: mosaic.JobSubmitted, Inputs: in,
 		Priority: priority, Owner: opts.User.DisplayName(), SubmittedAt: time.Now().UTC(),
+		Messages: []mosaic.JobMessage{mosaic.Info("Submitted.")}, // as ArcGIS's jobs start
 	}
 	err = e.store.Update(ctx, func(tx mosaic.Tx) error {
 		if err := t.Validate(ctx, tx, in); err != nil {
@@ -591,7 +592,8 @@ func (e *Engine) work(ctx context.Context, id string) error {
 		if j, err = tx.Job(id); err != nil {
 			return err
 		}
-		if err := tx.AddJobMessages(id, mosaic.Info("Start Time: "+time.Now().UTC().Format(esriTime))); err != nil {
+		if err := tx.AddJobMessages(id, mosaic.Info("Executing..."),
+			mosaic.Info("Start Time: "+time.Now().UTC().Format(esriTime))); err != nil {
 			return err
 		}
 		return e.claimHere(tx, id)
