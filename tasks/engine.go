@@ -94,7 +94,10 @@ type Engine struct {
 
 	stopMaint context.CancelFunc
 	maintDone chan struct{}
-	beatDone  chan struct{} // closed when the heartbeat loop ends (several instances)
+	// With several instances: stopBeat ends the heartbeat loop, which then
+	// closes beatDone.
+	stopBeat context.CancelFunc
+	beatDone chan struct{}
 }
 
 var _ mosaic.JobService = (*Engine)(nil)
@@ -184,8 +187,9 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.stopMaint, e.maintDone = cancel, make(chan struct{})
 	go e.maintain(mctx)
 	if e.clustered() {
-		e.beatDone = make(chan struct{})
-		go e.beat(mctx, e.beatDone)
+		bctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		e.stopBeat, e.beatDone = stop, make(chan struct{})
+		go e.beat(bctx, e.beatDone)
 	}
 	return nil
 }
@@ -196,9 +200,6 @@ func (e *Engine) Stop(ctx context.Context) error {
 	if e.stopMaint != nil {
 		e.stopMaint()
 		<-e.maintDone
-		if e.beatDone != nil {
-			<-e.beatDone
-		}
 	}
 	e.mu.Lock()
 	e.stopped = true
@@ -215,7 +216,11 @@ func (e *Engine) Stop(ctx context.Context) error {
 	err := e.queue.Stop(ctx)
 	e.bgCancel()
 	e.bg.Wait()
-	if e.clustered() {
+	if e.stopBeat != nil {
+		// Beat until the jobs here have stopped and recorded how, so
+		// that no other instance takes them for orphans meanwhile.
+		e.stopBeat()
+		<-e.beatDone
 		e.leave()
 	}
 	return err
