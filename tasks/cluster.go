@@ -119,12 +119,13 @@ func (e *Engine) reap(ctx context.Context) error {
 				who = fmt.Sprintf("instance %s, silent for more than %s", owners[i], ttl)
 			}
 			var ok bool
+			removeStages(j.ID) // if the instance ran on this host
 			if j.State == mosaic.JobCancelling {
 				ok, err = tx.FinishJob(j.ID, mosaic.JobCancelled, nil, mosaic.Info(
-					"The server running this job ("+who+") stopped while it was being cancelled; nothing after the last committed step reported above was applied."))
+					"The server running this job ("+who+") stopped while it was being cancelled; it changed nothing."))
 			} else {
 				ok, err = tx.FinishJob(j.ID, mosaic.JobFailed, nil, mosaic.ErrorMsg(
-					"The server stopped while this job was running ("+who+"). Changes are committed atomically, so nothing after the last committed step reported above was applied. Submit the job again to finish it."))
+					"The server stopped while this job was running ("+who+"). A job's changes commit with its success, in one transaction, so it changed nothing. Submit the job again."))
 			}
 			if err != nil {
 				return err
