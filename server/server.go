@@ -60,6 +60,14 @@ type Config struct {
 	// (default one minute). Responses and the time handlers take are not
 	// limited by it.
 	BodyTimeout time.Duration
+	// MaxImageBytes caps one exportImage or thumbnail: width × height ×
+	// bands × bytes per sample (default DefaultMaxImageBytes).
+	// RenderMemory is the server-wide budget of estimated render memory
+	// (default DefaultRenderMemory); a render that does not fit waits at
+	// most RenderWait (default DefaultRenderWait), then is refused as busy.
+	MaxImageBytes int64
+	RenderMemory  int64
+	RenderWait    time.Duration
 }
 
 // Server is the HTTP server.
@@ -68,6 +76,7 @@ type Server struct {
 	log     *slog.Logger
 	router  *mux.Router
 	handler http.Handler // the middleware chain around router
+	budget  *RenderBudget
 	http    *http.Server
 	stats   serviceStats // the mosaics' statistics, for statistics and histograms
 }
@@ -92,7 +101,10 @@ func New(cfg Config) *Server {
 	if cfg.BodyTimeout <= 0 {
 		cfg.BodyTimeout = time.Minute
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, router: mux.NewRouter()}
+	if cfg.MaxImageBytes <= 0 {
+		cfg.MaxImageBytes = DefaultMaxImageBytes
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, router: mux.NewRouter(), budget: NewRenderBudget(cfg.RenderMemory, cfg.RenderWait)}
 	s.router.StrictSlash(false)
 	s.router.SkipClean(true)
 	s.registerRoutes()

@@ -23,7 +23,8 @@ type Queue interface {
 	// Enqueue queues job id inside tx, so that a job exists in the store if
 	// and only if it is queued.
 	Enqueue(ctx context.Context, tx mosaic.Tx, id string, priority int) error
-	// Start runs work for queued jobs until Stop.
+	// Start runs work for queued jobs until Stop. When work returns a
+	// *Later, the job stays queued and is offered again after its delay.
 	Start(ctx context.Context, work func(ctx context.Context, id string) error) error
 	// Stop stops fetching jobs and cancels running ones, waiting until they
 	// return or ctx ends.
@@ -48,7 +49,35 @@ type Config struct {
 	// Workers is the number of jobs the queue runs at once (default 4). A
 	// queued job is reported as esriJobWaiting while they are all busy.
 	Workers int
-	Logger  *slog.Logger
+	// JobsPerUser caps the jobs one user runs at once (default Workers/2,
+	// at least 1), so that nobody can hold every worker: a user's further
+	// jobs wait in the queue (esriJobWaiting), behind other users' jobs.
+	// Callers without an account count as one user, "anonymous".
+	JobsPerUser int
+	// UserWait is how long a job held back by JobsPerUser waits before the
+	// queue offers it again (default 500 ms).
+	UserWait time.Duration
+	Logger   *slog.Logger
+	// Instance names this engine among several sharing one store (which
+	// must implement ClusterTx); empty for a store of its own. See
+	// cluster.go.
+	Instance string
+	// InstanceInfo describes the instance in its heartbeat (e.g. its URL).
+	InstanceInfo string
+	// InstanceTimeout is how long an instance may go without a heartbeat
+	// before the others fail its running jobs. Default 15s.
+	InstanceTimeout time.Duration
+}
+
+// Later is what the work function that Queue.Start is given returns when
+// a job may not start yet because its owner already runs JobsPerUser
+// jobs: the queue offers the job again after After, without counting an
+// attempt (River: JobSnooze).
+type Later struct{ After time.Duration }
+
+// Error implements error.
+func (l *Later) Error() string {
+	return fmt.Sprintf("job deferred for %s: its owner runs as many jobs as allowed", l.After)
 }
 
 // Errors that cancel a job's context, telling why it stopped.
@@ -85,6 +114,10 @@ type Engine struct {
 
 	stopMaint context.CancelFunc
 	maintDone chan struct{}
+	// With several instances: stopBeat ends the heartbeat loop, which then
+	// closes beatDone.
+	stopBeat context.CancelFunc
+	beatDone chan struct{}
 }
 
 var _ mosaic.JobService = (*Engine)(nil)
@@ -105,6 +138,15 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 4
+	}
+	if cfg.JobsPerUser <= 0 {
+		cfg.JobsPerUser = max(1, cfg.Workers/2)
+	}
+	if cfg.UserWait <= 0 {
+		cfg.UserWait = 500 * time.Millisecond
+	}
+	if cfg.InstanceTimeout <= 0 {
+		cfg.InstanceTimeout = 15 * time.Second
 	}
 	timeouts := map[string]time.Duration{}
 	for k, d := range cfg.Timeouts {
@@ -145,12 +187,23 @@ func (e *Engine) CheckTimeouts() error {
 //
 // A job that was executing when its process died is marked failed: every
 // task commits its catalog changes and its final state in one transaction,
-// so such a job committed nothing after its last reported batch, and its
-// messages say so. It is never re-run behind the user's back. A job still
+// so such a job committed nothing, and its messages say so; the items an
+// ingest had staged are deleted. It is never re-run behind the user's back. A job still
 // queued is queued again (the queue may have taken it just before the
 // crash); the compare-and-set claim makes any duplicate a no-op.
+//
+// With Config.Instance, the engine shares its store with other instances:
+// it registers a heartbeat and fails only the jobs of instances whose
+// heartbeat expired (see cluster.go), at start and then periodically.
 func (e *Engine) Start(ctx context.Context) error {
-	if err := e.recover(ctx); err != nil {
+	if e.clustered() {
+		if err := e.heartbeat(ctx); err != nil {
+			return err
+		}
+		if err := e.reap(ctx); err != nil {
+			return err
+		}
+	} else if err := e.recover(ctx); err != nil {
 		return err
 	}
 	if err := e.queue.Start(ctx, e.work); err != nil {
@@ -159,6 +212,11 @@ func (e *Engine) Start(ctx context.Context) error {
 	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.stopMaint, e.maintDone = cancel, make(chan struct{})
 	go e.maintain(mctx)
+	if e.clustered() {
+		bctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		e.stopBeat, e.beatDone = stop, make(chan struct{})
+		go e.beat(bctx, e.beatDone)
+	}
 	return nil
 }
 
@@ -184,6 +242,13 @@ func (e *Engine) Stop(ctx context.Context) error {
 	err := e.queue.Stop(ctx)
 	e.bgCancel()
 	e.bg.Wait()
+	if e.stopBeat != nil {
+		// Beat until the jobs here have stopped and recorded how, so
+		// that no other instance takes them for orphans meanwhile.
+		e.stopBeat()
+		<-e.beatDone
+		e.leave()
+	}
 	return err
 }
 
@@ -198,11 +263,13 @@ func (e *Engine) recover(ctx context.Context) error {
 			case mosaic.JobNew, mosaic.JobSubmitted, mosaic.JobWaiting:
 				err = e.queue.Enqueue(ctx, tx, j.ID, j.Priority)
 			case mosaic.JobExecuting:
+				removeStages(j.ID)
 				_, err = tx.FinishJob(j.ID, mosaic.JobFailed, nil, mosaic.ErrorMsg(
-					"The server stopped while this job was running. Changes are committed atomically, so nothing after the last committed step reported above was applied. Submit the job again to finish it."))
+					"The server stopped while this job was running. A job's changes commit with its success, in one transaction, so it changed nothing. Submit the job again."))
 			case mosaic.JobCancelling:
+				removeStages(j.ID)
 				_, err = tx.FinishJob(j.ID, mosaic.JobCancelled, nil, mosaic.Info(
-					"The server stopped while this job was being cancelled; nothing after the last committed step reported above was applied."))
+					"The server stopped while this job was being cancelled; it changed nothing."))
 			}
 			if err != nil {
 				return err
@@ -427,12 +494,41 @@ func (e *Engine) Job(ctx context.Context, id string) (*mosaic.Job, error) {
 			j.Progress = r.progressSnapshot()
 		}
 	case mosaic.JobSubmitted:
-		// Queued behind busy workers: ArcGIS calls that waiting.
-		if len(e.running) >= e.cfg.Workers {
+		// Queued behind busy workers, or behind the owner's other jobs:
+		// ArcGIS calls that waiting.
+		if len(e.running) >= e.cfg.Workers || e.runningFor(j.Owner) >= e.cfg.JobsPerUser {
 			j.State = mosaic.JobWaiting
 		}
 	}
 	return j, nil
+}
+
+// runningFor counts the jobs of owner running in this process; e.mu must
+// be held.
+func (e *Engine) runningFor(owner string) int {
+	n := 0
+	for _, r := range e.running {
+		if r.job.Owner == owner {
+			n++
+		}
+	}
+	return n
+}
+
+// ownerBusy reports whether owner already runs JobsPerUser jobs, in any
+// process sharing the store.
+func (e *Engine) ownerBusy(tx mosaic.ReadTx, owner string) (bool, error) {
+	jobs, err := tx.ActiveJobs()
+	if err != nil {
+		return false, err
+	}
+	n := 0
+	for _, j := range jobs {
+		if j.Owner == owner && (j.State == mosaic.JobExecuting || j.State == mosaic.JobCancelling) {
+			n++
+		}
+	}
+	return n >= e.cfg.JobsPerUser, nil
 }
 
 // Cancel stops a job that has not finished. A queued job is cancelled at
@@ -540,16 +636,30 @@ func (e *Engine) timeout(task string) time.Duration {
 }
 
 // work runs one job: it claims the job (submitted → executing), runs its
-// task, and records the outcome. It never returns an error to the queue:
-// the store, not the queue, holds the truth, and a job never runs twice.
+// task, and records the outcome. It never returns an error to the queue
+// (the store, not the queue, holds the truth, and a job never runs twice)
+// but a *Later when the job's owner already runs JobsPerUser jobs: the job
+// stays queued, and the worker is free for other users' jobs.
 func (e *Engine) work(ctx context.Context, id string) error {
-	var j *mosaic.Job
+	var (
+		j    *mosaic.Job
+		busy bool
+	)
 	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
 		e.mu.Lock()
 		cancelled := e.cancels[id]
 		e.mu.Unlock()
 		if cancelled {
 			return e.recordCancel(tx, id)
+		}
+		cur, err := tx.Job(id)
+		if err != nil {
+			return err
+		}
+		if cur.State == mosaic.JobSubmitted || cur.State == mosaic.JobWaiting {
+			if busy, err = e.ownerBusy(tx, cur.Owner); err != nil || busy {
+				return err
+			}
 		}
 		ok, err := tx.TransitionJob(id, []mosaic.JobState{mosaic.JobSubmitted, mosaic.JobWaiting}, mosaic.JobExecuting)
 		if err != nil || !ok {
@@ -558,14 +668,20 @@ func (e *Engine) work(ctx context.Context, id string) error {
 		if j, err = tx.Job(id); err != nil {
 			return err
 		}
-		return tx.AddJobMessages(id, mosaic.Info("Executing..."),
-			mosaic.Info("Start Time: "+time.Now().UTC().Format(esriTime)))
+		if err := tx.AddJobMessages(id, mosaic.Info("Executing..."),
+			mosaic.Info("Start Time: "+time.Now().UTC().Format(esriTime))); err != nil {
+			return err
+		}
+		return e.claimHere(tx, id)
 	})
 	if err != nil {
 		if mosaic.ErrorCode(err) == mosaic.ENOTFOUND {
 			return nil // deleted while queued
 		}
 		return err
+	}
+	if busy {
+		return &Later{After: e.cfg.UserWait}
 	}
 	if j == nil {
 		return nil // cancelled while queued, or already run
@@ -604,6 +720,8 @@ func (e *Engine) work(ctx context.Context, id string) error {
 	elapsed := fmt.Sprintf("(Elapsed Time: %.2f seconds)", time.Since(r.started).Seconds())
 	cause := context.Cause(rctx)
 	switch {
+	case errors.Is(cause, errTakenOver):
+		return nil // another instance recorded the outcome
 	case runErr == nil:
 		_, err = e.finish(id, mosaic.JobSucceeded, mosaic.Info("Succeeded at "+time.Now().UTC().Format(esriTime)+" "+elapsed))
 	case errors.Is(cause, ErrJobCancelled):
@@ -611,6 +729,9 @@ func (e *Engine) work(ctx context.Context, id string) error {
 	case errors.Is(cause, errTimedOut):
 		_, err = e.finish(id, mosaic.JobTimedOut, mosaic.ErrorMsg(fmt.Sprintf(
 			"Timed out after %s; uncommitted changes were rolled back.", e.timeout(j.Task))))
+	case errors.Is(cause, errLostStore):
+		_, err = e.finish(id, mosaic.JobFailed, mosaic.ErrorMsg(fmt.Sprintf(
+			"The server running this job lost contact with the database for more than %s; uncommitted changes were rolled back. Submit it again to finish it.", e.cfg.InstanceTimeout)))
 	case errors.Is(cause, ErrShutdown):
 		_, err = e.finish(id, mosaic.JobFailed, mosaic.ErrorMsg(
 			"The server shut down while this job was running; uncommitted changes were rolled back. Submit it again to finish it."))
@@ -628,15 +749,22 @@ func (e *Engine) work(ctx context.Context, id string) error {
 }
 
 // watchCancel polls the store for a cancel requested through another
-// process (several instances on one database).
+// process (several instances on one database). With several instances it
+// also writes the job's progress to the store, so that every instance
+// reports it, and stops a job that another instance finished (having
+// taken this one for dead).
 func (e *Engine) watchCancel(ctx context.Context, r *Run) {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
+	var flushed *mosaic.JobProgress
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if e.clustered() {
+			flushed = e.flushProgress(ctx, r, flushed)
 		}
 		var state mosaic.JobState
 		err := e.store.View(ctx, func(tx mosaic.ReadTx) error {
@@ -649,6 +777,15 @@ func (e *Engine) watchCancel(ctx context.Context, r *Run) {
 		if err == nil && state == mosaic.JobCancelling {
 			r.cancel(ErrJobCancelled)
 			return
+		}
+		if err == nil && state.Terminal() && e.clustered() {
+			r.mu.Lock()
+			finished := r.finished
+			r.mu.Unlock()
+			if !finished {
+				r.cancel(errTakenOver)
+				return
+			}
 		}
 	}
 }
