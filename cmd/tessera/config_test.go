@@ -91,6 +91,9 @@ token-max-expiration = "48h"
 login-rate = 5
 max-body = 1_048_576
 max-param = 65536
+body-timeout = "30s"
+allowed-host = ["gis.example.com", "tessera.internal"]
+cors-origins = ["https://app.example.com"]
 max-image-bytes = 1_000_000
 render-memory = 8_000_000
 render-wait = "3s"
@@ -102,6 +105,7 @@ jobs-per-user = 3
 		"--max-mosaic-images", "20", "--log-level", "debug", "--timeout", "AddImage=6h", "--timeout", "DeleteImage=30m",
 		"--users", "/etc/tessera/users.conf", "--anonymous", "viewer", "--token-expiration", "2h",
 		"--token-max-expiration", "48h", "--login-rate", "5", "--max-body", "1048576", "--max-param", "65536",
+		"--body-timeout", "30s", "--allowed-host", "gis.example.com", "--allowed-host", "tessera.internal", "--cors-origins", "https://app.example.com",
 		"--max-image-bytes", "1000000", "--render-memory", "8000000", "--render-wait", "3s", "--jobs-per-user", "3"}
 
 	tests := []struct {
