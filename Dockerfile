@@ -26,7 +26,7 @@ ENTRYPOINT ["tessera"]
 # A container must listen beyond loopback, and tessera only does that with
 # accounts, so the image expects a users file in the data volume. Make one
 # first (see docs/operations.md):
-#   mkdir -p data && docker run --rm -i IMAGE passwd admin admin >> data/users.conf
+#   mkdir -p data && (umask 077; docker run --rm -i IMAGE passwd admin admin >> data/users.conf)
 #   docker run -p 8080:8080 -v "$PWD/data:/var/lib/tessera" --user "$(id -u):$(id -g)" IMAGE
 # (--user lets the container write a directory you own; a named volume
 # needs no --user). Add --anonymous viewer to let anyone read without a

@@ -120,30 +120,30 @@ func (a *Auth) authenticate(r *http.Request, params url.Values) (*mosaic.User, e
 		}
 		return &mosaic.User{Name: acc.name, Role: acc.role}, nil
 	}
-	acc, err := a.checkToken(r, tok)
+	acc, _, err := a.checkToken(r, tok)
 	if err != nil {
 		return nil, err
 	}
 	return &mosaic.User{Name: acc.name, Role: acc.role}, nil
 }
 
-// checkToken verifies a token and returns its account.
-func (a *Auth) checkToken(r *http.Request, tok string) (*account, error) {
+// checkToken verifies a token and returns its account and claims.
+func (a *Auth) checkToken(r *http.Request, tok string) (*account, tokenClaims, error) {
 	c, err := a.signer.verify(tok, a.cfg.Now())
 	switch {
 	case errors.Is(err, errTokenExpired):
-		return nil, errInvalidToken("The token has expired; generate a new one.")
+		return nil, c, errInvalidToken("The token has expired; generate a new one.")
 	case err != nil:
-		return nil, errInvalidToken("The token is not one this server issued.")
+		return nil, c, errInvalidToken("The token is not one this server issued.")
 	}
 	acc := a.cfg.Users.user(c.User)
 	if acc == nil || c.Print != a.signer.fingerprint(acc) {
-		return nil, errInvalidToken("The token's user no longer exists or changed password.")
+		return nil, c, errInvalidToken("The token's user no longer exists or changed password.")
 	}
 	if c.IP != "" && c.IP != clientIP(r) {
-		return nil, errInvalidToken("The token was issued for another IP address.")
+		return nil, c, errInvalidToken("The token was issued for another IP address.")
 	}
-	return acc, nil
+	return acc, c, nil
 }
 
 // TokenServicesURL returns the absolute URL of generateToken.
@@ -172,9 +172,20 @@ type tokenRequest struct {
 	client, ip         string
 }
 
+// parseTokenRequest reads a generateToken request. The user name and
+// password are read from a POST body only; one in the URL is an error
+// (URLs end up in logs, histories and Referer headers).
 func (a *Auth) parseTokenRequest(r *request) (tokenRequest, error) {
-	tr := tokenRequest{username: r.param("username"), password: r.param("password"), token: r.token,
-		client: strings.ToLower(strings.TrimSpace(r.param("client")))}
+	tr := tokenRequest{token: r.token, client: strings.ToLower(strings.TrimSpace(r.param("client")))}
+	for _, name := range []string{"username", "password"} {
+		if param(r.URL.Query(), name) != "" {
+			return tr, mosaic.Errorf(mosaic.EINVALID, "Unable to generate token.").WithDetails(
+				"Send the user name and password in the body of a POST, never in a URL.")
+		}
+	}
+	if r.Method == http.MethodPost {
+		tr.username, tr.password = param(r.PostForm, "username"), param(r.PostForm, "password")
+	}
 	tr.expiration = a.cfg.DefaultExpiration
 	if s := strings.TrimSpace(r.param("expiration")); s != "" {
 		m, err := strconv.ParseFloat(s, 64)
@@ -216,24 +227,38 @@ func (a *Auth) generateToken(r *request) (*tokenJSON, error) {
 		return mosaic.Errorf(mosaic.EINVALID, "Unable to generate token.").WithDetails(why)
 	}
 	var acc *account
+	expires := a.cfg.Now().Add(tr.expiration)
+	ip := tr.ip
 	switch {
 	case tr.username != "" || tr.password != "":
-		if r.Method != http.MethodPost {
-			return nil, unable("Send the user name and password by POST, never in a URL.")
-		}
 		if acc = a.cfg.Users.checkPassword(tr.username, tr.password); acc == nil {
 			return nil, unable("Invalid username or password.")
 		}
 	case tr.token != "":
-		if acc, err = a.checkToken(r.Request, tr.token); err != nil {
+		// The exchange makes a token for another server URL out of one
+		// the caller has. It grants nothing the original did not: the
+		// new token expires no later and keeps the original's address
+		// binding, so chained exchanges cannot extend a token either.
+		if r.Method != http.MethodPost {
+			return nil, unable("Exchange a token by POST, never in a URL.")
+		}
+		var orig tokenClaims
+		if acc, orig, err = a.checkToken(r.Request, tr.token); err != nil {
 			return nil, err
 		}
+		if e := time.UnixMilli(orig.Expires); e.Before(expires) {
+			expires = e
+		}
+		if orig.IP != "" {
+			ip = orig.IP
+		}
+	case r.Method != http.MethodPost:
+		return nil, unable("Send the user name and password in the body of a POST.")
 	default:
 		return nil, unable("username and password are required.")
 	}
-	expires := a.cfg.Now().Add(tr.expiration)
 	tok, err := a.signer.issue(tokenClaims{User: acc.name, Expires: expires.UnixMilli(),
-		Print: a.signer.fingerprint(acc), IP: tr.ip})
+		Print: a.signer.fingerprint(acc), IP: ip})
 	if err != nil {
 		return nil, err
 	}

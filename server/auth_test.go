@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -396,5 +397,118 @@ func TestHTMLCarriesToken(t *testing.T) {
 	b.srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/arcgis/tokens/generateToken", nil))
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `type="password"`) {
 		t.Errorf("generateToken form: %d\n%s", rec.Code, rec.Body)
+	}
+}
+
+// TestTokenExchange: a token exchanged for another (token + serverUrl)
+// never outlives the original, keeps its address binding, and is made by
+// POST only, so neither chaining nor a GET can stretch a token.
+func TestTokenExchange(t *testing.T) {
+	t.Parallel()
+	b := setupAuth(t, nil)
+	exchange := func(tok, remote string, extra ...string) map[string]any {
+		form := url.Values{"token": {tok}, "serverUrl": {"http://127.0.0.1/arcgis"}, "expiration": {"20160"}, "f": {"json"}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			form.Set(extra[i], extra[i+1])
+		}
+		req := httptest.NewRequest(http.MethodPost, "/arcgis/tokens/generateToken", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if remote != "" {
+			req.RemoteAddr = remote
+		}
+		return b.do(t, req)
+	}
+	use := func(tok, remote string) int {
+		req := httptest.NewRequest(http.MethodGet, services+"&token="+url.QueryEscape(tok), nil)
+		if remote != "" {
+			req.RemoteAddr = remote
+		}
+		return errCode(b.do(t, req))
+	}
+	orig := b.token(t, "bob", bobPW, "client", "requestip", "expiration", "30")
+	origExpires := b.now.Add(30 * time.Minute).UnixMilli()
+	tok := orig
+	for i := range 3 { // chained exchanges
+		m := exchange(tok, "", "client", "referer")
+		next, _ := m["token"].(string)
+		if next == "" || m["expires"] != float64(origExpires) {
+			t.Fatalf("exchange %d: %v, want expires %d", i+1, m, origExpires)
+		}
+		if use(next, "") != 0 || use(next, "198.51.100.7:1") != 498 {
+			t.Errorf("exchange %d lost the address binding", i+1)
+		}
+		tok = next
+	}
+	// From another address the bound token cannot be exchanged at all.
+	if code := errCode(exchange(orig, "198.51.100.7:1")); code != 498 {
+		t.Errorf("exchange from another address: code %d, want 498", code)
+	}
+	// client=ip cannot rebind it to another address either.
+	m := exchange(orig, "", "client", "ip", "ip", "198.51.100.7")
+	if rebound, _ := m["token"].(string); rebound == "" || use(rebound, "198.51.100.7:1") != 498 || use(rebound, "") != 0 {
+		t.Errorf("client=ip rebound an exchanged token: %v", m)
+	}
+	// An unbound token stays valid only as long as the original.
+	free := b.token(t, "bob", bobPW, "expiration", "10")
+	m = exchange(free, "")
+	if m["expires"] != float64(b.now.Add(10*time.Minute).UnixMilli()) {
+		t.Errorf("unbound exchange: %v", m)
+	}
+	// Never by GET.
+	q := url.Values{"token": {free}, "serverUrl": {"http://127.0.0.1/arcgis"}, "f": {"json"}}
+	if m := b.get(t, "/arcgis/tokens/generateToken?"+q.Encode()); errCode(m) != 400 || m["token"] != nil {
+		t.Errorf("GET exchange: %v", m)
+	}
+	// After the original expires, neither it nor its exchanges work.
+	exchanged, _ := exchange(free, "")["token"].(string)
+	*b.now = b.now.Add(11 * time.Minute)
+	if use(exchanged, "") != 498 || errCode(exchange(exchanged, "")) != 498 {
+		t.Error("an exchanged token outlived its original")
+	}
+}
+
+// TestPasswordOnlyInBody: a password in a URL is refused, by GET or POST,
+// even when the body has one too.
+func TestPasswordOnlyInBody(t *testing.T) {
+	t.Parallel()
+	b := setupAuth(t, nil)
+	for _, tc := range []struct{ query, body string }{
+		{"username=alice&password=" + alicePW, ""},
+		{"password=" + alicePW, "username=alice"},
+		{"username=alice", "password=" + alicePW},
+		{"USERNAME=alice&Password=" + alicePW, "username=alice&password=" + alicePW},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/arcgis/tokens/generateToken?f=json&"+tc.query, strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if m := b.do(t, req); errCode(m) != 400 || m["token"] != nil || !strings.Contains(fmt.Sprint(m), "never in a URL") {
+			t.Errorf("POST ?%s with body %q: %v", tc.query, tc.body, m)
+		}
+	}
+	if tok := b.token(t, "alice", alicePW); tok == "" {
+		t.Error("a password in the body was refused")
+	}
+}
+
+// TestAnonymousNameReserved: no account may be called anonymous, the
+// owner of jobs submitted without a token.
+func TestAnonymousNameReserved(t *testing.T) {
+	t.Parallel()
+	good, _ := server.PasswordLine("ok", mosaic.RoleAdmin, "12345678", 4)
+	for _, name := range []string{"anonymous", "Anonymous", "ANONYMOUS"} {
+		if _, err := server.ParseUsers(strings.NewReader(strings.Replace(good, "user ok", "user "+name, 1))); err == nil {
+			t.Errorf("users file: user %s accepted", name)
+		}
+		if _, err := server.ParseUsers(strings.NewReader("apikey " + name + " admin sha256:" + strings.Repeat("ab", 32))); err == nil {
+			t.Errorf("users file: apikey %s accepted", name)
+		}
+		if _, err := server.PasswordLine(name, mosaic.RoleAdmin, "12345678", 4); err == nil || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("PasswordLine(%s): %v", name, err)
+		}
+		if _, _, err := server.NewAPIKey(name, mosaic.RoleAdmin); err == nil {
+			t.Errorf("NewAPIKey(%s) accepted", name)
+		}
+	}
+	if _, err := server.ParseUsers(strings.NewReader(strings.Replace(good, "user ok", "user anonymous2", 1))); err != nil {
+		t.Errorf("anonymous2: %v", err)
 	}
 }

@@ -31,6 +31,10 @@ import (
 type Users struct {
 	users map[string]*account
 	keys  map[[sha256.Size]byte]*account
+	// decoy is the costliest user's hash: a login with an unknown name is
+	// compared against it, so that it takes as long as a known one.
+	decoy     []byte
+	decoyCost int
 }
 
 type account struct {
@@ -40,6 +44,19 @@ type account struct {
 }
 
 var userNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
+
+// checkName checks an account name: letters, digits and ._@-, and not
+// "anonymous" (in any case), the owner recorded for callers without a
+// token, which no account may have.
+func checkName(name string) error {
+	if !userNameRE.MatchString(name) {
+		return fmt.Errorf("invalid name %q (letters, digits and ._@- only)", name)
+	}
+	if strings.EqualFold(name, (*mosaic.User)(nil).DisplayName()) {
+		return fmt.Errorf("the name %q is reserved for callers without a token", name)
+	}
+	return nil
+}
 
 // APIKeyPrefix starts every API key, so that keys and tokens are told
 // apart without a lookup.
@@ -76,8 +93,8 @@ func ParseUsers(r io.Reader) (*Users, error) {
 			return nil, fmt.Errorf("line %d: want \"user|apikey NAME ROLE HASH\", got %d fields", line, len(fields))
 		}
 		kind, name, role, secret := fields[0], fields[1], mosaic.Role(fields[2]), fields[3]
-		if !userNameRE.MatchString(name) {
-			return nil, fmt.Errorf("line %d: invalid name %q (letters, digits and ._@- only)", line, name)
+		if err := checkName(name); err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
 		if !role.Valid() {
 			return nil, fmt.Errorf("line %d: unknown role %q (viewer, publisher or admin)", line, role)
@@ -93,6 +110,9 @@ func ParseUsers(r io.Reader) (*Users, error) {
 			}
 			a.hash = []byte(secret)
 			u.users[name] = a
+			if c, _ := bcrypt.Cost(a.hash); u.decoy == nil || c > u.decoyCost {
+				u.decoy, u.decoyCost = a.hash, c
+			}
 		case "apikey":
 			hexDigest, ok := strings.CutPrefix(secret, "sha256:")
 			b, err := hex.DecodeString(hexDigest)
@@ -128,6 +148,9 @@ func (u *Users) user(name string) *account {
 	return u.users[name]
 }
 
+// HasUser reports whether there is a user called name.
+func (u *Users) HasUser(name string) bool { return u.user(name) != nil }
+
 // key returns the account of an API key, if any.
 func (u *Users) key(key string) *account {
 	if u == nil {
@@ -136,18 +159,20 @@ func (u *Users) key(key string) *account {
 	return u.keys[sha256.Sum256([]byte(key))]
 }
 
-// dummyHash is compared against when a user does not exist, so that a
-// login takes as long for an unknown name as for a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("tessera-no-such-user"), bcrypt.MinCost+6)
-
-// checkPassword returns the account if name and password match.
+// checkPassword returns the account if name and password match. An
+// unknown name costs a bcrypt comparison too, against the hash of the
+// user with the highest cost (its result is ignored), so that the time of
+// an answer does not tell which names exist. Give every user the same
+// cost (tessera passwd's default) and no name stands out.
 func (u *Users) checkPassword(name, password string) *account {
 	a := u.user(name)
-	hash := dummyHash
-	if a != nil {
-		hash = a.hash
+	if a == nil {
+		if u != nil && u.decoy != nil {
+			bcrypt.CompareHashAndPassword(u.decoy, []byte(password))
+		}
+		return nil
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || a == nil {
+	if bcrypt.CompareHashAndPassword(a.hash, []byte(password)) != nil {
 		return nil
 	}
 	return a
@@ -156,8 +181,8 @@ func (u *Users) checkPassword(name, password string) *account {
 // PasswordLine returns a users-file line for a user with a bcrypt hash of
 // password at the given cost (bcrypt.DefaultCost if 0).
 func PasswordLine(name string, role mosaic.Role, password string, cost int) (string, error) {
-	if !userNameRE.MatchString(name) {
-		return "", fmt.Errorf("invalid name %q (letters, digits and ._@- only)", name)
+	if err := checkName(name); err != nil {
+		return "", err
 	}
 	if !role.Valid() {
 		return "", fmt.Errorf("unknown role %q (viewer, publisher or admin)", role)
@@ -177,8 +202,8 @@ func PasswordLine(name string, role mosaic.Role, password string, cost int) (str
 
 // NewAPIKey returns a new random API key and its users-file line.
 func NewAPIKey(name string, role mosaic.Role) (key, line string, err error) {
-	if !userNameRE.MatchString(name) {
-		return "", "", fmt.Errorf("invalid name %q (letters, digits and ._@- only)", name)
+	if err := checkName(name); err != nil {
+		return "", "", err
 	}
 	if !role.Valid() {
 		return "", "", fmt.Errorf("unknown role %q (viewer, publisher or admin)", role)

@@ -253,6 +253,9 @@ func (s *Server) selectSources(r *request, c *mosaic.Collection, e *exportReques
 	if err != nil {
 		return nil, err
 	}
+	if err := r.checkVisibleRule(c, rule.Where, rule.SortField); err != nil {
+		return nil, err
+	}
 	switch rule.Method {
 	case mosaic.MosaicCenter:
 		center, err := s.project(e.bbox.Center(), e.imageSR, c.SRS)
@@ -393,7 +396,7 @@ func (s *Server) saveOutput(img *mosaic.Image) (string, error) {
 	if dir == "" {
 		return "", mosaic.Errorf(mosaic.EINVALID, "f=json is not available; use f=image.")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
 	if entries, err := os.ReadDir(dir); err == nil {
@@ -404,7 +407,7 @@ func (s *Server) saveOutput(img *mosaic.Image) (string, error) {
 		}
 	}
 	name := "_ags_" + mosaic.NewItemID() + "." + img.Extension
-	if err := os.WriteFile(filepath.Join(dir, name), img.Data, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name), img.Data, 0o600); err != nil {
 		return "", err
 	}
 	return name, nil

@@ -55,7 +55,7 @@ func fixtureSquare(x0, y0, x1, y1 float64) orb.Ring {
 	return orb.Ring{{gx0 + x0, gy0 + y0}, {gx0 + x1, gy0 + y0}, {gx0 + x1, gy0 + y1}, {gx0 + x0, gy0 + y1}, {gx0 + x0, gy0 + y0}}
 }
 
-func newImageFixture(t *testing.T, cfg server.Config) *imageFixture {
+func newImageFixture(t testing.TB, cfg server.Config) *imageFixture {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tessera.db"))

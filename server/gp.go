@@ -338,11 +338,16 @@ func withMessages(r *request) bool {
 	return v || !ok
 }
 
-func jobView(j *mosaic.Job, t mosaic.TaskInfo, withMessages bool) jobJSON {
+// jobView is a job's JSON. Without full (a viewer asking) it has no
+// messages and no inputs but the collection: they name source files.
+func jobView(j *mosaic.Job, t mosaic.TaskInfo, withMessages, full bool) jobJSON {
 	out := jobJSON{JobID: j.ID, JobStatus: esriJobStatus[j.State], Inputs: map[string]paramURLJSON{}}
 	for _, p := range t.Params {
 		switch {
 		case p.Direction == mosaic.ParamInput:
+			if !full && !publicInput(p.Name) {
+				continue
+			}
 			// As on ArcGIS, a job that ended without succeeding links
 			// neither its inputs nor its results.
 			if _, ok := j.Inputs[p.Name]; ok && (j.State == mosaic.JobSucceeded || !j.State.Terminal()) {
@@ -358,7 +363,10 @@ func jobView(j *mosaic.Job, t mosaic.TaskInfo, withMessages bool) jobJSON {
 		}
 	}
 	if withMessages {
-		msgs := messagesJSON(j)
+		msgs := []messageJSON{}
+		if full {
+			msgs = messagesJSON(j)
+		}
 		out.Messages = &msgs
 	}
 	if j.State == mosaic.JobExecuting && j.Progress != nil {
@@ -372,10 +380,10 @@ func (s *Server) handleJob(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return s.respond(w, r, jobView(j, t, withMessages(r)), s.jobPage(j, t))
+	return s.respond(w, r, jobView(j, t, withMessages(r), r.seesSources()), s.jobPage(j, t, r.seesSources()))
 }
 
-func (s *Server) jobPage(j *mosaic.Job, t mosaic.TaskInfo) *htmlPage {
+func (s *Server) jobPage(j *mosaic.Job, t mosaic.TaskInfo, full bool) *htmlPage {
 	base := gpPath + "/" + t.Name + "/jobs/" + j.ID
 	p := &htmlPage{Title: "Job " + j.ID,
 		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}, {"System", "/arcgis/rest/services/System"},
@@ -395,11 +403,14 @@ func (s *Server) jobPage(j *mosaic.Job, t mosaic.TaskInfo) *htmlPage {
 	}
 	msgs := htmlTable{Title: "Messages", Headers: []string{"Type", "Description"}}
 	for _, m := range j.Messages {
-		msgs.Rows = append(msgs.Rows, []cell{{Text: string(m.Type)}, {Text: m.Description}})
+		if full {
+			msgs.Rows = append(msgs.Rows, []cell{{Text: string(m.Type)}, {Text: m.Description}})
+		}
 	}
 	params := htmlTable{Title: "Parameters", Headers: []string{"Name", "Direction", "Value"}}
 	for _, prm := range t.Params {
 		switch {
+		case prm.Direction == mosaic.ParamInput && !full && !publicInput(prm.Name):
 		case prm.Direction == mosaic.ParamInput:
 			if v, ok := j.Inputs[prm.Name]; ok {
 				params.Rows = append(params.Rows, []cell{{Text: prm.Name, Href: base + "/inputs/" + prm.Name}, {Text: "input"}, {Text: v}})
@@ -430,6 +441,9 @@ func (s *Server) handleJobParams(kind string) handler {
 		}
 		out := []paramValueJSON{}
 		for _, p := range t.Params {
+			if kind == "inputs" && !r.seesSources() && !publicInput(p.Name) {
+				continue
+			}
 			if v, ok := paramValue(j, p, kind); ok {
 				out = append(out, v)
 			}
@@ -448,6 +462,9 @@ func (s *Server) handleJobParam(kind string) handler {
 			return err
 		}
 		name := r.vars("param")
+		if err := canSeeInput(r, kind, name); err != nil {
+			return err
+		}
 		for _, p := range t.Params {
 			if !strings.EqualFold(p.Name, name) {
 				continue
@@ -463,6 +480,23 @@ func (s *Server) handleJobParam(kind string) handler {
 		}
 		return mosaic.Errorf(mosaic.ENOTFOUND, "Job %s has no %s parameter %q.", j.ID, strings.TrimSuffix(kind, "s"), name)
 	}
+}
+
+// publicInput reports whether every caller may see a job's input: only
+// the collection; the others (inputRasters, where, context…) may name
+// source files.
+func publicInput(name string) bool { return strings.EqualFold(name, "imageCollection") }
+
+// canSeeInput refuses a job's input to callers who do not see sources.
+func canSeeInput(r *request, kind, name string) error {
+	if kind != "inputs" || r.seesSources() || publicInput(name) {
+		return nil
+	}
+	if _, err := r.require(mosaic.RolePublisher); err != nil {
+		return mosaic.Errorf(mosaic.ErrorCode(err), "%s", mosaic.ErrorMessage(err)).WithDetails(
+			"A job's inputs name source files: only publishers and admins may read them.")
+	}
+	return nil
 }
 
 func notReady(j *mosaic.Job) error {
@@ -508,7 +542,7 @@ func (s *Server) handleCancelJob(w http.ResponseWriter, r *request) error {
 		http.Redirect(w, r.Request, gpPath+"/"+t.Name+"/jobs/"+j.ID, http.StatusSeeOther)
 		return nil
 	}
-	return s.respond(w, r, jobView(j, t, withMessages(r)), nil)
+	return s.respond(w, r, jobView(j, t, withMessages(r), r.seesSources()), nil)
 }
 
 func (s *Server) handleDeleteJob(w http.ResponseWriter, r *request) error {
@@ -527,16 +561,25 @@ func (s *Server) handleDeleteJob(w http.ResponseWriter, r *request) error {
 }
 
 // changeableJob loads the job named in the URL for cancel and delete,
-// which its owner may do, anyone when the job is anonymous, and admins.
+// which its owner and admins may do. Ownership needs a name: a job
+// submitted without a token belongs to "anonymous", a name no account can
+// have, so only an admin may cancel or delete it (in open mode every
+// local caller is one).
 func (s *Server) changeableJob(r *request) (*mosaic.Job, mosaic.TaskInfo, error) {
 	j, t, err := s.job(r)
 	if err != nil {
 		return nil, t, err
 	}
+	if r.authErr != nil {
+		return nil, t, r.authErr
+	}
 	u := r.user
-	if u.Can(mosaic.RoleAdmin) || j.Owner == u.DisplayName() || (j.Owner == "anonymous" && u.Can(t.Permission)) {
+	if u.Can(mosaic.RoleAdmin) || (u != nil && u.Name != "" && j.Owner == u.Name) {
 		return j, t, nil
 	}
+	if r.crossSite != "" {
+		return nil, t, errCrossSite(r.crossSite)
+	}
 	return nil, t, mosaic.Errorf(mosaic.EFORBIDDEN, "You do not have permissions to access this resource or perform this operation.").
-		WithDetails("Only the job's owner or an admin may cancel or delete it.")
+		WithDetails("Only the job's owner or an admin may cancel or delete it; a job submitted without a token has no owner who could.")
 }

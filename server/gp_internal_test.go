@@ -28,7 +28,7 @@ func TestJobViewLinks(t *testing.T) {
 	} {
 		j := &mosaic.Job{ID: "j1", Task: "DeleteImage", State: c.state, Inputs: map[string]string{"where": "1=1"},
 			Results: map[string]mosaic.JobResult{"result": {DataType: "GPString", Value: []byte(`{}`)}}}
-		v := jobView(j, task, true)
+		v := jobView(j, task, true, true)
 		if len(v.Inputs) != c.inputs || len(v.Results) != c.results || v.Inputs == nil {
 			t.Errorf("%s: inputs %v, results %v", c.state, v.Inputs, v.Results)
 		}

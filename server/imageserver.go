@@ -287,7 +287,7 @@ func (s *Server) handleImageServer(w http.ResponseWriter, r *request) error {
 	}); err != nil {
 		return err
 	}
-	info := s.imageServerInfo(c, stats)
+	info := s.imageServerInfo(r.visible(c), stats)
 	if info.TimeInfo, err = s.timeInfo(r, c); err != nil {
 		return err
 	}

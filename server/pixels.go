@@ -260,8 +260,9 @@ func checkRenderingRule(r *request) error {
 // selects.
 type pixelOp struct {
 	c       *mosaic.Collection
-	input   orb.Geometry // as given, in inSR
-	geom    orb.Geometry // in c.SRS
+	view    *mosaic.Collection // c as the caller may see it (see request.visible)
+	input   orb.Geometry       // as given, in inSR
+	geom    orb.Geometry       // in c.SRS
 	inSR    mosaic.SpatialRef
 	sources []mosaic.RenderSource
 	cell    float64 // pixel size in c.SRS units
@@ -287,7 +288,7 @@ func (s *Server) pixelOperation(r *request, allowed ...string) (*pixelOp, error)
 	if err := checkRenderingRule(r); err != nil {
 		return nil, err
 	}
-	op := &pixelOp{c: c, inSR: gsr, input: g}
+	op := &pixelOp{c: c, view: r.visible(c), inSR: gsr, input: g}
 	if op.inSR.IsZero() {
 		op.inSR = c.SRS
 	}
@@ -536,7 +537,7 @@ func (s *Server) handleIdentify(w http.ResponseWriter, r *request) error {
 		if !ok {
 			continue // deleted meanwhile
 		}
-		ft := featureJSON{Attributes: itemAttributes(op.c, it, nil)}
+		ft := featureJSON{Attributes: itemAttributes(op.view, it, nil)}
 		if returnGeometry {
 			g, err := s.project(it.Footprint, op.c.SRS, op.inSR)
 			if err != nil {
@@ -602,7 +603,7 @@ func (s *Server) handleGetSamples(w http.ResponseWriter, r *request) error {
 			if name == "*" {
 				continue
 			}
-			if name == "" || !fieldExists(op.c, name) {
+			if name == "" || !fieldExists(op.view, name) {
 				return badParam("outFields", "unknown field "+strconv.Quote(name))
 			}
 		}
@@ -646,7 +647,7 @@ func (s *Server) handleGetSamples(w http.ResponseWriter, r *request) error {
 		js := sampleJSON{Location: loc, LocationID: sm.LocationID, Value: pixelText(sm.Values, op.c.Summary.PixelType, " "),
 			RasterID: sm.OID, Resolution: sm.Resolution}
 		if it, ok := items[sm.OID]; ok {
-			a := itemAttributes(op.c, it, outFields)
+			a := itemAttributes(op.view, it, outFields)
 			js.Attributes = &a
 		}
 		out.Samples = append(out.Samples, js)

@@ -154,6 +154,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	c = r.visible(c)
 	q, outSR, err := s.parseItemQuery(c, r)
 	if err != nil {
 		return err
@@ -345,6 +346,7 @@ func (s *Server) handleItem(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	c = r.visible(c)
 	var attrs attributes
 	attrs.add(mosaic.FieldNameOID, it.OID)
 	for _, f := range c.Fields {

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -44,7 +47,11 @@ type request struct {
 	auth    *Auth
 	// token is the token parameter as sent, carried on to HTML links.
 	token string
-	err   error
+	// crossSite says why a browser request without a token comes from
+	// another site, "" if it does not; such a caller has at most the
+	// viewer role (see browser).
+	crossSite string
+	err       error
 
 	// route is the matched route's path template (for example
 	// /arcgis/rest/services/{name}/ImageServer/query), "" when none matched.
@@ -75,10 +82,31 @@ func (s *Server) decode(next http.Handler) http.Handler {
 		r := &request{resp: rw, auth: s.cfg.Auth}
 		hr = hr.WithContext(context.WithValue(hr.Context(), requestKey{}, r))
 		r.Request = hr
-		if hr.Body != nil {
+		rc := http.NewResponseController(w)
+		hasBody := hr.Body != nil && hr.Body != http.NoBody
+		if hasBody {
+			// The body must arrive within BodyTimeout; the deadline is
+			// lifted once it has, so that slow responses (a large
+			// exportImage) and the handler's own time are not limited.
+			rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout)) // not supported by every writer: best effort
 			hr.Body = http.MaxBytesReader(w, hr.Body, s.cfg.MaxBodyBytes)
 		}
 		r.params, r.err = s.params(hr)
+		if hasBody {
+			// Handlers read parameters only: read what ParseForm left
+			// (a body of another type) under the same deadline.
+			_, err := io.Copy(io.Discard, hr.Body)
+			if err != nil && r.err == nil {
+				r.err, r.params = s.bodyError(err), nil
+			}
+			if err == nil && r.err == nil {
+				rc.SetReadDeadline(time.Time{})
+			} else {
+				// What is left of a bad body is never read: the
+				// connection closes after the answer.
+				w.Header().Set("Connection", "close")
+			}
+		}
 		r.f = formatOf(r.params, "html")
 		if r.params == nil {
 			// The body's f is unknown: answer in JSON, which every client
@@ -101,12 +129,7 @@ func (s *Server) decode(next http.Handler) http.Handler {
 // clients send GET queries and POST forms.
 func (s *Server) params(hr *http.Request) (url.Values, error) {
 	if err := hr.ParseForm(); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, mosaic.Errorf(mosaic.ELIMIT, "Request body too large.").WithDetails(
-				fmt.Sprintf("The limit is %d bytes.", mbe.Limit))
-		}
-		return nil, mosaic.Errorf(mosaic.EINVALID, "Unable to parse the request.").WithDetails(err.Error())
+		return nil, s.bodyError(err)
 	}
 	for k, vs := range hr.Form {
 		for _, v := range vs {
@@ -117,6 +140,20 @@ func (s *Server) params(hr *http.Request) (url.Values, error) {
 		}
 	}
 	return hr.Form, nil
+}
+
+// bodyError explains why a request body could not be read.
+func (s *Server) bodyError(err error) error {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return mosaic.Errorf(mosaic.ELIMIT, "Request body too large.").WithDetails(
+			fmt.Sprintf("The limit is %d bytes.", mbe.Limit))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return mosaic.Errorf(mosaic.ELIMIT, "Request body too slow.").WithDetails(
+			fmt.Sprintf("A request body must arrive within %s.", s.cfg.BodyTimeout))
+	}
+	return mosaic.Errorf(mosaic.EINVALID, "Unable to parse the request.").WithDetails(err.Error())
 }
 
 // formatOf returns the response format params ask for with f, lower case,
@@ -148,6 +185,9 @@ func (r *request) require(need mosaic.Role) (*mosaic.User, error) {
 	}
 	if r.user.Can(need) {
 		return r.user, nil
+	}
+	if r.crossSite != "" {
+		return nil, errCrossSite(r.crossSite)
 	}
 	if r.user == nil || r.user.Name == "" {
 		return nil, mosaic.Errorf(mosaic.EUNAUTHORIZED, "Token Required").WithDetails(

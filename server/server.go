@@ -41,6 +41,25 @@ type Config struct {
 	// the items drawn by one exportImage (default 64).
 	MaxRecordCount  int
 	MaxMosaicImages int
+	// AllowedHosts are the host names (a port is ignored) the server
+	// answers for besides loopback names and the host of PublicURL. When
+	// callers without a token may change things (no Auth, or an
+	// anonymous role of publisher or more) the server answers only these
+	// names; otherwise any name unless AllowedHosts is set. "*" allows
+	// every host.
+	AllowedHosts []string
+	// PublicURL is the public URL of the /arcgis root (--public-url); its
+	// host is always answered.
+	PublicURL string
+	// CORSOrigins are the origins (scheme://host[:port]) whose pages may
+	// read the answers; empty allows every origin, as ArcGIS Server does.
+	// It restricts reading only: edits from another site need a token
+	// whatever it says.
+	CORSOrigins []string
+	// BodyTimeout bounds the time a request body may take to arrive
+	// (default one minute). Responses and the time handlers take are not
+	// limited by it.
+	BodyTimeout time.Duration
 	// MaxImageBytes caps one exportImage or thumbnail: width × height ×
 	// bands × bytes per sample (default DefaultMaxImageBytes).
 	// RenderMemory is the server-wide budget of estimated render memory
@@ -82,6 +101,9 @@ func New(cfg Config) *Server {
 	if cfg.MaxMosaicImages <= 0 {
 		cfg.MaxMosaicImages = 64
 	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = time.Minute
+	}
 	if cfg.MaxImageBytes <= 0 {
 		cfg.MaxImageBytes = DefaultMaxImageBytes
 	}
@@ -98,11 +120,13 @@ func New(cfg Config) *Server {
 // to the router, outermost first. decode comes first, so that every later
 // layer can read the request (requestOf): its parameters, format and
 // caller and, once the handler returns, its route template, status and
-// size. New layers (CORS, security headers, request ids, metrics, access
-// logs) go here.
+// size. browser (browser.go) checks the Host, answers CORS and OPTIONS,
+// sets the security headers and limits cross-site callers. New layers
+// (request ids, metrics, access logs) go here.
 func (s *Server) middleware() []middleware {
 	return []middleware{
 		s.decode,
+		s.browser,
 		s.recoverPanics,
 	}
 }

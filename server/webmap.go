@@ -160,7 +160,13 @@ func (s *Server) handleJobList(w http.ResponseWriter, r *request) error {
 		if j.State == mosaic.JobExecuting && j.Progress != nil {
 			item.Progress = &progressJSON{Type: "default", Message: j.Progress.Message, Percentage: j.Progress.Percentage}
 		}
+		if !r.seesSources() {
+			item.Messages = []messageJSON{} // like inputs, they name source files
+		}
 		for k, v := range j.Inputs {
+			if !r.seesSources() && !publicInput(k) {
+				continue
+			}
 			if len(v) > maxListedInput {
 				v = strings.ToValidUTF8(v[:maxListedInput], "") + "…"
 			}

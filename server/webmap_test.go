@@ -26,8 +26,10 @@ type storeJobs struct {
 
 func (s *storeJobs) Tasks() []mosaic.TaskInfo {
 	return []mosaic.TaskInfo{
-		{Name: "AddImage", Permission: mosaic.RolePublisher},
-		{Name: "DeleteImage", Permission: mosaic.RolePublisher},
+		{Name: "AddImage", Permission: mosaic.RolePublisher, Params: []mosaic.ParamInfo{
+			{Name: "imageCollection", DataType: "GPString", Direction: mosaic.ParamInput}, {Name: "inputRasters", DataType: "GPString", Direction: mosaic.ParamInput}}},
+		{Name: "DeleteImage", Permission: mosaic.RolePublisher, Params: []mosaic.ParamInfo{
+			{Name: "imageCollection", DataType: "GPString", Direction: mosaic.ParamInput}, {Name: "where", DataType: "GPString", Direction: mosaic.ParamInput}}},
 		{Name: "DeleteImageCollection", Permission: mosaic.RoleAdmin},
 	}
 }
@@ -142,7 +144,16 @@ func TestJobList(t *testing.T) {
 		}
 	}
 
-	m := b.get(t, list+"&messages=1", viewer...)
+	// A viewer sees no inputs but the collection, and no messages: they
+	// name source files.
+	for _, j := range b.get(t, list, viewer...)["jobs"].([]any) {
+		in, msgs := j.(map[string]any)["inputs"].(map[string]any), j.(map[string]any)["messages"].([]any)
+		if _, ok := in["imageCollection"]; (len(in) > 0 && !ok) || len(in) > 1 || len(msgs) > 0 {
+			t.Errorf("a viewer sees inputs %v and messages %v", in, msgs)
+		}
+	}
+	publisher := []string{"X-Esri-Authorization", "Bearer " + b.token(t, "bob", bobPW)}
+	m := b.get(t, list+"&messages=1", publisher...)
 	jobs := m["jobs"].([]any)
 	running, failed, done := jobs[0].(map[string]any), jobs[1].(map[string]any), jobs[2].(map[string]any)
 	if running["jobStatus"] != "esriJobExecuting" || running["progress"] == nil ||
@@ -215,7 +226,9 @@ func TestSelf(t *testing.T) {
 
 	open := server.New(server.Config{Store: b.db, Jobs: &storeJobs{store: b.db}})
 	rec := httptest.NewRecorder()
-	open.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, self, nil))
+	req := httptest.NewRequest(http.MethodGet, self, nil)
+	req.Host = "localhost:8080" // open mode answers loopback names only
+	open.ServeHTTP(rec, req)
 	if body := rec.Body.String(); !strings.Contains(body, `"role":"admin"`) || !strings.Contains(body, `"tokenBasedSecurity":false`) ||
 		!strings.Contains(body, `"DeleteImageCollection":true`) {
 		t.Errorf("open server: %s", body)

@@ -21,7 +21,7 @@ var npmOnce sync.Once
 
 // clientModules are the packages of clients/package.json; npm ci runs when
 // one of them is missing.
-var clientModules = []string{"@esri/arcgis-rest-request", "@arcgis/core", "lerc"}
+var clientModules = []string{"@esri/arcgis-rest-request", "@arcgis/core", "lerc", "leaflet", "esri-leaflet", "ol", "esbuild", "playwright-core"}
 
 // needNode skips the test when Node is missing, unless CI is set, and runs
 // npm ci once if a client package is missing from clients/node_modules.

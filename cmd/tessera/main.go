@@ -8,8 +8,8 @@
 //
 //	tessera serve --addr 127.0.0.1:8080 --data DIR [--db postgres://…] [--demo] [--users FILE]
 //	tessera migrate --from DATA_DIR --to postgres://…   # or the other way round
-//	tessera passwd NAME ROLE      # prints a users-file line with a bcrypt hash
-//	tessera apikey NAME ROLE      # prints a users-file line; the key goes to stderr
+//	tessera passwd [--file USERS] NAME ROLE   # prints (or appends) a users-file line with a bcrypt hash
+//	tessera apikey [--file USERS] NAME ROLE   # prints (or appends) a users-file line; the key goes to stderr
 //	tessera version
 //	tessera add|delete|restore|collections|jobs|cancel|token …   # admin commands, over the REST API
 //
@@ -22,12 +22,15 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -89,8 +92,9 @@ func usage() {
 	fmt.Fprint(os.Stderr, `Usage:
   tessera serve --addr 127.0.0.1:8080 --data DIR [--db postgres://…] [--demo] [--users FILE] [flags]
   tessera migrate --from DATA_DIR --to postgres://…   copy a catalog (or the other way round)
-  tessera passwd NAME ROLE    print a users-file line (reads the password from stdin)
-  tessera apikey NAME ROLE    print a users-file line for a new API key (key on stderr)
+  tessera passwd [--file USERS] NAME ROLE    print a users-file line (reads the password from stdin);
+                                             --file appends it to USERS, created with mode 0600
+  tessera apikey [--file USERS] NAME ROLE    the same for a new API key (key on stderr)
   tessera version
 
 ROLE is viewer (read and query), publisher (add, delete, restore items) or
@@ -103,6 +107,7 @@ Run "tessera serve -h" for the serve flags.
 type serveConfig struct {
 	addr, data, publicURL string
 	db                    string
+	instanceTimeout       time.Duration
 	demo                  bool
 	workers               int
 	jobRetention          time.Duration
@@ -119,6 +124,9 @@ type serveConfig struct {
 	loginRate             int
 	maxBody               int64
 	maxParam              int
+	allowedHosts          []string
+	corsOrigins           []string
+	bodyTimeout           time.Duration
 	maxImageBytes         int64
 	renderMemory          int64
 	renderWait            time.Duration
@@ -145,6 +153,7 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&c.data, "data", "./data", "data directory: the database file (without --db), demo rasters and outputs")
 	fs.StringVar(&c.db, "db", "", "PostgreSQL connection URL (postgres://user@host:5432/db) of a PostGIS catalog; default: tessera.db in --data")
+	fs.DurationVar(&c.instanceTimeout, "instance-timeout", 15*time.Second, "with --db: how long a server may miss heartbeats before the others fail its running jobs")
 	fs.BoolVar(&c.demo, "demo", false, "create the demo collection Demo (24 generated GeoTIFFs) if it is absent")
 	fs.StringVar(&c.publicURL, "public-url", "", "public URL of the /arcgis root, for result URLs (default http://ADDR/arcgis)")
 	fs.IntVar(&c.workers, "jobs", 4, "jobs that run at once")
@@ -184,6 +193,31 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 		c.dataStores = append(c.dataStores, v)
 		return nil
 	})
+	fs.DurationVar(&c.bodyTimeout, "body-timeout", time.Minute, "time a request body may take to arrive")
+	fs.Func("allowed-host", "host name the server answers for besides loopback names and --public-url's host (repeatable). "+
+		"Without --users, or with --anonymous publisher or admin, only these are answered, which stops DNS rebinding; otherwise setting it restricts the names", func(v string) error {
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				if strings.ContainsAny(h, "/ ") {
+					return fmt.Errorf("want a host name such as gis.example.com, got %q", h)
+				}
+				c.allowedHosts = append(c.allowedHosts, h)
+			}
+		}
+		return nil
+	})
+	fs.Func("cors-origins", "origins (scheme://host[:port]) whose web pages may read answers (repeatable or comma-separated; default: every origin, as ArcGIS Server)", func(v string) error {
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimRight(strings.TrimSpace(o), "/"); o == "" {
+				continue
+			}
+			if u, err := url.Parse(o); o != "*" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "") {
+				return fmt.Errorf("want an origin such as https://app.example.com, got %q", o)
+			}
+			c.corsOrigins = append(c.corsOrigins, o)
+		}
+		return nil
+	})
 	return fs
 }
 
@@ -199,8 +233,18 @@ func (c serveConfig) run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	if err := os.MkdirAll(c.data, 0o755); err != nil {
+	// Everything tessera creates (the database and its -wal and -shm
+	// files, the token secret, outputs, demo rasters) is for its own
+	// user only.
+	syscall.Umask(0o077)
+	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return err
+	}
+	tightenModes(c.data, log)
+	if c.users != "" {
+		if fi, err := os.Stat(c.users); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			log.Warn("the users file can be read by other users of this machine; chmod 600 it", "users", c.users, "mode", fi.Mode().Perm().String())
+		}
 	}
 	be, err := openBackend(ctx, c, log)
 	if err != nil {
@@ -216,7 +260,7 @@ func (c serveConfig) run() error {
 		if host, _, err := net.SplitHostPort(c.addr); err != nil || !isLoopback(host) {
 			return fmt.Errorf("refusing to listen on %q without users: with no accounts every caller may add and delete items, "+
 				"so the server binds to loopback only (127.0.0.1, ::1 or localhost). Create a users file with "+
-				"\"tessera passwd NAME ROLE >> users.conf\" and pass --users users.conf", c.addr)
+				"\"tessera passwd --file users.conf NAME ROLE\" and pass --users users.conf", c.addr)
 		}
 	}
 	queue := be.queue
@@ -227,6 +271,12 @@ func (c serveConfig) run() error {
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); auth == nil && !isLoopback(host) {
 		ln.Close()
 		return fmt.Errorf("%s resolved to the non-loopback address %s; without --users the server listens on loopback only", c.addr, host)
+	}
+	if c.publicURL != "" {
+		if u, err := url.Parse(c.publicURL); err != nil || u.Host == "" {
+			ln.Close()
+			return fmt.Errorf("--public-url %q: want an absolute URL such as https://gis.example.com/arcgis", c.publicURL)
+		}
 	}
 	public := strings.TrimRight(c.publicURL, "/")
 	if public == "" {
@@ -240,7 +290,8 @@ func (c serveConfig) run() error {
 	engine := tasks.New(db, queue, tasks.Config{
 		ServicesURL: public + "/rest/services", Retention: c.jobRetention, RecycleRetention: c.recycleRetention,
 		DefaultTimeout: c.jobTimeout, Timeouts: c.timeouts, MaxQueuedPerUser: c.maxQueued, Workers: c.workers, JobsPerUser: c.jobsPerUser, Logger: log,
-		Stores: stores,
+		Stores:   stores,
+		Instance: be.instance, InstanceInfo: ln.Addr().String(), InstanceTimeout: c.instanceTimeout,
 	}, tasks.CreateImageCollection{}, tasks.AddImage{}, tasks.DeleteImage{}, tasks.DeleteImageCollection{}, tasks.RestoreImage{})
 	if err := engine.CheckTimeouts(); err != nil {
 		ln.Close()
@@ -262,6 +313,7 @@ func (c serveConfig) run() error {
 		OutputDir: filepath.Join(c.data, "output"), SoftwareVersion: version, Logger: log,
 		Auth: auth, MaxBodyBytes: c.maxBody, MaxParamBytes: c.maxParam,
 		MaxRecordCount: c.maxRecordCount, MaxMosaicImages: c.maxMosaicImages,
+		AllowedHosts: c.allowedHosts, PublicURL: c.publicURL, CORSOrigins: c.corsOrigins, BodyTimeout: c.bodyTimeout,
 		MaxImageBytes: c.maxImageBytes, RenderMemory: c.renderMemory, RenderWait: c.renderWait,
 	})
 	errc := make(chan error, 1)
@@ -281,6 +333,9 @@ func (c serveConfig) run() error {
 		log.Info("data stores", "stores", strings.Join(stores.List(), " "))
 	}
 	log.Info("tessera serving", "url", public+"/rest/services", "data", c.data, "store", be.name, "version", version)
+	if be.instance != "" {
+		log.Info("sharing the database with any other instances", "instance", be.instance, "pid", os.Getpid())
+	}
 
 	select {
 	case err = <-errc:
@@ -331,15 +386,18 @@ type backend struct {
 	store mosaic.Store
 	queue tasks.Queue
 	name  string // for the log
+	// instance names this server among those sharing the database (with
+	// --db); empty for SQLite, where one server owns the data directory.
+	instance string
 	// secret returns the token-signing secret.
 	secret func(ctx context.Context) ([]byte, error)
 	close  func()
 }
 
 // openBackend opens the SQLite file in the data directory (locking the
-// directory), or with --db the PostgreSQL database (locking it the same
-// way: one server per database until several can share one), and the job
-// queue beside it.
+// directory), or with --db the PostgreSQL database, which several servers
+// may share (each an instance with a name of its own), and the job queue
+// beside it.
 func openBackend(ctx context.Context, c serveConfig, log *slog.Logger) (*backend, error) {
 	qcfg := riverqueue.Config{Workers: c.workers, Logger: log}
 	if c.db == "" {
@@ -372,18 +430,13 @@ func openBackend(ctx context.Context, c serveConfig, log *slog.Logger) (*backend
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := db.LockInstance(ctx)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
+	qcfg.ID = instanceName()
 	queue, err := riverqueue.NewPostgres(ctx, db.Pool(), qcfg)
 	if err != nil {
-		unlock()
 		db.Close()
 		return nil, err
 	}
-	return &backend{store: db, queue: queue, name: db.String(),
+	return &backend{store: db, queue: queue, name: db.String(), instance: qcfg.ID,
 		// In the database, so that every server on it signs alike.
 		secret: func(ctx context.Context) (secret []byte, err error) {
 			err = db.Update(ctx, func(tx mosaic.Tx) error {
@@ -392,7 +445,20 @@ func openBackend(ctx context.Context, c serveConfig, log *slog.Logger) (*backend
 			})
 			return secret, err
 		},
-		close: func() { unlock(); db.Close() }}, nil
+		close: func() { db.Close() }}, nil
+}
+
+// instanceName names this process among the servers sharing a database:
+// host, process ID and a random suffix (a restarted server is a new
+// instance).
+func instanceName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "tessera"
+	}
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
 // setupAuth loads the users file and the token secret; it returns nil when
@@ -407,7 +473,7 @@ func setupAuth(ctx context.Context, c serveConfig, be *backend, log *slog.Logger
 	users, err := server.LoadUsers(c.users)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("users file %s does not exist; create it with \"tessera passwd NAME admin >> %s\"", c.users, c.users)
+			return nil, fmt.Errorf("users file %s does not exist; create it with \"tessera passwd --file %s NAME admin\"", c.users, c.users)
 		}
 		return nil, err
 	}
@@ -430,16 +496,46 @@ func setupAuth(ctx context.Context, c serveConfig, be *backend, log *slog.Logger
 		LoginsPerMinute: c.loginRate, PublicURL: c.publicURL})
 }
 
+// tightenModes makes the files of a data directory made by earlier
+// versions (mode 0644 and 0755) private to tessera's user.
+func tightenModes(dir string, log *slog.Logger) {
+	for _, name := range []string{".", "tessera.db", "tessera.db-wal", "tessera.db-shm", "token.secret", "tessera.lock", "output"} {
+		p := filepath.Join(dir, name)
+		fi, err := os.Stat(p)
+		if err != nil || fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		mode := os.FileMode(0o600)
+		if fi.IsDir() {
+			mode = 0o700
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			log.Warn("cannot make a data file private", "path", p, "err", err)
+			continue
+		}
+		log.Info("made a data file private to tessera's user", "path", p, "was", fi.Mode().Perm().String(), "now", mode.String())
+	}
+}
+
 // passwd prints a users-file line for NAME with ROLE and a bcrypt hash of
-// a password read from the terminal (twice, without echo) or stdin.
+// a password read from the terminal (twice, without echo) or stdin, or
+// with --file appends it to a users file.
 func passwd(args []string) error {
 	fs := flag.NewFlagSet("passwd", flag.ContinueOnError)
 	cost := fs.Int("cost", 11, "bcrypt cost")
+	file := fs.String("file", "", "append the line to this users file (created with mode 0600) instead of printing it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
-		return errors.New("usage: tessera passwd [--cost N] NAME ROLE  (ROLE: viewer, publisher or admin)")
+		return errors.New("usage: tessera passwd [--cost N] [--file USERS] NAME ROLE  (ROLE: viewer, publisher or admin)")
+	}
+	if *file != "" {
+		if u, err := server.LoadUsers(*file); err == nil && u.HasUser(fs.Arg(0)) {
+			return fmt.Errorf("%s already has a user %s: remove its line first to change the password", *file, fs.Arg(0))
+		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
 	}
 	pw, err := readPassword()
 	if err != nil {
@@ -449,8 +545,32 @@ func passwd(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println(line)
-	return nil
+	return emitLine(*file, line)
+}
+
+// emitLine prints a users-file line, or appends it to file, which is
+// created with mode 0600 (and made 0600 if it was readable by others).
+func emitLine(file, line string) error {
+	if file == "" {
+		fmt.Println(line)
+		return nil
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			f.Close()
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "%s was readable by other users; it is now mode 0600\n", file)
+	}
+	if _, err := fmt.Fprintln(f, line); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func readPassword() (string, error) {
@@ -483,15 +603,22 @@ func readPassword() (string, error) {
 // apikey prints a users-file line for a new API key; the key itself goes
 // to stderr, once.
 func apikey(args []string) error {
-	if len(args) != 2 {
-		return errors.New("usage: tessera apikey NAME ROLE  (ROLE: viewer, publisher or admin)")
+	fs := flag.NewFlagSet("apikey", flag.ContinueOnError)
+	file := fs.String("file", "", "append the line to this users file (created with mode 0600) instead of printing it")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	key, line, err := server.NewAPIKey(args[0], mosaic.Role(args[1]))
+	if fs.NArg() != 2 {
+		return errors.New("usage: tessera apikey [--file USERS] NAME ROLE  (ROLE: viewer, publisher or admin)")
+	}
+	key, line, err := server.NewAPIKey(fs.Arg(0), mosaic.Role(fs.Arg(1)))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "API key for %s (shown once; send it as token=<key> or X-Esri-Authorization: Bearer <key>):\n%s\n", args[0], key)
-	fmt.Println(line)
+	if err := emitLine(*file, line); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "API key for %s (shown once; send it as token=<key> or X-Esri-Authorization: Bearer <key>):\n%s\n", fs.Arg(0), key)
 	return nil
 }
 
@@ -504,7 +631,7 @@ func isLoopback(host string) bool {
 // owns a database file, so jobs it finds executing at start-up are known
 // to have died with an earlier process.
 func lockDataDir(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, "tessera.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := os.OpenFile(filepath.Join(dir, "tessera.lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, err
 	}

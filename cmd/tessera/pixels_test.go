@@ -373,7 +373,8 @@ func mustFloat(t *testing.T, s string) float64 {
 // rest/imageService identify, getSamples, computeHistograms and
 // computeStatisticsHistograms, and REST JS 4.10.2's request() identify, on
 // the demo collection, each value compared with GDAL's (gdallocationinfo,
-// gdalinfo -hist); open, then with token security and a viewer account.
+// gdalinfo -hist); open, then with token security and a publisher account
+// (the test reads each item's source path, which viewers do not see).
 func TestImageryClients(t *testing.T) {
 	needGDAL(t)
 	needNode(t)
@@ -386,7 +387,7 @@ func TestImageryClients(t *testing.T) {
 	t.Run("tokens", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		line, err := server.PasswordLine("viewer", mosaic.RoleViewer, "viewer-password", 4)
+		line, err := server.PasswordLine("pub", mosaic.RolePublisher, "pub-password", 4)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -399,6 +400,6 @@ func TestImageryClients(t *testing.T) {
 		if m := getJSON(t, p.Services()+"/Demo/ImageServer/identify?f=json&geometry=605000,5355000"); errorCode(m) != 499 {
 			t.Errorf("identify without a token: %v", m)
 		}
-		runNode(t, p, []string{"TESSERA_USER=viewer", "TESSERA_PASSWORD=viewer-password"}, "imagery.test.mjs")
+		runNode(t, p, []string{"TESSERA_USER=pub", "TESSERA_PASSWORD=pub-password"}, "imagery.test.mjs")
 	})
 }
