@@ -578,7 +578,7 @@ func (s *Server) changeableJob(r *request) (*mosaic.Job, mosaic.TaskInfo, error)
 		return j, t, nil
 	}
 	if r.crossSite != "" {
-		return nil, t, errCrossSite(r.crossSite)
+		return nil, t, errCrossSite(r.crossSite, r.auth != nil)
 	}
 	return nil, t, mosaic.Errorf(mosaic.EFORBIDDEN, "You do not have permissions to access this resource or perform this operation.").
 		WithDetails("Only the job's owner or an admin may cancel or delete it; a job submitted without a token has no owner who could.")
