@@ -38,6 +38,9 @@ type Config struct {
 	// the items drawn by one exportImage (default 64).
 	MaxRecordCount  int
 	MaxMosaicImages int
+	// Metrics, if set, records request metrics and serves them at /metrics
+	// to admins (see NewMetrics).
+	Metrics *Metrics
 }
 
 // Server is the HTTP server.
@@ -84,6 +87,8 @@ func New(cfg Config) *Server {
 func (s *Server) middleware() []middleware {
 	return []middleware{
 		s.decode,
+		s.requestID, // ops.go
+		s.observe,   // ops.go: access log and metrics
 		s.recoverPanics,
 	}
 }
@@ -110,6 +115,7 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ct
 func (s *Server) registerRoutes() {
 	r := s.router
 	s.registerWebMapRoutes(r)
+	s.registerOpsRoutes(r)
 	root := r.PathPrefix("/arcgis").Subrouter()
 	s.handle(root, "/tokens/generateToken", anyone, s.handleGenerateToken)
 	s.handle(root, "/tokens", anyone, redirectTo("/arcgis/tokens/generateToken"))
