@@ -71,9 +71,9 @@ type Observer interface {
 // nopObserver is the Observer of an engine without one.
 type nopObserver struct{}
 
-func (nopObserver) JobStarted(string, time.Duration)                  {}
+func (nopObserver) JobStarted(string, time.Duration)                   {}
 func (nopObserver) JobFinished(string, mosaic.JobState, time.Duration) {}
-func (nopObserver) JobRefused(string)                                 {}
+func (nopObserver) JobRefused(string)                                  {}
 
 // Errors that cancel a job's context, telling why it stopped.
 var (
