@@ -383,4 +383,3 @@ func TestHealth(t *testing.T) {
 		t.Errorf("tessera_store_up with the store closed = %v, want 0", n)
 	}
 }
-
