@@ -230,6 +230,8 @@ func (c serveConfig) run() error {
 	if public == "" {
 		public = "http://" + ln.Addr().String() + "/arcgis"
 	}
+	// The render budget's gauges (tessera_render_budget_bytes*) need
+	// metrics.SetRenderBudget once the server has a budget to report.
 	metrics := server.NewMetrics(server.MetricsConfig{
 		GDALCache: func() (int64, int64) { return raster.BlockCacheUsed(), raster.BlockCacheMax() },
 	})
