@@ -74,7 +74,8 @@ func TestOperations(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: HTTP %d: %.300s", u, resp.StatusCode, body)
 		}
-		fams, err := expfmt.NewTextParser(model.LegacyValidation).TextToMetricFamilies(bytes.NewReader(body))
+		parser := expfmt.NewTextParser(model.LegacyValidation)
+		fams, err := parser.TextToMetricFamilies(bytes.NewReader(body))
 		if err != nil {
 			t.Fatalf("parse %s: %v", u, err)
 		}
