@@ -75,6 +75,9 @@ func New(cfg Config) *Server {
 	s.registerRoutes()
 	s.handler = chain(s.router, s.middleware()...)
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	// net/http's own complaints (bad TLS handshakes, broken clients) go
+	// to the log in its format, as warnings.
+	s.http.ErrorLog = slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)
 	return s
 }
 
