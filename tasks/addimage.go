@@ -40,7 +40,9 @@ var (
 	paramRasterType = mosaic.ParamInfo{
 		Name: "rasterType", DataType: "GPString", DisplayName: "Raster Type", Direction: mosaic.ParamInput,
 		Description: `"Raster Dataset" (any raster GDAL opens) or "Table" (a CSV, JSON-lines or GDAL vector manifest, one raster per row); ` +
-			`or {"rasterTypeName":…,"rasterTypeParameters":{"rasterPathField":"Raster","fieldMap":{…},…}}.`,
+			`or {"rasterTypeName":…,"rasterTypeParameters":{"rasterPathField":"Raster","fieldMap":{…},"csvEmpty":"quoted"}}. ` +
+			`Manifest values are stored as given (JSON null is NULL); an empty CSV cell is NULL unless quoted ("" is the empty string in a text field); ` +
+			`csvEmpty "null", "empty" or "missing" (the raster's metadata fills it) changes that.`,
 		Default: "Raster Dataset",
 	}
 	paramContext = mosaic.ParamInfo{
@@ -72,6 +74,7 @@ type addOptions struct {
 type tableOptions struct {
 	PathField string            // "" means Raster, else location (gdaltindex)
 	FieldMap  map[string]string // column → field ("" drops the column)
+	Empty     emptyRule         // what an empty CSV cell means (csvEmpty)
 }
 
 const (
@@ -94,6 +97,60 @@ func parseAddOptions(in Inputs) (*addOptions, error) {
 	if o.Sources, err = parseInputRasters(in["inputRasters"]); err != nil {
 		return nil, err
 	}
+	params, err := parseRasterType(in, o)
+	if err != nil {
+		return nil, err
+	}
+	ctx := map[string]any{}
+	if err := in.JSON("context", &ctx); err != nil {
+		return nil, err
+	}
+	for k, v := range params { // rasterTypeParameters and context share keys; context wins
+		if _, ok := ctx[k]; !ok {
+			ctx[k] = v
+		}
+	}
+	keys := make([]string, 0, len(ctx))
+	for k := range ctx {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	p := &optionParse{o: o}
+	for _, k := range keys {
+		parse, ok := addOptionKeys[strings.ToLower(k)]
+		if !ok {
+			if !acceptedKeys[strings.ToLower(k)] {
+				o.Ignored = append(o.Ignored, k)
+			}
+			continue
+		}
+		if err := parse(p, k, ctx[k]); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case p.defineNodata != nil && !*p.defineNodata:
+	case p.nodataValue != nil:
+		o.NoData = p.nodataValue
+	case p.defineNodata != nil:
+		return nil, invalidParam("context", "defineNodata needs a value: give noDataArguments.noDataValues")
+	}
+	if o.Table != nil && o.Table.FieldMap != nil {
+		for col, f := range o.Table.FieldMap {
+			if f == "" {
+				continue
+			}
+			if err := mosaic.ValidateField(mosaic.Field{Name: f, Type: mosaic.FieldString}); err != nil {
+				return nil, invalidParam("rasterTypeParameters", fmt.Sprintf("fieldMap maps %q to an invalid field name %q", col, f))
+			}
+		}
+	}
+	return o, nil
+}
+
+// parseRasterType reads rasterType (a name, or {"rasterTypeName":…,
+// "rasterTypeParameters":{…}}) into o and returns its parameters.
+func parseRasterType(in Inputs, o *addOptions) (map[string]any, error) {
 	var rt struct {
 		Name   string         `json:"rasterTypeName"`
 		Params map[string]any `json:"rasterTypeParameters"`
@@ -110,140 +167,166 @@ func parseAddOptions(in Inputs) (*addOptions, error) {
 	switch strings.ReplaceAll(strings.ToLower(strings.TrimSpace(rt.Name)), " ", "") {
 	case "", "rasterdataset":
 	case "table":
-		o.Table = &tableOptions{}
+		o.Table = &tableOptions{Empty: emptyQuoted}
 	default:
 		return nil, invalidParam("rasterType", fmt.Sprintf("raster type %q is not supported; use \"Raster Dataset\" or \"Table\"", rt.Name))
 	}
-	ctx := map[string]any{}
-	if err := in.JSON("context", &ctx); err != nil {
-		return nil, err
-	}
-	for k, v := range rt.Params { // rasterTypeParameters and context share keys; context wins
-		if _, ok := ctx[k]; !ok {
-			ctx[k] = v
-		}
-	}
-	keys := make([]string, 0, len(ctx))
-	for k := range ctx {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var defineNodata *bool
-	var nodataValues *float64
-	for _, k := range keys {
-		v := ctx[k]
-		switch strings.ToLower(k) {
-		case "buildfootprints":
-			o.BuildFootprints, err = anyBool(k, v)
-		case "footprintsarguments":
-			if m, ok := v.(map[string]any); ok {
-				if method, _ := m["method"].(string); method != "" {
-					o.BuildFootprints = strings.EqualFold(method, "RADIOMETRY")
-				}
-			}
-		case "computestatistics", "calculatestatistics", "estimatestatistics":
-			o.ComputeStats, err = anyBool(k, v)
-		case "definenodata":
-			if f, ok := anyFloat(v); ok {
-				nodataValues = &f
-				t := true
-				defineNodata = &t
-				break
-			}
-			var b bool
-			if b, err = anyBool(k, v); err == nil {
-				defineNodata = &b
-			}
-		case "nodataarguments":
-			m, _ := v.(map[string]any)
-			vals, _ := m["noDataValues"].([]any)
-			if len(vals) == 0 {
-				err = invalidParam("context", "noDataArguments.noDataValues must list at least one number")
-				break
-			}
-			f, ok := anyFloat(vals[0])
-			if !ok {
-				err = invalidParam("context", "noDataArguments.noDataValues must be numbers")
-				break
-			}
-			nodataValues = &f
-		case "duplicateitemsaction":
+	return rt.Params, nil
+}
+
+// optionParse is the state of one parse of AddImage's options: the options,
+// and what the two nodata keys said, which only make sense together.
+type optionParse struct {
+	o            *addOptions
+	defineNodata *bool
+	nodataValue  *float64
+}
+
+// addOption parses the value v of the option key (as the client spelled
+// it) into p.
+type addOption func(p *optionParse, key string, v any) error
+
+// addOptionKeys are AddImage's options by lower-case key, aliases
+// included; see paramContext and docs/ingest.md.
+var addOptionKeys = func() map[string]addOption {
+	m := map[string]addOption{}
+	for _, o := range []struct {
+		keys  []string
+		parse addOption
+	}{
+		{[]string{"buildfootprints"}, boolOption(func(o *addOptions) *bool { return &o.BuildFootprints })},
+		{[]string{"footprintsarguments"}, parseFootprintsArguments},
+		{[]string{"computestatistics", "calculatestatistics", "estimatestatistics"},
+			boolOption(func(o *addOptions) *bool { return &o.ComputeStats })},
+		{[]string{"definenodata"}, parseDefineNodata},
+		{[]string{"nodataarguments"}, parseNoDataArguments},
+		{[]string{"duplicateitemsaction"}, parseDuplicates},
+		{[]string{"strict"}, boolOption(func(o *addOptions) *bool { return &o.Strict })},
+		{[]string{"updateboundary"}, boolOption(func(o *addOptions) *bool { return &o.UpdateBoundary })},
+		{[]string{"updatecellsizeranges", "updatecellsizes"}, boolOption(func(o *addOptions) *bool { return &o.UpdateCellSizes })},
+		{[]string{"outsr"}, parseOutSR},
+		{[]string{"filter"}, func(p *optionParse, _ string, v any) (err error) {
 			s, _ := v.(string)
-			s = strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "_DUPLICATES")
-			switch mosaic.DuplicateAction(s) {
-			case mosaic.DuplicatesAllow, mosaic.DuplicatesExclude, mosaic.DuplicatesOverwrite:
-				o.Duplicates = mosaic.DuplicateAction(s)
-			default:
-				err = invalidParam("context", "duplicateItemsAction must be ALLOW, EXCLUDE or OVERWRITE")
-			}
-		case "strict":
-			o.Strict, err = anyBool(k, v)
-		case "updateboundary":
-			o.UpdateBoundary, err = anyBool(k, v)
-		case "updatecellsizeranges", "updatecellsizes":
-			o.UpdateCellSizes, err = anyBool(k, v)
-		case "outsr":
-			o.OutSR = srText(v)
-			if o.OutSR == "" && v != nil {
-				err = invalidParam("context", `outSR must be a wkid, {"wkid":…} or {"wkt":…}`)
-			}
-		case "filter":
+			p.o.Filter, err = parseFilter(s)
+			return err
+		}},
+		{[]string{"subfolders", "sub_folder", "subfolder"}, boolOption(func(o *addOptions) *bool { return &o.SubFolders })},
+		{[]string{"batchsize"}, parseBatchSize},
+		{[]string{"rasterpathfield"}, func(p *optionParse, _ string, v any) error {
 			s, _ := v.(string)
-			o.Filter, err = parseFilter(s)
-		case "subfolders", "sub_folder", "subfolder":
-			o.SubFolders, err = anyBool(k, v)
-		case "batchsize":
-			f, ok := anyFloat(v)
-			if !ok || f < 1 || f > maxBatchSize || f != float64(int(f)) {
-				err = invalidParam("context", fmt.Sprintf("batchSize must be an integer from 1 to %d", maxBatchSize))
-				break
+			if p.o.Table != nil {
+				p.o.Table.PathField = strings.TrimSpace(s)
 			}
-			o.BatchSize = int(f)
-		case "rasterpathfield":
-			s, _ := v.(string)
-			if o.Table != nil {
-				o.Table.PathField = strings.TrimSpace(s)
-			}
-		case "fieldmap":
-			m, ok := v.(map[string]any)
-			if !ok {
-				err = invalidParam("rasterTypeParameters", `fieldMap must be an object {"column":"Field",…}`)
-				break
-			}
-			if o.Table != nil {
-				o.Table.FieldMap = map[string]string{}
-				for col, f := range m {
-					s, _ := f.(string)
-					o.Table.FieldMap[col] = strings.TrimSpace(s)
-				}
-			}
-		default:
-			if !acceptedKeys[strings.ToLower(k)] {
-				o.Ignored = append(o.Ignored, k)
-			}
-		}
-		if err != nil {
-			return nil, err
+			return nil
+		}},
+		{[]string{"csvempty"}, parseCSVEmpty},
+		{[]string{"fieldmap"}, parseFieldMap},
+	} {
+		for _, k := range o.keys {
+			m[k] = o.parse
 		}
 	}
-	switch {
-	case defineNodata != nil && !*defineNodata:
-	case nodataValues != nil:
-		o.NoData = nodataValues
-	case defineNodata != nil:
-		return nil, invalidParam("context", "defineNodata needs a value: give noDataArguments.noDataValues")
+	return m
+}()
+
+// boolOption parses a boolean option into the field that field returns.
+func boolOption(field func(*addOptions) *bool) addOption {
+	return func(p *optionParse, key string, v any) (err error) {
+		*field(p.o), err = anyBool(key, v)
+		return err
 	}
-	if o.Table != nil && o.Table.FieldMap != nil {
-		for col, f := range o.Table.FieldMap {
-			if f == "" {
-				continue
-			}
-			if err := mosaic.ValidateField(mosaic.Field{Name: f, Type: mosaic.FieldString}); err != nil {
-				return nil, invalidParam("rasterTypeParameters", fmt.Sprintf("fieldMap maps %q to an invalid field name %q", col, f))
-			}
+}
+
+func parseFootprintsArguments(p *optionParse, _ string, v any) error {
+	if m, ok := v.(map[string]any); ok {
+		if method, _ := m["method"].(string); method != "" {
+			p.o.BuildFootprints = strings.EqualFold(method, "RADIOMETRY")
 		}
 	}
-	return o, nil
+	return nil
+}
+
+func parseDefineNodata(p *optionParse, key string, v any) error {
+	if f, ok := anyFloat(v); ok {
+		t := true
+		p.nodataValue, p.defineNodata = &f, &t
+		return nil
+	}
+	b, err := anyBool(key, v)
+	if err != nil {
+		return err
+	}
+	p.defineNodata = &b
+	return nil
+}
+
+func parseNoDataArguments(p *optionParse, _ string, v any) error {
+	m, _ := v.(map[string]any)
+	vals, _ := m["noDataValues"].([]any)
+	if len(vals) == 0 {
+		return invalidParam("context", "noDataArguments.noDataValues must list at least one number")
+	}
+	f, ok := anyFloat(vals[0])
+	if !ok {
+		return invalidParam("context", "noDataArguments.noDataValues must be numbers")
+	}
+	p.nodataValue = &f
+	return nil
+}
+
+func parseDuplicates(p *optionParse, _ string, v any) error {
+	s, _ := v.(string)
+	s = strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "_DUPLICATES")
+	switch mosaic.DuplicateAction(s) {
+	case mosaic.DuplicatesAllow, mosaic.DuplicatesExclude, mosaic.DuplicatesOverwrite:
+		p.o.Duplicates = mosaic.DuplicateAction(s)
+		return nil
+	}
+	return invalidParam("context", "duplicateItemsAction must be ALLOW, EXCLUDE or OVERWRITE")
+}
+
+func parseOutSR(p *optionParse, _ string, v any) error {
+	p.o.OutSR = srText(v)
+	if p.o.OutSR == "" && v != nil {
+		return invalidParam("context", `outSR must be a wkid, {"wkid":…} or {"wkt":…}`)
+	}
+	return nil
+}
+
+func parseBatchSize(p *optionParse, _ string, v any) error {
+	f, ok := anyFloat(v)
+	if !ok || f < 1 || f > maxBatchSize || f != float64(int(f)) {
+		return invalidParam("context", fmt.Sprintf("batchSize must be an integer from 1 to %d", maxBatchSize))
+	}
+	p.o.BatchSize = int(f)
+	return nil
+}
+
+func parseCSVEmpty(p *optionParse, _ string, v any) error {
+	s, _ := v.(string)
+	switch r := emptyRule(strings.ToLower(strings.TrimSpace(s))); r {
+	case emptyQuoted, emptyNull, emptyEmpty, emptyMissing:
+		if p.o.Table != nil {
+			p.o.Table.Empty = r
+		}
+		return nil
+	}
+	return invalidParam("rasterTypeParameters", `csvEmpty must be "quoted", "null", "empty" or "missing"`)
+}
+
+func parseFieldMap(p *optionParse, _ string, v any) error {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return invalidParam("rasterTypeParameters", `fieldMap must be an object {"column":"Field",…}`)
+	}
+	if p.o.Table != nil {
+		p.o.Table.FieldMap = map[string]string{}
+		for col, f := range m {
+			s, _ := f.(string)
+			p.o.Table.FieldMap[col] = strings.TrimSpace(s)
+		}
+	}
+	return nil
 }
 
 // anyBool reads a boolean option: JSON true/false, "true"/"false" and the

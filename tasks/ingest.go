@@ -93,10 +93,12 @@ type source struct {
 	err  error     // set when the row itself is bad
 }
 
-// label names a source in messages.
+// label names a source in messages: a path the user gave (or found in a
+// folder or glob the user gave), or a manifest's row, whose path is not
+// shown since a manifest may be any text.
 func (s source) label() string {
 	if s.Row != nil {
-		return fmt.Sprintf("%s (row %d of %s)", s.Path, s.Row.Line, filepath.Base(s.Row.Manifest))
+		return fmt.Sprintf("row %d of %s", s.Row.Line, filepath.Base(s.Row.Manifest))
 	}
 	return s.Path
 }
@@ -591,8 +593,18 @@ type reprojectError struct {
 	err error
 }
 
+// Error says why without PROJ's text, which may quote the raster's own
+// coordinate system.
 func (e *reprojectError) Error() string {
-	return fmt.Sprintf("it cannot be reprojected to the collection's spatial reference (%s): %v", srsName(e.to), e.err)
+	why := "no transformation applies"
+	switch {
+	case e.err == nil:
+	case strings.Contains(e.err.Error(), "outside of projection domain"), strings.Contains(e.err.Error(), "Reprojection failed"):
+		why = "it lies outside the projection's domain"
+	case strings.Contains(e.err.Error(), "not a polygon"):
+		why = "the reprojected footprint is not a polygon"
+	}
+	return fmt.Sprintf("it cannot be reprojected to the collection's spatial reference (%s): %s", srsName(e.to), why)
 }
 
 func (e *reprojectError) Unwrap() error { return e.err }
@@ -607,16 +619,20 @@ func srsName(s raster.SRS) string {
 	return s.WKT
 }
 
-// reason says in a few words why a raster failed.
+// reason says in a few words why a raster failed. GDAL's own texts are
+// not passed on, since they may quote the file (an XML element's name, a
+// header line) and a path from a manifest may be any text: the phrases
+// of gdalPhrases stand for them, and a generic one for the rest.
 func reason(err error) string {
 	var re *reprojectError
 	var me *mosaic.Error
-	msg := err.Error()
 	switch {
 	case errors.As(err, &re):
 		return re.Error()
 	case errors.As(err, &me):
 		return strings.TrimSuffix(me.Message, ".")
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "reading it was stopped"
 	case errors.Is(err, fs.ErrNotExist):
 		return "the file does not exist"
 	case errors.Is(err, fs.ErrPermission):
@@ -624,12 +640,37 @@ func reason(err error) string {
 	case errors.Is(err, raster.ErrNoSRS):
 		return "it has no spatial reference (no geotransform or no coordinate system)"
 	case errors.Is(err, raster.ErrNotRaster):
-		if i := strings.LastIndex(msg, raster.ErrNotRaster.Error()+": "); i >= 0 {
-			return "GDAL cannot read it as a raster: " + strings.TrimSuffix(msg[i+len(raster.ErrNotRaster.Error())+2:], ".")
-		}
-		return "GDAL cannot read it as a raster"
+		return "GDAL cannot read it as a raster" + gdalPhrase(err.Error())
 	}
-	return strings.TrimSuffix(strings.TrimPrefix(msg, "raster: "), ".")
+	return "GDAL cannot read it" + gdalPhrase(err.Error())
+}
+
+// gdalPhrases map GDAL error texts onto words of tessera's own that say
+// nothing of the file's contents. Every failure to reach a remote file
+// reads the same, so that messages cannot tell a closed port from an open
+// one, or a missing file from a forbidden one.
+var gdalPhrases = []struct{ text, say string }{
+	{"does not exist in the file system", unreachable},
+	{"HTTP response code", unreachable},
+	{"CURL error", unreachable},
+	{"not recognized as a supported file format", "its format is not supported"},
+	{"no raster bands", "it has no raster bands"},
+	{"Parse error", "it is malformed"},
+	{"IReadBlock failed", "a block of pixels cannot be read"},
+	{"TIFFRead", "a block of pixels cannot be read"},
+	{"Permission denied", "permission denied"},
+}
+
+const unreachable = "it does not exist or cannot be reached"
+
+// gdalPhrase is ": " and the phrase for GDAL's text msg, or "".
+func gdalPhrase(msg string) string {
+	for _, p := range gdalPhrases {
+		if strings.Contains(msg, p.text) {
+			return ": " + p.say
+		}
+	}
+	return ""
 }
 
 // buildItem turns a raster's description into a catalog item in target.
@@ -638,7 +679,7 @@ func buildItem(fields []mosaic.Field, src source, info *raster.Info, target rast
 		return nil, raster.ErrNoSRS
 	}
 	if len(info.Footprint) == 0 || len(info.Footprint[0]) < 4 {
-		return nil, errors.New("it has no valid pixels, so no footprint")
+		return nil, mosaic.Errorf(mosaic.EINVALID, "It has no valid pixels, so no footprint.")
 	}
 	fp := info.Footprint
 	cellX, cellY, coarse := info.CellSizeX, info.CellSizeY, info.CoarsestCellSize

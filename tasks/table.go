@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +31,13 @@ import (
 // columns the collection lacks become fields, with types inferred from
 // their values, and manifest values win over values read from the raster,
 // except for the fields derived from the footprint.
+//
+// A manifest is stored as it says: a value it gives, JSON null included,
+// is stored as given, text untrimmed; raster metadata fills only the
+// columns a row lacks. CSV cannot tell NULL from "", so an empty cell
+// follows the csvEmpty rule (see emptyRule). Messages name a manifest and a
+// row number, never a manifest's contents: a file named as a manifest may
+// be any text.
 
 // tableRow is one manifest row.
 type tableRow struct {
@@ -47,9 +55,29 @@ type manifest struct {
 
 func (m *manifest) sources() []source { return m.rows }
 
-// record is one raw row: column → text. JSON values are kept as text too
-// and typed by the same inference as CSV cells.
-type record map[string]string
+// record is one raw row: column → cell. A column the row lacks (a JSON key
+// it does not have, a short CSV line) has no cell.
+type record map[string]cell
+
+// cell is one manifest value as read, before it is typed.
+type cell struct {
+	text string
+	kind cellKind
+}
+
+// cellKind says how a cell was written, which is all a CSV cell or a JSON
+// value says about its type.
+type cellKind uint8
+
+const (
+	cellBare    cellKind = iota // a CSV cell without quotes
+	cellQuoted                  // a CSV cell in double quotes
+	cellString                  // a JSON string
+	cellLiteral                 // a JSON number or boolean
+	cellNull                    // JSON null
+)
+
+func (c cell) csv() bool { return c.kind == cellBare || c.kind == cellQuoted }
 
 // rawTable is one manifest as read.
 type rawTable struct {
@@ -180,28 +208,48 @@ func (t *rawTable) readCSV(b []byte, tabs bool) error {
 	}
 	header, err := r.Read()
 	if err == io.EOF {
-		return errors.New("it is empty")
+		return mosaic.Errorf(mosaic.EINVALID, "It is empty.")
 	}
 	if err != nil {
-		return err
+		return csvError(err)
 	}
 	for i, h := range header {
-		header[i] = strings.TrimSpace(h)
+		header[i] = strings.TrimSpace(h) // column names map onto fields; values are never trimmed
 	}
 	t.columns = header
+	// lines[n] is the offset of line n+1, to see whether an empty cell
+	// was quoted ("") or bare.
+	lines := []int{0}
+	for i, c := range b {
+		if c == '\n' {
+			lines = append(lines, i+1)
+		}
+	}
+	quoted := func(field int) bool {
+		line, col := r.FieldPos(field)
+		if line < 1 || line > len(lines) {
+			return false
+		}
+		off := lines[line-1] + col - 1
+		return off < len(b) && b[off] == '"'
+	}
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return err
+			return csvError(err)
 		}
 		row := make(record, len(header))
 		blank := true
 		for i, v := range rec {
 			if i < len(header) && header[i] != "" {
-				row[header[i]] = v
+				c := cell{text: v, kind: cellBare}
+				if v == "" && quoted(i) {
+					c.kind = cellQuoted
+				}
+				row[header[i]] = c
 				blank = blank && strings.TrimSpace(v) == ""
 			}
 		}
@@ -209,6 +257,15 @@ func (t *rawTable) readCSV(b []byte, tabs bool) error {
 			t.records = append(t.records, row)
 		}
 	}
+}
+
+// csvError says where a CSV manifest is malformed without quoting it.
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return mosaic.Errorf(mosaic.EINVALID, "Line %d is not valid CSV (%v).", pe.Line, pe.Err)
+	}
+	return mosaic.Errorf(mosaic.EINVALID, "It is not valid CSV.")
 }
 
 // readJSON reads JSON lines, a JSON array of objects, or a GeoJSON
@@ -220,11 +277,11 @@ func (t *rawTable) readJSON(r io.Reader) error {
 	add := func(v any) error {
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return fmt.Errorf("record %d is not a JSON object", len(t.records)+1)
+			return mosaic.Errorf(mosaic.EINVALID, "Record %d is not a JSON object.", len(t.records)+1)
 		}
 		rec := record{}
 		flatten(obj, rec)
-		rec[jsonKey] = mustJSON(obj)
+		rec[jsonKey] = cell{text: mustJSON(obj), kind: cellString}
 		var fresh []string // JSON objects have no column order: sort new keys
 		for k := range rec {
 			if !seen[k] && k != jsonKey {
@@ -244,7 +301,8 @@ func (t *rawTable) readJSON(r io.Reader) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("invalid JSON after %d records: %w", len(t.records), err)
+			// Go's message quotes the offending character: say where only.
+			return mosaic.Errorf(mosaic.EINVALID, "It is not valid JSON after %d records (byte %d).", len(t.records), dec.InputOffset())
 		}
 		switch x := v.(type) {
 		case []any:
@@ -266,11 +324,11 @@ func (t *rawTable) readJSON(r io.Reader) error {
 				return err
 			}
 		default:
-			return fmt.Errorf("record %d is not a JSON object", len(t.records)+1)
+			return mosaic.Errorf(mosaic.EINVALID, "Record %d is not a JSON object.", len(t.records)+1)
 		}
 	}
 	if len(t.records) == 0 {
-		return errors.New("it has no records")
+		return mosaic.Errorf(mosaic.EINVALID, "It has no records.")
 	}
 	return nil
 }
@@ -284,40 +342,40 @@ func mustJSON(v any) string {
 }
 
 // flatten copies an object's scalar members, and those of its properties
-// object (GeoJSON, STAC), into rec as text.
+// object (GeoJSON, STAC), into rec. Objects and arrays are not columns.
 func flatten(obj map[string]any, rec record) {
 	_, feature := obj["properties"].(map[string]any)
 	for k, v := range obj {
 		if feature && jsonStructural[k] {
 			continue
 		}
-		if s, ok := scalarText(v); ok {
-			rec[k] = s
+		if c, ok := scalarCell(v); ok {
+			rec[k] = c
 		}
 	}
 	if props, ok := obj["properties"].(map[string]any); ok {
 		for k, v := range props {
-			if s, ok := scalarText(v); ok {
+			if c, ok := scalarCell(v); ok {
 				if _, dup := rec[k]; !dup {
-					rec[k] = s
+					rec[k] = c
 				}
 			}
 		}
 	}
 }
 
-func scalarText(v any) (string, bool) {
+func scalarCell(v any) (cell, bool) {
 	switch x := v.(type) {
 	case string:
-		return x, true
+		return cell{text: x, kind: cellString}, true
 	case json.Number:
-		return x.String(), true
+		return cell{text: x.String(), kind: cellLiteral}, true
 	case bool:
-		return strconv.FormatBool(x), true
+		return cell{text: strconv.FormatBool(x), kind: cellLiteral}, true
 	case nil:
-		return "", true
+		return cell{kind: cellNull}, true
 	}
-	return "", false
+	return cell{}, false
 }
 
 // findPaths picks the raster path of every record.
@@ -335,8 +393,9 @@ func (t *rawTable) findPaths(pathField string) error {
 	case pathField != "":
 		col = lookup(pathField)
 		if col == "" && !strings.Contains(pathField, ".") {
+			// The columns are not listed: the file may be any text.
 			return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no column %q (rasterPathField).", t.path, pathField).
-				WithDetails("Its columns are: " + strings.Join(t.columns, ", ") + ".")
+				WithDetails(fmt.Sprintf("Its header has %d column(s).", len(t.columns)))
 		}
 	default:
 		col = lookup("Raster")
@@ -348,14 +407,14 @@ func (t *rawTable) findPaths(pathField string) error {
 	for i, rec := range t.records {
 		switch {
 		case col != "":
-			t.paths[i] = strings.TrimSpace(rec[col])
+			t.paths[i] = strings.TrimSpace(rec[col].text)
 			delete(rec, col)
-		case rec[jsonKey] != "":
-			t.paths[i] = jsonPath(rec[jsonKey], pathField)
+		case rec[jsonKey].text != "":
+			t.paths[i] = jsonPath(rec[jsonKey].text, pathField)
 		default:
 			return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no Raster column.", t.path).WithDetails(
-				"Name the raster path column Raster, or give rasterTypeParameters.rasterPathField. Its columns are: " +
-					strings.Join(t.columns, ", ") + ".")
+				fmt.Sprintf("Name the raster path column Raster, or give rasterTypeParameters.rasterPathField. Its header has %d column(s).",
+					len(t.columns)))
 		}
 		delete(rec, jsonKey)
 	}
@@ -369,6 +428,18 @@ func (t *rawTable) findPaths(pathField string) error {
 					"Name the raster path column Raster, or give rasterTypeParameters.rasterPathField (for STAC items, e.g. assets.visual.href).")
 			}
 		}
+	}
+	// A manifest without a single raster path is not one: say so before
+	// its columns are named in any message.
+	switch {
+	case col != "" || slices.ContainsFunc(t.paths, func(p string) bool { return p != "" }):
+	case pathField == "":
+		return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no Raster column.", t.path).WithDetails(
+			fmt.Sprintf("Name the raster path column Raster, or give rasterTypeParameters.rasterPathField. Its header has %d column(s).",
+				len(t.columns)))
+	default:
+		return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no raster path in any of its %d records (rasterPathField %q).",
+			t.path, len(t.records), pathField)
 	}
 	return nil
 }
@@ -497,23 +568,24 @@ func prepareManifest(tables []*rawTable, opts *tableOptions, c *mosaic.Collectio
 				src.Path = resolvePath(base, p)
 			}
 			for _, col := range columns {
-				v, ok := rec[col]
+				c, ok := rec[col]
 				plan := plans[col]
-				if !ok || plan.drop || strings.TrimSpace(v) == "" {
+				if !ok || plan.drop {
+					continue // a column the row lacks: the raster fills it
+				}
+				v, set, ok := manifestValue(plan.field, c, opts.Empty)
+				if !ok && src.err == nil {
+					src.err = mosaic.Errorf(mosaic.EINVALID, "Column %s: the value is not a valid %s for field %s.",
+						col, typeWord(plan.field.Type), plan.field.Name)
+				}
+				if !ok || !set {
 					continue
 				}
-				cv, ok := convertText(plan.field.Type, v)
-				if !ok && src.err == nil {
-					src.err = mosaic.Errorf(mosaic.EINVALID, "Column %s: %q is not a valid %s for field %s.",
-						col, abbreviate(v), typeWord(plan.field.Type), plan.field.Name)
+				if s, isStr := v.(string); isStr && plan.field.Length > 0 && len(s) > plan.field.Length && src.err == nil {
+					src.err = mosaic.Errorf(mosaic.EINVALID, "Column %s: the value is longer than the %d characters of field %s.",
+						col, plan.field.Length, plan.field.Name)
 				}
-				if ok {
-					if s, isStr := cv.(string); isStr && plan.field.Length > 0 && len(s) > plan.field.Length && src.err == nil {
-						src.err = mosaic.Errorf(mosaic.EINVALID, "Column %s: the value is longer than the %d characters of field %s.",
-							col, plan.field.Length, plan.field.Name)
-					}
-					row.Values[plan.field.Name] = cv
-				}
+				row.Values[plan.field.Name] = v
 			}
 			m.rows = append(m.rows, src)
 			rows++
@@ -573,30 +645,35 @@ func fieldName(col string) string {
 	return s
 }
 
-// inferType picks the narrowest type that holds every non-blank value of
-// a column: Integer, Double, Date, else String.
+// inferType picks the narrowest type that holds every value of a column:
+// Integer, Double, Date, else String. Nulls and blanks say nothing. A JSON
+// string is never a number ("12" stays text, as JSON says), and a CSV cell
+// with a leading zero ("007") or surrounding spaces is text too, so that
+// text columns keep every character.
 func inferType(tables []*rawTable, col string) mosaic.FieldType {
 	isInt, isFloat, isDate, seen := true, true, true, false
 	for _, t := range tables {
 		for _, rec := range t.records {
-			v := strings.TrimSpace(rec[col])
-			if v == "" {
+			c, ok := rec[col]
+			if !ok || c.kind == cellNull || strings.TrimSpace(c.text) == "" {
 				continue
 			}
+			v := c.text
 			seen = true
-			if isInt {
-				if _, err := strconv.ParseInt(v, 10, 64); err != nil {
-					isInt = false
-				}
+			numeric := c.kind != cellString && !leadingZero(v)
+			if isInt && (!numeric || !isInteger(v)) {
+				isInt = false
 			}
 			if isFloat && !isInt {
 				f, err := strconv.ParseFloat(v, 64)
-				if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+				if !numeric || err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 					isFloat = false
 				}
 			}
 			if isDate && !isInt && !isFloat {
-				if _, ok := mosaic.ParseDate(v); !ok || isNumber(v) {
+				if c.kind == cellLiteral || strings.TrimSpace(v) != v || isNumber(v) {
+					isDate = false
+				} else if _, ok := mosaic.ParseDate(v); !ok {
 					isDate = false
 				}
 			}
@@ -618,6 +695,67 @@ func inferType(tables []*rawTable, col string) mosaic.FieldType {
 	return mosaic.FieldString
 }
 
+func isInteger(s string) bool {
+	_, err := strconv.ParseInt(s, 10, 64)
+	return err == nil
+}
+
+// leadingZero reports a number written with a leading zero ("007",
+// "-01"), which is a code, not a number; "0" and "0.5" are numbers.
+func leadingZero(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	return len(s) > 1 && s[0] == '0' && s[1] >= '0' && s[1] <= '9'
+}
+
+// emptyRule says what an empty CSV cell (or one of spaces only) means:
+// the csvEmpty option. JSON needs no rule: null is NULL, "" is "". An empty
+// cell of a cell-size field (LowPS, HighPS, MinPS, MaxPS) is always
+// missing: tessera computes those from the raster.
+type emptyRule string
+
+const (
+	// emptyQuoted, the default: a bare empty cell is NULL, a quoted one
+	// ("") is the empty string in a text field, NULL in others. This is
+	// PostgreSQL's COPY … CSV convention; writers that quote nothing
+	// (spreadsheets, GDAL) get NULL for every empty cell.
+	emptyQuoted emptyRule = "quoted"
+	// emptyNull: every empty cell is NULL.
+	emptyNull emptyRule = "null"
+	// emptyEmpty: an empty cell is the empty string in a text field,
+	// NULL in others.
+	emptyEmpty emptyRule = "empty"
+	// emptyMissing: an empty cell is a value the row lacks, so the
+	// raster's metadata or the item's default fills it.
+	emptyMissing emptyRule = "missing"
+)
+
+// manifestValue types one cell for field f: v is the value to store, set
+// is false when the cell counts as missing, ok false when the cell is not a
+// value of f's type. Text is stored as written, untrimmed.
+func manifestValue(f mosaic.Field, c cell, rule emptyRule) (v any, set, ok bool) {
+	if c.kind == cellNull {
+		return nil, true, true
+	}
+	blank := strings.TrimSpace(c.text) == ""
+	if c.csv() && blank && (rule == emptyMissing || rasterFields[strings.ToLower(f.Name)]) {
+		return nil, false, true // an empty cell never blanks a cell size tessera computes
+	}
+	if f.Type == mosaic.FieldString {
+		if c.text != "" || !c.csv() {
+			return c.text, true, true
+		}
+		if rule == emptyEmpty || rule == emptyQuoted && c.kind == cellQuoted {
+			return "", true, true
+		}
+		return nil, true, true
+	}
+	if blank {
+		return nil, true, true // there is no empty number or date
+	}
+	v, ok = convertText(f.Type, c.text)
+	return v, ok, ok
+}
+
 func isNumber(s string) bool {
 	_, err := strconv.ParseFloat(s, 64)
 	return err == nil
@@ -633,13 +771,6 @@ func typeWord(t mosaic.FieldType) string {
 		return "date"
 	}
 	return "text"
-}
-
-func abbreviate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 // manifestDir is the directory relative raster paths resolve against.

@@ -1,6 +1,9 @@
 package tasks_test
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,8 +49,8 @@ func TestAddImageTableCSV(t *testing.T) {
 	for _, want := range []string{
 		"New fields: Region (text), Quality (integer), Score (number), Captured (date), Blank (text).",
 		"Ignored columns: Shape_Area (Shape_Area is computed from the footprint); eo:cloud_cover (column CloudCover already fills CloudCover).",
-		"Failed to add " + paths[2] + " (row 3 of manifest.csv): Column CloudCover: \"not-a-number\" is not a valid number for field CloudCover.",
-		"(row 4 of manifest.csv): The row has no raster path.",
+		"Failed to add row 3 of manifest.csv: Column CloudCover: the value is not a valid number for field CloudCover.",
+		"Failed to add row 4 of manifest.csv: The row has no raster path.",
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("messages do not say %q:\n%s", want, m)
@@ -68,10 +71,12 @@ func TestAddImageTableCSV(t *testing.T) {
 		first.Attributes["Shape_Area"] != 640.0*640 || first.Attributes["LowPS"] != 10.0 {
 		t.Errorf("first: %v", first.Attributes)
 	}
-	// Blank cells keep the raster's values; the manifest's LowPS wins.
-	second := itemByName(t, items, "t001")
-	if second.Attributes["CloudCover"] != 12.5 || second.Attributes["Region"] != "south, east" || second.Attributes["LowPS"] != 2.5 {
-		t.Errorf("second: %v", second.Attributes)
+	// Empty cells are NULL (csvEmpty "quoted"), not the raster's values;
+	// the manifest's LowPS wins.
+	second := items[1]
+	if second.Path != paths[1] || second.Attributes["Name"] != nil || second.Attributes["CloudCover"] != nil ||
+		second.Attributes["Region"] != "south, east" || second.Attributes["LowPS"] != 2.5 {
+		t.Errorf("second: %s %v", second.Path, second.Attributes)
 	}
 	before.AssertUnchanged(t)
 }
@@ -164,4 +169,115 @@ func TestAddImageTableGdaltindex(t *testing.T) {
 		t.Errorf("%s\n%s", j.State, msgs(j))
 	}
 	before.AssertUnchanged(t)
+}
+
+// TestAddImageTableNoContents names text, JSON, XML and binary files that
+// hold a secret as manifests (and as rasters), in every way that used to
+// echo a file's contents: wrong columns, rasterPathField set to the first
+// line, a fieldMap onto a numeric field, malformed JSON, a binary file. No
+// job message may contain the secret.
+func TestAddImageTableNoContents(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	dir := filepath.Join(b.dir, "data")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "S3CR3T-t0ken"
+	binary := []byte("\x00\x01\xff\xfeGIF8" + secret + "\x00\n" + secret + ",\x00\"\n")
+	files := map[string]string{
+		"notes.txt":      secret + "\nuser " + secret + "\n" + secret + ";" + secret + "\n",
+		"one.csv":        secret + "\n" + secret + "2\n",
+		"two.csv":        "Raster,Val\nmissing.tif," + secret + "\n",
+		"bad.json":       `{"Raster": "x.tif", "a": ` + secret + `}`,
+		"keys.json":      `{"` + secret + `": "` + secret + `"}` + "\n",
+		"notobj.json":    `"` + secret + `"`,
+		"quote.csv":      "Raster,x\n\"a\"" + secret + "\"\n",
+		"secret.xml":     "<" + secret + "><a>" + secret + "</a>",
+		"secret.gpkg":    string(binary),
+		"secret.bin":     string(binary),
+		"binary.csv":     string(binary),
+		"secret.vrt":     "<VRTDataset><" + secret + ">" + secret,
+		"secret.tif":     string(binary),
+		"secret.geojson": `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"` + secret + `":1}}]}`,
+	}
+	for name, text := range files {
+		writeFile(t, filepath.Join(dir, name), text)
+	}
+	b.create("Secret", "")
+	table := func(params string) string {
+		return `{"rasterTypeName":"Table","rasterTypeParameters":` + params + `}`
+	}
+	cases := []struct{ input, rasterType string }{
+		{"notes.txt", "Table"},
+		{"notes.txt", table(`{"rasterPathField":"` + secret + `"}`)},
+		{"one.csv", table(`{"rasterPathField":"` + secret + `"}`)},
+		{"one.csv", "Table"},
+		{"two.csv", table(`{"fieldMap":{"Val":"CloudCover"}}`)},
+		{"two.csv", table(`{"fieldMap":{"Val":"AcquisitionDate"}}`)},
+		{"two.csv", table(`{"rasterPathField":"Val"}`)},
+		{"bad.json", "Table"},
+		{"keys.json", "Table"},
+		{"keys.json", table(`{"rasterPathField":"assets.x.href"}`)},
+		{"keys.json", table(`{"rasterPathField":"` + secret + `"}`)},
+		{"notobj.json", "Table"},
+		{"quote.csv", "Table"},
+		{"secret.xml", "Table"},
+		{"secret.gpkg", "Table"},
+		{"secret.bin", "Table"},
+		{"binary.csv", "Table"},
+		{"binary.csv", table(`{"rasterPathField":"` + secret + `"}`)},
+		{"secret.geojson", table(`{"rasterPathField":"a.b"}`)},
+		{"secret.vrt", "Raster Dataset"},
+		{"secret.tif", "Raster Dataset"},
+		{"secret.xml", "Raster Dataset"},
+	}
+	for _, c := range cases {
+		j := b.run("AddImage", map[string]string{"imageCollection": "Secret", "inputRasters": filepath.Join(dir, c.input),
+			"rasterType": c.rasterType})
+		if m := msgs(j); strings.Contains(m, secret) || strings.Contains(m, "t0ken") {
+			t.Errorf("%s as %s: the messages quote the file:\n%s", c.input, c.rasterType, m)
+		}
+		if j.State == mosaic.JobSucceeded && counts(t, j)[1] > 0 {
+			t.Errorf("%s as %s: added items:\n%s", c.input, c.rasterType, msgs(j))
+		}
+	}
+	if n := len(b.items("Secret")); n != 0 {
+		t.Errorf("%d items", n)
+	}
+}
+
+// TestAddImageRemoteFailuresReadAlike adds URLs that fail in different
+// ways (404, 403, a server that answers with a secret, a closed port): each
+// is one warning, and all give the same reason, which quotes nothing.
+func TestAddImageRemoteFailuresReadAlike(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const secret = "S3CR3T-answer"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/forbidden.tif":
+			http.Error(w, secret, http.StatusForbidden)
+		case "/text.tif":
+			fmt.Fprintln(w, secret)
+		default:
+			http.Error(w, secret, http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL + "/x.tif"
+	closed.Close()
+	b.create("Remote", `{"outSR": 32633}`)
+	urls := []string{srv.URL + "/missing.tif", srv.URL + "/forbidden.tif", closedURL}
+	j := b.succeed("AddImage", map[string]string{"imageCollection": "Remote", "inputRasters": jsonText(append(urls, srv.URL+"/text.tif"))})
+	m := msgs(j)
+	if strings.Contains(m, secret) {
+		t.Errorf("the messages quote an answer:\n%s", m)
+	}
+	for _, u := range urls {
+		if want := "warning: Failed to add /vsicurl/" + u + ": GDAL cannot read it as a raster: it does not exist or cannot be reached."; !strings.Contains(m, want) {
+			t.Errorf("no %q:\n%s", want, m)
+		}
+	}
 }
