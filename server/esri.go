@@ -23,6 +23,10 @@ type spatialRefJSON struct {
 
 func srJSON(sr mosaic.SpatialRef) *spatialRefJSON {
 	if sr.WKID != 0 {
+		if mosaic.NormalizeWKID(sr.WKID) == 3857 {
+			// As ArcGIS reports Web Mercator, whichever code it was given.
+			return &spatialRefJSON{WKID: 102100, LatestWKID: 3857}
+		}
 		return &spatialRefJSON{WKID: sr.WKID, LatestWKID: mosaic.NormalizeWKID(sr.WKID)}
 	}
 	if sr.WKT != "" {

@@ -43,7 +43,7 @@ var resamplings = map[string]string{
 }
 
 var formats = map[string]bool{"png": true, "png8": true, "png24": true, "png32": true, "jpg": true, "jpeg": true,
-	"jpgpng": true, "tiff": true, "tif": true}
+	"jpgpng": true, "tiff": true, "tif": true, "lerc": true, "bip": true, "bsq": true}
 
 // mosaicMethods maps Esri's mosaic method names, lower case.
 var mosaicMethods = map[string]mosaic.MosaicMethod{
@@ -140,7 +140,7 @@ func (s *Server) parseExport(c *mosaic.Collection, r *request) (*exportRequest, 
 		e.imgFmt = "jpgpng"
 	}
 	if !formats[e.imgFmt] {
-		return nil, badParam("format", "supported: png, png8, png24, png32, jpg, jpgpng, tiff")
+		return nil, badParam("format", "supported: png, png8, png24, png32, jpg, jpgpng, tiff, lerc, bip, bsq")
 	}
 	resampling, ok := resamplings[strings.ToLower(strings.TrimSpace(r.param("interpolation")))]
 	if !ok {
@@ -150,6 +150,11 @@ func (s *Server) parseExport(c *mosaic.Collection, r *request) (*exportRequest, 
 		PixelType: strings.ToUpper(strings.TrimSpace(r.param("pixelType"))), Resampling: resampling}
 	if e.render.PixelType == "UNKNOWN" {
 		e.render.PixelType = ""
+	}
+	if e.imgFmt == "lerc" {
+		if err := parseLercParams(r, &e.render); err != nil {
+			return nil, err
+		}
 	}
 	if nd := strings.TrimSpace(r.param("noData")); nd != "" {
 		f, err := strconv.ParseFloat(strings.Split(nd, ",")[0], 64)
@@ -178,7 +183,7 @@ func (s *Server) parseExport(c *mosaic.Collection, r *request) (*exportRequest, 
 // parseBBox reads exportImage's bbox: "xmin,ymin,xmax,ymax" or an Esri
 // envelope, which may carry its spatial reference.
 func parseBBox(text string) (orb.Bound, mosaic.SpatialRef, error) {
-	bad := badParam("bbox", "expected xmin,ymin,xmax,ymax with xmin < xmax and ymin < ymax")
+	bad := badParam("bbox", "expected xmin,ymin,xmax,ymax of a box with an area")
 	var (
 		b   orb.Bound
 		sr  mosaic.SpatialRef
@@ -196,11 +201,13 @@ func parseBBox(text string) (orb.Bound, mosaic.SpatialRef, error) {
 		}
 		return b, sr, nil
 	}
+	// Corners may come in any order: esri-leaflet sends
+	// xmin,ymax,xmax,ymin, and ArcGIS normalises the box.
 	nums, err := parseFloats(text)
-	if err != nil || len(nums) != 4 || nums[0] >= nums[2] || nums[1] >= nums[3] {
+	if err != nil || len(nums) != 4 || nums[0] == nums[2] || nums[1] == nums[3] {
 		return b, sr, bad
 	}
-	return orb.Bound{Min: orb.Point{nums[0], nums[1]}, Max: orb.Point{nums[2], nums[3]}}, sr, nil
+	return normBound(nums[0], nums[1], nums[2], nums[3]), sr, nil
 }
 
 // adjustAspect grows b around its centre to the aspect ratio of w×h, as

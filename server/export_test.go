@@ -211,7 +211,10 @@ func TestExportErrors(t *testing.T) {
 	tests := []struct{ query, contains string }{
 		{"f=image", "bbox"},
 		{"f=image&bbox=1,2,3", "bbox"},
-		{"f=image&bbox=3,0,1,2", "bbox"},
+		{"f=image&bbox=3,0,3,2", "bbox"},
+		{"f=image&bbox=1,2,3,2", "bbox"},
+		{"f=image&format=lerc&lercVersion=1" + box, "lercVersion"},
+		{"f=image&format=lerc&compressionTolerance=-1" + box, "compressionTolerance"},
 		{"f=image&bbox=" + url.QueryEscape(`{"xmin":1,"ymin":1,"xmax":1,"ymax":2}`), "bbox"},
 		{"f=image&size=0,10" + box, "size"},
 		{"f=image&size=10.5,10" + box, "size"},

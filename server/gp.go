@@ -347,7 +347,9 @@ func jobView(j *mosaic.Job, t mosaic.TaskInfo, withMessages bool) jobJSON {
 	for _, p := range t.Params {
 		switch {
 		case p.Direction == mosaic.ParamInput:
-			if _, ok := j.Inputs[p.Name]; ok {
+			// As on ArcGIS, a job that ended without succeeding links
+			// neither its inputs nor its results.
+			if _, ok := j.Inputs[p.Name]; ok && (j.State == mosaic.JobSucceeded || !j.State.Terminal()) {
 				out.Inputs[p.Name] = paramURLJSON{"inputs/" + p.Name}
 			}
 		case j.State == mosaic.JobSucceeded:

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -21,6 +22,17 @@ func (s *Server) registerImageRoutes(r *mux.Router) {
 	s.handle(r, "/boundary", viewer, s.handleBoundary)
 	s.handle(r, "/{oid:[0-9]+}", viewer, s.handleItem)
 	s.handle(r, "/{oid:[0-9]+}/thumbnail", viewer, s.handleThumbnail)
+	s.handle(r, "/identify", viewer, s.handleIdentify)
+	s.handle(r, "/getSamples", viewer, s.handleGetSamples)
+	s.handle(r, "/computeHistograms", viewer, s.handleComputeHistograms)
+	s.handle(r, "/computeStatisticsHistograms", viewer, s.handleComputeStatisticsHistograms)
+	s.handle(r, "/statistics", viewer, s.handleServiceStatistics)
+	s.handle(r, "/histograms", viewer, s.handleServiceHistograms)
+	s.handle(r, "/keyProperties", viewer, s.handleKeyProperties)
+	s.handle(r, "/legend", viewer, s.handleLegend)
+	s.handle(r, "/{oid:[0-9]+}/info", viewer, s.handleItemInfo)
+	s.handle(r, "/{oid:[0-9]+}/info/keyProperties", viewer, s.handleItemKeyProperties)
+	s.handle(r, "/{oid:[0-9]+}/info/thumbnail", viewer, s.handleThumbnail)
 }
 
 // collection loads the collection named in the URL.
@@ -96,6 +108,19 @@ type imageServerJSON struct {
 	UseStandardizedQueries   bool              `json:"useStandardizedQueries"`
 	AdvancedQueryCapabilites map[string]bool   `json:"advancedQueryCapabilities"`
 	SpatialReference         *spatialRefJSON   `json:"spatialReference"`
+	SortableFields           string            `json:"sortableFields"`
+	DatasetFormat            string            `json:"datasetFormat"`
+	UncompressedSize         int64             `json:"uncompressedSize"`
+	BlockWidth               int               `json:"blockWidth"`
+	BlockHeight              int               `json:"blockHeight"`
+	CompressionType          string            `json:"compressionType"`
+	AllowCopy                bool              `json:"allowCopy"`
+	AllowAnalysis            bool              `json:"allowAnalysis"`
+	MaxDownloadSizeLimit     int               `json:"maxDownloadSizeLimit"`
+	EditFieldsInfo           *struct{}         `json:"editFieldsInfo"`
+	OwnershipBasedACL        *struct{}         `json:"ownershipBasedAccessControlForRasters"`
+	AllowComputeTiePoints    bool              `json:"allowComputeTiePoints"`
+	TimeInfo                 *timeInfoJSON     `json:"timeInfo,omitempty"`
 	ItemCount                int64             `json:"itemCount"`
 	Extra                    map[string]string `json:"tessera,omitempty"`
 }
@@ -144,7 +169,99 @@ func (s *Server) imageServerInfo(c *mosaic.Collection, stats []mosaic.BandStats)
 			"supportsReturningQueryExtent": true, "supportsQueryWithResultType": false},
 		SpatialReference: srJSON(c.SRS),
 		ItemCount:        sum.Count,
+		HasHistograms:    s.cfg.Pixels != nil && sum.Count > 0,
+		SortableFields:   sortableFields(c), DatasetFormat: "AMD", UncompressedSize: uncompressedSize(c),
+		BlockWidth: blockSize, BlockHeight: blockSize, CompressionType: "None",
+		AllowAnalysis: true, MaxDownloadSizeLimit: 0,
 	}
+}
+
+type timeInfoJSON struct {
+	StartTimeField string    `json:"startTimeField"`
+	EndTimeField   string    `json:"endTimeField"`
+	TimeExtent     [2]int64  `json:"timeExtent"`
+	TimeReference  *struct{} `json:"timeReference"`
+}
+
+// sortableFields lists the fields a mosaic rule may sort by
+// (esriMosaicAttribute), comma-separated.
+func sortableFields(c *mosaic.Collection) string {
+	var names []string
+	for _, f := range c.Fields {
+		switch f.Type {
+		case mosaic.FieldOID, mosaic.FieldInteger, mosaic.FieldDouble, mosaic.FieldDate:
+			names = append(names, f.Name)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// uncompressedSize estimates the bytes of the collection's pixels: its
+// extent at the finest pixel size, in its bands of its pixel type.
+func uncompressedSize(c *mosaic.Collection) int64 {
+	sum := c.Summary
+	if sum.Count == 0 || sum.MinCellX <= 0 || sum.MinCellY <= 0 {
+		return 0
+	}
+	b := sum.Extent
+	px := (b.Max[0] - b.Min[0]) / sum.MinCellX * (b.Max[1] - b.Min[1]) / sum.MinCellY
+	size := px * float64(max(sum.BandCount, 1)) * float64(pixelBytes(sum.PixelType))
+	if !(size > 0) || size > 1<<62 {
+		return 0
+	}
+	return int64(size)
+}
+
+func pixelBytes(t string) int {
+	switch t {
+	case "U16", "S16":
+		return 2
+	case "U32", "S32", "F32":
+		return 4
+	case "F64", "C64":
+		return 8
+	case "C128":
+		return 16
+	}
+	return 1
+}
+
+// timeInfo describes the time extent of a catalog with dates: the first
+// date field, from its earliest to its latest value. nil when the catalog
+// has no dates.
+func (s *Server) timeInfo(r *request, c *mosaic.Collection) (*timeInfoJSON, error) {
+	field := ""
+	for _, f := range c.Fields {
+		if f.Type == mosaic.FieldDate {
+			field = f.Name
+			break
+		}
+	}
+	if field == "" || c.Summary.Count == 0 {
+		return nil, nil
+	}
+	var ext [2]int64
+	found := 0
+	err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) error {
+		for i, dir := range []string{" ASC", " DESC"} {
+			page, err := tx.QueryItems(c, mosaic.ItemQuery{Where: field + " IS NOT NULL", OutFields: field,
+				OrderBy: field + dir, Limit: 1, NoRaster: true})
+			if err != nil {
+				return err
+			}
+			if len(page.Items) == 1 {
+				if t, ok := page.Items[0].Attributes[field].(time.Time); ok {
+					ext[i] = t.UnixMilli()
+					found++
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil || found < 2 {
+		return nil, err
+	}
+	return &timeInfoJSON{StartTimeField: field, EndTimeField: field, TimeExtent: ext}, nil
 }
 
 // statValues splits per-band statistics into the info's value lists,
@@ -170,8 +287,12 @@ func (s *Server) handleImageServer(w http.ResponseWriter, r *request) error {
 	}); err != nil {
 		return err
 	}
+	info := s.imageServerInfo(c, stats)
+	if info.TimeInfo, err = s.timeInfo(r, c); err != nil {
+		return err
+	}
 	base := "/arcgis/rest/services/" + c.Name + "/ImageServer"
-	return s.respond(w, r, s.imageServerInfo(c, stats), &htmlPage{Title: c.Name + " (ImageServer)",
+	return s.respond(w, r, info, &htmlPage{Title: c.Name + " (ImageServer)",
 		Breadcrumbs: []link{{"Home", "/arcgis/rest/services"}},
 		Links: []link{
 			{"View in map", webMapPath + "/map.html?url=" + url.QueryEscape(base)},

@@ -71,7 +71,7 @@ var codes = map[string]int{
 	mosaic.EINVALID:      400,
 	mosaic.ENOTFOUND:     404,
 	mosaic.ECONFLICT:     409,
-	mosaic.ECANCELED:     500,
+	mosaic.ECANCELED:     408, // the request ended (client gone or timed out) before the answer; never a 500
 	mosaic.EUNAUTHORIZED: 499,
 	mosaic.EINVALIDTOKEN: 498,
 	mosaic.EFORBIDDEN:    403,

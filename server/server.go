@@ -22,6 +22,9 @@ type Config struct {
 	Jobs      mosaic.JobService
 	Renderer  mosaic.Renderer  // nil disables exportImage and thumbnails
 	Projector mosaic.Projector // nil allows only the collections' own spatial references
+	// Pixels reads pixel values for identify, getSamples, the histogram
+	// and statistics operations; nil disables them.
+	Pixels mosaic.PixelReader
 	// Auth enables token security; nil means anonymous access with every
 	// role (loopback only, as package main enforces).
 	Auth *Auth
@@ -50,6 +53,7 @@ type Server struct {
 	router  *mux.Router
 	handler http.Handler // the middleware chain around router
 	http    *http.Server
+	stats   serviceStats // the mosaics' statistics, for statistics and histograms
 }
 
 // New returns a server with its routes registered.

@@ -338,6 +338,7 @@ func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]stri
 	j := &mosaic.Job{
 		ID: mosaic.NewJobID(), Task: info.Name, State: mosaic.JobSubmitted, Inputs: in,
 		Priority: priority, Owner: opts.User.DisplayName(), SubmittedAt: time.Now().UTC(),
+		Messages: []mosaic.JobMessage{mosaic.Info("Submitted.")}, // as ArcGIS's jobs start
 	}
 	if opts.RequestID != "" {
 		// Ties the job to the access log line of the request that made it.
@@ -591,7 +592,8 @@ func (e *Engine) work(ctx context.Context, id string) error {
 		if j, err = tx.Job(id); err != nil {
 			return err
 		}
-		return tx.AddJobMessages(id, mosaic.Info("Start Time: "+time.Now().UTC().Format(esriTime)))
+		return tx.AddJobMessages(id, mosaic.Info("Executing..."),
+			mosaic.Info("Start Time: "+time.Now().UTC().Format(esriTime)))
 	})
 	if err != nil {
 		if mosaic.ErrorCode(err) == mosaic.ENOTFOUND {

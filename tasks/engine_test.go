@@ -3,6 +3,7 @@ package tasks_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -212,6 +213,17 @@ func TestEngineCancel(t *testing.T) {
 	}
 	if j.Messages[len(j.Messages)-1].Type != mosaic.MessageInfo {
 		t.Errorf("messages %v", j.Messages)
+	}
+	// Messages start as ArcGIS's do; a job that never ran was only
+	// submitted.
+	if len(j.Messages) < 2 || j.Messages[0].Description != "Submitted." || j.Messages[1].Description != "Executing..." {
+		t.Errorf("messages of the executed job: %v", j.Messages)
+	}
+	if q, err := b.engine.Job(context.Background(), queued); err != nil || len(q.Messages) == 0 ||
+		q.Messages[0].Description != "Submitted." || slices.ContainsFunc(q.Messages, func(m mosaic.JobMessage) bool {
+		return m.Description == "Executing..."
+	}) {
+		t.Errorf("messages of the queued job: %v %v", q, err)
 	}
 	// Cancelling a finished job changes nothing.
 	if j, err = b.engine.Cancel(context.Background(), running); err != nil || j.State != mosaic.JobCancelled {

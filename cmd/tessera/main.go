@@ -256,7 +256,7 @@ func (c serveConfig) run() error {
 		}
 	}
 	srv := server.New(server.Config{
-		Store: db, Jobs: engine, Renderer: gdal{}, Projector: gdal{},
+		Store: db, Jobs: engine, Renderer: gdal{}, Projector: gdal{}, Pixels: gdal{},
 		OutputDir: filepath.Join(c.data, "output"), SoftwareVersion: version, Logger: log,
 		Auth: auth, MaxBodyBytes: c.maxBody, MaxParamBytes: c.maxParam,
 		MaxRecordCount: c.maxRecordCount, MaxMosaicImages: c.maxMosaicImages,
