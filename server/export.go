@@ -151,6 +151,9 @@ func (s *Server) parseExport(c *mosaic.Collection, r *request) (*exportRequest, 
 	if e.render.PixelType == "UNKNOWN" {
 		e.render.PixelType = ""
 	}
+	if _, ok := sampleBytes[e.render.PixelType]; !ok && e.render.PixelType != "" {
+		return nil, badParam("pixelType", "supported: U1, U2, U4, U8, S8, U16, S16, U32, S32, F32, F64, C64, C128, UNKNOWN")
+	}
 	if e.imgFmt == "lerc" {
 		if err := parseLercParams(r, &e.render); err != nil {
 			return nil, err
@@ -363,7 +366,7 @@ func (s *Server) handleExportImage(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	e.render.Sources = sources
-	img, err := s.cfg.Renderer.Render(r.Context(), e.render)
+	img, err := s.render(r.Context(), e.render)
 	if err != nil {
 		return err
 	}
@@ -436,7 +439,7 @@ func (s *Server) handleThumbnail(w http.ResponseWriter, r *request) error {
 	} else {
 		wpx = max(1, int(math.Round(200*bw/bh)))
 	}
-	img, err := s.cfg.Renderer.Render(r.Context(), mosaic.RenderRequest{
+	img, err := s.render(r.Context(), mosaic.RenderRequest{
 		Sources: []mosaic.RenderSource{{OID: it.OID, Path: it.Path, Raster: it.Raster}},
 		Bound:   b, SRS: c.SRS, Width: wpx, Height: hpx, Format: "png", Resampling: "bilinear"})
 	if err != nil {

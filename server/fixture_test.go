@@ -45,6 +45,7 @@ type imageFixture struct {
 	srv    *httptest.Server
 	render *recordingRenderer
 	out    string // OutputDir
+	server *server.Server
 }
 
 // IS returns the ImageServer URL of the fixture's collection.
@@ -121,7 +122,8 @@ func newImageFixture(t *testing.T, cfg server.Config) *imageFixture {
 	if cfg.OutputDir == "" {
 		cfg.OutputDir = f.out
 	}
-	f.srv = httptest.NewServer(server.New(cfg))
+	f.server = server.New(cfg)
+	f.srv = httptest.NewServer(f.server)
 	t.Cleanup(f.srv.Close)
 	return f
 }

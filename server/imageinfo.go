@@ -103,6 +103,11 @@ func (s *Server) computeMosaicStats(r *request, c *mosaic.Collection) (*mosaic.S
 	if err != nil {
 		return nil, err
 	}
+	release, err := s.holdPixels(r.Context(), sources, b, cell)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	return s.cfg.Pixels.Statistics(r.Context(), mosaic.StatsRequest{Sources: sources, Geometry: b.ToPolygon(),
 		SRS: c.SRS, PixelSize: cell, Origin: orb.Point{b.Min[0], b.Max[1]}})
 }

@@ -18,10 +18,6 @@ type MetricsConfig struct {
 	// GDALCache returns the bytes GDAL's block cache holds and its limit
 	// (see raster.BlockCacheUsed); nil leaves the GDAL gauges out.
 	GDALCache func() (used, limit int64)
-	// RenderBudget returns the render-memory budget in use and its size,
-	// in bytes; nil leaves the budget gauges out. It can also be set later
-	// with SetRenderBudget, before the first scrape.
-	RenderBudget func() (inUse, limit int64)
 }
 
 // Metrics are the server's Prometheus metrics (docs/operations.md lists
@@ -43,13 +39,14 @@ type Metrics struct {
 	tokenFailures   *prometheus.CounterVec
 	rateLimited     *prometheus.CounterVec
 
-	renderBudget func() (inUse, limit int64)
+	// budget is the render budget of the Server the metrics serve.
+	budget *RenderBudget
 }
 
 // NewMetrics returns the metrics, with Go runtime and process metrics
 // (go_*, process_*) beside tessera's own.
 func NewMetrics(cfg MetricsConfig) *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry(), renderBudget: cfg.RenderBudget}
+	m := &Metrics{reg: prometheus.NewRegistry()}
 	m.requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "tessera_http_request_duration_seconds",
 		Help:    "HTTP requests by route template, method and HTTP status, with their duration in seconds.",
@@ -113,11 +110,6 @@ func NewMetrics(cfg MetricsConfig) *Metrics {
 	return m
 }
 
-// SetRenderBudget sets the function that reports the render-memory budget
-// in use and its size, in bytes, for tessera_render_budget_bytes_in_use
-// and tessera_render_budget_bytes. Call it before serving.
-func (m *Metrics) SetRenderBudget(fn func() (inUse, limit int64)) { m.renderBudget = fn }
-
 // Handler serves the metrics in the Prometheus text format, for a
 // separate metrics listener (--metrics-addr). On the main listener the
 // Server serves them at /metrics to admins.
@@ -168,28 +160,37 @@ func metricMethod(method string) string {
 	return "other"
 }
 
-// budgetCollector exports the render budget when a function reports it.
+// budgetCollector exports the render budget (see RenderBudget) of the
+// server the metrics serve, once it has one.
 type budgetCollector struct{ m *Metrics }
 
 var (
 	budgetInUseDesc = prometheus.NewDesc("tessera_render_budget_bytes_in_use",
-		"Bytes of the render-memory budget that renders in flight hold.", nil, nil)
+		"Estimated bytes of the render-memory budget that renders and pixel reads in flight hold.", nil, nil)
 	budgetLimitDesc = prometheus.NewDesc("tessera_render_budget_bytes",
-		"Size of the render-memory budget.", nil, nil)
+		"Size of the render-memory budget (--render-memory).", nil, nil)
+	budgetWaitingDesc = prometheus.NewDesc("tessera_render_budget_waiting",
+		"Renders waiting for room in the render-memory budget.", nil, nil)
+	budgetRefusedDesc = prometheus.NewDesc("tessera_render_budget_refused_total",
+		"Renders refused as busy (429) because the render-memory budget stayed full for --render-wait.", nil, nil)
 )
 
 func (c budgetCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- budgetInUseDesc
 	ch <- budgetLimitDesc
+	ch <- budgetWaitingDesc
+	ch <- budgetRefusedDesc
 }
 
 func (c budgetCollector) Collect(ch chan<- prometheus.Metric) {
-	if c.m.renderBudget == nil {
+	b := c.m.budget
+	if b == nil {
 		return
 	}
-	inUse, limit := c.m.renderBudget()
-	ch <- prometheus.MustNewConstMetric(budgetInUseDesc, prometheus.GaugeValue, float64(inUse))
-	ch <- prometheus.MustNewConstMetric(budgetLimitDesc, prometheus.GaugeValue, float64(limit))
+	ch <- prometheus.MustNewConstMetric(budgetInUseDesc, prometheus.GaugeValue, float64(b.InUse()))
+	ch <- prometheus.MustNewConstMetric(budgetLimitDesc, prometheus.GaugeValue, float64(b.Limit()))
+	ch <- prometheus.MustNewConstMetric(budgetWaitingDesc, prometheus.GaugeValue, float64(b.Waiting()))
+	ch <- prometheus.MustNewConstMetric(budgetRefusedDesc, prometheus.CounterValue, float64(b.Refused()))
 }
 
 // storeCollector reads, at each scrape, what the store knows: collections

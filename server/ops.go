@@ -154,6 +154,7 @@ func (s *Server) registerOpsRoutes(r *mux.Router) {
 		if s.cfg.Auth != nil {
 			s.cfg.Auth.failed, s.cfg.Auth.limited = m.tokenFailure, m.limited
 		}
+		m.budget = s.budget
 	}
 	s.handle(r, "/healthz", anyone, s.handleHealthz)
 	s.handle(r, "/readyz", anyone, s.handleReadyz)

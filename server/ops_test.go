@@ -238,12 +238,21 @@ func TestMetrics(t *testing.T) {
 	if n, _ := value(during, "tessera_renders_in_flight"); n != 1 {
 		t.Errorf("tessera_renders_in_flight during a render = %v, want 1", n)
 	}
+	if n, _ := value(during, "tessera_render_budget_bytes_in_use"); n <= 0 {
+		t.Errorf("tessera_render_budget_bytes_in_use during a render = %v, want > 0", n)
+	}
 	close(f.render.release)
 	<-done
 
 	after := scrape(t, metricsURL, auth...)
 	if n, _ := value(after, "tessera_renders_in_flight"); n != 0 {
 		t.Errorf("tessera_renders_in_flight after = %v, want 0", n)
+	}
+	if n, _ := value(after, "tessera_render_budget_bytes_in_use"); n != 0 {
+		t.Errorf("tessera_render_budget_bytes_in_use after = %v, want 0", n)
+	}
+	if n, _ := value(after, "tessera_render_budget_bytes"); n <= 0 {
+		t.Errorf("tessera_render_budget_bytes = %v", n)
 	}
 	query := "/arcgis/rest/services/{name}/ImageServer/query"
 	moved := []struct {

@@ -486,6 +486,13 @@ func (s *Server) handleIdentify(w http.ResponseWriter, r *request) error {
 	if err := s.selectPixelSources(r, op); err != nil {
 		return err
 	}
+	if _, point := op.geom.(orb.Point); !point {
+		release, err := s.holdPixels(r.Context(), op.sources, op.geom.Bound(), op.cell)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	res, err := s.cfg.Pixels.Identify(r.Context(), mosaic.IdentifyRequest{Sources: op.sources, Geometry: op.geom,
 		SRS: op.c.SRS, PixelSize: op.cell, Origin: op.origin})
 	if err != nil {
@@ -722,6 +729,11 @@ func (s *Server) computeStats(r *request) (*mosaic.StatsResult, error) {
 	if len(op.sources) == 0 {
 		return &mosaic.StatsResult{}, nil // nothing to count: no bands
 	}
+	release, err := s.holdPixels(r.Context(), op.sources, op.geom.Bound(), op.cell)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	return s.cfg.Pixels.Statistics(r.Context(), mosaic.StatsRequest{Sources: op.sources, Geometry: geom, SRS: op.c.SRS,
 		PixelSize: op.cell, Origin: op.origin})
 }

@@ -41,6 +41,14 @@ type Config struct {
 	// the items drawn by one exportImage (default 64).
 	MaxRecordCount  int
 	MaxMosaicImages int
+	// MaxImageBytes caps one exportImage or thumbnail: width × height ×
+	// bands × bytes per sample (default DefaultMaxImageBytes).
+	// RenderMemory is the server-wide budget of estimated render memory
+	// (default DefaultRenderMemory); a render that does not fit waits at
+	// most RenderWait (default DefaultRenderWait), then is refused as busy.
+	MaxImageBytes int64
+	RenderMemory  int64
+	RenderWait    time.Duration
 	// Metrics, if set, records request metrics and serves them at /metrics
 	// to admins (see NewMetrics).
 	Metrics *Metrics
@@ -52,6 +60,7 @@ type Server struct {
 	log     *slog.Logger
 	router  *mux.Router
 	handler http.Handler // the middleware chain around router
+	budget  *RenderBudget
 	http    *http.Server
 	stats   serviceStats // the mosaics' statistics, for statistics and histograms
 }
@@ -73,7 +82,10 @@ func New(cfg Config) *Server {
 	if cfg.MaxMosaicImages <= 0 {
 		cfg.MaxMosaicImages = 64
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, router: mux.NewRouter()}
+	if cfg.MaxImageBytes <= 0 {
+		cfg.MaxImageBytes = DefaultMaxImageBytes
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, router: mux.NewRouter(), budget: NewRenderBudget(cfg.RenderMemory, cfg.RenderWait)}
 	s.router.StrictSlash(false)
 	s.router.SkipClean(true)
 	s.registerRoutes()

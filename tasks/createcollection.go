@@ -111,9 +111,8 @@ func (CreateImageCollection) Validate(ctx context.Context, tx mosaic.ReadTx, in 
 }
 
 // Run creates the collection and adds rasters if given. The collection is
-// created in the transaction of the first committed batch (or the final
-// one), so a job that fails before any batch, or a strict job that fails,
-// leaves no collection behind.
+// created in the job's final transaction, with its items, so a job that
+// fails or is cancelled leaves no collection behind.
 func (CreateImageCollection) Run(ctx context.Context, r *Run) error {
 	a, err := parseCreateArgs(r.Inputs())
 	if err != nil {
@@ -123,11 +122,7 @@ func (CreateImageCollection) Run(ctx context.Context, r *Run) error {
 	if !a.srs.IsZero() {
 		c.SRS = mosaic.SpatialRef{WKID: a.srs.EPSG, WKT: a.srs.WKT}
 	}
-	created := false
 	create := func(tx mosaic.Tx) (*mosaic.Collection, error) {
-		if created {
-			return tx.Collection(mosaic.CollectionRef{ItemID: c.ItemID})
-		}
 		nc := *c
 		nc.Fields = append([]mosaic.Field(nil), c.Fields...)
 		if err := tx.CreateCollection(&nc); err != nil {
@@ -151,12 +146,5 @@ func (CreateImageCollection) Run(ctx context.Context, r *Run) error {
 			return urlResult(r.ServiceURL(nc.Name), map[string]any{"itemId": nc.ItemID}), nil, nil
 		})
 	}
-	prepare := func(tx mosaic.Tx) (*mosaic.Collection, error) {
-		nc, err := create(tx)
-		if err == nil {
-			created = true // takes effect if tx commits; a failed commit fails the job
-		}
-		return nc, err
-	}
-	return ingest(ctx, r, c, a.add, prepare, result)
+	return ingest(ctx, r, c, a.add, create, result)
 }

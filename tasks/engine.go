@@ -23,7 +23,8 @@ type Queue interface {
 	// Enqueue queues job id inside tx, so that a job exists in the store if
 	// and only if it is queued.
 	Enqueue(ctx context.Context, tx mosaic.Tx, id string, priority int) error
-	// Start runs work for queued jobs until Stop.
+	// Start runs work for queued jobs until Stop. When work returns a
+	// *Later, the job stays queued and is offered again after its delay.
 	Start(ctx context.Context, work func(ctx context.Context, id string) error) error
 	// Stop stops fetching jobs and cancels running ones, waiting until they
 	// return or ctx ends.
@@ -48,10 +49,29 @@ type Config struct {
 	// Workers is the number of jobs the queue runs at once (default 4). A
 	// queued job is reported as esriJobWaiting while they are all busy.
 	Workers int
-	Logger  *slog.Logger
+	// JobsPerUser caps the jobs one user runs at once (default Workers/2,
+	// at least 1), so that nobody can hold every worker: a user's further
+	// jobs wait in the queue (esriJobWaiting), behind other users' jobs.
+	// Callers without an account count as one user, "anonymous".
+	JobsPerUser int
+	// UserWait is how long a job held back by JobsPerUser waits before the
+	// queue offers it again (default 500 ms).
+	UserWait time.Duration
+	Logger   *slog.Logger
 	// Observer, if set, is told when jobs start, end or are refused, for
 	// metrics.
 	Observer Observer
+}
+
+// Later is what the work function that Queue.Start is given returns when
+// a job may not start yet because its owner already runs JobsPerUser
+// jobs: the queue offers the job again after After, without counting an
+// attempt (River: JobSnooze).
+type Later struct{ After time.Duration }
+
+// Error implements error.
+func (l *Later) Error() string {
+	return fmt.Sprintf("job deferred for %s: its owner runs as many jobs as allowed", l.After)
 }
 
 // Observer is told about the jobs an engine runs. Its methods are called
@@ -130,6 +150,12 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 4
 	}
+	if cfg.JobsPerUser <= 0 {
+		cfg.JobsPerUser = max(1, cfg.Workers/2)
+	}
+	if cfg.UserWait <= 0 {
+		cfg.UserWait = 500 * time.Millisecond
+	}
 	timeouts := map[string]time.Duration{}
 	for k, d := range cfg.Timeouts {
 		timeouts[lowerASCII(k)] = d
@@ -172,8 +198,8 @@ func (e *Engine) CheckTimeouts() error {
 //
 // A job that was executing when its process died is marked failed: every
 // task commits its catalog changes and its final state in one transaction,
-// so such a job committed nothing after its last reported batch, and its
-// messages say so. It is never re-run behind the user's back. A job still
+// so such a job committed nothing, and its messages say so; the items an
+// ingest had staged are deleted. It is never re-run behind the user's back. A job still
 // queued is queued again (the queue may have taken it just before the
 // crash); the compare-and-set claim makes any duplicate a no-op.
 func (e *Engine) Start(ctx context.Context) error {
@@ -225,11 +251,13 @@ func (e *Engine) recover(ctx context.Context) error {
 			case mosaic.JobNew, mosaic.JobSubmitted, mosaic.JobWaiting:
 				err = e.queue.Enqueue(ctx, tx, j.ID, j.Priority)
 			case mosaic.JobExecuting:
+				removeStages(j.ID)
 				_, err = tx.FinishJob(j.ID, mosaic.JobFailed, nil, mosaic.ErrorMsg(
-					"The server stopped while this job was running. Changes are committed atomically, so nothing after the last committed step reported above was applied. Submit the job again to finish it."))
+					"The server stopped while this job was running. A job's changes commit with its success, in one transaction, so it changed nothing. Submit the job again."))
 			case mosaic.JobCancelling:
+				removeStages(j.ID)
 				_, err = tx.FinishJob(j.ID, mosaic.JobCancelled, nil, mosaic.Info(
-					"The server stopped while this job was being cancelled; nothing after the last committed step reported above was applied."))
+					"The server stopped while this job was being cancelled; it changed nothing."))
 			}
 			if err != nil {
 				return err
@@ -461,12 +489,41 @@ func (e *Engine) Job(ctx context.Context, id string) (*mosaic.Job, error) {
 			j.Progress = r.progressSnapshot()
 		}
 	case mosaic.JobSubmitted:
-		// Queued behind busy workers: ArcGIS calls that waiting.
-		if len(e.running) >= e.cfg.Workers {
+		// Queued behind busy workers, or behind the owner's other jobs:
+		// ArcGIS calls that waiting.
+		if len(e.running) >= e.cfg.Workers || e.runningFor(j.Owner) >= e.cfg.JobsPerUser {
 			j.State = mosaic.JobWaiting
 		}
 	}
 	return j, nil
+}
+
+// runningFor counts the jobs of owner running in this process; e.mu must
+// be held.
+func (e *Engine) runningFor(owner string) int {
+	n := 0
+	for _, r := range e.running {
+		if r.job.Owner == owner {
+			n++
+		}
+	}
+	return n
+}
+
+// ownerBusy reports whether owner already runs JobsPerUser jobs, in any
+// process sharing the store.
+func (e *Engine) ownerBusy(tx mosaic.ReadTx, owner string) (bool, error) {
+	jobs, err := tx.ActiveJobs()
+	if err != nil {
+		return false, err
+	}
+	n := 0
+	for _, j := range jobs {
+		if j.Owner == owner && (j.State == mosaic.JobExecuting || j.State == mosaic.JobCancelling) {
+			n++
+		}
+	}
+	return n >= e.cfg.JobsPerUser, nil
 }
 
 // Cancel stops a job that has not finished. A queued job is cancelled at
@@ -574,16 +631,30 @@ func (e *Engine) timeout(task string) time.Duration {
 }
 
 // work runs one job: it claims the job (submitted → executing), runs its
-// task, and records the outcome. It never returns an error to the queue:
-// the store, not the queue, holds the truth, and a job never runs twice.
+// task, and records the outcome. It never returns an error to the queue
+// (the store, not the queue, holds the truth, and a job never runs twice)
+// but a *Later when the job's owner already runs JobsPerUser jobs: the job
+// stays queued, and the worker is free for other users' jobs.
 func (e *Engine) work(ctx context.Context, id string) error {
-	var j *mosaic.Job
+	var (
+		j    *mosaic.Job
+		busy bool
+	)
 	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
 		e.mu.Lock()
 		cancelled := e.cancels[id]
 		e.mu.Unlock()
 		if cancelled {
 			return e.recordCancel(tx, id)
+		}
+		cur, err := tx.Job(id)
+		if err != nil {
+			return err
+		}
+		if cur.State == mosaic.JobSubmitted || cur.State == mosaic.JobWaiting {
+			if busy, err = e.ownerBusy(tx, cur.Owner); err != nil || busy {
+				return err
+			}
 		}
 		ok, err := tx.TransitionJob(id, []mosaic.JobState{mosaic.JobSubmitted, mosaic.JobWaiting}, mosaic.JobExecuting)
 		if err != nil || !ok {
@@ -600,6 +671,9 @@ func (e *Engine) work(ctx context.Context, id string) error {
 			return nil // deleted while queued
 		}
 		return err
+	}
+	if busy {
+		return &Later{After: e.cfg.UserWait}
 	}
 	if j == nil {
 		return nil // cancelled while queued, or already run

@@ -2,10 +2,12 @@ package tasks_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -98,8 +100,13 @@ var gateAdmin = mosaic.SubmitOptions{User: &mosaic.User{Name: "t", Role: mosaic.
 
 func (b *engineBundle) submit(t *testing.T, label string, priority int) string {
 	t.Helper()
-	opts := gateAdmin
-	opts.Priority = priority
+	return b.submitAs(t, gateAdmin.User, label, priority)
+}
+
+// submitAs submits a Gate job as u (nil: anonymous).
+func (b *engineBundle) submitAs(t *testing.T, u *mosaic.User, label string, priority int) string {
+	t.Helper()
+	opts := mosaic.SubmitOptions{User: u, Priority: priority}
 	j, err := b.engine.Submit(context.Background(), "Gate", map[string]string{"label": label}, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +174,7 @@ func TestEnginePriority(t *testing.T) {
 
 func TestEngineConcurrency(t *testing.T) {
 	t.Parallel()
-	b := setupEngine(t, tasks.Config{Workers: 2})
+	b := setupEngine(t, tasks.Config{Workers: 2, JobsPerUser: 2})
 	var ids []string
 	for _, l := range []string{"a", "b", "c", "d"} {
 		ids = append(ids, b.submit(t, l, 0))
@@ -340,5 +347,210 @@ func TestEngineRestart(t *testing.T) {
 	b.waitState(t, queued, mosaic.JobSucceeded)
 	if got := g2.order(); len(got) != 1 || got[0] != "queued" {
 		t.Errorf("after the restart %v ran, want only the queued job", got)
+	}
+}
+
+// runningLabels returns the labels of the jobs in ids executing now.
+func runningLabels(t *testing.T, b *engineBundle, ids map[string]string) []string {
+	t.Helper()
+	var out []string
+	for label, id := range ids {
+		j, err := b.engine.Job(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.State == mosaic.JobExecuting {
+			out = append(out, label)
+		}
+	}
+	return out
+}
+
+// TestEngineJobsPerUser: with 4 workers and 2 jobs per user, one user's
+// five jobs run two at a time and wait (esriJobWaiting) while workers are
+// free, so another user's job, and an anonymous one, submitted after them
+// start at once; every job finishes.
+func TestEngineJobsPerUser(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, tasks.Config{Workers: 4, JobsPerUser: 2, UserWait: 20 * time.Millisecond})
+	greedy := &mosaic.User{Name: "greedy", Role: mosaic.RolePublisher}
+	other := &mosaic.User{Name: "other", Role: mosaic.RolePublisher}
+	ids := map[string]string{}
+	for _, l := range []string{"g1", "g2", "g3", "g4", "g5"} {
+		ids[l] = b.submitAs(t, greedy, l, 0)
+	}
+	b.waitStarted(t, 2)
+	ids["o1"] = b.submitAs(t, other, "o1", 0)
+	ids["a1"] = b.submitAs(t, nil, "a1", 0)
+	ids["a2"] = b.submitAs(t, nil, "a2", 0)
+	ids["a3"] = b.submitAs(t, &mosaic.User{Role: mosaic.RoleViewer}, "a3", 0) // no name: anonymous too
+	b.waitState(t, ids["o1"], mosaic.JobExecuting)
+	// o1 runs and a1, a2 or a3 takes the last worker.
+	b.waitStarted(t, 4)
+	counts := func() map[byte]int {
+		n := map[byte]int{}
+		for _, l := range runningLabels(t, b, ids) {
+			n[l[0]]++
+		}
+		return n
+	}
+	if n := counts(); n['g'] != 2 || n['o'] != 1 || n['a'] > 1 {
+		t.Errorf("running per user %v, want 2 greedy, 1 other, at most 1 anonymous (of 2 allowed: 1 worker left)", n)
+	}
+	// Whichever two of greedy's jobs claimed a worker first run; the
+	// other three wait behind them.
+	waiting := 0
+	for _, l := range []string{"g1", "g2", "g3", "g4", "g5"} {
+		j, err := b.engine.Job(context.Background(), ids[l])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.State == mosaic.JobWaiting {
+			waiting++
+		}
+	}
+	if waiting != 3 {
+		t.Errorf("%d of greedy's jobs esriJobWaiting, want 3 behind its 2 running", waiting)
+	}
+	b.gate.mu.Lock()
+	peak := b.gate.peak
+	b.gate.mu.Unlock()
+	if peak > 4 {
+		t.Errorf("peak %d jobs on 4 workers", peak)
+	}
+	close(b.gate.release)
+	for l, id := range ids {
+		if j := b.waitState(t, id, mosaic.JobSucceeded, mosaic.JobFailed); j.State != mosaic.JobSucceeded {
+			t.Errorf("%s: %s %v", l, j.State, j.Messages)
+		}
+	}
+	if got := b.gate.order(); len(got) != len(ids) {
+		t.Errorf("ran %v", got)
+	}
+}
+
+// TestStalledJobsLeaveWorkers runs real AddImage jobs: one user's jobs
+// that stall on a source that never answers (a named pipe nobody writes)
+// hold at most JobsPerUser workers, so another user's AddImage runs and
+// succeeds meanwhile. When the pipe closes the stalled jobs end (failed:
+// their only raster cannot be read) and add nothing.
+func TestStalledJobsLeaveWorkers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := riverqueue.NewSQLite(ctx, db.WriteDB(), riverqueue.Config{Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := tasks.New(db, q, tasks.Config{Workers: 3, JobsPerUser: 1, UserWait: 20 * time.Millisecond},
+		tasks.CreateImageCollection{}, tasks.AddImage{})
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pipe := filepath.Join(dir, "stall.tif")
+	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+		t.Skip("no named pipes:", err)
+	}
+	unblock := func() { // a writer that opens and closes ends every reader's wait
+		if f, err := os.OpenFile(pipe, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		e.Stop(sctx)
+		db.Close()
+	})
+	b := &testBundle{t: t, dir: dir, db: db, engine: e}
+	b.create("Shared", `{"outSR": 32633}`)
+	greedy := mosaic.SubmitOptions{User: &mosaic.User{Name: "greedy", Role: mosaic.RolePublisher}}
+	var stalled []string
+	for range 3 {
+		j, err := e.Submit(ctx, "AddImage", map[string]string{"imageCollection": "Shared", "inputRasters": pipe}, greedy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stalled = append(stalled, j.ID)
+	}
+	waitJob := func(id string, want ...mosaic.JobState) *mosaic.Job {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for {
+			j, err := e.Job(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range want {
+				if j.State == s {
+					return j
+				}
+			}
+			if time.Now().After(deadline) {
+				unblock()
+				t.Fatalf("job %s is %s, want %v\n%s", id, j.State, want, msgs(j))
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// Whichever of greedy's jobs claims a worker first stalls on the pipe.
+	states := func() map[mosaic.JobState]int {
+		n := map[mosaic.JobState]int{}
+		for _, id := range stalled {
+			j, err := e.Job(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n[j.State]++
+		}
+		return n
+	}
+	deadline := time.Now().Add(time.Minute)
+	for states()[mosaic.JobExecuting] == 0 {
+		if time.Now().After(deadline) {
+			unblock()
+			t.Fatalf("none of greedy's jobs started: %v", states())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	tilePath := tile(t, filepath.Join(dir, "src"), "ok.tif", 0)
+	other := mosaic.SubmitOptions{User: &mosaic.User{Name: "other", Role: mosaic.RolePublisher}}
+	j, err := e.Submit(ctx, "AddImage", map[string]string{"imageCollection": "Shared", "inputRasters": tilePath}, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j = waitJob(j.ID, mosaic.JobSucceeded, mosaic.JobFailed); j.State != mosaic.JobSucceeded {
+		t.Errorf("the other user's AddImage: %s\n%s", j.State, msgs(j))
+	}
+	if n := states(); n[mosaic.JobExecuting] != 1 || n[mosaic.JobWaiting] != 2 {
+		t.Errorf("greedy's jobs: %v, want 1 executing (stalled on the pipe) and 2 waiting", n)
+	}
+	// Each stalled job opens the pipe in turn; keep closing it until all end.
+	deadline = time.Now().Add(time.Minute)
+	for _, id := range stalled {
+		for {
+			unblock()
+			cur, err := e.Job(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cur.State.Terminal() {
+				if cur.State != mosaic.JobFailed {
+					t.Errorf("stalled job ended %s\n%s", cur.State, msgs(cur))
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("stalled job %s is still %s", id, cur.State)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if n := len(b.items("Shared")); n != 1 {
+		t.Errorf("%d items, want the other user's 1", n)
 	}
 }

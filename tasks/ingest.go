@@ -25,11 +25,12 @@ import (
 // The ingest pipeline shared by AddImage and CreateImageCollection:
 //
 //	expand inputs → inspect + build items (one worker per core, bounded
-//	read-ahead, results in input order) → batches of items committed in
-//	one transaction each → the last batch commits with the job's success.
+//	read-ahead, results in input order) → batches of items staged in a
+//	temporary file (see stage) → every item commits in one transaction
+//	with the job's success.
 //
-// A cancelled or crashed job therefore leaves only whole batches, and its
-// messages say which batches were committed.
+// A failed, cancelled or crashed job therefore adds nothing: no item, no
+// field, no spatial reference.
 
 // maxWarnings caps the per-raster warnings in a job's messages; the counts
 // stay exact.
@@ -186,10 +187,11 @@ func expandSources(ctx context.Context, inputs []string, o *addOptions) ([]strin
 
 // ingestStats counts an ingest.
 type ingestStats struct {
-	Total, Added, Skipped, Failed, Overwritten int
-	Batches                                    int
-	done                                       int // sources read so far
-	doneBatch                                  int // sources read when the last batch committed
+	Total, Failed int
+	Staged        int // items read and set aside for the final transaction
+	Batches       int
+	done          int // sources read so far
+	doneBatch     int // sources read when the last batch was staged
 }
 
 // prepareFunc returns, inside a transaction, the collection to add to; it
@@ -200,11 +202,11 @@ type prepareFunc func(tx mosaic.Tx) (*mosaic.Collection, error)
 type resultFunc func(c *mosaic.Collection, v map[string]any)
 
 // ingest adds o's rasters to c. Rasters are inspected by a worker pool
-// sized to the cores; items are committed in batches, each with a message
-// and an audit entry, and the last batch commits with the job's final
-// state. With o.Strict everything commits in that last transaction, and
-// any failure fails the job with nothing added. prepare returns the
-// collection inside each committing transaction.
+// sized to the cores; items are staged in batches, each reported in a
+// message, and all commit in the transaction that records the job's
+// success, with one audit entry. A job in which every raster fails fails;
+// with o.Strict the first failure fails it. prepare returns the
+// collection inside the final transaction (and may create it).
 func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, prepare prepareFunc, extra resultFunc) error {
 	if len(o.Ignored) > 0 {
 		if err := r.Log(ctx, mosaic.Info("Ignored unknown options: "+strings.Join(o.Ignored, ", ")+".")); err != nil {
@@ -282,76 +284,22 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, pr
 		pending  []mosaic.JobMessage
 		warned   int
 		failures []string // in strict mode, why the job fails
+		staged   = &stage{jobID: r.ID()}
 	)
-	commit := func(tx mosaic.Tx) (*mosaic.Collection, mosaic.AddResult, error) {
-		cur, err := prepare(tx)
-		if err != nil {
-			return nil, mosaic.AddResult{}, err
-		}
-		if cur.SRS.IsZero() && !target.IsZero() {
-			cur.SRS = mosaic.SpatialRef{WKID: target.EPSG, WKT: target.WKT}
-			if err := tx.SetCollectionSRS(cur); err != nil {
-				return nil, mosaic.AddResult{}, err
-			}
-		}
-		if tbl != nil && len(tbl.NewFields) > 0 {
-			if err := tx.AddFields(cur, tbl.NewFields); err != nil {
-				return nil, mosaic.AddResult{}, err
-			}
-		}
-		res, err := tx.AddItems(cur, batch, mosaic.AddOptions{Duplicates: o.Duplicates})
-		if err != nil {
-			return nil, res, err
-		}
-		if len(batch) > 0 {
-			if err := tx.Audit(mosaic.AuditEntry{User: r.Job().Owner, Action: "add", Collection: cur.Name,
-				JobID: r.ID(), Count: int64(res.Added), Detail: fmt.Sprintf("batch %d", st.Batches+1)}); err != nil {
-				return nil, res, err
-			}
-		}
-		return cur, res, nil
-	}
-	// count describes a committed batch; apply records it in st once its
-	// transaction has committed, so that a rolled-back batch is never
-	// reported as committed.
-	count := func(res mosaic.AddResult) (mosaic.JobMessage, func()) {
-		n := st.Batches + 1
-		msg := fmt.Sprintf("Batch %d committed: %d items added", n, res.Added)
-		if res.Skipped > 0 {
-			msg += fmt.Sprintf(", %d duplicates skipped", res.Skipped)
-		}
-		if res.Overwritten > 0 {
-			msg += fmt.Sprintf(", %d duplicates replaced", res.Overwritten)
-		}
-		return mosaic.Info(fmt.Sprintf("%s (rasters %d–%d of %d).", msg, st.doneBatch+1, st.done, st.Total)), func() {
-			st.Batches = n
-			st.Added += res.Added
-			st.Skipped += res.Skipped
-			st.Overwritten += res.Overwritten
-			st.doneBatch = st.done
-		}
-	}
-	flush := func() error {
-		msgs := pending
-		var apply func()
-		var cur *mosaic.Collection
-		err := r.Store().Update(ctx, func(tx mosaic.Tx) error {
-			var res mosaic.AddResult
-			var err error
-			if cur, res, err = commit(tx); err != nil {
-				return err
-			}
-			var m mosaic.JobMessage
-			m, apply = count(res)
-			return tx.AddJobMessages(r.ID(), append(msgs, m)...)
-		})
-		if err != nil {
+	defer staged.remove()
+	// stageBatch sets a full batch aside until the final transaction, and
+	// reports it.
+	stageBatch := func() error {
+		if err := staged.write(batch); err != nil {
 			return err
 		}
-		apply()
-		*c = *cur
+		st.Batches++
+		st.Staged += len(batch)
+		msgs := append(pending, mosaic.Info(fmt.Sprintf("Batch %d read: %d items staged (rasters %d–%d of %d); they are added when the job succeeds.",
+			st.Batches, len(batch), st.doneBatch+1, st.done, st.Total)))
+		st.doneBatch = st.done
 		pending, batch = nil, batch[:0]
-		return nil
+		return r.Log(ctx, msgs...)
 	}
 	fail := func(out outcome) {
 		st.Failed++
@@ -380,8 +328,8 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, pr
 			break
 		}
 		st.done++
-		r.Progress(st.done*100/max(1, st.Total), "Read %d of %d rasters; %d added, %d failed", st.done, st.Total,
-			st.Added+len(batch), st.Failed)
+		r.Progress(st.done*100/max(1, st.Total), "Read %d of %d rasters; %d readable, %d failed", st.done, st.Total,
+			st.Staged+len(batch), st.Failed)
 		if out.err != nil {
 			fail(out)
 			if o.Strict {
@@ -390,69 +338,143 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, pr
 			continue
 		}
 		batch = append(batch, out.item)
-		if len(batch) >= o.BatchSize && !o.Strict {
-			if err := flush(); err != nil {
-				return stopped(ctx, r, &st, err)
+		if len(batch) >= o.BatchSize {
+			if err := stageBatch(); err != nil {
+				return stopped(ctx, r, err)
 			}
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return stopped(ctx, r, &st, err)
+		return stopped(ctx, r, err)
 	}
 	if warned < st.Failed && !o.Strict {
 		pending = append(pending, mosaic.Warning(fmt.Sprintf("%d more rasters failed; they are not listed.", st.Failed-warned)))
 	}
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	if o.Strict && len(failures) > 0 {
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
 		_ = r.Log(lctx, mosaic.Info(fmt.Sprintf("Stopped at the first failure (strict) after reading %d of %d rasters: %d readable, 1 failed; nothing was added.",
-			st.done, st.Total, len(batch))))
+			st.done, st.Total, st.Staged+len(batch))))
 		return mosaic.Errorf(mosaic.EINVALID, "%s Nothing was added (strict).", failures[0])
 	}
-	err = r.Finish(ctx, func(tx mosaic.Tx) (map[string]mosaic.JobResult, []mosaic.JobMessage, error) {
-		cur, res, err := commit(tx)
-		if err != nil {
-			return nil, nil, err
-		}
-		*c = *cur
-		msgs := pending
-		final := st // the counts if this transaction commits
-		if len(batch) > 0 {
-			m, apply := count(res)
-			msgs = append(msgs, m)
-			saved := st
-			apply()
-			final, st = st, saved
-		}
-		msgs = append(msgs, mosaic.Info(fmt.Sprintf("Total %d rasters: %d added, %d skipped as duplicates, %d failed. %s now has %d items.",
-			final.Total, final.Added, final.Skipped, final.Failed, c.Name, c.Summary.Count)))
-		v := map[string]any{"total": final.Total, "added": final.Added, "skipped": final.Skipped, "failed": final.Failed,
-			"overwritten": final.Overwritten, "batches": final.Batches}
-		if extra != nil {
-			extra(c, v)
-		}
-		return urlResult(r.ServiceURL(c.Name), v), msgs, nil
-	})
-	if err != nil {
-		return stopped(ctx, r, &st, err)
+	if st.Total > 0 && st.Failed == st.Total {
+		// Nothing could be read: a failed job, with every reason listed.
+		_ = r.Log(lctx, pending...)
+		return mosaic.Errorf(mosaic.EINVALID, "None of the %d rasters could be added; nothing was changed.", st.Total).
+			WithDetails("The warnings above say why each one failed.")
 	}
-	if o.UpdateBoundary {
+	if len(batch) > 0 {
+		st.Batches++
+		st.Staged += len(batch)
+	}
+
+	// commit adds every staged item, in the job's final transaction. The
+	// collection's spatial reference and any new fields of a manifest are
+	// set in it too, and only when an item is added: an ingest that adds
+	// nothing changes nothing (withItems false).
+	commit := func(tx mosaic.Tx, withItems bool) (*mosaic.Collection, mosaic.AddResult, error) {
+		var total mosaic.AddResult
+		cur, err := prepare(tx)
+		if err != nil || !withItems || st.Staged == 0 {
+			return cur, total, err
+		}
+		if cur.SRS.IsZero() && !target.IsZero() {
+			cur.SRS = mosaic.SpatialRef{WKID: target.EPSG, WKT: target.WKT}
+			if err := tx.SetCollectionSRS(cur); err != nil {
+				return nil, total, err
+			}
+		}
+		if tbl != nil && len(tbl.NewFields) > 0 {
+			if err := tx.AddFields(cur, tbl.NewFields); err != nil {
+				return nil, total, err
+			}
+		}
+		add := func(items []*mosaic.Item) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			res, err := tx.AddItems(cur, items, mosaic.AddOptions{Duplicates: o.Duplicates})
+			total.Added += res.Added
+			total.Skipped += res.Skipped
+			total.Overwritten += res.Overwritten
+			return err
+		}
+		if err := staged.each(add); err != nil {
+			return nil, total, err
+		}
+		if len(batch) > 0 {
+			if err := add(batch); err != nil {
+				return nil, total, err
+			}
+		}
+		if total.Added+total.Overwritten == 0 {
+			return nil, total, errNothingAdded
+		}
+		if err := tx.Audit(mosaic.AuditEntry{User: r.Job().Owner, Action: "add", Collection: cur.Name,
+			JobID: r.ID(), Count: int64(total.Added), Detail: fmt.Sprintf("%d batches", st.Batches)}); err != nil {
+			return nil, total, err
+		}
+		return cur, total, nil
+	}
+	finish := func(withItems bool, skipped int) (mosaic.AddResult, error) {
+		var res mosaic.AddResult
+		err := r.Finish(ctx, func(tx mosaic.Tx) (map[string]mosaic.JobResult, []mosaic.JobMessage, error) {
+			cur, got, err := commit(tx, withItems)
+			res = got
+			if err != nil {
+				return nil, nil, err
+			}
+			if !withItems {
+				res.Skipped = skipped
+			}
+			*c = *cur
+			msgs := pending
+			if res.Added+res.Overwritten > 0 {
+				m := fmt.Sprintf("Committed %d items in one transaction", res.Added)
+				if res.Skipped > 0 {
+					m += fmt.Sprintf(", %d duplicates skipped", res.Skipped)
+				}
+				if res.Overwritten > 0 {
+					m += fmt.Sprintf(", %d duplicates replaced", res.Overwritten)
+				}
+				msgs = append(msgs, mosaic.Info(m+"."))
+			}
+			msgs = append(msgs, mosaic.Info(fmt.Sprintf("Total %d rasters: %d added, %d skipped as duplicates, %d failed. %s now has %d items.",
+				st.Total, res.Added, res.Skipped, st.Failed, c.Name, c.Summary.Count)))
+			v := map[string]any{"total": st.Total, "added": res.Added, "skipped": res.Skipped, "failed": st.Failed,
+				"overwritten": res.Overwritten, "batches": st.Batches}
+			if extra != nil {
+				extra(c, v)
+			}
+			return urlResult(r.ServiceURL(c.Name), v), msgs, nil
+		})
+		return res, err
+	}
+	res, err := finish(true, 0)
+	if errors.Is(err, errNothingAdded) {
+		// Every item was a duplicate left out: commit the job's end alone,
+		// without the fields or spatial reference the items would have set.
+		res, err = finish(false, res.Skipped)
+	}
+	if err != nil {
+		return stopped(ctx, r, err)
+	}
+	if o.UpdateBoundary && res.Added+res.Overwritten > 0 {
 		r.engine.refreshBoundary(c.Name)
 	}
 	return nil
 }
 
-// stopped records, in a transaction of its own, what a job that stops
-// early leaves behind, and returns err.
-func stopped(ctx context.Context, r *Run, st *ingestStats, err error) error {
-	msg := "No batch was committed; nothing was added."
-	if st.Batches > 0 {
-		msg = fmt.Sprintf("Batches 1–%d were committed (%d items added, rasters 1–%d of %d); nothing after them was added.",
-			st.Batches, st.Added, st.doneBatch, st.Total)
-	}
+// errNothingAdded rolls back a final transaction in which every item was
+// a duplicate left out, so that it is made again without schema changes.
+var errNothingAdded = errors.New("tasks: no item added")
+
+// stopped records, in a transaction of its own, that a job that stops
+// early added nothing, and returns err.
+func stopped(ctx context.Context, r *Run, err error) error {
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	_ = r.Log(lctx, mosaic.Info("Stopped. "+msg)) // the job may be gone; the error below matters
+	_ = r.Log(lctx, mosaic.Info("Stopped. Items are added only when the job succeeds, so nothing was added.")) // the job may be gone; the error below matters
 	return err
 }
 

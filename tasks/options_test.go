@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -322,9 +323,10 @@ func TestAddImageFailures(t *testing.T) {
 	before.AssertUnchanged(t)
 }
 
-// TestAddImageBatchesAndCancel cancels an ingest after its first batch and
-// checks that only whole batches remain, that progress was reported and
-// that the messages list the committed batches.
+// TestAddImageBatchesAndCancel cancels an ingest after its first batch is
+// read and checks that it added nothing (items commit only with the job's
+// success), that progress was reported, and that an uncancelled job
+// reports each batch and commits them all at once.
 func TestAddImageBatchesAndCancel(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -333,18 +335,26 @@ func TestAddImageBatchesAndCancel(t *testing.T) {
 	before := rastertest.Checksums(t, paths...)
 	b.create("Batches", "")
 
-	// An uncancelled job commits ceil(240/50) batches, each reported.
+	// An uncancelled job reads ceil(240/50) batches, each reported, and
+	// commits them in its final transaction.
 	j := b.succeed("AddImage", map[string]string{"imageCollection": "Batches", "inputRasters": dir, "context": `{"batchSize": 50}`})
-	for i := 1; i <= 5; i++ {
-		if !strings.Contains(msgs(j), fmt.Sprintf("Batch %d committed", i)) {
+	for i := 1; i <= 4; i++ {
+		if !strings.Contains(msgs(j), fmt.Sprintf("Batch %d read: 50 items staged", i)) {
 			t.Errorf("no message for batch %d:\n%s", i, msgs(j))
 		}
+	}
+	if !strings.Contains(msgs(j), "Committed 240 items in one transaction") {
+		t.Errorf("no commit message:\n%s", msgs(j))
 	}
 	if v := result(t, j)["batches"]; v != 5.0 {
 		t.Errorf("batches = %v", v)
 	}
+	if n := len(b.items("Batches")); n != 240 {
+		t.Errorf("%d items, want 240", n)
+	}
 
 	b.create("Cancelled", "")
+	schema := b.collection("Cancelled")
 	ctx := context.Background()
 	sub, err := b.engine.Submit(ctx, "AddImage", map[string]string{"imageCollection": "Cancelled", "inputRasters": dir,
 		"context": `{"batchSize": 10, "buildFootprints": true, "computeStatistics": true}`}, admin)
@@ -361,7 +371,7 @@ func TestAddImageBatchesAndCancel(t *testing.T) {
 		if cur.Progress != nil && strings.HasPrefix(cur.Progress.Message, "Read ") {
 			sawProgress = true
 		}
-		if cur.State.Terminal() || strings.Contains(msgs(cur), "Batch 1 committed") {
+		if cur.State.Terminal() || strings.Contains(msgs(cur), "Batch 2 read") {
 			break
 		}
 		time.Sleep(2 * time.Millisecond)
@@ -388,13 +398,24 @@ func TestAddImageBatchesAndCancel(t *testing.T) {
 	if !sawProgress {
 		t.Error("no progress was reported while the job ran")
 	}
-	n := len(b.items("Cancelled"))
-	batches := strings.Count(msgs(final), "committed: 10 items added")
-	if n == 0 || n%10 != 0 || n >= 240 || n != batches*10 {
-		t.Errorf("%d items after cancel, %d batches reported:\n%s", n, batches, msgs(final))
+	if n := len(b.items("Cancelled")); n != 0 {
+		t.Errorf("%d items after cancel, want 0:\n%s", n, msgs(final))
 	}
-	if want := fmt.Sprintf("Stopped. Batches 1–%d were committed (%d items added", batches, n); !strings.Contains(msgs(final), want) {
-		t.Errorf("messages do not say %q:\n%s", want, msgs(final))
+	if !strings.Contains(msgs(final), "Batch 1 read: 10 items staged") || !strings.Contains(msgs(final), "nothing was added") {
+		t.Errorf("messages:\n%s", msgs(final))
 	}
+	after := b.collection("Cancelled")
+	if !reflect.DeepEqual(after.Fields, schema.Fields) || after.Summary.Count != 0 || !after.SRS.IsZero() {
+		t.Errorf("a cancelled job changed the collection: fields %v, count %d, srs %+v", after.Fields, after.Summary.Count, after.SRS)
+	}
+	assertNoStages(t, sub.ID)
 	before.AssertUnchanged(t)
+}
+
+// assertNoStages fails if a job left staged items on disk.
+func assertNoStages(t *testing.T, jobID string) {
+	t.Helper()
+	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "tessera-ingest-"+jobID+"-*")); len(left) > 0 {
+		t.Errorf("job %s left staged items: %v", jobID, left)
+	}
 }

@@ -270,8 +270,12 @@ func TestAddImageRemoteFailuresReadAlike(t *testing.T) {
 	closed.Close()
 	b.create("Remote", `{"outSR": 32633}`)
 	urls := []string{srv.URL + "/missing.tif", srv.URL + "/forbidden.tif", closedURL}
-	j := b.succeed("AddImage", map[string]string{"imageCollection": "Remote", "inputRasters": jsonText(append(urls, srv.URL+"/text.tif"))})
+	// Every raster fails, so the job fails, each reason a warning.
+	j := b.run("AddImage", map[string]string{"imageCollection": "Remote", "inputRasters": jsonText(append(urls, srv.URL+"/text.tif"))})
 	m := msgs(j)
+	if j.State != mosaic.JobFailed {
+		t.Errorf("every raster failing: %s", j.State)
+	}
 	if strings.Contains(m, secret) {
 		t.Errorf("the messages quote an answer:\n%s", m)
 	}

@@ -90,13 +90,18 @@ token-max-expiration = "48h"
 login-rate = 5
 max-body = 1_048_576
 max-param = 65536
+max-image-bytes = 1_000_000
+render-memory = 8_000_000
+render-wait = "3s"
+jobs-per-user = 3
 `
 	explicit := []string{"--addr", "0.0.0.0:9090", "--data", "/srv/tessera", "--db", "postgres://tessera@db.example.com:5432/tessera", "--demo",
 		"--public-url", "https://gis.example.com/arcgis", "--jobs", "7", "--job-retention", "48h",
 		"--recycle-retention", "720h", "--job-timeout", "3h", "--max-queued", "9", "--max-record-count", "2000",
 		"--max-mosaic-images", "20", "--log-level", "debug", "--timeout", "AddImage=6h", "--timeout", "DeleteImage=30m",
 		"--users", "/etc/tessera/users.conf", "--anonymous", "viewer", "--token-expiration", "2h",
-		"--token-max-expiration", "48h", "--login-rate", "5", "--max-body", "1048576", "--max-param", "65536"}
+		"--token-max-expiration", "48h", "--login-rate", "5", "--max-body", "1048576", "--max-param", "65536",
+		"--max-image-bytes", "1000000", "--render-memory", "8000000", "--render-wait", "3s", "--jobs-per-user", "3"}
 
 	tests := []struct {
 		name  string

@@ -76,8 +76,9 @@ func TestIngest(t *testing.T) {
 		t.Errorf("taken name: %v", m)
 	}
 
-	// A manifest adds two fields and a failure; EXCLUDE skips the rows
-	// whose rasters are already items.
+	// A manifest with two new columns and a failure; EXCLUDE skips the
+	// rows whose rasters are already items, so it adds nothing, and no
+	// field either.
 	id = submit(t, p, "AddImage", url.Values{
 		"imageCollection": {`{"url":"` + serviceURL + `"}`},
 		"inputRasters":    {`{"uris":["` + manifest + `"]}`},
@@ -103,9 +104,8 @@ func TestIngest(t *testing.T) {
 	if value["url"] != serviceURL || value["total"] != 3.0 || value["added"] != 0.0 || value["skipped"] != 2.0 || value["failed"] != 1.0 {
 		t.Errorf("result %v", res)
 	}
-	fields := jsonText(getJSON(t, serviceURL+"?f=json")["fields"])
-	if !strings.Contains(fields, `"name":"Grade","type":"esriFieldTypeString"`) || !strings.Contains(fields, `"name":"Orbit","type":"esriFieldTypeInteger"`) {
-		t.Errorf("fields %s", fields)
+	if fields := jsonText(getJSON(t, serviceURL+"?f=json")["fields"]); strings.Contains(fields, "Grade") || strings.Contains(fields, "Orbit") {
+		t.Errorf("an ingest that added no item added fields: %s", fields)
 	}
 
 	// OVERWRITE replaces the two items with the manifest's values.
@@ -116,6 +116,10 @@ func TestIngest(t *testing.T) {
 	if job = wait(t, p, "AddImage", id); job["jobStatus"] != "esriJobSucceeded" {
 		t.Fatalf("overwrite: %v\n%s", job, messages(job))
 	}
+	fields := jsonText(getJSON(t, serviceURL+"?f=json")["fields"])
+	if !strings.Contains(fields, `"name":"Grade","type":"esriFieldTypeString"`) || !strings.Contains(fields, `"name":"Orbit","type":"esriFieldTypeInteger"`) {
+		t.Errorf("fields %s", fields)
+	}
 	if n := count(t, p, "Scenes", "Grade = 'B' AND Orbit = 13"); n != 1 {
 		t.Errorf("%d items with Grade B", n)
 	}
@@ -125,9 +129,11 @@ func TestIngest(t *testing.T) {
 	assertUnchanged(t, src, before)
 }
 
-// TestIngestKill kills the server while AddImage runs: after a restart the
-// catalog holds whole batches only, as many as the job's messages report,
-// the job is failed with a message saying so, and the sources are intact.
+// TestIngestKill kills the server (SIGKILL) while a Table AddImage runs,
+// after it has read some batches: after a restart the job is failed with a
+// message saying it changed nothing, the collection has no item and none
+// of the manifest's new fields, the staged items are gone from disk, and
+// the sources are intact.
 func TestIngestKill(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -136,25 +142,37 @@ func TestIngestKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n, batch = 400, 20
+	csv := "Raster,Region\n"
 	for i := range n {
-		rastertest.GeoTIFF(t, filepath.Join(src, fmt.Sprintf("k%03d.tif", i)), rastertest.Size(256, 256),
+		name := fmt.Sprintf("k%03d.tif", i)
+		rastertest.GeoTIFF(t, filepath.Join(src, name), rastertest.Size(256, 256),
 			rastertest.GeoTransform([6]float64{500000 + float64(i%20)*2560, 10, 0, 5000000 - float64(i/20)*2560, 0, -10}),
 			rastertest.NoData(0), rastertest.NoDataBorder(5))
+		csv += name + ",north\n"
+	}
+	manifest := filepath.Join(src, "manifest.csv")
+	if err := os.WriteFile(manifest, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	before := snapshot(t, src)
 	data := filepath.Join(dir, "data")
 	p := startServer(t, data)
 	submit(t, p, "CreateImageCollection", url.Values{"imageCollection": {"Killed"}, "context": {`{"outSR":32633}`}})
-	time.Sleep(200 * time.Millisecond)
-	id := submit(t, p, "AddImage", url.Values{"imageCollection": {"Killed"}, "inputRasters": {src},
+	fields := func() string { return jsonText(getJSON(t, p.Services()+"/Killed/ImageServer?f=json")["fields"]) }
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(jsonText(getJSON(t, p.Services()+"?f=json")), "Killed") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	schema := fields()
+	id := submit(t, p, "AddImage", url.Values{"imageCollection": {"Killed"}, "inputRasters": {manifest}, "rasterType": {"Table"},
 		"context": {fmt.Sprintf(`{"batchSize": %d, "buildFootprints": true, "computeStatistics": true}`, batch)}})
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline = time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		m := postForm(t, p.GP("AddImage")+"/jobs/"+id, url.Values{})
 		if m["jobStatus"] == "esriJobSucceeded" {
 			t.Skip("the job finished before the kill")
 		}
-		if strings.Contains(messages(m), "Batch 2 committed") {
+		if strings.Contains(messages(m), "Batch 2 read") {
 			break
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -164,13 +182,18 @@ func TestIngestKill(t *testing.T) {
 	p = startServer(t, data)
 	job := wait(t, p, "AddImage", id)
 	msgs := messages(job)
-	if job["jobStatus"] != "esriJobFailed" || !strings.Contains(msgs, "The server stopped while this job was running") {
+	if job["jobStatus"] != "esriJobFailed" || !strings.Contains(msgs, "The server stopped while this job was running") ||
+		!strings.Contains(msgs, "it changed nothing") || !strings.Contains(msgs, "Batch 2 read") {
 		t.Errorf("after restart: %v\n%s", job["jobStatus"], msgs)
 	}
-	got := count(t, p, "Killed", "1=1")
-	batches := strings.Count(msgs, fmt.Sprintf("committed: %d items added", batch))
-	if got == 0 || got%batch != 0 || got != batches*batch || got >= n {
-		t.Errorf("%d items after the kill, %d batches reported:\n%s", got, batches, msgs)
+	if got := count(t, p, "Killed", "1=1"); got != 0 {
+		t.Errorf("%d items after the kill, want 0:\n%s", got, msgs)
+	}
+	if f := fields(); f != schema || strings.Contains(f, "Region") {
+		t.Errorf("fields after the kill:\n%s\nwant\n%s", f, schema)
+	}
+	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "tessera-ingest-"+id+"-*")); len(left) > 0 {
+		t.Errorf("staged items left after the restart: %v", left)
 	}
 	assertUnchanged(t, src, before)
 }

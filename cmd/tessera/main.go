@@ -122,6 +122,10 @@ type serveConfig struct {
 	loginRate             int
 	maxBody               int64
 	maxParam              int
+	maxImageBytes         int64
+	renderMemory          int64
+	renderWait            time.Duration
+	jobsPerUser           int
 }
 
 func serve(args []string) error {
@@ -150,8 +154,12 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs.DurationVar(&c.recycleRetention, "recycle-retention", 7*24*time.Hour, "how long deleted items stay restorable")
 	fs.DurationVar(&c.jobTimeout, "job-timeout", time.Hour, "time limit of one job")
 	fs.IntVar(&c.maxQueued, "max-queued", 100, "unfinished jobs allowed per user")
+	fs.IntVar(&c.jobsPerUser, "jobs-per-user", 0, "jobs one user may run at once; more wait in the queue (default: half of --jobs, at least 1)")
 	fs.IntVar(&c.maxRecordCount, "max-record-count", 1000, "features per ImageServer query page (maxRecordCount)")
 	fs.IntVar(&c.maxMosaicImages, "max-mosaic-images", 64, "items one exportImage draws at most (maxMosaicImageCount)")
+	fs.Int64Var(&c.maxImageBytes, "max-image-bytes", server.DefaultMaxImageBytes, "largest exportImage or thumbnail, as width × height × bands × bytes per sample")
+	fs.Int64Var(&c.renderMemory, "render-memory", server.DefaultRenderMemory, "estimated memory, in bytes, that all renders in flight may hold; more wait, then are refused as busy")
+	fs.DurationVar(&c.renderWait, "render-wait", server.DefaultRenderWait, "how long a render waits for room in --render-memory before it is refused as busy")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text (key=value lines) or json (one JSON object a line)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve /metrics (Prometheus), /healthz and /readyz without a token on this address too; "+
@@ -230,14 +238,12 @@ func (c serveConfig) run() error {
 	if public == "" {
 		public = "http://" + ln.Addr().String() + "/arcgis"
 	}
-	// The render budget's gauges (tessera_render_budget_bytes*) need
-	// metrics.SetRenderBudget once the server has a budget to report.
 	metrics := server.NewMetrics(server.MetricsConfig{
 		GDALCache: func() (int64, int64) { return raster.BlockCacheUsed(), raster.BlockCacheMax() },
 	})
 	engine := tasks.New(db, queue, tasks.Config{
 		ServicesURL: public + "/rest/services", Retention: c.jobRetention, RecycleRetention: c.recycleRetention,
-		DefaultTimeout: c.jobTimeout, Timeouts: c.timeouts, MaxQueuedPerUser: c.maxQueued, Workers: c.workers, Logger: log,
+		DefaultTimeout: c.jobTimeout, Timeouts: c.timeouts, MaxQueuedPerUser: c.maxQueued, Workers: c.workers, JobsPerUser: c.jobsPerUser, Logger: log,
 		Observer: metrics,
 	}, tasks.CreateImageCollection{}, tasks.AddImage{}, tasks.DeleteImage{}, tasks.DeleteImageCollection{}, tasks.RestoreImage{})
 	if err := engine.CheckTimeouts(); err != nil {
@@ -260,6 +266,7 @@ func (c serveConfig) run() error {
 		OutputDir: filepath.Join(c.data, "output"), SoftwareVersion: version, Logger: log,
 		Auth: auth, MaxBodyBytes: c.maxBody, MaxParamBytes: c.maxParam,
 		MaxRecordCount: c.maxRecordCount, MaxMosaicImages: c.maxMosaicImages,
+		MaxImageBytes: c.maxImageBytes, RenderMemory: c.renderMemory, RenderWait: c.renderWait,
 		Metrics: metrics,
 	})
 	errc := make(chan error, 2)

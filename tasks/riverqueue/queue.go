@@ -12,6 +12,7 @@ package riverqueue
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -57,7 +58,13 @@ type worker struct {
 }
 
 func (w *worker) Work(ctx context.Context, job *river.Job[runArgs]) error {
-	return w.work(ctx, job.Args.JobID)
+	err := w.work(ctx, job.Args.JobID)
+	var later *tasks.Later
+	if errors.As(err, &later) {
+		// Offered again after the delay, without counting an attempt.
+		return river.JobSnooze(later.After)
+	}
+	return err
 }
 
 // Queue is a River-backed tasks.Queue.
