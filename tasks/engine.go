@@ -58,6 +58,15 @@ type Config struct {
 	// queue offers it again (default 500 ms).
 	UserWait time.Duration
 	Logger   *slog.Logger
+	// Instance names this engine among several sharing one store (which
+	// must implement ClusterTx); empty for a store of its own. See
+	// cluster.go.
+	Instance string
+	// InstanceInfo describes the instance in its heartbeat (e.g. its URL).
+	InstanceInfo string
+	// InstanceTimeout is how long an instance may go without a heartbeat
+	// before the others fail its running jobs. Default 15s.
+	InstanceTimeout time.Duration
 	// Observer, if set, is told when jobs start, end or are refused, for
 	// metrics.
 	Observer Observer
@@ -129,6 +138,10 @@ type Engine struct {
 
 	stopMaint context.CancelFunc
 	maintDone chan struct{}
+	// With several instances: stopBeat ends the heartbeat loop, which then
+	// closes beatDone.
+	stopBeat context.CancelFunc
+	beatDone chan struct{}
 }
 
 var _ mosaic.JobService = (*Engine)(nil)
@@ -155,6 +168,9 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 	}
 	if cfg.UserWait <= 0 {
 		cfg.UserWait = 500 * time.Millisecond
+	}
+	if cfg.InstanceTimeout <= 0 {
+		cfg.InstanceTimeout = 15 * time.Second
 	}
 	timeouts := map[string]time.Duration{}
 	for k, d := range cfg.Timeouts {
@@ -202,8 +218,19 @@ func (e *Engine) CheckTimeouts() error {
 // ingest had staged are deleted. It is never re-run behind the user's back. A job still
 // queued is queued again (the queue may have taken it just before the
 // crash); the compare-and-set claim makes any duplicate a no-op.
+//
+// With Config.Instance, the engine shares its store with other instances:
+// it registers a heartbeat and fails only the jobs of instances whose
+// heartbeat expired (see cluster.go), at start and then periodically.
 func (e *Engine) Start(ctx context.Context) error {
-	if err := e.recover(ctx); err != nil {
+	if e.clustered() {
+		if err := e.heartbeat(ctx); err != nil {
+			return err
+		}
+		if err := e.reap(ctx); err != nil {
+			return err
+		}
+	} else if err := e.recover(ctx); err != nil {
 		return err
 	}
 	if err := e.queue.Start(ctx, e.work); err != nil {
@@ -212,6 +239,11 @@ func (e *Engine) Start(ctx context.Context) error {
 	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.stopMaint, e.maintDone = cancel, make(chan struct{})
 	go e.maintain(mctx)
+	if e.clustered() {
+		bctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		e.stopBeat, e.beatDone = stop, make(chan struct{})
+		go e.beat(bctx, e.beatDone)
+	}
 	return nil
 }
 
@@ -237,6 +269,13 @@ func (e *Engine) Stop(ctx context.Context) error {
 	err := e.queue.Stop(ctx)
 	e.bgCancel()
 	e.bg.Wait()
+	if e.stopBeat != nil {
+		// Beat until the jobs here have stopped and recorded how, so
+		// that no other instance takes them for orphans meanwhile.
+		e.stopBeat()
+		<-e.beatDone
+		e.leave()
+	}
 	return err
 }
 
@@ -663,8 +702,11 @@ func (e *Engine) work(ctx context.Context, id string) error {
 		if j, err = tx.Job(id); err != nil {
 			return err
 		}
-		return tx.AddJobMessages(id, mosaic.Info("Executing..."),
-			mosaic.Info("Start Time: "+time.Now().UTC().Format(esriTime)))
+		if err := tx.AddJobMessages(id, mosaic.Info("Executing..."),
+			mosaic.Info("Start Time: "+time.Now().UTC().Format(esriTime))); err != nil {
+			return err
+		}
+		return e.claimHere(tx, id)
 	})
 	if err != nil {
 		if mosaic.ErrorCode(err) == mosaic.ENOTFOUND {
@@ -716,6 +758,8 @@ func (e *Engine) work(ctx context.Context, id string) error {
 	state := mosaic.JobFailed
 	defer func() { e.cfg.Observer.JobFinished(j.Task, state, time.Since(r.started)) }()
 	switch {
+	case errors.Is(cause, errTakenOver):
+		return nil // another instance recorded the outcome
 	case runErr == nil:
 		state = mosaic.JobSucceeded
 		_, err = e.finish(id, mosaic.JobSucceeded, mosaic.Info("Succeeded at "+time.Now().UTC().Format(esriTime)+" "+elapsed))
@@ -726,6 +770,9 @@ func (e *Engine) work(ctx context.Context, id string) error {
 		state = mosaic.JobTimedOut
 		_, err = e.finish(id, mosaic.JobTimedOut, mosaic.ErrorMsg(fmt.Sprintf(
 			"Timed out after %s; uncommitted changes were rolled back.", e.timeout(j.Task))))
+	case errors.Is(cause, errLostStore):
+		_, err = e.finish(id, mosaic.JobFailed, mosaic.ErrorMsg(fmt.Sprintf(
+			"The server running this job lost contact with the database for more than %s; uncommitted changes were rolled back. Submit it again to finish it.", e.cfg.InstanceTimeout)))
 	case errors.Is(cause, ErrShutdown):
 		_, err = e.finish(id, mosaic.JobFailed, mosaic.ErrorMsg(
 			"The server shut down while this job was running; uncommitted changes were rolled back. Submit it again to finish it."))
@@ -743,15 +790,22 @@ func (e *Engine) work(ctx context.Context, id string) error {
 }
 
 // watchCancel polls the store for a cancel requested through another
-// process (several instances on one database).
+// process (several instances on one database). With several instances it
+// also writes the job's progress to the store, so that every instance
+// reports it, and stops a job that another instance finished (having
+// taken this one for dead).
 func (e *Engine) watchCancel(ctx context.Context, r *Run) {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
+	var flushed *mosaic.JobProgress
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if e.clustered() {
+			flushed = e.flushProgress(ctx, r, flushed)
 		}
 		var state mosaic.JobState
 		err := e.store.View(ctx, func(tx mosaic.ReadTx) error {
@@ -764,6 +818,15 @@ func (e *Engine) watchCancel(ctx context.Context, r *Run) {
 		if err == nil && state == mosaic.JobCancelling {
 			r.cancel(ErrJobCancelled)
 			return
+		}
+		if err == nil && state.Terminal() && e.clustered() {
+			r.mu.Lock()
+			finished := r.finished
+			r.mu.Unlock()
+			if !finished {
+				r.cancel(errTakenOver)
+				return
+			}
 		}
 	}
 }

@@ -72,6 +72,7 @@ func TestConfigFileRoundTrip(t *testing.T) {
 addr = "0.0.0.0:9090"
 data = "/srv/tessera"
 db = "postgres://tessera@db.example.com:5432/tessera"
+instance-timeout = "20s"
 demo = true
 public-url = "https://gis.example.com/arcgis"
 jobs = 7
@@ -95,7 +96,7 @@ render-memory = 8_000_000
 render-wait = "3s"
 jobs-per-user = 3
 `
-	explicit := []string{"--addr", "0.0.0.0:9090", "--data", "/srv/tessera", "--db", "postgres://tessera@db.example.com:5432/tessera", "--demo",
+	explicit := []string{"--addr", "0.0.0.0:9090", "--data", "/srv/tessera", "--db", "postgres://tessera@db.example.com:5432/tessera", "--instance-timeout", "20s", "--demo",
 		"--public-url", "https://gis.example.com/arcgis", "--jobs", "7", "--job-retention", "48h",
 		"--recycle-retention", "720h", "--job-timeout", "3h", "--max-queued", "9", "--max-record-count", "2000",
 		"--max-mosaic-images", "20", "--log-level", "debug", "--timeout", "AddImage=6h", "--timeout", "DeleteImage=30m",

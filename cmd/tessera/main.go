@@ -22,6 +22,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -104,6 +106,7 @@ Run "tessera serve -h" for the serve flags.
 type serveConfig struct {
 	addr, data, publicURL string
 	db                    string
+	instanceTimeout       time.Duration
 	demo                  bool
 	workers               int
 	jobRetention          time.Duration
@@ -147,6 +150,7 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&c.data, "data", "./data", "data directory: the database file (without --db), demo rasters and outputs")
 	fs.StringVar(&c.db, "db", "", "PostgreSQL connection URL (postgres://user@host:5432/db) of a PostGIS catalog; default: tessera.db in --data")
+	fs.DurationVar(&c.instanceTimeout, "instance-timeout", 15*time.Second, "with --db: how long a server may miss heartbeats before the others fail its running jobs")
 	fs.BoolVar(&c.demo, "demo", false, "create the demo collection Demo (24 generated GeoTIFFs) if it is absent")
 	fs.StringVar(&c.publicURL, "public-url", "", "public URL of the /arcgis root, for result URLs (default http://ADDR/arcgis)")
 	fs.IntVar(&c.workers, "jobs", 4, "jobs that run at once")
@@ -244,6 +248,7 @@ func (c serveConfig) run() error {
 	engine := tasks.New(db, queue, tasks.Config{
 		ServicesURL: public + "/rest/services", Retention: c.jobRetention, RecycleRetention: c.recycleRetention,
 		DefaultTimeout: c.jobTimeout, Timeouts: c.timeouts, MaxQueuedPerUser: c.maxQueued, Workers: c.workers, JobsPerUser: c.jobsPerUser, Logger: log,
+		Instance: be.instance, InstanceInfo: ln.Addr().String(), InstanceTimeout: c.instanceTimeout,
 		Observer: metrics,
 	}, tasks.CreateImageCollection{}, tasks.AddImage{}, tasks.DeleteImage{}, tasks.DeleteImageCollection{}, tasks.RestoreImage{})
 	if err := engine.CheckTimeouts(); err != nil {
@@ -297,6 +302,9 @@ func (c serveConfig) run() error {
 		log.Info("token security on", "users", c.users, "anonymous", anon)
 	}
 	log.Info("tessera serving", "url", public+"/rest/services", "data", c.data, "store", be.name, "version", version)
+	if be.instance != "" {
+		log.Info("sharing the database with any other instances", "instance", be.instance, "pid", os.Getpid())
+	}
 
 	select {
 	case err = <-errc:
@@ -324,15 +332,18 @@ type backend struct {
 	store mosaic.Store
 	queue tasks.Queue
 	name  string // for the log
+	// instance names this server among those sharing the database (with
+	// --db); empty for SQLite, where one server owns the data directory.
+	instance string
 	// secret returns the token-signing secret.
 	secret func(ctx context.Context) ([]byte, error)
 	close  func()
 }
 
 // openBackend opens the SQLite file in the data directory (locking the
-// directory), or with --db the PostgreSQL database (locking it the same
-// way: one server per database until several can share one), and the job
-// queue beside it.
+// directory), or with --db the PostgreSQL database, which several servers
+// may share (each an instance with a name of its own), and the job queue
+// beside it.
 func openBackend(ctx context.Context, c serveConfig, log *slog.Logger) (*backend, error) {
 	qcfg := riverqueue.Config{Workers: c.workers, Logger: log}
 	if c.db == "" {
@@ -365,18 +376,13 @@ func openBackend(ctx context.Context, c serveConfig, log *slog.Logger) (*backend
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := db.LockInstance(ctx)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
+	qcfg.ID = instanceName()
 	queue, err := riverqueue.NewPostgres(ctx, db.Pool(), qcfg)
 	if err != nil {
-		unlock()
 		db.Close()
 		return nil, err
 	}
-	return &backend{store: db, queue: queue, name: db.String(),
+	return &backend{store: db, queue: queue, name: db.String(), instance: qcfg.ID,
 		// In the database, so that every server on it signs alike.
 		secret: func(ctx context.Context) (secret []byte, err error) {
 			err = db.Update(ctx, func(tx mosaic.Tx) error {
@@ -385,7 +391,20 @@ func openBackend(ctx context.Context, c serveConfig, log *slog.Logger) (*backend
 			})
 			return secret, err
 		},
-		close: func() { unlock(); db.Close() }}, nil
+		close: func() { db.Close() }}, nil
+}
+
+// instanceName names this process among the servers sharing a database:
+// host, process ID and a random suffix (a restarted server is a new
+// instance).
+func instanceName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "tessera"
+	}
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
 // setupAuth loads the users file and the token secret; it returns nil when

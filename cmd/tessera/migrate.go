@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/postgis"
@@ -68,6 +69,23 @@ func openCatalog(ctx context.Context, where string, create bool) (mosaic.Store, 
 		}
 		unlock, err := db.LockInstance(ctx)
 		if err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+		// Servers do not take that lock (several share a database); they
+		// keep heartbeats instead.
+		var live []string
+		err = db.View(ctx, func(tx mosaic.ReadTx) (err error) {
+			live, err = tx.(interface {
+				LiveInstances(time.Duration) ([]string, error)
+			}).LiveInstances(time.Minute)
+			return err
+		})
+		if err == nil && len(live) > 0 {
+			err = fmt.Errorf("database %s is in use by %d running tessera servers (%s); stop them first", db, len(live), strings.Join(live, ", "))
+		}
+		if err != nil {
+			unlock()
 			db.Close()
 			return nil, nil, err
 		}

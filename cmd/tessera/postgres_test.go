@@ -9,14 +9,13 @@ import (
 	"testing"
 
 	"github.com/tessera-gis/tessera/internal/pgtest"
-	"github.com/tessera-gis/tessera/internal/subprocess"
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
 )
 
 // TestPostgresRoundTrip runs the binary with --db on a fresh PostGIS
 // database: CreateImageCollection, AddImage, DeleteImage and queries; a
-// second server on the same database is refused; and the token secret
+// second server on the same database serves the same catalog; and the token secret
 // lives in the database, so a token from one server is valid on another
 // with a different data directory.
 func TestPostgresRoundTrip(t *testing.T) {
@@ -65,13 +64,13 @@ func TestPostgresRoundTrip(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dirA, "tessera.db")); !os.IsNotExist(err) {
 		t.Errorf("with --db the data directory has a tessera.db (%v)", err)
 	}
-	// One server per database for now: a second one is refused.
-	if s, err := subprocess.Start(context.Background(), binary, t.TempDir(), "--db", pdb.DSN); err == nil {
-		s.Stop()
-		t.Error("a second server started on the same database")
-	} else if !strings.Contains(err.Error(), "in use by another tessera process") {
-		t.Errorf("second server: %v", err)
+	// Several servers share a database: a second one serves the same
+	// catalog. (TestMultiInstance tests them together.)
+	p2 := startServer(t, t.TempDir(), "--db", pdb.DSN)
+	if n := count(t, p2, "PG", "1=1"); n != 3 {
+		t.Errorf("the second server counts %d items, want 3", n)
 	}
+	p2.Stop()
 	p.Stop()
 
 	// Token security: the secret is in the database.
@@ -163,6 +162,11 @@ func TestMigrate(t *testing.T) {
 	}
 	if n := count(t, p, "Seeded", "OBJECTID <= 300"); n != 300 {
 		t.Errorf("restored items did not keep their OBJECTIDs: %d of 300 in 1–300", n)
+	}
+	// Not while a server runs on the database (its heartbeat is live).
+	if out, err := newCmd("migrate", "--from", pdb.DSN, "--to", t.TempDir()).CombinedOutput(); err == nil ||
+		!strings.Contains(string(out), "in use by 1 running tessera servers") {
+		t.Errorf("migrate from a served database: %v\n%s", err, out)
 	}
 	p.Stop()
 

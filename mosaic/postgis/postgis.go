@@ -323,9 +323,9 @@ const instanceLock = int64(0x7465737365726931) // "tesseri1"
 
 // LockInstance takes a session advisory lock on the database, held on a
 // connection of its own until release is called or the process dies, so
-// that one server at a time runs on the database (as the lock file does
-// for a SQLite data directory). It fails at once if another server holds
-// it.
+// that one tessera migrate at a time runs on the database. (Servers do not
+// take it: several may share a database, each with a heartbeat in the
+// table instances.) It fails at once if another process holds it.
 func (db *DB) LockInstance(ctx context.Context) (release func(), err error) {
 	conn, err := pgx.ConnectConfig(ctx, db.pool.Config().ConnConfig.Copy())
 	if err != nil {

@@ -120,3 +120,75 @@ func TestPostgresEnqueueInStoreTransaction(t *testing.T) {
 		t.Fatal("a job enqueued while running did not reach a worker within 30s")
 	}
 }
+
+// TestPostgresLost checks which queued jobs Lost reports: those with no
+// River job that will run, or whose River job runs on an instance not
+// named live; never a waiting one, nor one running on a live instance.
+func TestPostgresLost(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pdb := pgtest.NewDatabase(t, "tessera_river_lost")
+	store, err := postgis.Open(ctx, pdb.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	q, err := riverqueue.NewPostgres(ctx, store.Pool(), riverqueue.Config{Workers: 1, ID: "alive"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id      string
+		enqueue bool
+		running string // attempted_by of a running River job
+		lost    bool
+	}{
+		{"waiting", true, "", false},
+		{"none", false, "", true},
+		{"on-live", true, "alive", false},
+		{"on-dead", true, "dead", true},
+	}
+	var ids []string
+	err = store.Update(ctx, func(tx mosaic.Tx) error {
+		for _, tt := range tests {
+			ids = append(ids, tt.id)
+			if err := tx.CreateJob(&mosaic.Job{ID: tt.id, Task: "T", State: mosaic.JobSubmitted}); err != nil {
+				return err
+			}
+			if tt.enqueue {
+				if err := q.Enqueue(ctx, tx, tt.id, 2); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		if tt.running != "" {
+			if _, err := store.Pool().Exec(ctx, `UPDATE river_job SET state = 'running', attempted_at = now(), attempt = 1,
+				attempted_by = ARRAY[$2::text] WHERE args->>'job_id' = $1`, tt.id, tt.running); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var lost []string
+	err = store.Update(ctx, func(tx mosaic.Tx) (err error) {
+		lost, err = q.Lost(ctx, tx, ids, []string{"alive"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, id := range lost {
+		got[id] = true
+	}
+	for _, tt := range tests {
+		if got[tt.id] != tt.lost {
+			t.Errorf("%s: lost = %v, want %v", tt.id, got[tt.id], tt.lost)
+		}
+	}
+}

@@ -43,6 +43,10 @@ type Config struct {
 	FetchCooldown     time.Duration
 	FetchPollInterval time.Duration
 	Logger            *slog.Logger
+	// ID names this process's River client (River's attempted_by); with
+	// several servers on one database, the engine's instance name, so that
+	// Lost can tell whose jobs died with their process. Default: River's.
+	ID string
 }
 
 // runArgs is the River job: the engine's job ID.
@@ -168,6 +172,7 @@ func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 		clientDriver = &wakingDriver[TTx]{Driver: driver, pilot: q.pilot}
 	}
 	q.client, err = river.NewClient(clientDriver, &river.Config{
+		ID:                cfg.ID,
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
 		FetchCooldown:     cfg.FetchCooldown,
@@ -291,4 +296,31 @@ func (q *Queue[TTx]) Start(ctx context.Context, work func(ctx context.Context, i
 // Stop cancels running jobs and waits for them, or for ctx.
 func (q *Queue[TTx]) Stop(ctx context.Context) error {
 	return q.client.StopAndCancel(ctx)
+}
+
+var _ tasks.LostFinder = (*Queue[pgx.Tx])(nil)
+
+// Lost returns those of the engine's queued job ids that River will never
+// run: no River job for them is waiting, and none is running on an
+// instance named in live (one whose client ID is a live instance's name).
+// On PostgreSQL only; on SQLite (one process) it returns none, as the
+// engine queues its jobs again at every start there.
+func (q *Queue[TTx]) Lost(ctx context.Context, tx mosaic.Tx, ids, live []string) ([]string, error) {
+	ttx, err := q.unwrap(tx)
+	if err != nil {
+		return nil, err
+	}
+	ptx, ok := any(ttx).(pgx.Tx)
+	if !ok || len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := ptx.Query(ctx, `SELECT c.id FROM unnest($1::text[]) AS c (id) WHERE NOT EXISTS (
+		SELECT 1 FROM river_job r WHERE r.kind = $3 AND r.args->>'job_id' = c.id
+		AND (r.state IN ('available', 'pending', 'scheduled', 'retryable')
+			OR r.state = 'running' AND r.attempted_by[array_upper(r.attempted_by, 1)] = ANY($2::text[])))`,
+		ids, live, runArgs{}.Kind())
+	if err != nil {
+		return nil, fmt.Errorf("lost jobs: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }

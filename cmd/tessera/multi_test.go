@@ -1,0 +1,292 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"github.com/tessera-gis/tessera/internal/pgtest"
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/postgis"
+)
+
+// TestMultiInstance runs three servers on one PostGIS database (a new one
+// per run) and checks that they act as one: jobs submitted concurrently
+// through all three each run exactly once (one audit entry, one start);
+// a job is polled, and cancelled, through an instance other than the one
+// running it; an instance killed with SIGKILL in the middle of a delete has
+// its job failed by the others within the instance timeout, with nothing
+// applied; a queued job whose queue entry was lost is queued again; and a
+// restarted instance joins the rest.
+//
+// A delete is held in the middle of its transaction by a row lock that the
+// test takes on the collection (as a concurrent change would), so that it
+// is executing for as long as the test needs, without timing guesses.
+func TestMultiInstance(t *testing.T) {
+	t.Parallel()
+	pdb := pgtest.NewDatabase(t, "tessera_multi")
+	ctx := context.Background()
+	const items = 60
+	seedPostgres(t, pdb.DSN, "Multi", items)
+	conn, err := pgx.Connect(ctx, pdb.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+
+	const timeout = 3 * time.Second // --instance-timeout
+	start := func() *proc {
+		return startServer(t, t.TempDir(), "--db", pdb.DSN, "--instance-timeout", timeout.String(), "--jobs", "2")
+	}
+	ps := []*proc{start(), start(), start()}
+	left := items
+
+	// Exactly once: 30 one-item deletes, submitted concurrently through
+	// the three instances, each polled through another.
+	const small = 30
+	ids := make([]string, small)
+	var wg sync.WaitGroup
+	errs := make(chan error, small)
+	for i := range small {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.PostForm(ps[i%3].GP("DeleteImage")+"/submitJob", url.Values{
+				"f": {"json"}, "imageCollection": {"Multi"}, "where": {"OBJECTID = " + strconv.Itoa(i+1)}})
+			if err != nil {
+				errs <- err
+				return
+			}
+			m := decode(t, resp)
+			if ids[i], _ = m["jobId"].(string); ids[i] == "" {
+				errs <- fmt.Errorf("submit %d: %v", i, m)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		if m := wait(t, ps[(i+1)%3], "DeleteImage", id); m["jobStatus"] != "esriJobSucceeded" {
+			t.Fatalf("job %d: %v\n%s", i, m["jobStatus"], messages(m))
+		}
+	}
+	left -= small
+	rows, err := conn.Query(ctx, `SELECT j.id, j.instance,
+		(SELECT count(*) FROM audit_log a WHERE a.job_id = j.id),
+		(SELECT count(*) FROM job_messages m WHERE m.job_id = j.id AND m.description LIKE 'Start Time:%')
+		FROM jobs j WHERE j.id = ANY($1)`, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := map[string]int{}
+	n := 0
+	for rows.Next() {
+		var (
+			id, instance   string
+			audits, starts int
+		)
+		if err := rows.Scan(&id, &instance, &audits, &starts); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		ran[instance]++
+		if audits != 1 || starts != 1 {
+			t.Errorf("job %s: %d audit entries and %d starts, want 1 and 1", id, audits, starts)
+		}
+	}
+	if err := rows.Err(); err != nil || n != small {
+		t.Fatalf("%d job records (%v), want %d", n, err, small)
+	}
+	t.Logf("%d jobs ran on %d instances: %v", small, len(ran), ran)
+	for i, p := range ps {
+		if got := count(t, p, "Multi", "1=1"); got != left {
+			t.Errorf("instance %d counts %d items, want %d", i, got, left)
+		}
+	}
+
+	// Hold the next deletes in their transactions.
+	lock, err := pgx.Connect(ctx, pdb.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close(ctx)
+	ltx, err := lock.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ltx.Exec(ctx, `SELECT 1 FROM collections WHERE name_key = 'multi' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	// runningOn waits until job id executes and returns its instance.
+	runningOn := func(id string) (string, *proc, []*proc) {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for {
+			var instance string
+			err := conn.QueryRow(ctx, `SELECT coalesce(instance, '') FROM jobs WHERE id = $1 AND state = 'executing'`, id).Scan(&instance)
+			if err == nil && instance != "" {
+				parts := strings.Split(instance, "-")
+				pid, _ := strconv.Atoi(parts[len(parts)-2])
+				var on *proc
+				var others []*proc
+				for _, p := range ps {
+					if p.Pid() == pid {
+						on = p
+					} else {
+						others = append(others, p)
+					}
+				}
+				if on == nil {
+					t.Fatalf("job %s runs on %s, which is none of the servers", id, instance)
+				}
+				return instance, on, others
+			}
+			if err != nil && err != pgx.ErrNoRows || time.Now().After(deadline) {
+				t.Fatalf("job %s does not execute: %v", id, err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+
+	// Poll and cancel through the other instances.
+	held := submit(t, ps[0], "DeleteImage", url.Values{"imageCollection": {"Multi"}, "where": {"1=1"}, "purge": {"true"}})
+	_, on, others := runningOn(held)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		m := status(t, others[0], "DeleteImage", held)
+		if m["jobStatus"] != "esriJobExecuting" {
+			t.Fatalf("held job through another instance: %v", m)
+		}
+		if strings.Contains(jsonText(m["progress"]), "Selecting items") && strings.Contains(messages(m), "Running on instance") {
+			break // the progress reported where it runs, read elsewhere
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no progress through another instance: %v", m)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// A live instance's job is never taken over, however long it runs:
+	// still executing after twice the instance timeout.
+	for since := time.Now(); time.Since(since) < 2*timeout; time.Sleep(50 * time.Millisecond) {
+		if m := status(t, others[1], "DeleteImage", held); m["jobStatus"] != "esriJobExecuting" {
+			t.Fatalf("a live instance's job after %s: %v\n%s", time.Since(since), m["jobStatus"], messages(m))
+		}
+	}
+	postForm(t, others[0].GP("DeleteImage")+"/jobs/"+held+"/cancel", url.Values{})
+	m := waitFor(t, others[1], "DeleteImage", held, "esriJobCancelled")
+	if m2 := status(t, on, "DeleteImage", held); m2["jobStatus"] != "esriJobCancelled" || messages(m2) != messages(m) {
+		t.Errorf("the instances disagree on the cancelled job:\n%v %s\n%v %s", m["jobStatus"], messages(m), m2["jobStatus"], messages(m2))
+	}
+
+	// Kill the instance running a delete: the others fail it in time.
+	held = submit(t, ps[1], "DeleteImage", url.Values{"imageCollection": {"Multi"}, "where": {"1=1"}, "purge": {"true"}})
+	instance, on, others := runningOn(held)
+	on.Kill()
+	killed := time.Now()
+	m = waitFor(t, others[0], "DeleteImage", held, "esriJobFailed")
+	took := time.Since(killed)
+	if !strings.Contains(messages(m), "esriJobMessageTypeError: The server stopped while this job was running (instance "+instance+", silent for more than 3s)") {
+		t.Errorf("killed instance's job: %s", messages(m))
+	}
+	if took > 30*time.Second {
+		t.Errorf("the killed instance's job was failed after %s, want within 30s", took)
+	}
+	t.Logf("killed instance's job failed %s after the kill (instance timeout %s)", took.Round(time.Millisecond), timeout)
+	if _, err := ltx.Exec(ctx, `ROLLBACK`); err != nil {
+		t.Fatal(err)
+	}
+	var alive []*proc
+	for _, p := range ps {
+		if p != on {
+			alive = append(alive, p)
+		}
+	}
+
+	// Queued jobs run on the survivors; a queued job whose queue entry
+	// went with a dead instance (here: a record without one, as if River
+	// had handed it to the killed instance just before the kill) is queued
+	// again and runs once.
+	if _, err := conn.Exec(ctx, `INSERT INTO jobs (id, task, state, inputs, priority, owner, submitted_at)
+		VALUES ('jlost', 'DeleteImage', 'submitted', '{"imageCollection":"Multi","where":"OBJECTID = 31"}', 2, 'anonymous', $1)`,
+		time.Now().Add(-time.Minute).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		id, m := run(t, alive[i%2], "DeleteImage", url.Values{"imageCollection": {"Multi"}, "where": {"OBJECTID = " + strconv.Itoa(32+i)}})
+		if m["jobStatus"] != "esriJobSucceeded" {
+			t.Fatalf("job %s after the kill: %v\n%s", id, m["jobStatus"], messages(m))
+		}
+	}
+	if m := wait(t, alive[1], "DeleteImage", "jlost"); m["jobStatus"] != "esriJobSucceeded" {
+		t.Errorf("lost queued job: %v\n%s", m["jobStatus"], messages(m))
+	}
+	left -= 5
+
+	// A restarted instance joins; the catalog is the same everywhere.
+	alive = append(alive, start())
+	id, m := run(t, alive[2], "DeleteImage", url.Values{"imageCollection": {"Multi"}, "where": {"OBJECTID = 40"}})
+	if m["jobStatus"] != "esriJobSucceeded" {
+		t.Fatalf("job %s after the restart: %v\n%s", id, m["jobStatus"], messages(m))
+	}
+	left--
+	for i, p := range alive {
+		if got := count(t, p, "Multi", "1=1"); got != left {
+			t.Errorf("instance %d counts %d items, want %d", i, got, left)
+		}
+	}
+	var live int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM instances WHERE heartbeat_at > now() - interval '3 seconds'`).Scan(&live); err != nil || live != 3 {
+		t.Errorf("%d live instances (%v), want 3", live, err)
+	}
+	var dup int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM (SELECT job_id FROM audit_log WHERE job_id <> '' GROUP BY job_id HAVING count(*) > 1) d`).Scan(&dup); err != nil || dup != 0 {
+		t.Errorf("%d jobs with more than one audit entry (%v)", dup, err)
+	}
+}
+
+// seedPostgres creates collection name with n items in the PostGIS
+// database at dsn, directly through the store.
+func seedPostgres(t *testing.T, dsn, name string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := postgis.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	srs := mosaic.SpatialRef{WKID: 32633}
+	c := &mosaic.Collection{Name: name, SRS: srs}
+	var list []*mosaic.Item
+	for i := range n {
+		x, y := 500000+float64(i%10)*640, 5000000+float64(i/10)*640
+		list = append(list, &mosaic.Item{
+			Path:       fmt.Sprintf("/seed/%s/%04d.tif", name, i),
+			Footprint:  orb.Polygon{{{x, y}, {x + 640, y}, {x + 640, y + 640}, {x, y + 640}, {x, y}}},
+			Attributes: map[string]any{mosaic.FieldNameName: fmt.Sprintf("seed%d", i+1), mosaic.FieldNameCloudCover: float64(i % 100)},
+			Raster: mosaic.RasterInfo{Driver: "GTiff", Width: 64, Height: 64, Bands: 1, PixelType: "U8", SRS: srs,
+				GeoTransform: [6]float64{x, 10, 0, y + 640, 0, -10}, CellSizeX: 10, CellSizeY: 10},
+		})
+	}
+	err = db.Update(ctx, func(tx mosaic.Tx) error {
+		if err := tx.CreateCollection(c); err != nil {
+			return err
+		}
+		_, err := tx.AddItems(c, list, mosaic.AddOptions{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

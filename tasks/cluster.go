@@ -1,0 +1,258 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tessera-gis/tessera/mosaic"
+)
+
+// Several servers (instances) may run one engine each on a shared store
+// (PostgreSQL). The queue hands each job to one of them (River claims a job
+// exactly once across processes, and the engine's compare-and-set claim
+// makes any duplicate a no-op); the store holds every job's state, messages
+// and progress, so that any instance answers for any job; a cancel is a
+// state in the store, which the instance running the job polls. Each
+// instance writes a heartbeat; a job whose instance has been silent for
+// Config.InstanceTimeout is failed by the others (never re-run), and a
+// queued job that the queue lost with its instance is queued again.
+
+// ClusterTx is a store transaction that knows the instances sharing the
+// store. Package mosaic/postgis's Tx implements it. Times are the store's.
+type ClusterTx interface {
+	mosaic.Tx
+	// Heartbeat records that instance is alive, registering it if new.
+	Heartbeat(instance, info string) error
+	// LeaveCluster removes instance, which stopped cleanly.
+	LeaveCluster(instance string) error
+	// LiveInstances returns the instances heard from within ttl.
+	LiveInstances(ttl time.Duration) ([]string, error)
+	// ClaimJob records that instance runs job id.
+	ClaimJob(id, instance string) error
+	// OrphanedJobs returns the executing or cancelling jobs whose instance
+	// has not been heard from within ttl, and those instances' names.
+	OrphanedJobs(ttl time.Duration) ([]*mosaic.Job, []string, error)
+}
+
+// LostFinder is a Queue that can tell which queued jobs it will never run
+// (their queue entry went with a dead instance). The engine queues those
+// again.
+type LostFinder interface {
+	// Lost returns those of ids that no live instance (live names them)
+	// will run, in tx.
+	Lost(ctx context.Context, tx mosaic.Tx, ids, live []string) ([]string, error)
+}
+
+// errTakenOver cancels a job that another instance has finished for this
+// one (it thought this instance dead): its outcome is already recorded.
+var errTakenOver = errors.New("job finished by another instance")
+
+// errLostStore cancels jobs when this instance cannot write its heartbeat:
+// the others will soon take its jobs over.
+var errLostStore = errors.New("lost contact with the database")
+
+func (e *Engine) clustered() bool { return e.cfg.Instance != "" }
+
+func clusterTx(tx mosaic.Tx) (ClusterTx, error) {
+	ct, ok := tx.(ClusterTx)
+	if !ok {
+		return nil, fmt.Errorf("several instances need a store that supports them (PostgreSQL); a %T does not", tx)
+	}
+	return ct, nil
+}
+
+// heartbeat writes this instance's heartbeat.
+func (e *Engine) heartbeat(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.InstanceTimeout)
+	defer cancel()
+	return e.store.Update(ctx, func(tx mosaic.Tx) error {
+		ct, err := clusterTx(tx)
+		if err != nil {
+			return err
+		}
+		return ct.Heartbeat(e.cfg.Instance, e.cfg.InstanceInfo)
+	})
+}
+
+// claimHere records, in the claiming transaction, that this instance runs
+// job id.
+func (e *Engine) claimHere(tx mosaic.Tx, id string) error {
+	if !e.clustered() {
+		return nil
+	}
+	ct, err := clusterTx(tx)
+	if err != nil {
+		return err
+	}
+	if err := ct.ClaimJob(id, e.cfg.Instance); err != nil {
+		return err
+	}
+	return tx.AddJobMessages(id, mosaic.Info("Running on instance "+e.cfg.Instance+"."))
+}
+
+// reap finishes the jobs of instances that stopped sending heartbeats and
+// queues again the queued jobs that the queue lost with them.
+func (e *Engine) reap(ctx context.Context) error {
+	ttl := e.cfg.InstanceTimeout
+	var failed, requeued int
+	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
+		failed, requeued = 0, 0
+		ct, err := clusterTx(tx)
+		if err != nil {
+			return err
+		}
+		jobs, owners, err := ct.OrphanedJobs(ttl)
+		if err != nil {
+			return err
+		}
+		for i, j := range jobs {
+			e.mu.Lock()
+			_, here := e.running[j.ID]
+			e.mu.Unlock()
+			if here {
+				continue // this instance's heartbeat lapsed, but the job runs here
+			}
+			who := "an instance that is no longer running"
+			if owners[i] != "" {
+				who = fmt.Sprintf("instance %s, silent for more than %s", owners[i], ttl)
+			}
+			var ok bool
+			removeStages(j.ID) // if the instance ran on this host
+			if j.State == mosaic.JobCancelling {
+				ok, err = tx.FinishJob(j.ID, mosaic.JobCancelled, nil, mosaic.Info(
+					"The server running this job ("+who+") stopped while it was being cancelled; it changed nothing."))
+			} else {
+				ok, err = tx.FinishJob(j.ID, mosaic.JobFailed, nil, mosaic.ErrorMsg(
+					"The server stopped while this job was running ("+who+"). A job's changes commit with its success, in one transaction, so it changed nothing. Submit the job again."))
+			}
+			if err != nil {
+				return err
+			}
+			if ok {
+				failed++
+			}
+		}
+		lf, ok := e.queue.(LostFinder)
+		if !ok {
+			return nil
+		}
+		active, err := tx.ActiveJobs()
+		if err != nil {
+			return err
+		}
+		var queued []string
+		prio := map[string]int{}
+		old := time.Now().Add(-ttl)
+		for _, j := range active {
+			switch j.State {
+			case mosaic.JobNew, mosaic.JobSubmitted, mosaic.JobWaiting:
+				if j.SubmittedAt.Before(old) {
+					queued = append(queued, j.ID)
+					prio[j.ID] = j.Priority
+				}
+			}
+		}
+		if len(queued) == 0 {
+			return nil
+		}
+		live, err := ct.LiveInstances(ttl)
+		if err != nil {
+			return err
+		}
+		lost, err := lf.Lost(ctx, tx, queued, live)
+		if err != nil {
+			return err
+		}
+		for _, id := range lost {
+			if err := e.queue.Enqueue(ctx, tx, id, prio[id]); err != nil {
+				return err
+			}
+			requeued++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if failed > 0 || requeued > 0 {
+		e.log.Warn("took over the jobs of stopped instances", "failed", failed, "requeued", requeued)
+	}
+	if requeued > 0 {
+		if n, ok := e.queue.(interface{ Committed() }); ok {
+			n.Committed()
+		}
+	}
+	return nil
+}
+
+// beat writes heartbeats and reaps, every third of InstanceTimeout, until
+// ctx ends; then it removes this instance's heartbeat. If no heartbeat gets
+// through for InstanceTimeout, the jobs running here are stopped: the
+// other instances will take them over.
+func (e *Engine) beat(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	every := e.cfg.InstanceTimeout / 3
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if err := e.heartbeat(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			e.log.Error("heartbeat", "instance", e.cfg.Instance, "err", err)
+			if time.Since(last) > e.cfg.InstanceTimeout {
+				e.mu.Lock()
+				for _, r := range e.running {
+					r.cancel(errLostStore)
+				}
+				e.mu.Unlock()
+			}
+			continue
+		}
+		last = time.Now()
+		if err := e.reap(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("take over jobs of stopped instances", "err", err)
+		}
+	}
+}
+
+// leave removes this instance's heartbeat at a clean stop.
+func (e *Engine) leave() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
+		ct, err := clusterTx(tx)
+		if err != nil {
+			return err
+		}
+		return ct.LeaveCluster(e.cfg.Instance)
+	})
+	if err != nil {
+		e.log.Warn("leave", "instance", e.cfg.Instance, "err", err)
+	}
+}
+
+// flushProgress writes a running job's progress to the store, if it changed
+// since last, so that other instances can report it.
+func (e *Engine) flushProgress(ctx context.Context, r *Run, last *mosaic.JobProgress) *mosaic.JobProgress {
+	r.mu.Lock()
+	p := r.progress
+	r.mu.Unlock()
+	if p == nil || last != nil && *p == *last {
+		return last
+	}
+	cp := *p
+	err := e.store.Update(ctx, func(tx mosaic.Tx) error { return tx.SetJobProgress(r.job.ID, &cp) })
+	if err != nil {
+		return last
+	}
+	return &cp
+}

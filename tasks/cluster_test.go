@@ -1,0 +1,148 @@
+package tasks_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tessera-gis/tessera/internal/pgtest"
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/postgis"
+	"github.com/tessera-gis/tessera/tasks"
+	"github.com/tessera-gis/tessera/tasks/riverqueue"
+)
+
+// TestClusterEngines runs two engines (instances a and b) on one PostgreSQL
+// store, in one process: a job submitted through either runs on one of
+// them; its progress and state read alike through both; a cancel through
+// the instance not running it stops it; a job that another instance
+// finished (having taken its instance for dead) is stopped where it runs,
+// and its recorded outcome is kept; a clean stop removes the heartbeat.
+// (Killed processes are TestMultiInstance's, in cmd/tessera.)
+func TestClusterEngines(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pdb := pgtest.NewDatabase(t, "tessera_cluster")
+	store, err := postgis.Open(ctx, pdb.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() }) // after the engines stop
+	names := []string{"a", "b"}
+	bundles := map[string]*engineBundle{}
+	for _, name := range names {
+		q, err := riverqueue.NewPostgres(ctx, store.Pool(), riverqueue.Config{Workers: 2, ID: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := &gate{release: make(chan struct{})}
+		e := tasks.New(store, q, tasks.Config{Instance: name, InstanceTimeout: time.Second}, g)
+		if err := e.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			e.Stop(ctx)
+		})
+		bundles[name] = &engineBundle{engine: e, gate: g}
+	}
+	// runningOn waits until job id executes and returns the bundles
+	// running it and not running it.
+	runningOn := func(id string) (on, other *engineBundle) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			var instance *string
+			err := store.Pool().QueryRow(ctx, `SELECT instance FROM jobs WHERE id = $1 AND state = 'executing'`, id).Scan(&instance)
+			if err == nil && instance != nil {
+				for _, n := range names {
+					if n != *instance {
+						return bundles[*instance], bundles[n]
+					}
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("job %s does not execute (%v)", id, err)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+
+	// Progress and cancel through the other instance.
+	id := bundles["a"].submit(t, "one", 2)
+	on, other := runningOn(id)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		j, err := other.engine.Job(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.Progress != nil && j.Progress.Message == "Waiting at the gate" && j.Progress.Percentage == 50 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("progress through the other instance: %+v", j.Progress)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := other.engine.Cancel(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	j := other.waitState(t, id, mosaic.JobCancelled)
+	if !strings.Contains(msgs(j), "Cancelled; uncommitted changes were rolled back") {
+		t.Errorf("cancelled through the other instance: %s", msgs(j))
+	}
+	if j2, err := on.engine.Job(ctx, id); err != nil || j2.State != mosaic.JobCancelled {
+		t.Errorf("the running instance reads %v (%v)", j2.State, err)
+	}
+
+	// Finished elsewhere: the run stops and the recorded outcome stays.
+	id = bundles["b"].submit(t, "two", 2)
+	on, _ = runningOn(id)
+	err = store.Update(ctx, func(tx mosaic.Tx) error {
+		_, err := tx.FinishJob(id, mosaic.JobFailed, nil, mosaic.ErrorMsg("taken over"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		on.gate.mu.Lock()
+		running := on.gate.running
+		on.gate.mu.Unlock()
+		if running == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a job finished elsewhere still runs")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	j, err = on.engine.Job(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != mosaic.JobFailed || !strings.HasSuffix(strings.TrimSpace(msgs(j)), "taken over") {
+		t.Errorf("job finished elsewhere: %s\n%s", j.State, msgs(j))
+	}
+
+	// A clean stop removes the heartbeat.
+	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := bundles["a"].engine.Stop(stopCtx); err != nil {
+		t.Fatal(err)
+	}
+	err = store.View(ctx, func(tx mosaic.ReadTx) error {
+		live, err := tx.(tasks.ClusterTx).LiveInstances(time.Minute)
+		if err == nil && strings.Join(live, ",") != "b" {
+			t.Errorf("live instances after a stopped: %v", live)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
