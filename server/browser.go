@@ -64,6 +64,7 @@ func (s *Server) browser(next http.Handler) http.Handler {
 			h.Add("Vary", "Origin")
 			if s.corsAllowed(origin) {
 				h.Set("Access-Control-Allow-Origin", origin)
+				h.Set("Access-Control-Expose-Headers", "X-Request-Id")
 			}
 		}
 		switch hr.Method {

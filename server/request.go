@@ -60,6 +60,11 @@ type request struct {
 	// /arcgis/rest/services/{name}/ImageServer/query), "" when none matched.
 	route string
 	resp  *responseWriter
+	// start is when decode began; id the request id (see requestID);
+	// jobID the job the request made or names, for the access log.
+	start time.Time
+	id    string
+	jobID string
 	// code is the Esri error code of the envelope Error wrote, 0 when
 	// none: JSON errors are sent with HTTP status 200.
 	code int
@@ -82,7 +87,7 @@ func requestOf(hr *http.Request) *request {
 func (s *Server) decode(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
 		rw := &responseWriter{ResponseWriter: w}
-		r := &request{resp: rw, auth: s.cfg.Auth}
+		r := &request{resp: rw, auth: s.cfg.Auth, start: time.Now()}
 		hr = hr.WithContext(context.WithValue(hr.Context(), requestKey{}, r))
 		r.Request = hr
 		rc := http.NewResponseController(w)

@@ -122,7 +122,7 @@ func (s *Server) Error(w http.ResponseWriter, hr *http.Request, err error) {
 	r := requestOf(hr)
 	code := mosaic.ErrorCode(err)
 	if code == mosaic.EINTERNAL {
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", r.id, "err", err)
 	}
 	body := esriError{Error: esriErrorBody{Code: codes[code], Message: mosaic.ErrorMessage(err), Details: mosaic.ErrorDetails(err)}}
 	if body.Error.Details == nil {
