@@ -151,6 +151,9 @@ type TaskInfo struct {
 type SubmitOptions struct {
 	User     *User
 	Priority int // 0 means the default; 1 is the most urgent
+	// RequestID is the id of the HTTP request that submitted the job, if
+	// any; the job's first message records it.
+	RequestID string
 }
 
 // JobService runs geoprocessing tasks as durable jobs.

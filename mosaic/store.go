@@ -232,3 +232,14 @@ type AuditFilter struct {
 	Since      time.Time // entries at or after
 	Limit      int       // at most this many (0 = 100)
 }
+
+// StoreStatus is implemented by stores that can report their health and
+// size, for health checks and metrics. Both stores implement it.
+type StoreStatus interface {
+	// Ready returns nil when the store answers queries and every schema
+	// migration this build knows has been applied.
+	Ready(ctx context.Context) error
+	// Size returns the database's size in bytes and its write-ahead log's,
+	// -1 for a size the store cannot learn (say, for want of a privilege).
+	Size(ctx context.Context) (db, wal int64, err error)
+}

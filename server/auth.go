@@ -48,6 +48,10 @@ type Auth struct {
 	cfg     AuthConfig
 	signer  tokenSigner
 	limiter *ipLimiter
+	// failed and limited count refusals for metrics (see Metrics);
+	// no-ops until a Server with metrics sets them.
+	failed  func(reason string)
+	limited func(limit string)
 }
 
 // NewAuth returns an Auth for cfg.
@@ -73,7 +77,8 @@ func NewAuth(cfg AuthConfig) (*Auth, error) {
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	return &Auth{cfg: cfg, signer: tokenSigner{key: cfg.Secret},
-		limiter: newIPLimiter(rate.Limit(float64(cfg.LoginsPerMinute)/60), cfg.LoginsPerMinute)}, nil
+		limiter: newIPLimiter(rate.Limit(float64(cfg.LoginsPerMinute)/60), cfg.LoginsPerMinute),
+		failed:  func(string) {}, limited: func(string) {}}, nil
 }
 
 // errInvalidToken is the 498 answer. ArcGIS says "Invalid token." for both
@@ -116,6 +121,7 @@ func (a *Auth) authenticate(r *http.Request, params url.Values) (*mosaic.User, e
 	if strings.HasPrefix(tok, APIKeyPrefix) {
 		acc := a.cfg.Users.key(tok)
 		if acc == nil {
+			a.failed("api_key")
 			return nil, errInvalidToken("The API key is not known.")
 		}
 		return &mosaic.User{Name: acc.name, Role: acc.role}, nil
@@ -132,15 +138,19 @@ func (a *Auth) checkToken(r *http.Request, tok string) (*account, tokenClaims, e
 	c, err := a.signer.verify(tok, a.cfg.Now())
 	switch {
 	case errors.Is(err, errTokenExpired):
+		a.failed("expired")
 		return nil, c, errInvalidToken("The token has expired; generate a new one.")
 	case err != nil:
+		a.failed("invalid")
 		return nil, c, errInvalidToken("The token is not one this server issued.")
 	}
 	acc := a.cfg.Users.user(c.User)
 	if acc == nil || c.Print != a.signer.fingerprint(acc) {
+		a.failed("user")
 		return nil, c, errInvalidToken("The token's user no longer exists or changed password.")
 	}
 	if c.IP != "" && c.IP != clientIP(r) {
+		a.failed("ip")
 		return nil, c, errInvalidToken("The token was issued for another IP address.")
 	}
 	return acc, c, nil
@@ -216,6 +226,7 @@ func (a *Auth) parseTokenRequest(r *request) (tokenRequest, error) {
 // for a standalone server).
 func (a *Auth) generateToken(r *request) (*tokenJSON, error) {
 	if !a.limiter.allow(clientIP(r.Request)) {
+		a.limited("login")
 		return nil, mosaic.Errorf(mosaic.ELIMIT, "Too many token requests.").WithDetails(
 			fmt.Sprintf("At most %d generateToken requests per minute are allowed from one address; wait and try again.", a.cfg.LoginsPerMinute))
 	}
@@ -232,6 +243,7 @@ func (a *Auth) generateToken(r *request) (*tokenJSON, error) {
 	switch {
 	case tr.username != "" || tr.password != "":
 		if acc = a.cfg.Users.checkPassword(tr.username, tr.password); acc == nil {
+			a.failed("password")
 			return nil, unable("Invalid username or password.")
 		}
 	case tr.token != "":

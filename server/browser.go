@@ -64,6 +64,7 @@ func (s *Server) browser(next http.Handler) http.Handler {
 			h.Add("Vary", "Origin")
 			if s.corsAllowed(origin) {
 				h.Set("Access-Control-Allow-Origin", origin)
+				h.Set("Access-Control-Expose-Headers", "X-Request-Id")
 			}
 		}
 		switch hr.Method {
@@ -263,9 +264,17 @@ func sameSite(u, self string) bool {
 }
 
 // errCrossSite is the answer to a cross-site request without a token that
-// needs more than reading.
-func errCrossSite(why string) error {
-	return mosaic.Errorf(mosaic.EFORBIDDEN, "Cross-site request refused: a page of another web site may read, but not change anything.").WithDetails(
+// needs more than reading. With token security it is 499 (Token Required),
+// so that a web app's identity manager signs in and sends the request again
+// with a token, which is allowed. An open server has no tokens to get, so it
+// is a plain 400 there: a 403 or 499 makes @arcgis/core wait for a sign-in
+// that can never come.
+func errCrossSite(why string, tokens bool) error {
+	code := mosaic.EINVALID
+	if tokens {
+		code = mosaic.EUNAUTHORIZED
+	}
+	return mosaic.Errorf(code, "Cross-site request refused: a page of another web site may read, but not change anything.").WithDetails(
 		"The request came from another site ("+why+") without a token.",
 		"Send a token (X-Esri-Authorization: Bearer …) to change anything from another site.")
 }

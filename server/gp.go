@@ -223,7 +223,7 @@ func (s *Server) submission(r *request) (mosaic.TaskInfo, map[string]string, mos
 	if err != nil {
 		return t, nil, mosaic.SubmitOptions{}, err
 	}
-	return t, inputsFor(t, r), mosaic.SubmitOptions{User: u, Priority: p}, nil
+	return t, inputsFor(t, r), mosaic.SubmitOptions{User: u, Priority: p, RequestID: r.id}, nil
 }
 
 func (s *Server) handleSubmitJob(w http.ResponseWriter, r *request) error {
@@ -235,6 +235,7 @@ func (s *Server) handleSubmitJob(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	r.jobID = j.ID
 	if r.f == "html" {
 		http.Redirect(w, r.Request, addToken(gpPath+"/"+t.Name+"/jobs/"+j.ID, r.token), http.StatusSeeOther)
 		return nil
@@ -260,6 +261,9 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	j, err := s.cfg.Jobs.Execute(r.Context(), t.Name, inputs, opts)
+	if j != nil {
+		r.jobID = j.ID
+	}
 	if err != nil {
 		return err
 	}
@@ -578,7 +582,7 @@ func (s *Server) changeableJob(r *request) (*mosaic.Job, mosaic.TaskInfo, error)
 		return j, t, nil
 	}
 	if r.crossSite != "" {
-		return nil, t, errCrossSite(r.crossSite)
+		return nil, t, errCrossSite(r.crossSite, r.auth != nil)
 	}
 	return nil, t, mosaic.Errorf(mosaic.EFORBIDDEN, "You do not have permissions to access this resource or perform this operation.").
 		WithDetails("Only the job's owner or an admin may cancel or delete it; a job submitted without a token has no owner who could.")

@@ -51,12 +51,20 @@ type request struct {
 	// another site, "" if it does not; such a caller has at most the
 	// viewer role (see browser).
 	crossSite string
-	err       error
+	// callback is a valid JSONP callback name (callback=NAME) that JSON
+	// answers are wrapped in, "" for none (see jsonpCallback).
+	callback string
+	err      error
 
 	// route is the matched route's path template (for example
 	// /arcgis/rest/services/{name}/ImageServer/query), "" when none matched.
 	route string
 	resp  *responseWriter
+	// start is when decode began; id the request id (see requestID);
+	// jobID the job the request made or names, for the access log.
+	start time.Time
+	id    string
+	jobID string
 	// code is the Esri error code of the envelope Error wrote, 0 when
 	// none: JSON errors are sent with HTTP status 200.
 	code int
@@ -79,7 +87,7 @@ func requestOf(hr *http.Request) *request {
 func (s *Server) decode(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
 		rw := &responseWriter{ResponseWriter: w}
-		r := &request{resp: rw, auth: s.cfg.Auth}
+		r := &request{resp: rw, auth: s.cfg.Auth, start: time.Now()}
 		hr = hr.WithContext(context.WithValue(hr.Context(), requestKey{}, r))
 		r.Request = hr
 		rc := http.NewResponseController(w)
@@ -115,6 +123,13 @@ func (s *Server) decode(next http.Handler) http.Handler {
 			r.f = formatOf(hr.URL.Query(), "json")
 		}
 		r.token = strings.TrimSpace(r.param("token"))
+		if cb := r.param("callback"); cb != "" && r.err == nil {
+			if jsonpCallback(cb) {
+				r.callback = cb
+			} else {
+				r.err = mosaic.Errorf(mosaic.EINVALID, "Invalid callback: a JSONP callback is a JavaScript name such as cb or dojo.io.script.jsonp_cb1._callback.")
+			}
+		}
 		r.authenticate()
 		var m mux.RouteMatch
 		if s.router.Match(hr, &m) && m.Route != nil {
@@ -187,7 +202,7 @@ func (r *request) require(need mosaic.Role) (*mosaic.User, error) {
 		return r.user, nil
 	}
 	if r.crossSite != "" {
-		return nil, errCrossSite(r.crossSite)
+		return nil, errCrossSite(r.crossSite, r.auth != nil)
 	}
 	if r.user == nil || r.user.Name == "" {
 		return nil, mosaic.Errorf(mosaic.EUNAUTHORIZED, "Token Required").WithDetails(

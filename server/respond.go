@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/tessera-gis/tessera/mosaic"
 )
@@ -30,10 +31,39 @@ func writeJSON(w http.ResponseWriter, r *request, status int, v any, contentType
 	if contentType != "" {
 		ct = contentType
 	}
+	body := buf.Bytes()
+	if r.callback != "" && (r.f == "pjson" || strings.HasPrefix(ct, "application/json")) {
+		// JSONP, as ArcGIS Server answers callback=NAME: the name was
+		// checked by jsonpCallback, the leading comment defeats content
+		// sniffing tricks on the first bytes.
+		ct = "application/javascript; charset=utf-8"
+		body = append([]byte("/**/"+r.callback+"("), append(bytes.TrimRight(body, "\n"), ");\n"...)...)
+	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(body)
+}
+
+// jsonpCallback reports whether name may be a JSONP callback: dot-separated
+// JavaScript identifiers of ASCII letters, digits, _ and $, at most 128
+// bytes, as Dojo's and esri-leaflet's generated names are.
+func jsonpCallback(name string) bool {
+	if len(name) == 0 || len(name) > 128 {
+		return false
+	}
+	for _, part := range strings.Split(name, ".") {
+		if part == "" || (part[0] >= '0' && part[0] <= '9') {
+			return false
+		}
+		for i := 0; i < len(part); i++ {
+			c := part[i]
+			if !(c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // respond writes v in the requested format: JSON, or an HTML page of the
@@ -92,7 +122,7 @@ func (s *Server) Error(w http.ResponseWriter, hr *http.Request, err error) {
 	r := requestOf(hr)
 	code := mosaic.ErrorCode(err)
 	if code == mosaic.EINTERNAL {
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", r.id, "err", err)
 	}
 	body := esriError{Error: esriErrorBody{Code: codes[code], Message: mosaic.ErrorMessage(err), Details: mosaic.ErrorDetails(err)}}
 	if body.Error.Details == nil {

@@ -71,6 +71,9 @@ type Config struct {
 	// DataStores are the registered data stores (folders and URL
 	// prefixes) that admins see at /arcgis/admin/data/items.
 	DataStores []string
+	// Metrics, if set, records request metrics and serves them at /metrics
+	// to admins (see NewMetrics).
+	Metrics *Metrics
 }
 
 // Server is the HTTP server.
@@ -113,6 +116,9 @@ func New(cfg Config) *Server {
 	s.registerRoutes()
 	s.handler = chain(s.router, s.middleware()...)
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	// net/http's own complaints (bad TLS handshakes, broken clients) go
+	// to the log in its format, as warnings.
+	s.http.ErrorLog = slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)
 	return s
 }
 
@@ -126,7 +132,9 @@ func New(cfg Config) *Server {
 func (s *Server) middleware() []middleware {
 	return []middleware{
 		s.decode,
-		s.browser,
+		s.requestID, // ops.go
+		s.observe,   // ops.go: access log and metrics
+		s.browser,   // browser.go: Host check, cross-site rule, CORS, headers
 		s.recoverPanics,
 	}
 }
@@ -153,6 +161,7 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ct
 func (s *Server) registerRoutes() {
 	r := s.router
 	s.registerWebMapRoutes(r)
+	s.registerOpsRoutes(r)
 	root := r.PathPrefix("/arcgis").Subrouter()
 	s.handle(root, "/tokens/generateToken", anyone, s.handleGenerateToken)
 	s.handle(root, "/tokens", anyone, redirectTo("/arcgis/tokens/generateToken"))

@@ -71,6 +71,9 @@ type Config struct {
 	// Stores are the data stores jobs may read (raster.NewStores). Nil
 	// refuses every raster and manifest.
 	Stores *raster.Stores
+	// Observer, if set, is told when jobs start, end or are refused, for
+	// metrics.
+	Observer Observer
 }
 
 // Later is what the work function that Queue.Start is given returns when
@@ -83,6 +86,27 @@ type Later struct{ After time.Duration }
 func (l *Later) Error() string {
 	return fmt.Sprintf("job deferred for %s: its owner runs as many jobs as allowed", l.After)
 }
+
+// Observer is told about the jobs an engine runs. Its methods are called
+// outside store transactions and must return quickly.
+type Observer interface {
+	// JobStarted is called when a worker of this process claims a job
+	// that waited in the queue for waited.
+	JobStarted(task string, waited time.Duration)
+	// JobFinished is called when a job that ran in this process ends in
+	// state after running for ran.
+	JobFinished(task string, state mosaic.JobState, ran time.Duration)
+	// JobRefused is called when a submission is refused because its user
+	// has too many unfinished jobs.
+	JobRefused(task string)
+}
+
+// nopObserver is the Observer of an engine without one.
+type nopObserver struct{}
+
+func (nopObserver) JobStarted(string, time.Duration)                   {}
+func (nopObserver) JobFinished(string, mosaic.JobState, time.Duration) {}
+func (nopObserver) JobRefused(string)                                  {}
 
 // Errors that cancel a job's context, telling why it stopped.
 var (
@@ -160,6 +184,9 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 	cfg.Timeouts = timeouts
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
 	}
 	e := &Engine{store: store, queue: queue, cfg: cfg, log: cfg.Logger,
 		byKey: map[string]Task{}, running: map[string]*Run{}, done: map[string]chan struct{}{},
@@ -385,6 +412,10 @@ func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]stri
 		Priority: priority, Owner: opts.User.DisplayName(), SubmittedAt: time.Now().UTC(),
 		Messages: []mosaic.JobMessage{mosaic.Info("Submitted.")}, // as ArcGIS's jobs start
 	}
+	if opts.RequestID != "" {
+		// Ties the job to the access log line of the request that made it.
+		j.Messages = []mosaic.JobMessage{mosaic.Info("Submitted by request " + opts.RequestID + ".")}
+	}
 	err = e.store.Update(ctx, func(tx mosaic.Tx) error {
 		if err := t.Validate(ctx, tx, in); err != nil {
 			return err
@@ -398,6 +429,9 @@ func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]stri
 		return e.queue.Enqueue(ctx, tx, j.ID, priority)
 	})
 	if err != nil {
+		if mosaic.ErrorCode(err) == mosaic.ELIMIT {
+			e.cfg.Observer.JobRefused(info.Name)
+		}
 		return nil, err
 	}
 	if n, ok := e.queue.(interface{ Committed() }); ok {
@@ -704,6 +738,7 @@ func (e *Engine) work(ctx context.Context, id string) error {
 	rctx, cancelTimeout := context.WithTimeoutCause(rctx, e.timeout(j.Task), errTimedOut)
 	defer cancelTimeout()
 	r := &Run{engine: e, job: j, cancel: cancel, started: time.Now()}
+	e.cfg.Observer.JobStarted(j.Task, r.started.Sub(j.SubmittedAt))
 	e.mu.Lock()
 	e.running[id] = r
 	e.mu.Unlock()
@@ -720,18 +755,24 @@ func (e *Engine) work(ctx context.Context, id string) error {
 
 	runErr := safeRun(raster.WithStores(rctx, e.cfg.Stores), t, r)
 	if r.finished {
+		e.cfg.Observer.JobFinished(j.Task, mosaic.JobSucceeded, time.Since(r.started))
 		return nil
 	}
 	elapsed := fmt.Sprintf("(Elapsed Time: %.2f seconds)", time.Since(r.started).Seconds())
 	cause := context.Cause(rctx)
+	state := mosaic.JobFailed
+	defer func() { e.cfg.Observer.JobFinished(j.Task, state, time.Since(r.started)) }()
 	switch {
 	case errors.Is(cause, errTakenOver):
 		return nil // another instance recorded the outcome
 	case runErr == nil:
+		state = mosaic.JobSucceeded
 		_, err = e.finish(id, mosaic.JobSucceeded, mosaic.Info("Succeeded at "+time.Now().UTC().Format(esriTime)+" "+elapsed))
 	case errors.Is(cause, ErrJobCancelled):
+		state = mosaic.JobCancelled
 		_, err = e.finish(id, mosaic.JobCancelled, mosaic.Info("Cancelled; uncommitted changes were rolled back "+elapsed+"."))
 	case errors.Is(cause, errTimedOut):
+		state = mosaic.JobTimedOut
 		_, err = e.finish(id, mosaic.JobTimedOut, mosaic.ErrorMsg(fmt.Sprintf(
 			"Timed out after %s; uncommitted changes were rolled back.", e.timeout(j.Task))))
 	case errors.Is(cause, errLostStore):

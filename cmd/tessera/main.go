@@ -30,6 +30,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -117,6 +118,8 @@ type serveConfig struct {
 	maxRecordCount        int
 	maxMosaicImages       int
 	logLevel              string
+	logFormat             string
+	metricsAddr           string
 	timeouts              map[string]time.Duration
 	users, anonymous      string
 	tokenExpiration       time.Duration
@@ -168,6 +171,9 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs.Int64Var(&c.renderMemory, "render-memory", server.DefaultRenderMemory, "estimated memory, in bytes, that all renders in flight may hold; more wait, then are refused as busy")
 	fs.DurationVar(&c.renderWait, "render-wait", server.DefaultRenderWait, "how long a render waits for room in --render-memory before it is refused as busy")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text (key=value lines) or json (one JSON object a line)")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve /metrics (Prometheus), /healthz and /readyz without a token on this address too; "+
+		"by default /metrics is on --addr, for admins only")
 	c.timeouts = map[string]time.Duration{}
 	fs.Func("timeout", "time limit of one task's jobs, as TASK=DURATION (repeatable; overrides --job-timeout)", func(v string) error {
 		task, d, ok := strings.Cut(v, "=")
@@ -227,7 +233,16 @@ func (c serveConfig) run() error {
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	var handler slog.Handler
+	switch c.logFormat {
+	case "text":
+		handler = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+	case "json":
+		handler = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+	default:
+		return fmt.Errorf("--log-format %q: want text or json", c.logFormat)
+	}
+	log := slog.New(handler)
 	slog.SetDefault(log)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -287,11 +302,15 @@ func (c serveConfig) run() error {
 		ln.Close()
 		return err
 	}
+	metrics := server.NewMetrics(server.MetricsConfig{
+		GDALCache: func() (int64, int64) { return raster.BlockCacheUsed(), raster.BlockCacheMax() },
+	})
 	engine := tasks.New(db, queue, tasks.Config{
 		ServicesURL: public + "/rest/services", Retention: c.jobRetention, RecycleRetention: c.recycleRetention,
 		DefaultTimeout: c.jobTimeout, Timeouts: c.timeouts, MaxQueuedPerUser: c.maxQueued, Workers: c.workers, JobsPerUser: c.jobsPerUser, Logger: log,
 		Stores:   stores,
 		Instance: be.instance, InstanceInfo: ln.Addr().String(), InstanceTimeout: c.instanceTimeout,
+		Observer: metrics,
 	}, tasks.CreateImageCollection{}, tasks.AddImage{}, tasks.DeleteImage{}, tasks.DeleteImageCollection{}, tasks.RestoreImage{})
 	if err := engine.CheckTimeouts(); err != nil {
 		ln.Close()
@@ -315,9 +334,26 @@ func (c serveConfig) run() error {
 		MaxRecordCount: c.maxRecordCount, MaxMosaicImages: c.maxMosaicImages,
 		AllowedHosts: c.allowedHosts, PublicURL: c.publicURL, CORSOrigins: c.corsOrigins, BodyTimeout: c.bodyTimeout,
 		MaxImageBytes: c.maxImageBytes, RenderMemory: c.renderMemory, RenderWait: c.renderWait,
+		Metrics: metrics,
 	})
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	var metricsSrv *http.Server
+	if c.metricsAddr != "" {
+		mln, err := net.Listen("tcp", c.metricsAddr)
+		if err != nil {
+			srv.Shutdown(context.Background())
+			engine.Stop(context.Background())
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		metricsSrv = &http.Server{Handler: srv.OpsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+		log.Info("metrics serving", "metrics_url", "http://"+mln.Addr().String()+"/metrics")
+	}
 	if auth == nil {
 		log.Warn("no users configured (--users): anonymous access with every role, so listening on loopback only")
 	} else {
@@ -346,6 +382,9 @@ func (c serveConfig) run() error {
 	defer cancel()
 	if serr := srv.Shutdown(shutdownCtx); serr != nil && err == nil {
 		err = serr
+	}
+	if metricsSrv != nil {
+		metricsSrv.Shutdown(shutdownCtx)
 	}
 	if serr := engine.Stop(shutdownCtx); serr != nil && err == nil {
 		err = serr

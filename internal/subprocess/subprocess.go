@@ -30,7 +30,9 @@ type Server struct {
 	logs strings.Builder
 }
 
-var servingRE = regexp.MustCompile(`url=(http://\S+)/rest/services`)
+// servingRE finds the URL in the start-up line, logged as text
+// (url=http://…) or JSON ("url":"http://…").
+var servingRE = regexp.MustCompile(`"?url"?[=:]"?(http://[^\s"]+)/rest/services`)
 
 // Start runs "binary serve --addr 127.0.0.1:0 --data dir args…" and waits
 // until it logs that it serves, the process exits, ctx ends or two minutes

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"Audit", auditTests},
 		{"Secrets", secretTests},
 		{"Transactions", txTests},
+		{"Status", statusTests},
 	} {
 		t.Run(g.name, func(t *testing.T) {
 			t.Parallel()

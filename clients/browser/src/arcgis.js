@@ -20,13 +20,10 @@ esriConfig.assetsPath = new URL('/assets', location.href).href;
 const token = q.get('token');
 if (token) {
   IdentityManager.registerToken({server: q.get('server'), token, userId: q.get('user') || '', expires: Date.now() + 3600e3});
-} else {
-  // Nothing to sign in with: a refusal is an error, not a sign-in dialog.
-  // (With useIdentity left on, the SDK answers open mode's cross-site 403
-  // on submitJob by asking the IdentityManager for a credential, and the
-  // call never settles.)
-  esriConfig.request.useIdentity = false;
 }
+// Without a token the SDK keeps its default (useIdentity on): an open
+// server answers a cross-site edit with a 400, which the SDK reports at
+// once instead of asking the IdentityManager for a credential.
 
 const layer = new ImageryLayer({url: q.get('url')});
 const view = new MapView({container: 'map', map: new Map({layers: [layer]}), constraints: {snapToZoom: false}});
