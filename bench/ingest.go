@@ -258,6 +258,19 @@ func gdaltindexOnce(ctx context.Context, env *Env, s *ingestSet, rep int) (float
 func inspectPool(ctx context.Context, files []string) (float64, error) {
 	var next atomic.Int64
 	var failed atomic.Value
+	var dirs []string
+	seen := map[string]bool{}
+	for _, f := range files {
+		if d := filepath.Dir(f); !seen[d] {
+			seen[d] = true
+			dirs = append(dirs, d)
+		}
+	}
+	stores, err := raster.NewStores(dirs, nil, nil)
+	if err != nil {
+		return 0, err
+	}
+	ctx = raster.WithStores(ctx, stores)
 	d, _ := timeIt(time.Second, func() error {
 		var wg sync.WaitGroup
 		for range runtime.GOMAXPROCS(0) {
@@ -269,7 +282,7 @@ func inspectPool(ctx context.Context, files []string) (float64, error) {
 					if i >= len(files) {
 						return
 					}
-					if _, err := raster.Inspect(files[i]); err != nil {
+					if _, err := raster.Inspect(ctx, files[i]); err != nil {
 						failed.Store(err)
 						return
 					}

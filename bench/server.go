@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -14,7 +15,13 @@ import (
 )
 
 // StartServer runs "tessera serve" on dir with the binary under test.
+// The benchmark's data folders are its data stores.
 func StartServer(ctx context.Context, env *Env, dir string, args ...string) (*subprocess.Server, error) {
+	for _, d := range []string{env.Cache, env.Work} {
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			args = append(args, "--data-store", d)
+		}
+	}
 	return subprocess.Start(ctx, env.Binary, dir, args...)
 }
 

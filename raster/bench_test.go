@@ -1,7 +1,6 @@
 package raster_test
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"sync/atomic"
@@ -28,7 +27,7 @@ func BenchmarkInspect(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			p := paths[next.Add(1)%files]
-			if _, err := raster.Inspect(p); err != nil {
+			if _, err := raster.Inspect(storeCtx, p); err != nil {
 				b.Error(err)
 				return
 			}
@@ -53,7 +52,7 @@ func BenchmarkRender(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := raster.Render(context.Background(), req); err != nil {
+			if _, err := raster.Render(storeCtx, req); err != nil {
 				b.Error(err)
 				return
 			}

@@ -2,6 +2,8 @@ package raster
 
 import (
 	"container/list"
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -47,14 +49,23 @@ func SetDatasetCacheSize(n int) {
 }
 
 // checkout returns an open dataset for path, for the caller's exclusive
-// use until checkin or discard. A cached handle is reused unless the local
-// file changed since it was opened.
-func (c *datasetCache) checkout(path string) (*source, error) {
+// use until checkin or discard. The path is checked against the data
+// stores of ctx every time, and handles are cached by the resolved name: a
+// cached handle is reused unless the local file changed since it was
+// opened.
+func (c *datasetCache) checkout(ctx context.Context, name string) (*source, error) {
+	stores := StoresFrom(ctx)
+	path, err := stores.check(name)
+	if err != nil {
+		if errors.Is(err, ErrNoStores) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("open %q: %w", name, ErrNotInStore)
+	}
 	var fi os.FileInfo
 	if !isVSI(path) {
-		var err error
 		if fi, err = os.Stat(path); err != nil {
-			return nil, fmt.Errorf("open %q: %w", path, err)
+			return nil, fmt.Errorf("open %q: %w", name, ErrNotInStore)
 		}
 	}
 	var stale []*source
@@ -75,13 +86,13 @@ func (c *datasetCache) checkout(path string) (*source, error) {
 		return found, nil
 	}
 
-	ds, err := openSource(path)
+	ds, err := openSource(stores, path)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := ds.GeoTransform(quiet); err != nil || ds.Projection() == "" {
 		ds.Close()
-		return nil, fmt.Errorf("open %q: %w", path, ErrNoSRS)
+		return nil, fmt.Errorf("open %q: %w", name, ErrNoSRS)
 	}
 	return &source{path: path, ds: ds, fi: fi}, nil
 }

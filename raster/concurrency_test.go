@@ -1,7 +1,6 @@
 package raster_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,14 +34,14 @@ func TestConcurrentUse(t *testing.T) {
 			for i := range rounds {
 				k := (w*rounds + i) % (len(tiles) - 8)
 				area := tiles[k].Bounds.Union(tiles[k+7].Bounds)
-				_, err := raster.Render(context.Background(), raster.RenderRequest{
+				_, err := raster.Render(storeCtx, raster.RenderRequest{
 					Sources: paths[k : k+8], Bound: area, SRS: utm, Width: 64 + w, Height: 48 + i,
 					Format: []string{"png", "jpgpng", "png8", "tiff"}[(w+i)%4],
 				})
 				if err != nil {
 					errs <- fmt.Errorf("render: %w", err)
 				}
-				info, err := raster.Inspect(paths[(w+i)%len(paths)], raster.ValidDataFootprint(), raster.Statistics())
+				info, err := raster.Inspect(storeCtx, paths[(w+i)%len(paths)], raster.ValidDataFootprint(), raster.Statistics())
 				if err != nil {
 					errs <- fmt.Errorf("inspect: %w", err)
 					continue
@@ -76,7 +75,7 @@ func TestRenderSeesReplacedSource(t *testing.T) {
 	req := raster.RenderRequest{Sources: []string{p}, SRS: mustSRS(t, 32633), Width: 4, Height: 4, Format: "tiff",
 		Bound: orb.Bound{Min: orb.Point{500000, 4999840}, Max: orb.Point{500160, 5000000}}}
 	pixel := func() float64 {
-		img, err := raster.Render(context.Background(), req)
+		img, err := raster.Render(storeCtx, req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,11 +35,22 @@ process:
   - GDAL_DISABLE_READDIR_ON_OPEN=EMPTY_DIR (forced): opening a file never
     lists its directory. Sidecars that matter (.ovr, .msk, world files) are
     found with a few stat calls on local paths instead.
-  - for remote rasters (/vsicurl/, /vsis3/, …), unless already set in the
-    environment: GDAL_INGESTED_BYTES_AT_OPEN, GDAL_HTTP_MERGE_CONSECUTIVE_RANGES,
-    GDAL_HTTP_MULTIPLEX, GDAL_HTTP_MAX_RETRY, GDAL_HTTP_RETRY_DELAY,
-    GDAL_HTTP_CONNECTTIMEOUT, GDAL_HTTP_TIMEOUT, VSI_CACHE and
-    CPL_VSIL_CURL_CHUNK_SIZE.
+  - for remote rasters (/vsicurl/), unless already set in the environment:
+    GDAL_INGESTED_BYTES_AT_OPEN, GDAL_HTTP_MERGE_CONSECUTIVE_RANGES,
+    GDAL_HTTP_MULTIPLEX, GDAL_HTTP_RETRY_DELAY, VSI_CACHE and
+    CPL_VSIL_CURL_CHUNK_SIZE; GDAL_HTTP_CONNECTTIMEOUT (10 s),
+    GDAL_HTTP_TIMEOUT (30 s), GDAL_HTTP_MAX_RETRY (2) and
+    GDAL_HTTP_LOW_SPEED_TIME (15 s) are caps the environment may only lower.
+  - GDAL_HTTP_PROXY and GDAL_HTTPS_PROXY point at the in-process proxy that
+    enforces the data stores on every request (see proxy.go), and
+    GDAL_VRT_ENABLE_PYTHON=NO.
+  - every driver but an allow-list is deregistered (see keptDrivers).
+
+# Data stores
+
+Every function that opens a source reads only inside the data stores of its
+context (NewStores, WithStores); a context without stores reads nothing.
+See stores.go and vrt.go for the checks, docs/security.md for the rules.
 
 GDAL warnings are not errors; failures are, and they are wrapped as
 "raster: <verb> <object>: <GDAL message>".

@@ -1,7 +1,6 @@
 package raster_test
 
 import (
-	"context"
 	"fmt"
 	"log"
 	"os"
@@ -35,7 +34,7 @@ func ExampleInspect() {
 		log.Fatal(err)
 	}
 
-	info, err := raster.Inspect(tiles[0].Path)
+	info, err := raster.Inspect(storeCtx, tiles[0].Path)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -87,7 +86,7 @@ func ExampleRender() {
 	}
 	srs, _ := raster.SRSFromEPSG(32633)
 
-	img, err := raster.Render(context.Background(), raster.RenderRequest{
+	img, err := raster.Render(storeCtx, raster.RenderRequest{
 		Sources: sources, Bound: area, SRS: srs, Width: 600, Height: 400, Format: "jpgpng",
 	})
 	if err != nil {
@@ -109,7 +108,7 @@ func ExampleIdentify() {
 		log.Fatal(err)
 	}
 	utm, _ := raster.SRSFromEPSG(32633)
-	res, err := raster.Identify(context.Background(), raster.IdentifyRequest{
+	res, err := raster.Identify(storeCtx, raster.IdentifyRequest{
 		Sources:  []string{tiles[0].Path, tiles[1].Path},
 		Geometry: orb.Point{600005, 5359995}, // the top left pixel of the first tile
 		SRS:      utm,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,18 +33,41 @@ var defaultConfig = [][2]string{
 	{"GDAL_INGESTED_BYTES_AT_OPEN", "32768"},
 	{"GDAL_HTTP_MERGE_CONSECUTIVE_RANGES", "YES"},
 	{"GDAL_HTTP_MULTIPLEX", "YES"},
-	{"GDAL_HTTP_MAX_RETRY", "3"},
 	{"GDAL_HTTP_RETRY_DELAY", "1"},
-	{"GDAL_HTTP_CONNECTTIMEOUT", "10"},
-	{"GDAL_HTTP_TIMEOUT", "60"},
 	{"VSI_CACHE", "TRUE"},
 	{"CPL_VSIL_CURL_CHUNK_SIZE", "65536"},
 }
 
+// cappedConfig bounds how long a stalled remote can hold a reader: the
+// environment may lower these, never raise them. A read waits at most
+// about (GDAL_HTTP_MAX_RETRY+1) × GDAL_HTTP_TIMEOUT seconds.
+var cappedConfig = [][2]string{
+	{"GDAL_HTTP_CONNECTTIMEOUT", "10"},
+	{"GDAL_HTTP_TIMEOUT", "30"},
+	{"GDAL_HTTP_MAX_RETRY", "2"},
+	{"GDAL_HTTP_LOW_SPEED_TIME", "15"},
+}
+
+// rasterDrivers may open sources. VRT is added for files that checkOpen
+// read as VRTs; remote sources never get it.
+// HFA is left out: an .img names spill and dependent files by path.
+var rasterDrivers = []string{"GTiff", "PNG", "JPEG", "JP2OpenJPEG", "AAIGrid", "USGSDEM", "DTED",
+	"GSAG", "GSBG", "GS7BG", "NITF"}
+
+// tableDrivers may open manifests. No OGR VRT, no SQLite, no CSV: prefix.
+var tableDrivers = []string{"GPKG", "ESRI Shapefile", "FlatGeobuf", "GeoJSON", "GeoJSONSeq", "CSV"}
+
+// keptDrivers stay registered: the drivers above and those tessera
+// writes with. Every other driver is deregistered at start, so that a
+// file a VRT references cannot be opened by one either.
+var keptDrivers = append(append([]string{"VRT", "MEM", "Memory", "COG"}, rasterDrivers...), tableDrivers...)
+
 // setup configures GDAL once per process. GDAL reads configuration options
 // from the environment when they are not set otherwise, so setting the
 // environment before the first GDAL call configures every thread without
-// per-call churn.
+// per-call churn. The network settings are set as GDAL configuration
+// options instead, which take precedence over the environment and do not
+// leak into child processes.
 func setup() {
 	initOnce.Do(func() {
 		for _, kv := range forcedConfig {
@@ -54,7 +78,26 @@ func setup() {
 				os.Setenv(kv[0], kv[1])
 			}
 		}
+		for _, kv := range cappedConfig {
+			v, err := strconv.Atoi(os.Getenv(kv[0]))
+			if limit, _ := strconv.Atoi(kv[1]); err != nil || v <= 0 || v > limit {
+				os.Setenv(kv[0], kv[1])
+			}
+		}
+		// curl would bypass the proxy for hosts listed here.
+		os.Unsetenv("no_proxy")
+		os.Unsetenv("NO_PROXY")
+		proxy := startProxy()
+		setConfig("GDAL_HTTP_PROXY", proxy)
+		setConfig("GDAL_HTTPS_PROXY", proxy)
+		// Credentials meant for an operator's own proxy would go to ours.
+		os.Unsetenv("GDAL_HTTP_PROXYUSERPWD")
+		os.Unsetenv("GDAL_PROXY_AUTH")
+		setConfig("GDAL_VRT_ENABLE_PYTHON", "NO")
+		// GMLJP2 boxes may name dictionary files and other resources.
+		setConfig("GDAL_USE_GMLJP2", "NO")
 		godal.RegisterAll()
+		keepOnly(keptDrivers)
 	})
 }
 
@@ -89,38 +132,47 @@ func sidecarNames(name string) []string {
 	return c
 }
 
-// openSource opens a source raster read-only. Sidecar files next to local
-// sources are found by stat, so GDAL never lists the directory.
-func openSource(name string) (*godal.Dataset, error) {
+// openSource opens a source raster read-only, after checking it and
+// every file it references against the stores s (checkOpen). Sidecar
+// files next to a local source are found by stat and offered to GDAL only
+// when they pass the same check, so GDAL never lists the directory nor
+// reads a sidecar that points out of the stores. Remote sources are never
+// opened as VRTs.
+func openSource(s *Stores, name string) (*godal.Dataset, error) {
 	setup()
-	opts := []godal.OpenOption{godal.RasterOnly(), quiet}
-	if !isVSI(name) {
-		dir := filepath.Dir(name)
+	resolved, vrt, err := s.checkOpen(name)
+	if err != nil {
+		if errors.Is(err, ErrNoStores) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("open %q: %w", name, errors.Unwrap(err))
+	}
+	drivers := rasterDrivers
+	if vrt {
+		drivers = append(append([]string(nil), rasterDrivers...), "VRT")
+	}
+	opts := []godal.OpenOption{godal.RasterOnly(), godal.Drivers(drivers...), quiet}
+	if !isVSI(resolved) {
+		dir := filepath.Dir(resolved)
 		var found []string
-		for _, s := range sidecarNames(name) {
-			if _, err := os.Stat(filepath.Join(dir, s)); err == nil {
-				found = append(found, s)
+		for _, c := range sidecarNames(resolved) {
+			p := filepath.Join(dir, c)
+			if _, err := os.Lstat(p); err != nil {
+				continue
+			}
+			if _, _, err := s.checkOpen(p); err == nil {
+				found = append(found, c)
 			}
 		}
 		if len(found) > 0 {
 			opts = append(opts, godal.SiblingFiles(found...))
 		}
 	}
-	ds, err := godal.Open(name, opts...)
+	ds, err := godal.Open(resolved, opts...)
 	if err != nil {
-		return nil, classifyOpenError(name, err)
+		return nil, fmt.Errorf("open %q: %w: %w", name, ErrNotRaster, err)
 	}
 	return ds, nil
-}
-
-// classifyOpenError tells a missing file from one GDAL cannot read.
-func classifyOpenError(name string, err error) error {
-	if !isVSI(name) {
-		if _, serr := os.Stat(name); serr != nil {
-			return fmt.Errorf("open %q: %w", name, serr)
-		}
-	}
-	return fmt.Errorf("open %q: %w: %w", name, ErrNotRaster, err)
 }
 
 var vsimemSeq atomic.Uint64

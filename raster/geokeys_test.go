@@ -44,7 +44,7 @@ func TestInspectSRSFingerprint(t *testing.T) {
 	}
 	for pass := range 2 {
 		for _, f := range files {
-			info, err := raster.Inspect(f)
+			info, err := raster.Inspect(storeCtx, f)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package raster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -89,18 +90,19 @@ func AllowNoSRS() InspectOption {
 const sampleSize = 512
 
 // Inspect opens the raster at path read-only and describes it. Without
-// options it reads only the header. path may be a local file or any GDAL
-// virtual path (/vsimem/, /vsicurl/, /vsis3/, …).
+// options it reads only the header. path may be a local file, an http(s)
+// URL or its /vsicurl/ name, inside the data stores of ctx (WithStores).
 //
-// Errors wrap fs.ErrNotExist for a missing local file, ErrNotRaster for a
-// file GDAL cannot read and ErrNoSRS for a raster without spatial reference.
-// Inspect is safe for concurrent use.
-func Inspect(path string, opts ...InspectOption) (*Info, error) {
+// Errors wrap ErrNoStores, ErrNotInStore (for a missing file too),
+// ErrForbiddenSource, ErrNotRaster for a file GDAL cannot read and ErrNoSRS
+// for a raster without spatial reference. Inspect is safe for concurrent
+// use.
+func Inspect(ctx context.Context, path string, opts ...InspectOption) (*Info, error) {
 	o := inspectOptions{maxSample: sampleSize}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	ds, err := openSource(path)
+	ds, err := openSource(StoresFrom(ctx), path)
 	if err != nil {
 		return nil, fmt.Errorf("raster: %w", err)
 	}

@@ -2,7 +2,6 @@ package raster_test
 
 import (
 	"errors"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -18,7 +17,7 @@ import (
 func inspect(tb testing.TB, path string, opts ...raster.InspectOption) *raster.Info {
 	tb.Helper()
 	before := rastertest.Checksums(tb, path)
-	info, err := raster.Inspect(path, opts...)
+	info, err := raster.Inspect(storeCtx, path, opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -173,34 +172,31 @@ func TestInspectErrors(t *testing.T) {
 		{"truncated", corrupt, raster.ErrNotRaster},
 		{"text", text, raster.ErrNotRaster},
 		{"empty", empty, raster.ErrNotRaster},
-		{"missing", filepath.Join(dir, "missing.tif"), fs.ErrNotExist},
-		{"missing vsimem", "/vsimem/raster-test/missing.tif", raster.ErrNotRaster},
-		{"directory", dir, raster.ErrNotRaster},
+		{"missing", filepath.Join(dir, "missing.tif"), raster.ErrNotInStore},
+		{"missing vsimem", "/vsimem/raster-test/missing.tif", raster.ErrNotInStore},
+		{"directory", dir, raster.ErrNotInStore},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			info, err := raster.Inspect(tc.path)
+			info, err := raster.Inspect(storeCtx, tc.path)
 			if !errors.Is(err, tc.is) || info != nil {
 				t.Fatalf("Inspect = %v, %v; want error %v", info, err, tc.is)
 			}
 		})
 	}
-	info, err := raster.Inspect(nosrs, raster.AllowNoSRS())
+	info, err := raster.Inspect(storeCtx, nosrs, raster.AllowNoSRS())
 	if err != nil || !info.SRS.IsZero() || info.Width != 64 {
 		t.Fatalf("AllowNoSRS: %+v, %v", info, err)
 	}
 	before.AssertUnchanged(t)
 }
 
+// TestInspectVSIMem: GDAL virtual paths are no data store, even /vsimem/.
 func TestInspectVSIMem(t *testing.T) {
 	t.Parallel()
 	p := rastertest.GeoTIFF(t, "/vsimem/raster-test/inspect.tif", rastertest.Size(30, 20), rastertest.EPSG(3857))
-	info, err := raster.Inspect(p, raster.Statistics(), raster.ValidDataFootprint())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Width != 30 || info.SRS.EPSG != 3857 || len(info.Stats) != 1 {
-		t.Fatalf("%+v", info)
+	if info, err := raster.Inspect(storeCtx, p); !errors.Is(err, raster.ErrNotInStore) {
+		t.Fatalf("Inspect(%s) = %+v, %v; want ErrNotInStore", p, info, err)
 	}
 }
 

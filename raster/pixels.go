@@ -142,7 +142,7 @@ func identifyMosaic(ctx context.Context, r IdentifyRequest) (*IdentifyResult, er
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		vals, err := readPoints(path, r.SRS, []orb.Point{loc})
+		vals, err := readPoints(ctx, path, r.SRS, []orb.Point{loc})
 		if err != nil {
 			return nil, fmt.Errorf("source %d: %w", i, err)
 		}
@@ -217,8 +217,8 @@ type pointValue struct {
 }
 
 // readPoints reads the source's pixel under each point (given in srs).
-func readPoints(path string, srs SRS, pts []orb.Point) ([]pointValue, error) {
-	src, err := datasets.checkout(path)
+func readPoints(ctx context.Context, path string, srs SRS, pts []orb.Point) ([]pointValue, error) {
+	src, err := datasets.checkout(ctx, path)
 	if err != nil {
 		return nil, err
 	}

@@ -100,7 +100,7 @@ func TestIdentifyMatchesGdallocationinfo(t *testing.T) {
 				q = g.(orb.Point)
 			}
 			t.Run(fmt.Sprintf("%s/%v", sr, p), func(t *testing.T) {
-				res, err := raster.Identify(context.Background(), raster.IdentifyRequest{
+				res, err := raster.Identify(storeCtx, raster.IdentifyRequest{
 					Sources: paths(srcs), Geometry: q, SRS: sr})
 				if err != nil {
 					t.Fatal(err)
@@ -160,7 +160,7 @@ func TestIdentifyAreaVisibilities(t *testing.T) {
 	utm := mustSRS(t, 32633)
 	// The area spans x 500100..500500: a alone on 100 m, b on 300 m.
 	area := orb.Bound{Min: orb.Point{500100, 4999700}, Max: orb.Point{500500, 4999900}}
-	res, err := raster.Identify(context.Background(), raster.IdentifyRequest{
+	res, err := raster.Identify(storeCtx, raster.IdentifyRequest{
 		Sources: []string{a, b}, Geometry: area, SRS: utm, PixelSize: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +176,7 @@ func TestIdentifyAreaVisibilities(t *testing.T) {
 	}
 	// A triangle: cells count by their centres, as gdal_rasterize burns them.
 	tri := orb.Polygon{{{500100, 4999700}, {500500, 4999700}, {500100, 4999900}, {500100, 4999700}}}
-	res, err = raster.Identify(context.Background(), raster.IdentifyRequest{
+	res, err = raster.Identify(storeCtx, raster.IdentifyRequest{
 		Sources: []string{a, b}, Geometry: tri, SRS: utm, PixelSize: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +243,7 @@ func TestSamplesMatchGdallocationinfo(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := tc.req
 			r.Sources, r.SRS = paths(srcs), utm
-			got, err := raster.Samples(context.Background(), r)
+			got, err := raster.Samples(storeCtx, r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -389,7 +389,7 @@ func TestComputeStatisticsMatchesGdalinfo(t *testing.T) {
 		{"F32", f32, orb.Bound{Min: orb.Point{500000, 4999400}, Max: orb.Point{500800, 5000000}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := raster.ComputeStatistics(context.Background(), raster.StatsRequest{
+			res, err := raster.ComputeStatistics(storeCtx, raster.StatsRequest{
 				Sources: []string{tc.src}, Geometry: tc.b, SRS: utm, PixelSize: 10})
 			if err != nil {
 				t.Fatal(err)
@@ -432,7 +432,7 @@ func TestComputeStatisticsPolygonMask(t *testing.T) {
 		rastertest.Fill(func(_, x, y int) float64 { return float64(100 + (x*x+3*y)%977) }))
 	utm := mustSRS(t, 32633)
 	poly := orb.Polygon{{{500013, 4999420}, {500777, 4999530}, {500401, 4999987}, {500013, 4999420}}}
-	res, err := raster.ComputeStatistics(context.Background(), raster.StatsRequest{
+	res, err := raster.ComputeStatistics(storeCtx, raster.StatsRequest{
 		Sources: []string{src}, Geometry: poly, SRS: utm, PixelSize: 10, Bins: 64})
 	if err != nil {
 		t.Fatal(err)
@@ -480,7 +480,7 @@ func TestComputeStatisticsMosaicAndLimits(t *testing.T) {
 	srcs := pixelSources(t)
 	utm := mustSRS(t, 32633)
 	area := orb.Bound{Min: orb.Point{500000, 4999400}, Max: orb.Point{500700, 5000000}}
-	res, err := raster.ComputeStatistics(context.Background(), raster.StatsRequest{
+	res, err := raster.ComputeStatistics(storeCtx, raster.StatsRequest{
 		Sources: paths(srcs), Geometry: area, SRS: utm, PixelSize: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -497,17 +497,17 @@ func TestComputeStatisticsMosaicAndLimits(t *testing.T) {
 	}
 
 	var le *raster.LimitError
-	_, err = raster.ComputeStatistics(context.Background(), raster.StatsRequest{
+	_, err = raster.ComputeStatistics(storeCtx, raster.StatsRequest{
 		Sources: paths(srcs), Geometry: area, SRS: utm, PixelSize: 0.1, MaxPixels: 1 << 20})
 	if !errors.As(err, &le) || le.Requested != 7000*6000 || le.Limit != 1<<20 {
 		t.Errorf("tiny pixels: err %v, want a *LimitError for 42000000 pixels", err)
 	}
-	_, err = raster.Identify(context.Background(), raster.IdentifyRequest{
+	_, err = raster.Identify(storeCtx, raster.IdentifyRequest{
 		Sources: paths(srcs), Geometry: area, SRS: utm, PixelSize: 0.01})
 	if !errors.As(err, &le) {
 		t.Errorf("identify with tiny pixels: err %v, want a *LimitError", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(storeCtx)
 	cancel()
 	if _, err := raster.ComputeStatistics(ctx, raster.StatsRequest{Sources: paths(srcs), Geometry: area, SRS: utm, PixelSize: 10}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: err %v", err)

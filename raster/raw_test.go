@@ -1,7 +1,6 @@
 package raster_test
 
 import (
-	"context"
 	"encoding/binary"
 	"math"
 	"path/filepath"
@@ -37,7 +36,7 @@ func TestRawFormatsMatchGdalwarp(t *testing.T) {
 		for _, f := range []string{"bsq", "bip"} {
 			t.Run(tc.name+"/"+f, func(t *testing.T) {
 				r := raster.RenderRequest{Sources: []string{tc.src}, Bound: tc.bound, SRS: utm, Width: 35, Height: 30, Format: f}
-				img, err := raster.Render(context.Background(), r)
+				img, err := raster.Render(storeCtx, r)
 				if err != nil {
 					t.Fatal(err)
 				}

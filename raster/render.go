@@ -214,7 +214,7 @@ func warp(ctx context.Context, r RenderRequest, srsDef, alg, ot string) (*godal.
 			}
 			return nil, err
 		}
-		src, err := datasets.checkout(path)
+		src, err := datasets.checkout(ctx, path)
 		if err != nil {
 			if dst != nil {
 				dst.Close()

@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
-	"io/fs"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -112,7 +111,7 @@ func TestRenderMatchesGdalwarp(t *testing.T) {
 
 			req := tc.req
 			req.Format = "tiff"
-			img, err := raster.Render(context.Background(), req)
+			img, err := raster.Render(storeCtx, req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +136,7 @@ func TestRenderMatchesGdalwarp(t *testing.T) {
 			}
 			// PNG: covered pixels carry gdalwarp's values.
 			req.Format = "png"
-			img, err = raster.Render(context.Background(), req)
+			img, err = raster.Render(storeCtx, req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -190,7 +189,7 @@ func TestRenderFormats(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.format+"/"+tc.contentType, func(t *testing.T) {
 			t.Parallel()
-			img, err := raster.Render(context.Background(), raster.RenderRequest{
+			img, err := raster.Render(storeCtx, raster.RenderRequest{
 				Sources: paths, Bound: tc.bound, SRS: mustSRS(t, 32633), Width: 97, Height: 61, Format: tc.format,
 			})
 			if err != nil {
@@ -250,7 +249,7 @@ func TestRenderErrors(t *testing.T) {
 		modify func(*raster.RenderRequest)
 		is     error
 	}{
-		{"missing source", func(r *raster.RenderRequest) { r.Sources = []string{filepath.Join(dir, "nope.tif")} }, fs.ErrNotExist},
+		{"missing source", func(r *raster.RenderRequest) { r.Sources = []string{filepath.Join(dir, "nope.tif")} }, raster.ErrNotInStore},
 		{"source without SRS", func(r *raster.RenderRequest) { r.Sources = []string{nosrs} }, raster.ErrNoSRS},
 		{"no SRS", func(r *raster.RenderRequest) { r.SRS = raster.SRS{} }, raster.ErrNoSRS},
 		{"bad format", func(r *raster.RenderRequest) { r.Format = "gif" }, nil},
@@ -264,7 +263,7 @@ func TestRenderErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := ok
 			tc.modify(&r)
-			_, err := raster.Render(context.Background(), r)
+			_, err := raster.Render(storeCtx, r)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -273,10 +272,10 @@ func TestRenderErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := raster.Render(context.Background(), ok); err != nil {
+	if _, err := raster.Render(storeCtx, ok); err != nil {
 		t.Fatalf("valid request: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(storeCtx)
 	cancel()
 	if _, err := raster.Render(ctx, ok); !errors.Is(err, context.Canceled) {
 		t.Fatalf("canceled context: %v", err)
@@ -291,7 +290,7 @@ func TestRenderOptions(t *testing.T) {
 		SRS: mustSRS(t, 32633), Width: 80, Height: 20, Format: "tiff"}
 	renderBands := func(t *testing.T, r raster.RenderRequest) [][]float64 {
 		t.Helper()
-		img, err := raster.Render(context.Background(), r)
+		img, err := raster.Render(storeCtx, r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -323,7 +322,7 @@ func TestRenderOptions(t *testing.T) {
 	t.Run("no sources", func(t *testing.T) {
 		r := base
 		r.Sources, r.Format = nil, "png"
-		img, err := raster.Render(context.Background(), r)
+		img, err := raster.Render(storeCtx, r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -344,8 +343,8 @@ func TestRenderOptions(t *testing.T) {
 			rastertest.GeoTransform([6]float64{tiles[0].Bounds.Min[0], 160, 0, tiles[0].Bounds.Max[1], 0, -160}))
 		r := base
 		r.Sources = []string{src}
-		if b := renderBands(t, r); len(b) != 1 {
-			t.Fatalf("%d bands, want 1", len(b))
+		if _, err := raster.Render(storeCtx, r); !errors.Is(err, raster.ErrNotInStore) {
+			t.Fatalf("render of a /vsimem/ source: %v, want ErrNotInStore", err)
 		}
 	})
 	t.Run("float to png", func(t *testing.T) {
@@ -356,7 +355,7 @@ func TestRenderOptions(t *testing.T) {
 		r.Sources, r.Format, r.Width, r.Height = []string{src}, "png", 64, 16
 		r.Bound = orb.Bound{Min: orb.Point{tiles[0].Bounds.Min[0], tiles[0].Bounds.Max[1] - 16*160},
 			Max: orb.Point{tiles[0].Bounds.Min[0] + 64*160, tiles[0].Bounds.Max[1]}}
-		img, err := raster.Render(context.Background(), r)
+		img, err := raster.Render(storeCtx, r)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -86,7 +86,7 @@ func samples(ctx context.Context, r SampleRequest) ([]Sample, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if vals[i], err = readPoints(path, r.SRS, pts); err != nil {
+		if vals[i], err = readPoints(ctx, path, r.SRS, pts); err != nil {
 			return nil, fmt.Errorf("source %d: %w", i, err)
 		}
 	}

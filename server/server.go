@@ -68,6 +68,9 @@ type Config struct {
 	MaxImageBytes int64
 	RenderMemory  int64
 	RenderWait    time.Duration
+	// DataStores are the registered data stores (folders and URL
+	// prefixes) that admins see at /arcgis/admin/data/items.
+	DataStores []string
 	// Metrics, if set, records request metrics and serves them at /metrics
 	// to admins (see NewMetrics).
 	Metrics *Metrics
@@ -172,6 +175,7 @@ func (s *Server) registerRoutes() {
 	s.registerImageRoutes(rest.PathPrefix("/services/{name}/ImageServer").Subrouter())
 	s.handle(rest, "/directories/arcgisoutput/{file}", anyone, s.handleOutputFile)
 	s.handle(rest, "/admin/audit", mosaic.RoleAdmin, s.handleAudit)
+	s.handle(root, "/admin/data/items", mosaic.RoleAdmin, s.handleDataItems)
 	s.handle(root, "", anyone, redirectTo("/arcgis/rest/services"))
 	s.handle(root, "/", anyone, redirectTo("/arcgis/rest/services"))
 	s.handle(r, "/", anyone, redirectTo("/arcgis/rest/services"))

@@ -505,7 +505,10 @@ func (AddImage) Validate(ctx context.Context, tx mosaic.ReadTx, in Inputs) error
 	if _, err := collection(tx, in); err != nil {
 		return err
 	}
-	return checkManifests(o)
+	if err := checkSources(ctx, o); err != nil {
+		return err
+	}
+	return checkManifests(ctx, o)
 }
 
 // Run reads the rasters in parallel and commits them in batches.

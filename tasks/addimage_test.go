@@ -26,7 +26,7 @@ func TestAddImageInputForms(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := rastertest.Checksums(t, append(paths, sub, other)...)
-	srv := fileServer(t, dir)
+	srv := b.fileServer(dir)
 
 	cases := []struct {
 		name  string
@@ -96,7 +96,7 @@ func TestAddImageInputErrors(t *testing.T) {
 		{"nodata without value", "/x.tif", "", `{"defineNodata": true}`, "noDataValues"},
 		{"bad batch size", "/x.tif", "", `{"batchSize": 0}`, "batchSize"},
 		{"bad regex", "/x.tif", "", `{"filter": "REGEX:("}`, "regular expression"},
-		{"missing manifest", "/nonexistent/m.csv", "Table", "", "manifest /nonexistent/m.csv cannot be read"},
+		{"missing manifest", "/nonexistent/m.csv", "Table", "", "manifest /nonexistent/m.csv is not a readable file inside a registered data store"},
 	}
 	for _, tc := range cases {
 		in := map[string]string{"imageCollection": "Errs", "inputRasters": tc.input}

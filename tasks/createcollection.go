@@ -105,7 +105,10 @@ func (CreateImageCollection) Validate(ctx context.Context, tx mosaic.ReadTx, in 
 			"Choose another name, or add rasters to it with AddImage.")
 	}
 	if a.add != nil {
-		return checkManifests(a.add)
+		if err := checkSources(ctx, a.add); err != nil {
+			return err
+		}
+		return checkManifests(ctx, a.add)
 	}
 	return nil
 }

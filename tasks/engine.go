@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/raster"
 )
 
 // Queue hands jobs to workers. The engine records every state change in the
@@ -67,6 +68,9 @@ type Config struct {
 	// InstanceTimeout is how long an instance may go without a heartbeat
 	// before the others fail its running jobs. Default 15s.
 	InstanceTimeout time.Duration
+	// Stores are the data stores jobs may read (raster.NewStores). Nil
+	// refuses every raster and manifest.
+	Stores *raster.Stores
 	// Observer, if set, is told when jobs start, end or are refused, for
 	// metrics.
 	Observer Observer
@@ -380,6 +384,7 @@ func (e *Engine) task(name string) (Task, error) {
 
 // Submit validates inputs and queues a job.
 func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]string, opts mosaic.SubmitOptions) (*mosaic.Job, error) {
+	ctx = raster.WithStores(ctx, e.cfg.Stores)
 	t, err := e.task(name)
 	if err != nil {
 		return nil, err
@@ -748,7 +753,7 @@ func (e *Engine) work(ctx context.Context, id string) error {
 	}()
 	go e.watchCancel(rctx, r)
 
-	runErr := safeRun(rctx, t, r)
+	runErr := safeRun(raster.WithStores(rctx, e.cfg.Stores), t, r)
 	if r.finished {
 		e.cfg.Observer.JobFinished(j.Task, mosaic.JobSucceeded, time.Since(r.started))
 		return nil

@@ -2,17 +2,19 @@ package tasks_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
+	"github.com/tessera-gis/tessera/raster"
 	"github.com/tessera-gis/tessera/tasks"
 	"github.com/tessera-gis/tessera/tasks/riverqueue"
 )
@@ -430,10 +432,12 @@ func TestEngineJobsPerUser(t *testing.T) {
 }
 
 // TestStalledJobsLeaveWorkers runs real AddImage jobs: one user's jobs
-// that stall on a source that never answers (a named pipe nobody writes)
-// hold at most JobsPerUser workers, so another user's AddImage runs and
-// succeeds meanwhile. When the pipe closes the stalled jobs end (failed:
-// their only raster cannot be read) and add nothing.
+// that stall on a source that never answers (a URL in a registered store
+// whose server holds every request; a named pipe is no longer readable:
+// the data-store gate reads regular files only) hold at most JobsPerUser
+// workers, so another user's AddImage runs and succeeds meanwhile. When
+// the server lets go (answering 404) the stalled jobs end (failed: their
+// only raster cannot be read) and add nothing.
 func TestStalledJobsLeaveWorkers(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -446,20 +450,28 @@ func TestStalledJobsLeaveWorkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := tasks.New(db, q, tasks.Config{Workers: 3, JobsPerUser: 1, UserWait: 20 * time.Millisecond},
+	release := make(chan struct{})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(stall.Close)
+	t.Cleanup(unblock)
+	stores, err := raster.NewStores([]string{os.TempDir(), stall.URL + "/"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := tasks.New(db, q, tasks.Config{Workers: 3, JobsPerUser: 1, UserWait: 20 * time.Millisecond, Stores: stores},
 		tasks.CreateImageCollection{}, tasks.AddImage{})
 	if err := e.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	pipe := filepath.Join(dir, "stall.tif")
-	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
-		t.Skip("no named pipes:", err)
-	}
-	unblock := func() { // a writer that opens and closes ends every reader's wait
-		if f, err := os.OpenFile(pipe, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			f.Close()
-		}
-	}
+	pipe := stall.URL + "/stall.tif"
 	t.Cleanup(func() {
 		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()

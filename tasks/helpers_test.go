@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
+	"github.com/tessera-gis/tessera/raster"
 	"github.com/tessera-gis/tessera/raster/rastertest"
 	"github.com/tessera-gis/tessera/tasks"
 	"github.com/tessera-gis/tessera/tasks/riverqueue"
@@ -27,11 +29,15 @@ type testBundle struct {
 	dir    string
 	db     *sqlite.DB
 	engine *tasks.Engine
+	www    *httptest.Server // a registered URL data store
+	wwwDir atomic.Value     // the folder www serves (string)
 }
 
 var admin = mosaic.SubmitOptions{User: &mosaic.User{Name: "tester", Role: mosaic.RoleAdmin}}
 
-func setup(t testing.TB) *testBundle {
+// setup makes a bundle whose data stores are the temporary folder, the
+// bundle's file server and extraStores (URL prefixes).
+func setup(t testing.TB, extraStores ...string) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -43,7 +49,23 @@ func setup(t testing.TB) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := tasks.New(db, q, tasks.Config{ServicesURL: servicesURL},
+	b := &testBundle{t: t, dir: dir, db: db}
+	b.www = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d, _ := b.wwwDir.Load().(string)
+		if d == "" {
+			http.NotFound(w, r)
+			return
+		}
+		http.FileServer(http.Dir(d)).ServeHTTP(w, r)
+	}))
+	t.Cleanup(b.www.Close)
+	db0 := filepath.Join(dir, "tessera.db")
+	stores, err := raster.NewStores(append([]string{os.TempDir(), b.www.URL + "/"}, extraStores...),
+		[]string{db0, db0 + "-wal", db0 + "-shm", filepath.Join(dir, "token.secret")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := tasks.New(db, q, tasks.Config{ServicesURL: servicesURL, Stores: stores},
 		tasks.CreateImageCollection{}, tasks.AddImage{}, tasks.DeleteImage{}, tasks.DeleteImageCollection{})
 	if err := e.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -54,7 +76,8 @@ func setup(t testing.TB) *testBundle {
 		e.Stop(sctx)
 		db.Close()
 	})
-	return &testBundle{t: t, dir: dir, db: db, engine: e}
+	b.engine = e
+	return b
 }
 
 // run executes a task and returns the finished job.
@@ -192,12 +215,11 @@ func tiles(t testing.TB, dir string, n int, opts ...rastertest.Option) []string 
 	return out
 }
 
-// fileServer serves dir over HTTP on loopback, with range requests.
-func fileServer(t testing.TB, dir string) string {
-	t.Helper()
-	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
-	t.Cleanup(srv.Close)
-	return srv.URL
+// fileServer serves dir over HTTP on loopback, with range requests, at
+// the bundle's registered URL data store.
+func (b *testBundle) fileServer(dir string) string {
+	b.wwwDir.Store(dir)
+	return b.www.URL
 }
 
 func jsonText(v any) string {

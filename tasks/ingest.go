@@ -106,8 +106,11 @@ func (s source) label() string {
 
 // expandSources turns inputs into raster names: directories are walked
 // (recursively unless subFolders is false), globs expanded, URLs mapped to
-// GDAL's virtual file systems. A local path that does not exist is kept, to
-// fail as one item.
+// GDAL's virtual file systems. Only the data stores of ctx are listed: a
+// folder or glob outside them lists nothing, and each entry found is
+// checked again when it is read. An input that is not inside a store
+// (or does not exist) is kept, to fail as one item with the same message
+// either way.
 func expandSources(ctx context.Context, inputs []string, o *addOptions) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
@@ -117,7 +120,9 @@ func expandSources(ctx context.Context, inputs []string, o *addOptions) ([]strin
 			out = append(out, s)
 		}
 	}
-	walk := func(root string, match func(p string, d fs.DirEntry) bool) error {
+	// walk lists root (a checked, resolved folder) and reports entries
+	// under the name the caller gave (given), so paths stay as typed.
+	walk := func(root, given string, match func(p string, d fs.DirEntry) bool) error {
 		return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return nil // unreadable subdirectories are skipped
@@ -131,11 +136,25 @@ func expandSources(ctx context.Context, inputs []string, o *addOptions) ([]strin
 				}
 				return nil
 			}
-			if match(p, d) && o.Filter.Match(p) {
-				add(p)
+			name := filepath.Join(given, strings.TrimPrefix(p, root))
+			if _, err := raster.Check(ctx, name); err != nil {
+				return nil // a link out of the stores, or the server's own files
+			}
+			if match(name, d) && o.Filter.Match(name) {
+				add(name)
 			}
 			return nil
 		})
+	}
+	// dirOf returns the resolved folder name stands for, if it is one
+	// inside a store.
+	dirOf := func(name string) (string, bool) {
+		resolved, err := raster.Check(ctx, name)
+		if err != nil || isRemote(resolved) {
+			return "", false
+		}
+		st, err := os.Stat(resolved)
+		return resolved, err == nil && st.IsDir()
 	}
 	for _, in := range inputs {
 		name := gdalName(in)
@@ -148,10 +167,14 @@ func expandSources(ctx context.Context, inputs []string, o *addOptions) ([]strin
 			if _, err := filepath.Match(base, ""); err != nil {
 				return nil, invalidParam("inputRasters", fmt.Sprintf("bad pattern %q", in))
 			}
-			if st, err := os.Stat(dir); err == nil && st.IsDir() && !strings.ContainsAny(dir, "*?[") {
+			if !strings.ContainsAny(dir, "*?[") {
 				// A filter such as /data/*.tif matches in subfolders too,
 				// as ArcGIS's filter does with sub_folder on.
-				err := walk(dir, func(p string, d fs.DirEntry) bool {
+				resolved, ok := dirOf(dir)
+				if !ok {
+					continue // nothing matches outside the stores
+				}
+				err := walk(resolved, dir, func(p string, d fs.DirEntry) bool {
 					ok, _ := matchGlob(base, p)
 					return ok
 				})
@@ -165,18 +188,21 @@ func expandSources(ctx context.Context, inputs []string, o *addOptions) ([]strin
 				return nil, invalidParam("inputRasters", fmt.Sprintf("bad pattern %q", in))
 			}
 			for _, m := range matches {
+				if _, err := raster.Check(ctx, m); err != nil {
+					continue // outside the stores: not listed
+				}
 				if o.Filter.Match(m) {
 					add(m)
 				}
 			}
 			continue
 		}
-		st, err := os.Stat(name)
-		if err != nil || !st.IsDir() {
+		resolved, ok := dirOf(name)
+		if !ok {
 			add(name)
 			continue
 		}
-		if err := walk(name, func(p string, d fs.DirEntry) bool {
+		if err := walk(resolved, name, func(p string, d fs.DirEntry) bool {
 			return rasterExts[strings.ToLower(filepath.Ext(p))]
 		}); err != nil {
 			return nil, err
@@ -257,7 +283,7 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, pr
 	if tbl != nil {
 		fields = append(fields, tbl.NewFields...)
 	}
-	b := &builder{fields: fields, opts: o, target: target}
+	b := &builder{ctx: ctx, fields: fields, opts: o, target: target}
 	b.inspect = b.options()
 
 	pctx, stop := context.WithCancel(ctx)
@@ -508,6 +534,7 @@ type outcome struct {
 
 // builder turns sources into items. It is safe for concurrent use.
 type builder struct {
+	ctx     context.Context // carries the data stores (raster.WithStores)
 	fields  []mosaic.Field
 	opts    *addOptions
 	target  raster.SRS // zero until known
@@ -534,7 +561,7 @@ func (b *builder) run(src source) outcome {
 		out.err = src.err
 		return out
 	}
-	info, err := raster.Inspect(src.Path, b.inspect...)
+	info, err := raster.Inspect(b.ctx, src.Path, b.inspect...)
 	if err != nil {
 		out.err = err
 		return out
@@ -653,6 +680,12 @@ func reason(err error) string {
 		return re.Error()
 	case errors.As(err, &me):
 		return strings.TrimSuffix(me.Message, ".")
+	case errors.Is(err, raster.ErrNoStores):
+		return "no data store is registered (tessera serve --data-store)"
+	case errors.Is(err, raster.ErrNotInStore):
+		return "it is " + raster.ErrNotInStore.Error()
+	case errors.Is(err, raster.ErrForbiddenSource):
+		return raster.ErrForbiddenSource.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return "reading it was stopped"
 	case errors.Is(err, fs.ErrNotExist):

@@ -242,7 +242,7 @@ func failingInputs(t *testing.T, dir string) (good string, bad map[string]string
 		t.Fatal(err)
 	}
 	bad = map[string]string{
-		filepath.Join(dir, "missing.tif"): "the file does not exist",
+		filepath.Join(dir, "missing.tif"): "it is not a readable file inside a registered data store",
 		notRaster:                         "GDAL cannot read it as a raster",
 		rastertest.GeoTIFF(t, filepath.Join(dir, "nosrs.tif"), rastertest.NoSRS(), rastertest.NoGeoTransform()): "no spatial reference",
 		rastertest.GeoTIFF(t, filepath.Join(dir, "world.tif"), rastertest.EPSG(4326), rastertest.Size(36, 18),

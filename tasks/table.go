@@ -100,8 +100,9 @@ var stacAliases = map[string]string{
 var jsonStructural = map[string]bool{"type": true, "stac_version": true, "stac_extensions": true,
 	"links": true, "assets": true, "geometry": true, "bbox": true, "properties": true}
 
-// checkManifests checks, cheaply, that local manifests exist.
-func checkManifests(o *addOptions) error {
+// checkManifests checks, cheaply, that local manifests are files inside
+// the data stores of ctx (one message for missing and forbidden alike).
+func checkManifests(ctx context.Context, o *addOptions) error {
 	if o.Table == nil {
 		return nil
 	}
@@ -110,10 +111,14 @@ func checkManifests(o *addOptions) error {
 		if isRemote(name) || strings.ContainsAny(filepath.Base(name), "*?[") {
 			continue
 		}
-		st, err := os.Stat(name)
+		resolved, err := raster.Check(ctx, name)
+		var st os.FileInfo
+		if err == nil {
+			st, err = os.Stat(resolved)
+		}
 		switch {
 		case err != nil:
-			return invalidParam("inputRasters", fmt.Sprintf("the manifest %s cannot be read: %v", s, errors.Unwrap(err)))
+			return invalidParam("inputRasters", fmt.Sprintf("the manifest %s is not a readable file inside a registered data store", s))
 		case st.IsDir():
 			return invalidParam("inputRasters", fmt.Sprintf("%s is a directory; a Table input is a manifest file (CSV, JSON lines, GeoPackage…)", s))
 		}
@@ -131,7 +136,11 @@ func readManifests(ctx context.Context, o *addOptions, c *mosaic.Collection) (*m
 			if err != nil {
 				return nil, invalidParam("inputRasters", fmt.Sprintf("bad pattern %q", s))
 			}
-			names = append(names, matches...)
+			for _, m := range matches {
+				if _, err := raster.Check(ctx, m); err == nil {
+					names = append(names, m) // outside the stores: not listed
+				}
+			}
 			continue
 		}
 		names = append(names, name)
@@ -144,7 +153,7 @@ func readManifests(ctx context.Context, o *addOptions, c *mosaic.Collection) (*m
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		t, err := readTable(name, o.Table.PathField)
+		t, err := readTable(ctx, name, o.Table.PathField)
 		if err != nil {
 			return nil, err
 		}
@@ -153,27 +162,34 @@ func readManifests(ctx context.Context, o *addOptions, c *mosaic.Collection) (*m
 	return prepareManifest(tables, o.Table, c), nil
 }
 
-// readTable reads one manifest by its extension.
-func readTable(name, pathField string) (*rawTable, error) {
+// readTable reads one manifest by its extension. It must lie in the data
+// stores of ctx: local files are read at their checked, resolved path.
+func readTable(ctx context.Context, name, pathField string) (*rawTable, error) {
 	t := &rawTable{path: name}
-	var err error
+	resolved, err := raster.Check(ctx, name)
+	if err == nil && !isRemote(resolved) {
+		if st, serr := os.Stat(resolved); serr != nil || !st.Mode().IsRegular() {
+			err = fmt.Errorf("%q: %w", name, raster.ErrNotInStore) // FIFOs and devices could block
+		}
+	}
 	ext := strings.ToLower(filepath.Ext(name))
 	switch {
+	case err != nil:
 	case isRemote(name):
-		err = t.readGDAL(name)
+		err = t.readGDAL(ctx, name)
 	case ext == ".csv" || ext == ".txt" || ext == ".tsv":
 		var b []byte
-		if b, err = os.ReadFile(name); err == nil {
+		if b, err = os.ReadFile(resolved); err == nil {
 			err = t.readCSV(b, ext == ".tsv")
 		}
 	case ext == ".json" || ext == ".jsonl" || ext == ".ndjson" || ext == ".geojson" || ext == ".geojsonl" || ext == ".geojsons":
 		var f *os.File
-		if f, err = os.Open(name); err == nil {
+		if f, err = os.Open(resolved); err == nil {
 			err = t.readJSON(bufio.NewReaderSize(f, 1<<16))
 			f.Close()
 		}
 	default:
-		err = t.readGDAL(name)
+		err = t.readGDAL(ctx, resolved)
 	}
 	if err != nil {
 		return nil, mosaic.Errorf(mosaic.EINVALID, "Cannot read the manifest %s: %s.", name, strings.TrimSuffix(reason(err), "."))
@@ -184,8 +200,8 @@ func readTable(name, pathField string) (*rawTable, error) {
 	return t, nil
 }
 
-func (t *rawTable) readGDAL(name string) error {
-	b, err := raster.TableCSV(name)
+func (t *rawTable) readGDAL(ctx context.Context, name string) error {
+	b, err := raster.TableCSV(ctx, name)
 	if err != nil {
 		return err
 	}

@@ -89,7 +89,7 @@ func TestAddImageTableSTAC(t *testing.T) {
 	b := setup(t)
 	dir := filepath.Join(b.dir, "data")
 	paths := tiles(t, dir, 2)
-	srv := fileServer(t, dir)
+	srv := b.fileServer(dir)
 	item := func(id, href, date string, cloud float64) string {
 		return jsonText(map[string]any{
 			"type": "Feature", "stac_version": "1.0.0", "id": id, "collection": "s2",
@@ -252,7 +252,6 @@ func TestAddImageTableNoContents(t *testing.T) {
 // is one warning, and all give the same reason, which quotes nothing.
 func TestAddImageRemoteFailuresReadAlike(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
 	const secret = "S3CR3T-answer"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -268,6 +267,7 @@ func TestAddImageRemoteFailuresReadAlike(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closedURL := closed.URL + "/x.tif"
 	closed.Close()
+	b := setup(t, srv.URL+"/", closed.URL+"/")
 	b.create("Remote", `{"outSR": 32633}`)
 	urls := []string{srv.URL + "/missing.tif", srv.URL + "/forbidden.tif", closedURL}
 	// Every raster fails, so the job fails, each reason a warning.

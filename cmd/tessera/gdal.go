@@ -12,8 +12,9 @@ import (
 )
 
 // gdal adapts package raster to the mosaic.Renderer, mosaic.Projector and
-// mosaic.PixelReader interfaces that the server uses.
-type gdal struct{}
+// mosaic.PixelReader interfaces that the server uses. Every read is
+// limited to stores (raster.WithStores); the zero value reads nothing.
+type gdal struct{ stores *raster.Stores }
 
 var (
 	_ mosaic.Renderer    = gdal{}
@@ -49,7 +50,8 @@ func (gdal) Project(g orb.Geometry, from, to mosaic.SpatialRef) (orb.Geometry, e
 	return out, nil
 }
 
-func (gdal) Render(ctx context.Context, r mosaic.RenderRequest) (*mosaic.Image, error) {
+func (g gdal) Render(ctx context.Context, r mosaic.RenderRequest) (*mosaic.Image, error) {
+	ctx = raster.WithStores(ctx, g.stores)
 	s, err := srsOf(r.SRS)
 	if err != nil {
 		return nil, err
@@ -67,7 +69,7 @@ func (gdal) Render(ctx context.Context, r mosaic.RenderRequest) (*mosaic.Image, 
 		if ctx.Err() != nil {
 			return nil, &mosaic.Error{Code: mosaic.ECANCELED, Message: "The request was cancelled.", Err: err}
 		}
-		return nil, err
+		return nil, sourceError(err)
 	}
 	return &mosaic.Image{Data: img.Data, ContentType: img.ContentType, Extension: img.Extension}, nil
 }
@@ -100,10 +102,11 @@ func pixelError(ctx context.Context, err error) error {
 	case errors.As(err, &ie):
 		return &mosaic.Error{Code: mosaic.EINVALID, Message: "Invalid parameters.", Details: []string{ie.Message}, Err: err}
 	}
-	return err
+	return sourceError(err)
 }
 
-func (gdal) Identify(ctx context.Context, r mosaic.IdentifyRequest) (*mosaic.IdentifyResult, error) {
+func (g gdal) Identify(ctx context.Context, r mosaic.IdentifyRequest) (*mosaic.IdentifyResult, error) {
+	ctx = raster.WithStores(ctx, g.stores)
 	s, err := srsOf(r.SRS)
 	if err != nil {
 		return nil, err
@@ -123,7 +126,8 @@ func (gdal) Identify(ctx context.Context, r mosaic.IdentifyRequest) (*mosaic.Ide
 	return out, nil
 }
 
-func (gdal) Samples(ctx context.Context, r mosaic.SampleRequest) ([]mosaic.PixelSample, error) {
+func (g gdal) Samples(ctx context.Context, r mosaic.SampleRequest) ([]mosaic.PixelSample, error) {
+	ctx = raster.WithStores(ctx, g.stores)
 	s, err := srsOf(r.SRS)
 	if err != nil {
 		return nil, err
@@ -143,7 +147,8 @@ func (gdal) Samples(ctx context.Context, r mosaic.SampleRequest) ([]mosaic.Pixel
 	return out, nil
 }
 
-func (gdal) Statistics(ctx context.Context, r mosaic.StatsRequest) (*mosaic.StatsResult, error) {
+func (g gdal) Statistics(ctx context.Context, r mosaic.StatsRequest) (*mosaic.StatsResult, error) {
+	ctx = raster.WithStores(ctx, g.stores)
 	s, err := srsOf(r.SRS)
 	if err != nil {
 		return nil, err
@@ -160,4 +165,14 @@ func (gdal) Statistics(ctx context.Context, r mosaic.StatsRequest) (*mosaic.Stat
 			Histogram: mosaic.Histogram{Min: b.Histogram.Min, Max: b.Histogram.Max, Counts: b.Histogram.Counts}}
 	}
 	return out, nil
+}
+
+// sourceError maps a source that the data stores refuse (or that is
+// missing: the two look alike) to a client error that names no file.
+func sourceError(err error) error {
+	if errors.Is(err, raster.ErrNotInStore) || errors.Is(err, raster.ErrForbiddenSource) || errors.Is(err, raster.ErrNoStores) {
+		return &mosaic.Error{Code: mosaic.ENOTFOUND, Message: "A source raster cannot be read.",
+			Details: []string{"A source raster of this request is not a readable file inside a registered data store."}, Err: err}
+	}
+	return err
 }

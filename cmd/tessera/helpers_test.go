@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,11 @@ type proc struct {
 // output if the test failed).
 func startServer(t testing.TB, dir string, args ...string) *proc {
 	t.Helper()
+	if !slices.Contains(args, "--data-store") {
+		// The tests write their rasters under the temporary folder. The
+		// server's own files in it stay protected.
+		args = append(args, "--data-store", os.TempDir())
+	}
 	s, err := subprocess.Start(context.Background(), binary, dir, args...)
 	if err != nil {
 		t.Fatal(err)

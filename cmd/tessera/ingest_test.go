@@ -92,7 +92,7 @@ func TestIngest(t *testing.T) {
 	msgs := messages(job)
 	for _, want := range []string{
 		"Total 3 rasters: 0 added, 2 skipped as duplicates, 1 failed.",
-		"esriJobMessageTypeWarning: Failed to add row 3 of manifest.csv: the file does not exist.",
+		"esriJobMessageTypeWarning: Failed to add row 3 of manifest.csv: it is not a readable file inside a registered data store.",
 		"New fields: Grade (text), Orbit (integer).",
 	} {
 		if !strings.Contains(msgs, want) {

@@ -101,6 +101,11 @@ func TestLERCDecodesWithEsriDecoder(t *testing.T) {
 		t.Fatal(err)
 	}
 	bound := orb.Bound{Min: orb.Point{499950, 4999300}, Max: orb.Point{500750, 5000050}}
+	stores, err := raster.NewStores([]string{os.TempDir()}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := raster.WithStores(context.Background(), stores)
 	for _, tc := range []struct {
 		name      string
 		sources   []string
@@ -117,7 +122,7 @@ func TestLERCDecodesWithEsriDecoder(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := raster.RenderRequest{Sources: tc.sources, Bound: bound, SRS: utm, Width: 80, Height: 75,
 				Format: "lerc", Tolerance: tc.tolerance, LercCodec: tc.codec}
-			img, err := raster.Render(context.Background(), r)
+			img, err := raster.Render(ctx, r)
 			if err != nil {
 				t.Fatal(err)
 			}

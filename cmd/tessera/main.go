@@ -134,6 +134,7 @@ type serveConfig struct {
 	renderMemory          int64
 	renderWait            time.Duration
 	jobsPerUser           int
+	dataStores            []string
 }
 
 func serve(args []string) error {
@@ -190,6 +191,14 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs.IntVar(&c.loginRate, "login-rate", 30, "generateToken requests allowed per minute from one address")
 	fs.Int64Var(&c.maxBody, "max-body", 10<<20, "largest request body in bytes")
 	fs.IntVar(&c.maxParam, "max-param", 1<<20, "longest request parameter in bytes")
+	fs.Func("data-store", "a folder or http(s)://host[:port]/path/ URL prefix the server may read rasters and manifests from "+
+		"(repeatable); with none, AddImage refuses every input. s3://, gs:// and az:// are refused", func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return errors.New("want a folder or an http(s):// URL prefix")
+		}
+		c.dataStores = append(c.dataStores, v)
+		return nil
+	})
 	fs.DurationVar(&c.bodyTimeout, "body-timeout", time.Minute, "time a request body may take to arrive")
 	fs.Func("allowed-host", "host name the server answers for besides loopback names and --public-url's host (repeatable). "+
 		"Without --users, or with --anonymous publisher or admin, only these are answered, which stops DNS rebinding; otherwise setting it restricts the names", func(v string) error {
@@ -288,12 +297,18 @@ func (c serveConfig) run() error {
 	if public == "" {
 		public = "http://" + ln.Addr().String() + "/arcgis"
 	}
+	stores, err := c.stores()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	metrics := server.NewMetrics(server.MetricsConfig{
 		GDALCache: func() (int64, int64) { return raster.BlockCacheUsed(), raster.BlockCacheMax() },
 	})
 	engine := tasks.New(db, queue, tasks.Config{
 		ServicesURL: public + "/rest/services", Retention: c.jobRetention, RecycleRetention: c.recycleRetention,
 		DefaultTimeout: c.jobTimeout, Timeouts: c.timeouts, MaxQueuedPerUser: c.maxQueued, Workers: c.workers, JobsPerUser: c.jobsPerUser, Logger: log,
+		Stores:   stores,
 		Instance: be.instance, InstanceInfo: ln.Addr().String(), InstanceTimeout: c.instanceTimeout,
 		Observer: metrics,
 	}, tasks.CreateImageCollection{}, tasks.AddImage{}, tasks.DeleteImage{}, tasks.DeleteImageCollection{}, tasks.RestoreImage{})
@@ -313,7 +328,7 @@ func (c serveConfig) run() error {
 		}
 	}
 	srv := server.New(server.Config{
-		Store: db, Jobs: engine, Renderer: gdal{}, Projector: gdal{}, Pixels: gdal{},
+		Store: db, Jobs: engine, Renderer: gdal{stores}, Projector: gdal{stores}, Pixels: gdal{stores}, DataStores: stores.List(),
 		OutputDir: filepath.Join(c.data, "output"), SoftwareVersion: version, Logger: log,
 		Auth: auth, MaxBodyBytes: c.maxBody, MaxParamBytes: c.maxParam,
 		MaxRecordCount: c.maxRecordCount, MaxMosaicImages: c.maxMosaicImages,
@@ -348,6 +363,11 @@ func (c serveConfig) run() error {
 		}
 		log.Info("token security on", "users", c.users, "anonymous", anon)
 	}
+	if stores.Empty() {
+		log.Warn("no data store registered (--data-store): AddImage refuses every input")
+	} else {
+		log.Info("data stores", "stores", strings.Join(stores.List(), " "))
+	}
 	log.Info("tessera serving", "url", public+"/rest/services", "data", c.data, "store", be.name, "version", version)
 	if be.instance != "" {
 		log.Info("sharing the database with any other instances", "instance", be.instance, "pid", os.Getpid())
@@ -371,6 +391,32 @@ func (c serveConfig) run() error {
 	}
 	log.Info("stopped")
 	return err
+}
+
+// stores registers the --data-store folders and URL prefixes, and the demo
+// folder with --demo. The server's own files stay unreadable in any store:
+// the data folder (but for a store inside it, the demo folder), the
+// database, the token secret and the users file.
+func (c serveConfig) stores() (*raster.Stores, error) {
+	specs := append([]string(nil), c.dataStores...)
+	if c.demo {
+		dir := filepath.Join(c.data, "demo")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		specs = append(specs, dir)
+	}
+	db := filepath.Join(c.data, "tessera.db")
+	protect := []string{db, db + "-wal", db + "-shm", db + "-journal", filepath.Join(c.data, "token.secret"),
+		filepath.Join(c.data, "tessera.lock")}
+	if c.users != "" {
+		protect = append(protect, c.users)
+	}
+	s, err := raster.NewStores(specs, protect, []string{c.data})
+	if err != nil {
+		return nil, fmt.Errorf("--data-store: %w", err)
+	}
+	return s, nil
 }
 
 // backend is what serve runs on: a store, the job queue in the same

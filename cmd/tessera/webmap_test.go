@@ -84,9 +84,11 @@ func TestWebMapInBrowser(t *testing.T) {
 	}
 
 	// Three rasters inside the demo's extent, and enough rasters elsewhere
-	// that AddImage runs long enough to watch and cancel.
-	small := filepath.Join(dir, "small")
-	long := filepath.Join(dir, "long")
+	// that AddImage runs long enough to watch and cancel, outside the data
+	// folder (which no data store may expose).
+	src := t.TempDir()
+	small := filepath.Join(src, "small")
+	long := filepath.Join(src, "long")
 	for _, d := range []string{small, long} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -98,14 +100,14 @@ func TestWebMapInBrowser(t *testing.T) {
 	}
 	// One raster under 20,000 names (hard links): each is opened and read
 	// like any other, and they take a second to make.
-	one := rastertest.GeoTIFF(t, filepath.Join(dir, "one.tif"), rastertest.Size(8, 8),
+	one := rastertest.GeoTIFF(t, filepath.Join(src, "one.tif"), rastertest.Size(8, 8),
 		rastertest.GeoTransform([6]float64{700000, 10, 0, 5300000, 0, -10}))
 	for i := range 20000 {
 		if err := os.Link(one, filepath.Join(long, fmt.Sprintf("l%05d.tif", i))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	before := snapshot(t, filepath.Join(dir, "small"))
+	before := snapshot(t, small)
 
 	p := startServer(t, dir, "--demo", "--users", usersFile)
 	shots := ""
