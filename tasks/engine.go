@@ -413,8 +413,9 @@ func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]stri
 		Messages: []mosaic.JobMessage{mosaic.Info("Submitted.")}, // as ArcGIS's jobs start
 	}
 	if opts.RequestID != "" {
-		// Ties the job to the access log line of the request that made it.
-		j.Messages = []mosaic.JobMessage{mosaic.Info("Submitted by request " + opts.RequestID + ".")}
+		// Ties the job to the access log line of the request that made it,
+		// after ArcGIS's own first message.
+		j.Messages = append(j.Messages, mosaic.Info("Submitted by request "+opts.RequestID+"."))
 	}
 	err = e.store.Update(ctx, func(tx mosaic.Tx) error {
 		if err := t.Validate(ctx, tx, in); err != nil {

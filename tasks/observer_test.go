@@ -3,7 +3,6 @@ package tasks_test
 import (
 	"context"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -62,8 +61,8 @@ func TestEngineObserver(t *testing.T) {
 		t.Fatal(err)
 	}
 	j := b.waitState(t, a.ID, mosaic.JobCancelled)
-	if len(j.Messages) == 0 || !strings.Contains(j.Messages[0].Description, "req-a") {
-		t.Errorf("the job's first message does not name its request: %v", j.Messages)
+	if len(j.Messages) < 2 || j.Messages[0].Description != "Submitted." || j.Messages[1].Description != "Submitted by request req-a." {
+		t.Errorf("the job's messages do not start with Submitted. and its request: %v", j.Messages)
 	}
 	b.waitStarted(t, 2)
 	close(b.gate.release)
