@@ -211,7 +211,8 @@ func TestTokenUse(t *testing.T) {
 		{"rest/info is public", "/arcgis/rest/info?f=json", nil, 0},
 		{"publisher reads the audit log", "/arcgis/rest/admin/audit?f=json&token=" + tok, nil, 403},
 		{"viewer key reads the audit log", "/arcgis/rest/admin/audit?f=json&token=" + b.apiKey, nil, 403},
-		{"publisher lists the data stores", "/arcgis/admin/data/items?f=json&token=" + tok, nil, 403},
+		{"publisher lists the data stores", "/arcgis/admin/data/items?f=json&token=" + tok, nil, 0},
+		{"viewer key lists the data stores", "/arcgis/admin/data/items?f=json&token=" + b.apiKey, nil, 403},
 		{"anonymous lists the data stores", "/arcgis/admin/data/items?f=json", nil, 499},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -23,7 +23,8 @@ type dataItemsJSON struct {
 	Items []dataItemJSON `json:"items"`
 }
 
-// handleDataItems lists the registered data stores to admins (read only:
+// handleDataItems lists the registered data stores to publishers and admins,
+// who may see source paths anyway, so that they can pick one (read only:
 // stores are registered with tessera serve --data-store).
 func (s *Server) handleDataItems(w http.ResponseWriter, r *request) error {
 	out := dataItemsJSON{Items: []dataItemJSON{}}

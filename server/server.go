@@ -175,7 +175,7 @@ func (s *Server) registerRoutes() {
 	s.registerImageRoutes(rest.PathPrefix("/services/{name}/ImageServer").Subrouter())
 	s.handle(rest, "/directories/arcgisoutput/{file}", anyone, s.handleOutputFile)
 	s.handle(rest, "/admin/audit", mosaic.RoleAdmin, s.handleAudit)
-	s.handle(root, "/admin/data/items", mosaic.RoleAdmin, s.handleDataItems)
+	s.handle(root, "/admin/data/items", mosaic.RolePublisher, s.handleDataItems)
 	s.handle(root, "", anyone, redirectTo("/arcgis/rest/services"))
 	s.handle(root, "/", anyone, redirectTo("/arcgis/rest/services"))
 	s.handle(r, "/", anyone, redirectTo("/arcgis/rest/services"))

@@ -23,7 +23,7 @@ import VectorSource from 'ol/source/Vector.js';
 import {Fill, Stroke, Style} from 'ol/style.js';
 
 import {initAccount, directoryLink, may} from './account.js';
-import {ApiError, REST, SERVICES, cancelJob, imageURL, jobErrors, request, runJob, sameOriginPath} from './api.js';
+import {ApiError, ROOT, SERVICES, cancelJob, imageURL, jobErrors, request, runJob, sameOriginPath} from './api.js';
 import {$, debounce, h, plural, setContent, statusText} from './dom.js';
 
 // Footprints loaded per map view, at most; zoom in to see the rest.
@@ -726,13 +726,13 @@ async function addImages(e) {
   }
 }
 
-// suggestStores offers the registered data stores (rest/admin/dataStores,
-// which admins may read) as suggestions in the Add images box. Others type
-// a path or URL inside a store.
+// suggestStores offers the registered data stores (admin/data/items, which
+// publishers and admins may read, in ArcGIS Server's shape) as suggestions
+// in the Add images box: pick one, then type the rest of the path inside it.
 async function suggestStores() {
   try {
-    const res = await request(REST + '/admin/dataStores', {}, {quiet: true});
-    const stores = (res.dataStores || []).map((d) => d.path || d.url).filter(Boolean);
+    const res = await request(ROOT + '/admin/data/items', {}, {quiet: true});
+    const stores = (res.items || []).map((d) => d.info && d.info.path).filter(Boolean);
     setContent($('data-stores'), stores.map((v) => h('option', {value: v})));
   } catch {
     setContent($('data-stores'));

@@ -407,6 +407,9 @@ test('the confirmation counts the items that match then, not at the preview', as
 
 test('Add images runs AddImage, shows its progress, then highlights the new footprints', async () => {
   const page = map;
+  // The box suggests the registered data stores (--demo registers its folder).
+  await waitFor(async () => (await page.$$eval('#data-stores option', (os) => os.map((o) => o.value))).some((v) => /[\\/]demo$/.test(v)),
+    'the demo data store suggested');
   await page.fill('#add-input', process.env.TESSERA_ADD_SMALL);
   await page.click('#add-button');
   await page.waitForSelector('#add-done', {timeout: 60000});
