@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tessera-gis/tessera/internal/subprocess"
 	"github.com/tessera-gis/tessera/raster/rastertest"
@@ -295,5 +296,49 @@ func TestDataStoreNone(t *testing.T) {
 		if out, err := execTessera("serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--data-store", bad); err == nil || !strings.Contains(out, "data store") {
 			t.Errorf("--data-store %s: %v %s", bad, err, out)
 		}
+	}
+}
+
+// TestCancelStalledRemoteRead: an AddImage whose remote source never
+// answers (a registered store that holds every request) is cancelled
+// promptly: the job does not wait for GDAL's HTTP timeouts and retries, adds
+// nothing, and the server goes on serving.
+func TestCancelStalledRemoteRead(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var once sync.Once
+	reached := make(chan struct{}, 64)
+	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case reached <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer func() { once.Do(func() { close(release) }); stall.Close() }()
+	s := startStoreServer(t, "--data-store", stall.URL+"/cogs/")
+	id := submit(t, s.proc, "AddImage", url.Values{"imageCollection": {"S"}, "inputRasters": {stall.URL + "/cogs/a.tif"}})
+	select {
+	case <-reached:
+	case <-time.After(time.Minute):
+		t.Fatal("the remote source was never asked")
+	}
+	start := time.Now()
+	postForm(t, s.GP("AddImage")+"/jobs/"+id+"/cancel", url.Values{"f": {"json"}})
+	m := wait(t, s.proc, "AddImage", id)
+	took := time.Since(start)
+	if m["jobStatus"] != "esriJobCancelled" {
+		t.Fatalf("status %v: %s", m["jobStatus"], messages(m))
+	}
+	// GDAL's own bounds are 10 s to connect, 30 s per request and 2
+	// retries; a cancel that waited on them would take that long.
+	if took > 12*time.Second { // under GDAL_HTTP_LOW_SPEED_TIME (15 s)
+		t.Errorf("cancel took %v: it waited on the stalled read", took)
+	}
+	if n := count(t, s.proc, "S", "1=1"); n != 0 {
+		t.Errorf("a cancelled AddImage left %d items", n)
 	}
 }
