@@ -253,7 +253,7 @@ func (s *Server) selectSources(r *request, c *mosaic.Collection, e *exportReques
 	if err != nil {
 		return nil, err
 	}
-	if err := r.checkVisibleRule(c, rule.Where, rule.SortField); err != nil {
+	if err := r.checkVisibleSort(c, rule.SortField); err != nil {
 		return nil, err
 	}
 	switch rule.Method {
@@ -276,15 +276,21 @@ func (s *Server) selectSources(r *request, c *mosaic.Collection, e *exportReques
 	if mosaic.ErrorCode(err) == mosaic.EINVALID {
 		return nil, badParam("mosaicRule", mosaic.ErrorMessage(err))
 	}
-	if err != nil || !ok {
-		return []mosaic.RenderSource{}, err
+	if err != nil {
+		return nil, err
 	}
 	var page *mosaic.ItemPage
 	if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
+		if err := r.checkVisibleWhere(tx, c, rule.Where); err != nil || !ok {
+			return err
+		}
 		page, err = tx.QueryItems(c, q)
 		return err
 	}); err != nil {
 		return nil, err
+	}
+	if page == nil {
+		return []mosaic.RenderSource{}, nil
 	}
 	return rule.Sources(page.Items, s.cfg.MaxMosaicImages), nil
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/tessera-gis/tessera/mosaic"
-	"github.com/tessera-gis/tessera/sqlfilter"
 )
 
 // Where an item's raster comes from (its Path field: a file name or URL)
@@ -37,51 +36,21 @@ func (r *request) visible(c *mosaic.Collection) *mosaic.Collection {
 	return &v
 }
 
-// checkVisibleRule refuses a mosaic rule that names a field the caller
-// cannot see, with the answer an unknown field gets.
-func (r *request) checkVisibleRule(c *mosaic.Collection, where, sortField string) error {
+// checkVisibleSort refuses a mosaic rule whose sortField is a field the
+// caller cannot see, with the answer an unknown field gets.
+func (r *request) checkVisibleSort(c *mosaic.Collection, sortField string) error {
+	if r.seesSources() || !strings.EqualFold(strings.TrimSpace(sortField), mosaic.FieldNamePath) {
+		return nil
+	}
+	return badParam("mosaicRule", "sortField "+strconv.Quote(sortField)+" is not a field of "+c.Name)
+}
+
+// checkVisibleWhere refuses a mosaic rule's where clause that names a
+// field the caller cannot see: the store compiles it over the fields the
+// caller sees, and answers as for an unknown field.
+func (r *request) checkVisibleWhere(tx mosaic.ReadTx, c *mosaic.Collection, where string) error {
 	if r.seesSources() {
 		return nil
 	}
-	v := r.visible(c)
-	if sortField != "" && strings.EqualFold(strings.TrimSpace(sortField), mosaic.FieldNamePath) {
-		return badParam("mosaicRule", "sortField "+strconv.Quote(sortField)+" is not a field of "+c.Name)
-	}
-	if strings.TrimSpace(where) == "" {
-		return nil
-	}
-	all, err1 := filterFields(c)
-	seen, err2 := filterFields(v)
-	if err1 != nil || err2 != nil {
-		return nil // the store reports it
-	}
-	if _, err := sqlfilter.Compile(where, all); err != nil {
-		return nil // not about hidden fields: the store reports it as usual
-	}
-	if _, err := sqlfilter.Compile(where, seen); err != nil {
-		return badParam("mosaicRule", "where: "+err.Error())
-	}
-	return nil
-}
-
-// filterFields is the where-clause view of c's fields, for checking only.
-func filterFields(c *mosaic.Collection) (*sqlfilter.Fields, error) {
-	fs := make([]sqlfilter.Field, 0, len(c.Fields))
-	for _, f := range c.Fields {
-		var t sqlfilter.Type
-		switch f.Type {
-		case mosaic.FieldOID, mosaic.FieldInteger:
-			t = sqlfilter.Integer
-		case mosaic.FieldDouble:
-			t = sqlfilter.Double
-		case mosaic.FieldString:
-			t = sqlfilter.String
-		case mosaic.FieldDate:
-			t = sqlfilter.Date
-		default:
-			continue
-		}
-		fs = append(fs, sqlfilter.Field{Name: f.Name, Column: sqlfilter.QuoteIdent(f.Name), Type: t})
-	}
-	return sqlfilter.NewFields(fs...)
+	return tx.CheckWhere(r.visible(c), where, false)
 }
