@@ -264,6 +264,40 @@ func (tx *Tx) queryRow(query string, args ...any) pgx.Row {
 
 func (tx *Tx) now() time.Time { return tx.db.now().UTC() }
 
+// conn adapts a Tx to storesql.DB, for the code the stores share.
+type conn struct{ tx *Tx }
+
+func (tx *Tx) conn() storesql.DB { return conn{tx} }
+
+func (c conn) Exec(query string, args ...any) (int64, error) {
+	tag, err := c.tx.exec(query, args...)
+	return tag.RowsAffected(), err
+}
+
+func (c conn) Query(query string, args ...any) (storesql.Rows, error) {
+	rows, err := c.tx.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+func (c conn) QueryRow(query string, args ...any) storesql.Row {
+	return pgxRow{c.tx.queryRow(query, args...)}
+}
+
+func (c conn) Now() time.Time { return c.tx.now() }
+
+type pgxRow struct{ pgx.Row }
+
+func (r pgxRow) Scan(dest ...any) error {
+	err := r.Row.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return storesql.ErrNoRows
+	}
+	return err
+}
+
 // quote quotes an identifier that trusted code built.
 func quote(name string) string { return sqlfilter.QuoteIdent(name) }
 
@@ -298,18 +332,7 @@ func isUniqueViolation(err error) bool {
 }
 
 // scanInt64s reads a one-column result of integers.
-func scanInt64s(rows pgx.Rows) ([]int64, error) {
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
+func scanInt64s(rows pgx.Rows) ([]int64, error) { return storesql.ScanInt64s(rows) }
 
 // String names the database without its password, for logs:
 // postgres://user@host:port/database.

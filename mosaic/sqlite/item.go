@@ -184,18 +184,8 @@ func (tx *Tx) liveOIDsWithPath(c *mosaic.Collection, path string) ([]int64, erro
 	return scanInt64s(rows)
 }
 
-func scanInt64s(rows *sql.Rows) ([]int64, error) {
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
+// scanInt64s reads a one-column result of integers.
+func scanInt64s(rows *sql.Rows) ([]int64, error) { return storesql.ScanInt64s(sqlRows{rows}) }
 
 // purgeOIDs removes items (live or recycled) for good, with their R*Tree
 // entries, records the live ones in cc, and reports how many it removed.

@@ -25,6 +25,7 @@ import (
 	sqlite3 "github.com/mattn/go-sqlite3"
 
 	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/internal/storesql"
 	"github.com/tessera-gis/tessera/sqlfilter"
 )
 
@@ -266,4 +267,45 @@ func (db *DB) Checkpoint(ctx context.Context) error {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return nil
+}
+
+// conn adapts a Tx to storesql.DB, for the code the stores share.
+type conn struct{ tx *Tx }
+
+func (tx *Tx) conn() storesql.DB { return conn{tx} }
+
+func (c conn) Exec(query string, args ...any) (int64, error) {
+	res, err := c.tx.exec(query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (c conn) Query(query string, args ...any) (storesql.Rows, error) {
+	rows, err := c.tx.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+func (c conn) QueryRow(query string, args ...any) storesql.Row {
+	return sqlRow{c.tx.queryRow(query, args...)}
+}
+
+func (c conn) Now() time.Time { return c.tx.now() }
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { r.Rows.Close() }
+
+type sqlRow struct{ *sql.Row }
+
+func (r sqlRow) Scan(dest ...any) error {
+	err := r.Row.Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return storesql.ErrNoRows
+	}
+	return err
 }

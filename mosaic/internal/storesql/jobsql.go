@@ -1,0 +1,243 @@
+package storesql
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+
+	"github.com/tessera-gis/tessera/mosaic"
+)
+
+// This file holds the job, audit, secret and statistics methods that both
+// stores run with the same SQL (see DB). What the stores write
+// differently (message numbering, tombstone upserts, state transitions,
+// expiry) stays in each store.
+
+// JobSQL runs the job and audit queries the stores share; its fields are
+// the orderings that differ between them.
+type JobSQL struct {
+	// MessageOrder is the job_messages column that orders a job's
+	// messages.
+	MessageOrder string
+	// ActiveOrder is the ORDER BY of ActiveJobs.
+	ActiveOrder string
+}
+
+func scanJob(r Row) (*mosaic.Job, error) {
+	var jr JobRow
+	if err := r.Scan(jr.Dest()...); err != nil {
+		return nil, err
+	}
+	return jr.Decode()
+}
+
+// Job returns a job with its messages; see mosaic.JobReader.
+func (s JobSQL) Job(db DB, id string) (*mosaic.Job, error) {
+	j, err := scanJob(db.QueryRow(`SELECT `+JobColumns+` FROM jobs WHERE id = ?`, id))
+	if errors.Is(err, ErrNoRows) {
+		return nil, MissingJob(db, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find job: %w", err)
+	}
+	rows, err := db.Query(`SELECT type, description FROM job_messages WHERE job_id = ? ORDER BY `+s.MessageOrder, id)
+	if err != nil {
+		return nil, fmt.Errorf("job messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m mosaic.JobMessage
+		if err := rows.Scan(&m.Type, &m.Description); err != nil {
+			return nil, err
+		}
+		j.Messages = append(j.Messages, m)
+	}
+	return j, rows.Err()
+}
+
+// MissingJob explains why a job is not there: expired, deleted or unknown
+// (see JobGone).
+func MissingJob(db DB, id string) error {
+	var (
+		reason string
+		at     int64
+	)
+	err := db.QueryRow(`SELECT reason, at FROM job_tombstones WHERE id = ?`, id).Scan(&reason, &at)
+	if errors.Is(err, ErrNoRows) {
+		return JobGone(id, "", 0)
+	}
+	if err != nil {
+		return fmt.Errorf("find job tombstone: %w", err)
+	}
+	return JobGone(id, reason, at)
+}
+
+// ActiveJobs returns the jobs that are not terminal, oldest first.
+func (s JobSQL) ActiveJobs(db DB) ([]*mosaic.Job, error) {
+	rows, err := db.Query(`SELECT ` + JobColumns + ` FROM jobs
+		WHERE state IN ('new', 'submitted', 'waiting', 'executing', 'cancelling') ORDER BY ` + s.ActiveOrder)
+	if err != nil {
+		return nil, fmt.Errorf("active jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []*mosaic.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// RecentJobs returns the jobs that f selects, most recently submitted
+// first, each with its last f.Messages messages.
+func (s JobSQL) RecentJobs(db DB, f mosaic.JobFilter) ([]*mosaic.Job, error) {
+	query, args, err := RecentJobsSelect(f).ToSql()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("recent jobs: %w", err)
+	}
+	var out []*mosaic.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || f.Messages <= 0 || len(out) == 0 {
+		return out, err
+	}
+	ids := make([]string, len(out))
+	for i, j := range out {
+		ids[i] = j.ID
+	}
+	query, args = LastMessagesSelect(ids, f.Messages, s.MessageOrder)
+	rows, err = db.Query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("recent job messages: %w", err)
+	}
+	defer rows.Close()
+	if err := AddLastMessages(out, rows.Next, rows.Scan); err != nil {
+		return nil, err
+	}
+	return out, rows.Err()
+}
+
+// InsertJob stores a new job's row; the store then adds its messages.
+func InsertJob(db DB, j *mosaic.Job) error {
+	vals, err := NewJobRow(j, db.Now())
+	if err != nil {
+		return err
+	}
+	if _, err := db.Exec(`INSERT INTO jobs (id, task, state, inputs, results, priority, owner, submitted_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, vals...); err != nil {
+		return fmt.Errorf("create job: %w", err)
+	}
+	return nil
+}
+
+// FinishJobRow sets a job's terminal state and results unless it is
+// already terminal, and reports whether it did; the store then adds the
+// final messages.
+func FinishJobRow(db DB, id string, state mosaic.JobState, results map[string]mosaic.JobResult) (bool, error) {
+	if !state.Terminal() {
+		return false, fmt.Errorf("finish job %s: %q is not terminal", id, state)
+	}
+	b, err := ResultsJSON(results)
+	if err != nil {
+		return false, err
+	}
+	n, err := db.Exec(`UPDATE jobs SET state = ?, results = ?, finished_at = ?, progress = NULL
+		WHERE id = ? AND finished_at IS NULL`, string(state), b, db.Now().UnixMilli(), id)
+	if err != nil {
+		return false, fmt.Errorf("finish job %s: %w", id, err)
+	}
+	return n > 0, nil
+}
+
+// SetJobProgress records an unfinished job's progress; nil clears it.
+func SetJobProgress(db DB, id string, p *mosaic.JobProgress) error {
+	v, err := ProgressJSON(p)
+	if err != nil {
+		return err
+	}
+	_, err = db.Exec(`UPDATE jobs SET progress = ? WHERE id = ? AND finished_at IS NULL`, v, id)
+	return err
+}
+
+// Audit appends an entry to the audit log; a zero Time means now.
+func Audit(db DB, e mosaic.AuditEntry) error {
+	_, err := db.Exec(`INSERT INTO audit_log (at, user_name, action, collection, job_id, where_clause, count, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, AuditValues(e, db.Now())...)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// AuditLog returns the audit entries that f selects, newest first.
+func AuditLog(db DB, f mosaic.AuditFilter) ([]mosaic.AuditEntry, error) {
+	query, args, err := AuditSelect(f).ToSql()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []mosaic.AuditEntry
+	for rows.Next() {
+		e, err := AuditRow(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Secret returns the secret called name, creating it from size random
+// bytes if it does not exist (see mosaic.Secrets).
+func Secret(db DB, name string, size int) ([]byte, error) {
+	b := make([]byte, size)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	if _, err := db.Exec(`INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, b); err != nil {
+		return nil, fmt.Errorf("create secret %s: %w", name, err)
+	}
+	var v []byte
+	if err := db.QueryRow(`SELECT value FROM secrets WHERE name = ?`, name).Scan(&v); err != nil {
+		return nil, fmt.Errorf("read secret %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// BandStats returns per-band statistics pooled over the live items of c
+// (whose items table is items) that have statistics, each weighted by its
+// pixel count, or nil when none has.
+func BandStats(db DB, c *mosaic.Collection, items string) ([]mosaic.BandStats, error) {
+	rows, err := db.Query(BandStatsQuery(items), c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("band statistics of %s: %w", c.Name, err)
+	}
+	defer rows.Close()
+	var out []mosaic.BandStats
+	for rows.Next() {
+		var b BandSums
+		if err := rows.Scan(b.Dest()...); err != nil {
+			return nil, fmt.Errorf("band statistics of %s: %w", c.Name, err)
+		}
+		out = AppendBandStats(out, b)
+	}
+	return out, rows.Err()
+}
