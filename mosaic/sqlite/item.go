@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -93,7 +92,7 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 		}
 		switch opts.Duplicates {
 		case mosaic.DuplicatesExclude, mosaic.DuplicatesOverwrite:
-			dups, err := tx.liveOIDsWithPath(c, it.Path)
+			dups, err := tx.items().LiveOIDsWithPath(c, it.Path)
 			if err != nil {
 				return res, err
 			}
@@ -102,7 +101,7 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 				continue
 			}
 			if len(dups) > 0 {
-				if _, err := tx.purgeOIDs(c, dups, cc); err != nil {
+				if _, err := tx.items().PurgeOIDs(c, dups, cc); err != nil {
 					return res, err
 				}
 				res.Overwritten += len(dups)
@@ -169,205 +168,56 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 			}
 		}
 	}
-	if err := storesql.ApplyCellChanges(tx.cellDB(c), cc); err != nil {
-		return res, err
-	}
-	return res, tx.loadSummary(c)
-}
-
-func (tx *Tx) liveOIDsWithPath(c *mosaic.Collection, path string) ([]int64, error) {
-	rows, err := tx.query(fmt.Sprintf(`SELECT %s FROM %s WHERE %s = ? AND _deleted_at IS NULL`,
-		quote(mosaic.FieldNameOID), itemsTable(c), quote(mosaic.FieldNamePath)), path)
-	if err != nil {
-		return nil, err
-	}
-	return scanInt64s(rows)
+	return res, tx.changed(c, cc)
 }
 
 // scanInt64s reads a one-column result of integers.
 func scanInt64s(rows *sql.Rows) ([]int64, error) { return storesql.ScanInt64s(sqlRows{rows}) }
 
-// purgeOIDs removes items (live or recycled) for good, with their R*Tree
-// entries, records the live ones in cc, and reports how many it removed.
-func (tx *Tx) purgeOIDs(c *mosaic.Collection, oids []int64, cc *storesql.CellChanges) (int64, error) {
-	ids, _ := json.Marshal(oids)
-	removed, err := tx.changeItems(fmt.Sprintf(`DELETE FROM %s WHERE %s IN (SELECT value FROM json_each(?)) RETURNING %s`,
-		itemsTable(c), quote(mosaic.FieldNameOID), returnedColumns), []any{string(ids)}, func(live bool, ci storesql.CellItem) {
-		if live {
-			cc.Remove(ci)
-		}
-	})
-	if err != nil {
-		return 0, fmt.Errorf("delete items: %w", err)
-	}
-	if _, err := tx.exec(fmt.Sprintf(`DELETE FROM %s WHERE id IN (SELECT value FROM json_each(?))`, rtreeTable(c)), string(ids)); err != nil {
-		return 0, fmt.Errorf("unindex items: %w", err)
-	}
-	return int64(len(removed)), nil
-}
-
-// DeleteItems removes the items that d selects.
-func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.DeleteResult, error) {
-	var res mosaic.DeleteResult
-	fields, err := storesql.FilterFields(c)
-	if err != nil {
-		return res, err
-	}
-	where, err := storesql.CompileWhere(fields, d.Where, true)
-	if err != nil {
-		return res, err
-	}
-	cond := sq.And{sq.Expr("i._deleted_at IS NULL"), where}
-	oidCol := "i." + quote(mosaic.FieldNameOID)
-	if len(d.ObjectIDs) > 0 {
-		ids := storesql.UniqueIDs(d.ObjectIDs)
-		cond = append(cond, inIDs(oidCol, ids))
-		if d.Strict {
-			var live int
-			q, args, err := sq.Select("count(*)").From(itemsTable(c) + " AS i").
-				Where(sq.And{sq.Expr("i._deleted_at IS NULL"), inIDs(oidCol, ids)}).ToSql()
-			if err != nil {
-				return res, err
-			}
-			if err := tx.queryRow(q, args...).Scan(&live); err != nil {
-				return res, fmt.Errorf("check objectIds: %w", err)
-			}
-			if live != len(ids) {
-				return res, mosaic.Errorf(mosaic.EINVALID, "%d of the %d listed objectIds are not items of %q; nothing was deleted (strict).",
-					len(ids)-live, len(ids), c.Name)
-			}
-		}
-	}
-	pred, args, err := cond.ToSql()
-	if err != nil {
-		return res, fmt.Errorf("build delete: %w", err)
-	}
-	cc := storesql.NewCellChanges()
-	switch {
-	case d.DryRun:
-		rows, err := tx.query(fmt.Sprintf(`SELECT %s FROM %s AS i WHERE %s ORDER BY %s`, oidCol, itemsTable(c), pred, oidCol), args...)
-		if err != nil {
-			return res, fmt.Errorf("delete items: %w", storesql.WhereError(err))
-		}
-		if res.OIDs, err = scanInt64s(rows); err != nil {
-			return res, fmt.Errorf("delete items: %w", storesql.WhereError(err))
-		}
-	case d.Purge:
-		res.OIDs, err = tx.changeItems(fmt.Sprintf(`DELETE FROM %s AS i WHERE %s RETURNING %s`, itemsTable(c), pred, returnedColumns),
-			args, func(_ bool, ci storesql.CellItem) { cc.Remove(ci) })
-	default:
-		res.OIDs, err = tx.changeItems(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = ?, _deleted_job = ? WHERE %s RETURNING %s`,
-			itemsTable(c), pred, returnedColumns), append([]any{tx.now().UnixMilli(), d.JobID}, args...),
-			func(_ bool, ci storesql.CellItem) { cc.Remove(ci) })
-	}
-	if err != nil {
-		return res, fmt.Errorf("delete items: %w", storesql.WhereError(err))
-	}
-	sort.Slice(res.OIDs, func(i, j int) bool { return res.OIDs[i] < res.OIDs[j] })
-	res.Matched = int64(len(res.OIDs))
-	if res.Matched == 0 && d.Strict {
-		return res, mosaic.Errorf(mosaic.EINVALID, "The where clause matched no items of %q; nothing was deleted (strict).", c.Name)
-	}
-	if d.DryRun || res.Matched == 0 {
-		return res, nil
-	}
-	if d.Purge {
-		ids, _ := json.Marshal(res.OIDs)
-		if _, err := tx.exec(fmt.Sprintf(`DELETE FROM %s WHERE id IN (SELECT value FROM json_each(?))`, rtreeTable(c)), string(ids)); err != nil {
-			return res, fmt.Errorf("unindex items: %w", err)
-		}
-	}
-	res.Removed = res.Matched
-	if err := storesql.ApplyCellChanges(tx.cellDB(c), cc); err != nil {
-		return res, err
-	}
-	return res, tx.loadSummary(c)
-}
-
-// returnedColumns are what changeItems scans from a RETURNING clause: the
+// returnedColumns are what storesql.Items.ChangeItems scans from a RETURNING clause: the
 // OBJECTID, whether the item is live, and what the boundary cells need.
 var returnedColumns = fmt.Sprintf("%s, _deleted_at IS NULL, _cell, %s, _minx, _miny, _maxx, _maxy, %s, %s",
 	quote(mosaic.FieldNameOID), quote(mosaic.FieldNameShape), quote(mosaic.FieldNameLowPS), quote(mosaic.FieldNameHighPS))
 
-// changeItems runs a statement that changes items and returns their
-// returnedColumns, calls fn for each item with whether the row returned is
-// live, and returns the items' OBJECTIDs in increasing order.
-func (tx *Tx) changeItems(query string, args []any, fn func(live bool, ci storesql.CellItem)) ([]int64, error) {
-	rows, err := tx.query(query, args...)
-	if err != nil {
-		return nil, err
+// items returns the item changes this store shares with the other.
+func (tx *Tx) items() storesql.Items {
+	return storesql.Items{
+		DB:        tx.conn(),
+		ReadOnly:  !tx.writable,
+		Returned:  returnedColumns,
+		ShapeWKB:  true,
+		TableFunc: itemsTable,
+		InIDsFunc: inIDs,
+		UnindexFunc: func(c *mosaic.Collection, oids []int64) error {
+			_, err := tx.exec(fmt.Sprintf(`DELETE FROM %s WHERE id IN (SELECT value FROM json_each(?))`, rtreeTable(c)), jsonIDs(oids))
+			return err
+		},
+		ChangedFunc: tx.changed,
 	}
-	defer rows.Close()
-	var oids []int64
-	for rows.Next() {
-		var (
-			oid           int64
-			live          bool
-			ci            storesql.CellItem
-			shape         []byte
-			lowPS, highPS sql.NullFloat64
-		)
-		b := &ci.Bound
-		if err := rows.Scan(&oid, &live, &ci.Cell, &shape, &b.Min[0], &b.Min[1], &b.Max[0], &b.Max[1], &lowPS, &highPS); err != nil {
-			return nil, err
-		}
-		ci.ShapeKey, ci.LowPS, ci.HighPS = storesql.ShapeKey(shape), nullable(lowPS), nullable(highPS)
-		fn(live, ci)
-		oids = append(oids, oid)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	sort.Slice(oids, func(i, j int) bool { return oids[i] < oids[j] })
-	return oids, nil
 }
 
-func nullable(v sql.NullFloat64) any {
-	if v.Valid {
-		return v.Float64
+// DeleteItems removes the items that d selects.
+func (tx *Tx) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.DeleteResult, error) {
+	return tx.items().DeleteItems(c, d)
+}
+
+// RestoreItems puts recycled items back with their original OIDs.
+func (tx *Tx) RestoreItems(c *mosaic.Collection, r mosaic.ItemRestore) (mosaic.RestoreResult, error) {
+	return tx.items().RestoreItems(c, r)
+}
+
+// changed brings c's boundary cells and Summary up to date after cc.
+func (tx *Tx) changed(c *mosaic.Collection, cc *storesql.CellChanges) error {
+	if err := storesql.ApplyCellChanges(tx.cellDB(c), cc); err != nil {
+		return err
 	}
-	return nil
+	return tx.loadSummary(c)
 }
 
 // inIDs is "col IN (ids)" with the IDs bound as one JSON array, so that long
 // lists never hit SQLite's limit on parameters.
 func inIDs(col string, ids []int64) sq.Sqlizer {
 	return sq.Expr(col+" IN (SELECT value FROM json_each(?))", jsonIDs(ids))
-}
-
-// RestoreItems puts recycled items back with their original OIDs.
-func (tx *Tx) RestoreItems(c *mosaic.Collection, r mosaic.ItemRestore) (mosaic.RestoreResult, error) {
-	var res mosaic.RestoreResult
-	fields, err := storesql.FilterFields(c)
-	if err != nil {
-		return res, err
-	}
-	where, err := storesql.CompileWhere(fields, r.Where, r.JobID == "")
-	if err != nil {
-		return res, err
-	}
-	cond := sq.And{sq.Expr("i._deleted_at IS NOT NULL")}
-	if where != nil {
-		cond = append(cond, where)
-	}
-	if r.JobID != "" {
-		cond = append(cond, sq.Eq{"i._deleted_job": r.JobID})
-	}
-	pred, args, err := cond.ToSql()
-	if err != nil {
-		return res, err
-	}
-	cc := storesql.NewCellChanges()
-	res.OIDs, err = tx.changeItems(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = NULL, _deleted_job = NULL WHERE %s RETURNING %s`,
-		itemsTable(c), pred, returnedColumns), args, func(_ bool, ci storesql.CellItem) { cc.Add(ci) })
-	if err != nil {
-		return res, fmt.Errorf("restore items: %w", storesql.WhereError(err))
-	}
-	res.Restored = int64(len(res.OIDs))
-	if err := storesql.ApplyCellChanges(tx.cellDB(c), cc); err != nil {
-		return res, err
-	}
-	return res, tx.loadSummary(c)
 }
 
 // PurgeRecycled removes at most limit recycle-bin entries (all if limit ≤
@@ -400,7 +250,7 @@ func (tx *Tx) PurgeRecycled(before time.Time, limit int) (int64, error) {
 		if len(oids) == 0 {
 			continue
 		}
-		n, err := tx.purgeOIDs(c, oids, storesql.NewCellChanges())
+		n, err := tx.items().PurgeOIDs(c, oids, storesql.NewCellChanges())
 		total += n
 		if err != nil {
 			return total, err

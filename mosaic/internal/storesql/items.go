@@ -1,0 +1,252 @@
+package storesql
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/sqlfilter"
+)
+
+// Items makes the item changes that both stores make with the same SQL:
+// deleting, restoring and purging items, with the boundary-cell
+// bookkeeping that goes with them. A store builds one per transaction,
+// with its dialect and the steps that are its own (locks, indexes beside
+// the items table).
+type Items struct {
+	DB DB
+	// ReadOnly refuses every change, for a read transaction.
+	ReadOnly bool
+	// Filter is the store's where-clause dialect.
+	Filter []sqlfilter.Option
+	// Returned are the columns ChangeItems reads from a RETURNING clause:
+	// the OBJECTID, whether the item is live (_deleted_at IS NULL), _cell,
+	// the footprint's key (or, with ShapeWKB, the footprint as WKB, hashed
+	// with ShapeKey), _minx, _miny, _maxx, _maxy, LowPS and HighPS.
+	Returned string
+	ShapeWKB bool
+	// TableFunc returns the quoted name of c's items table.
+	TableFunc func(c *mosaic.Collection) string
+	// InIDsFunc returns the condition "col is one of ids".
+	InIDsFunc func(col string, ids []int64) sq.Sqlizer
+	// LockFunc, when set, serialises changes to c's items until the end
+	// of the transaction; it runs before each change.
+	LockFunc func(c *mosaic.Collection) error
+	// UnindexFunc, when set, removes purged items from an index the store
+	// keeps beside the items table.
+	UnindexFunc func(c *mosaic.Collection, oids []int64) error
+	// ChangedFunc brings c's boundary cells and Summary up to date after
+	// the changes cc records.
+	ChangedFunc func(c *mosaic.Collection, cc *CellChanges) error
+}
+
+// ChangeItems runs a statement that changes items and returns their
+// Returned columns, calls fn for each item with whether the row returned
+// is live, and returns the items' OBJECTIDs in increasing order.
+func (s Items) ChangeItems(query string, args []any, fn func(live bool, ci CellItem)) ([]int64, error) {
+	if s.ReadOnly {
+		return nil, errors.New("write in a read-only transaction")
+	}
+	rows, err := s.DB.Query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var oids []int64
+	for rows.Next() {
+		var (
+			oid           int64
+			live          bool
+			ci            CellItem
+			wkb           []byte
+			lowPS, highPS *float64
+		)
+		shape := any(&ci.ShapeKey)
+		if s.ShapeWKB {
+			shape = &wkb
+		}
+		b := &ci.Bound
+		if err := rows.Scan(&oid, &live, &ci.Cell, shape, &b.Min[0], &b.Min[1], &b.Max[0], &b.Max[1], &lowPS, &highPS); err != nil {
+			return nil, err
+		}
+		if s.ShapeWKB {
+			ci.ShapeKey = ShapeKey(wkb)
+		}
+		ci.LowPS, ci.HighPS = nullable(lowPS), nullable(highPS)
+		fn(live, ci)
+		oids = append(oids, oid)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.Sort(oids)
+	return oids, nil
+}
+
+func nullable(v *float64) any {
+	if v != nil {
+		return *v
+	}
+	return nil
+}
+
+// PurgeOIDs removes items (live or recycled) for good, records the live
+// ones in cc, and reports how many it removed.
+func (s Items) PurgeOIDs(c *mosaic.Collection, oids []int64, cc *CellChanges) (int64, error) {
+	pred, args, err := s.InIDsFunc(Col(mosaic.FieldNameOID), oids).ToSql()
+	if err != nil {
+		return 0, err
+	}
+	removed, err := s.ChangeItems(fmt.Sprintf(`DELETE FROM %s AS i WHERE %s RETURNING %s`, s.TableFunc(c), pred, s.Returned),
+		args, func(live bool, ci CellItem) {
+			if live {
+				cc.Remove(ci)
+			}
+		})
+	if err != nil {
+		return 0, fmt.Errorf("delete items: %w", err)
+	}
+	if err := s.unindex(c, oids); err != nil {
+		return 0, err
+	}
+	return int64(len(removed)), nil
+}
+
+func (s Items) unindex(c *mosaic.Collection, oids []int64) error {
+	if s.UnindexFunc == nil {
+		return nil
+	}
+	if err := s.UnindexFunc(c, oids); err != nil {
+		return fmt.Errorf("unindex items: %w", err)
+	}
+	return nil
+}
+
+// DeleteItems removes the items that d selects; see mosaic.CatalogWriter.
+func (s Items) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.DeleteResult, error) {
+	var res mosaic.DeleteResult
+	fields, err := FilterFields(c)
+	if err != nil {
+		return res, err
+	}
+	where, err := CompileWhere(fields, d.Where, true, s.Filter...)
+	if err != nil {
+		return res, err
+	}
+	if !d.DryRun && s.LockFunc != nil {
+		if err := s.LockFunc(c); err != nil {
+			return res, err
+		}
+	}
+	table := s.TableFunc(c)
+	cond := sq.And{sq.Expr("i._deleted_at IS NULL"), where}
+	oidCol := Col(mosaic.FieldNameOID)
+	if len(d.ObjectIDs) > 0 {
+		ids := UniqueIDs(d.ObjectIDs)
+		cond = append(cond, s.InIDsFunc(oidCol, ids))
+		if d.Strict {
+			var live int
+			q, args, err := sq.Select("count(*)").From(table + " AS i").
+				Where(sq.And{sq.Expr("i._deleted_at IS NULL"), s.InIDsFunc(oidCol, ids)}).ToSql()
+			if err != nil {
+				return res, err
+			}
+			if err := s.DB.QueryRow(q, args...).Scan(&live); err != nil {
+				return res, fmt.Errorf("check objectIds: %w", err)
+			}
+			if live != len(ids) {
+				return res, mosaic.Errorf(mosaic.EINVALID, "%d of the %d listed objectIds are not items of %q; nothing was deleted (strict).",
+					len(ids)-live, len(ids), c.Name)
+			}
+		}
+	}
+	pred, args, err := cond.ToSql()
+	if err != nil {
+		return res, fmt.Errorf("build delete: %w", err)
+	}
+	cc := NewCellChanges()
+	remove := func(_ bool, ci CellItem) { cc.Remove(ci) }
+	switch {
+	case d.DryRun:
+		var rows Rows
+		rows, err = s.DB.Query(fmt.Sprintf(`SELECT %s FROM %s AS i WHERE %s ORDER BY %s`, oidCol, table, pred, oidCol), args...)
+		if err == nil {
+			res.OIDs, err = ScanInt64s(rows)
+		}
+	case d.Purge:
+		res.OIDs, err = s.ChangeItems(fmt.Sprintf(`DELETE FROM %s AS i WHERE %s RETURNING %s`, table, pred, s.Returned),
+			args, remove)
+	default:
+		res.OIDs, err = s.ChangeItems(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = ?, _deleted_job = ? WHERE %s RETURNING %s`,
+			table, pred, s.Returned), append([]any{s.DB.Now().UnixMilli(), d.JobID}, args...), remove)
+	}
+	if err != nil {
+		return res, fmt.Errorf("delete items: %w", WhereError(err))
+	}
+	res.Matched = int64(len(res.OIDs))
+	if res.Matched == 0 && d.Strict {
+		return res, mosaic.Errorf(mosaic.EINVALID, "The where clause matched no items of %q; nothing was deleted (strict).", c.Name)
+	}
+	if d.DryRun || res.Matched == 0 {
+		return res, nil
+	}
+	if d.Purge {
+		if err := s.unindex(c, res.OIDs); err != nil {
+			return res, err
+		}
+	}
+	res.Removed = res.Matched
+	return res, s.ChangedFunc(c, cc)
+}
+
+// RestoreItems puts recycled items back with their original OIDs; see
+// mosaic.CatalogWriter.
+func (s Items) RestoreItems(c *mosaic.Collection, r mosaic.ItemRestore) (mosaic.RestoreResult, error) {
+	var res mosaic.RestoreResult
+	fields, err := FilterFields(c)
+	if err != nil {
+		return res, err
+	}
+	where, err := CompileWhere(fields, r.Where, r.JobID == "", s.Filter...)
+	if err != nil {
+		return res, err
+	}
+	if s.LockFunc != nil {
+		if err := s.LockFunc(c); err != nil {
+			return res, err
+		}
+	}
+	cond := sq.And{sq.Expr("i._deleted_at IS NOT NULL")}
+	if where != nil {
+		cond = append(cond, where)
+	}
+	if r.JobID != "" {
+		cond = append(cond, sq.Eq{"i._deleted_job": r.JobID})
+	}
+	pred, args, err := cond.ToSql()
+	if err != nil {
+		return res, err
+	}
+	cc := NewCellChanges()
+	res.OIDs, err = s.ChangeItems(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = NULL, _deleted_job = NULL WHERE %s RETURNING %s`,
+		s.TableFunc(c), pred, s.Returned), args, func(_ bool, ci CellItem) { cc.Add(ci) })
+	if err != nil {
+		return res, fmt.Errorf("restore items: %w", WhereError(err))
+	}
+	res.Restored = int64(len(res.OIDs))
+	return res, s.ChangedFunc(c, cc)
+}
+
+// LiveOIDsWithPath returns the OBJECTIDs of c's live items whose Path is
+// path.
+func (s Items) LiveOIDsWithPath(c *mosaic.Collection, path string) ([]int64, error) {
+	rows, err := s.DB.Query(fmt.Sprintf(`SELECT %s FROM %s WHERE %s = ? AND _deleted_at IS NULL`,
+		Quote(mosaic.FieldNameOID), s.TableFunc(c), Quote(mosaic.FieldNamePath)), path)
+	if err != nil {
+		return nil, err
+	}
+	return ScanInt64s(rows)
+}
