@@ -1,14 +1,12 @@
 package postgis
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	sq "github.com/Masterminds/squirrel"
 	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/internal/storesql"
@@ -98,63 +96,34 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 				return res, err
 			}
 		}
-		if len(it.Footprint) == 0 || len(it.Footprint[0]) < 4 {
-			return res, mosaic.Errorf(mosaic.EINVALID, "Item %q has no footprint.", it.Path)
-		}
-		if it.Path == "" {
-			return res, mosaic.Errorf(mosaic.EINVALID, "An item needs a source path.")
-		}
-		if keep && it.OID <= 0 {
-			return res, mosaic.Errorf(mosaic.EINVALID, "Item %q has no OBJECTID to keep.", it.Path)
+		if err := storesql.CheckItem(it, keep); err != nil {
+			return res, err
 		}
 		if immediate {
 			if err := flush(); err != nil {
 				return res, err
 			}
-			dups, err := tx.items().LiveOIDsWithPath(c, it.Path)
-			if err != nil {
-				return res, err
-			}
-			if len(dups) > 0 && opts.Duplicates == mosaic.DuplicatesExclude {
-				res.Skipped++
-				continue
-			}
-			if len(dups) > 0 {
-				if _, err := tx.items().PurgeOIDs(c, dups, cc); err != nil {
+			if skip, err := tx.items().Dedupe(c, it, opts, cc, &res); err != nil || skip {
+				if err != nil {
 					return res, err
 				}
-				res.Overwritten += len(dups)
+				continue
 			}
 		}
-		attrs, err := storesql.NormalizeAttributes(c, it)
+		enc, err := storesql.EncodeItem(c, it, keep, row.cellSize)
 		if err != nil {
 			return res, err
 		}
-		shape, err := wkb.Marshal(it.Footprint)
-		if err != nil {
-			return res, fmt.Errorf("encode footprint: %w", err)
-		}
-		raster, err := json.Marshal(it.Raster)
-		if err != nil {
-			return res, err
-		}
-		b := it.Footprint.Bound()
-		ci := storesql.CellItem{Cell: storesql.CellKey(b.Center(), row.cellSize), ShapeKey: storesql.ShapeKey(shape), Bound: b,
-			LowPS: attrs[mosaic.FieldNameLowPS], HighPS: attrs[mosaic.FieldNameHighPS]}
 		if keep {
 			oid = it.OID
 		}
-		var deletedAt, deletedJob any
-		recycled := keep && it.Recycled != nil
-		if recycled {
-			deletedAt, deletedJob = it.Recycled.At.UnixMilli(), it.Recycled.JobID
-		}
 		args := make([]any, 0, len(cols))
-		args = append(args, oid, shape)
+		args = append(args, oid, enc.Shape)
 		for _, f := range fields {
-			args = append(args, attrs[f.Name])
+			args = append(args, enc.Attrs[f.Name])
 		}
-		args = append(args, string(raster), ci.Cell, ci.ShapeKey, b.Min[0], b.Min[1], b.Max[0], b.Max[1], deletedAt, deletedJob)
+		b := enc.Cell.Bound
+		args = append(args, enc.Raster, enc.Cell.Cell, enc.Cell.ShapeKey, b.Min[0], b.Min[1], b.Max[0], b.Max[1], enc.DeletedAt, enc.DeletedJob)
 		batch.Queue(insert, args...)
 		if len(it.Raster.Stats) > 0 {
 			pixels := storesql.ItemPixels(it.Raster)
@@ -170,8 +139,8 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 		it.OID = oid
 		oid++
 		nextOID = max(nextOID, oid)
-		if !recycled {
-			cc.Add(ci)
+		if !enc.Recycled {
+			cc.Add(enc.Cell)
 		}
 		res.Added++
 		res.OIDs = append(res.OIDs, it.OID)

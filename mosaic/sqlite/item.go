@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 	sqlite3 "github.com/mattn/go-sqlite3"
-	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/internal/storesql"
@@ -81,61 +79,31 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 				return res, err
 			}
 		}
-		if len(it.Footprint) == 0 || len(it.Footprint[0]) < 4 {
-			return res, mosaic.Errorf(mosaic.EINVALID, "Item %q has no footprint.", it.Path)
+		if err := storesql.CheckItem(it, keep); err != nil {
+			return res, err
 		}
-		if it.Path == "" {
-			return res, mosaic.Errorf(mosaic.EINVALID, "An item needs a source path.")
-		}
-		if keep && it.OID <= 0 {
-			return res, mosaic.Errorf(mosaic.EINVALID, "Item %q has no OBJECTID to keep.", it.Path)
-		}
-		switch opts.Duplicates {
-		case mosaic.DuplicatesExclude, mosaic.DuplicatesOverwrite:
-			dups, err := tx.items().LiveOIDsWithPath(c, it.Path)
+		if skip, err := tx.items().Dedupe(c, it, opts, cc, &res); err != nil || skip {
 			if err != nil {
 				return res, err
 			}
-			if len(dups) > 0 && opts.Duplicates == mosaic.DuplicatesExclude {
-				res.Skipped++
-				continue
-			}
-			if len(dups) > 0 {
-				if _, err := tx.items().PurgeOIDs(c, dups, cc); err != nil {
-					return res, err
-				}
-				res.Overwritten += len(dups)
-			}
+			continue
 		}
-		attrs, err := storesql.NormalizeAttributes(c, it)
+		enc, err := storesql.EncodeItem(c, it, keep, row.cellSize)
 		if err != nil {
 			return res, err
 		}
-		shape, err := wkb.Marshal(it.Footprint)
-		if err != nil {
-			return res, fmt.Errorf("encode footprint: %w", err)
-		}
-		raster, err := json.Marshal(it.Raster)
-		if err != nil {
-			return res, err
-		}
-		b := it.Footprint.Bound()
-		cell := storesql.CellKey(b.Center(), row.cellSize)
-		args[0], args[1] = nil, shape // a NULL OBJECTID takes the next one
+		args[0], args[1] = nil, enc.Shape // a NULL OBJECTID takes the next one
 		if keep {
 			args[0] = it.OID
 		}
 		for j, f := range fields {
-			args[2+j] = attrs[f.Name]
+			args[2+j] = enc.Attrs[f.Name]
 		}
 		n := 2 + len(fields)
-		args[n], args[n+1] = string(raster), cell
+		b := enc.Cell.Bound
+		args[n], args[n+1] = enc.Raster, enc.Cell.Cell
 		args[n+2], args[n+3], args[n+4], args[n+5] = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
-		args[n+6], args[n+7] = nil, nil
-		recycled := keep && it.Recycled != nil
-		if recycled {
-			args[n+6], args[n+7] = it.Recycled.At.UnixMilli(), it.Recycled.JobID
-		}
+		args[n+6], args[n+7] = enc.DeletedAt, enc.DeletedJob
 		r, err := ins.ExecContext(tx.ctx, args...)
 		var se sqlite3.Error
 		if keep && errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
@@ -155,9 +123,8 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 		if err := tx.addItemStats(c, oid, it.Raster); err != nil {
 			return res, err
 		}
-		if !recycled {
-			cc.Add(storesql.CellItem{Cell: cell, ShapeKey: storesql.ShapeKey(shape), Bound: b,
-				LowPS: attrs[mosaic.FieldNameLowPS], HighPS: attrs[mosaic.FieldNameHighPS]})
+		if !enc.Recycled {
+			cc.Add(enc.Cell)
 		}
 		res.Added++
 		res.OIDs = append(res.OIDs, oid)

@@ -1,11 +1,13 @@
 package storesql
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 
 	sq "github.com/Masterminds/squirrel"
+	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/sqlfilter"
@@ -249,4 +251,86 @@ func (s Items) LiveOIDsWithPath(c *mosaic.Collection, path string) ([]int64, err
 		return nil, err
 	}
 	return ScanInt64s(rows)
+}
+
+// CheckItem checks what every item needs before it is stored: a
+// footprint, a source path and, when keep (an import), an OBJECTID.
+func CheckItem(it *mosaic.Item, keep bool) error {
+	if len(it.Footprint) == 0 || len(it.Footprint[0]) < 4 {
+		return mosaic.Errorf(mosaic.EINVALID, "Item %q has no footprint.", it.Path)
+	}
+	if it.Path == "" {
+		return mosaic.Errorf(mosaic.EINVALID, "An item needs a source path.")
+	}
+	if keep && it.OID <= 0 {
+		return mosaic.Errorf(mosaic.EINVALID, "Item %q has no OBJECTID to keep.", it.Path)
+	}
+	return nil
+}
+
+// Dedupe applies opts.Duplicates to an item about to be added: skip
+// reports that EXCLUDE leaves it out because a live item has its path;
+// OVERWRITE purges the live items with its path (recording them in cc
+// and res). ALLOW does nothing.
+func (s Items) Dedupe(c *mosaic.Collection, it *mosaic.Item, opts mosaic.AddOptions, cc *CellChanges, res *mosaic.AddResult) (skip bool, err error) {
+	if opts.Duplicates != mosaic.DuplicatesExclude && opts.Duplicates != mosaic.DuplicatesOverwrite {
+		return false, nil
+	}
+	dups, err := s.LiveOIDsWithPath(c, it.Path)
+	if err != nil || len(dups) == 0 {
+		return false, err
+	}
+	if opts.Duplicates == mosaic.DuplicatesExclude {
+		res.Skipped++
+		return true, nil
+	}
+	if _, err := s.PurgeOIDs(c, dups, cc); err != nil {
+		return false, err
+	}
+	res.Overwritten += len(dups)
+	return false, nil
+}
+
+// ItemRow is an item encoded for the items table, as both stores insert
+// it.
+type ItemRow struct {
+	// Attrs are the values of the collection's DataFields, by name.
+	Attrs map[string]any
+	// Shape is the footprint as WKB; Raster the RasterInfo as JSON.
+	Shape  []byte
+	Raster string
+	// Cell is what the boundary cells need: the item's cell, shape key,
+	// bound and cell sizes.
+	Cell CellItem
+	// Recycled is set for an imported item that goes straight to the
+	// recycle bin; DeletedAt and DeletedJob are its _deleted_at and
+	// _deleted_job (NULL unless Recycled).
+	Recycled              bool
+	DeletedAt, DeletedJob any
+}
+
+// EncodeItem encodes it for c's items table, whose boundary cells are
+// cellSize wide; keep (an import) keeps its recycle-bin state.
+func EncodeItem(c *mosaic.Collection, it *mosaic.Item, keep bool, cellSize float64) (ItemRow, error) {
+	var r ItemRow
+	attrs, err := NormalizeAttributes(c, it)
+	if err != nil {
+		return r, err
+	}
+	shape, err := wkb.Marshal(it.Footprint)
+	if err != nil {
+		return r, fmt.Errorf("encode footprint: %w", err)
+	}
+	raster, err := json.Marshal(it.Raster)
+	if err != nil {
+		return r, err
+	}
+	b := it.Footprint.Bound()
+	r = ItemRow{Attrs: attrs, Shape: shape, Raster: string(raster),
+		Cell: CellItem{Cell: CellKey(b.Center(), cellSize), ShapeKey: ShapeKey(shape), Bound: b,
+			LowPS: attrs[mosaic.FieldNameLowPS], HighPS: attrs[mosaic.FieldNameHighPS]}}
+	if keep && it.Recycled != nil {
+		r.Recycled, r.DeletedAt, r.DeletedJob = true, it.Recycled.At.UnixMilli(), it.Recycled.JobID
+	}
+	return r, nil
 }
