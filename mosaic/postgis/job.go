@@ -8,34 +8,6 @@ import (
 	"github.com/tessera-gis/tessera/mosaic/internal/storesql"
 )
 
-// jobSQL is the job SQL this store shares with the other (see storesql.JobSQL).
-var jobSQL = storesql.JobSQL{MessageOrder: "id", ActiveOrder: "submitted_at, id"}
-
-// Job returns a job and its messages.
-func (tx *Tx) Job(id string) (*mosaic.Job, error) { return jobSQL.Job(tx.conn(), id) }
-
-// ActiveJobs returns the jobs that are not terminal, oldest first.
-func (tx *Tx) ActiveJobs() ([]*mosaic.Job, error) { return jobSQL.ActiveJobs(tx.conn()) }
-
-// RecentJobs returns the jobs that f selects, most recently submitted
-// first, each with its last f.Messages messages.
-func (tx *Tx) RecentJobs(f mosaic.JobFilter) ([]*mosaic.Job, error) {
-	return jobSQL.RecentJobs(tx.conn(), f)
-}
-
-// SetJobProgress records a running job's progress; nil clears it.
-func (tx *Tx) SetJobProgress(id string, p *mosaic.JobProgress) error {
-	return storesql.SetJobProgress(tx.conn(), id, p)
-}
-
-// Audit appends an entry to the audit log.
-func (tx *Tx) Audit(e mosaic.AuditEntry) error { return storesql.Audit(tx.conn(), e) }
-
-// AuditLog returns the audit entries that f selects, newest first.
-func (tx *Tx) AuditLog(f mosaic.AuditFilter) ([]mosaic.AuditEntry, error) {
-	return storesql.AuditLog(tx.conn(), f)
-}
-
 // CreateJob stores a new job with its messages.
 func (tx *Tx) CreateJob(j *mosaic.Job) error {
 	if err := storesql.InsertJob(tx.conn(), j); err != nil {

@@ -169,7 +169,7 @@ func (db *DB) View(ctx context.Context, fn func(tx mosaic.ReadTx) error) error {
 		return wrapDBError(ctx, "begin read", err)
 	}
 	defer rollback(ptx)
-	if err := fn(&Tx{ctx: ctx, tx: ptx, db: db}); err != nil {
+	if err := fn(db.newTx(ctx, ptx, false)); err != nil {
 		return wrapDBError(ctx, "", err)
 	}
 	return nil
@@ -183,7 +183,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
 		return wrapDBError(ctx, "begin write", err)
 	}
 	defer rollback(ptx)
-	if err := fn(&Tx{ctx: ctx, tx: ptx, db: db, writable: true}); err != nil {
+	if err := fn(db.newTx(ctx, ptx, true)); err != nil {
 		return wrapDBError(ctx, "", err)
 	}
 	if err := ptx.Commit(ctx); err != nil {
@@ -225,6 +225,10 @@ func wrapDBError(ctx context.Context, op string, err error) error {
 // Tx is a transaction on a DB. It implements mosaic.Tx; read-only
 // transactions (from View) return an error from every write method.
 type Tx struct {
+	// JobTx runs the job, audit and secret SQL this store shares with
+	// the other.
+	storesql.JobTx
+
 	ctx      context.Context
 	tx       pgx.Tx
 	db       *DB
@@ -232,6 +236,13 @@ type Tx struct {
 }
 
 var _ mosaic.Tx = (*Tx)(nil)
+
+// newTx wraps a transaction of the database.
+func (db *DB) newTx(ctx context.Context, ptx pgx.Tx, writable bool) *Tx {
+	tx := &Tx{ctx: ctx, tx: ptx, db: db, writable: writable}
+	tx.JobTx = storesql.NewJobTx(conn{tx}, "id", "submitted_at, id")
+	return tx
+}
 
 // PgxTx returns the underlying transaction, for the job queue to insert its
 // rows atomically with a job record.

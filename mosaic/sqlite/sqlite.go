@@ -174,7 +174,7 @@ func (db *DB) View(ctx context.Context, fn func(tx mosaic.ReadTx) error) error {
 		return wrapDBError(ctx, "begin read", err)
 	}
 	defer sqlTx.Rollback()
-	return fn(&Tx{ctx: ctx, tx: sqlTx, db: db})
+	return fn(db.newTx(ctx, sqlTx, false))
 }
 
 // Update runs fn in a write transaction and commits it if fn returns nil.
@@ -184,7 +184,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
 		return wrapDBError(ctx, "begin write", err)
 	}
 	defer sqlTx.Rollback()
-	tx := &Tx{ctx: ctx, tx: sqlTx, db: db, writable: true}
+	tx := db.newTx(ctx, sqlTx, true)
 	if err := fn(tx); err != nil {
 		return wrapDBError(ctx, "", err)
 	}
@@ -218,6 +218,10 @@ func wrapDBError(ctx context.Context, op string, err error) error {
 // Tx is a transaction on a DB. It implements mosaic.Tx; read-only
 // transactions (from View) return an error from every write method.
 type Tx struct {
+	// JobTx runs the job, audit and secret SQL this store shares with
+	// the other.
+	storesql.JobTx
+
 	ctx      context.Context
 	tx       *sql.Tx
 	db       *DB
@@ -225,6 +229,13 @@ type Tx struct {
 }
 
 var _ mosaic.Tx = (*Tx)(nil)
+
+// newTx wraps a transaction of the database.
+func (db *DB) newTx(ctx context.Context, sqlTx *sql.Tx, writable bool) *Tx {
+	tx := &Tx{ctx: ctx, tx: sqlTx, db: db, writable: writable}
+	tx.JobTx = storesql.NewJobTx(conn{tx}, "seq", "submitted_at")
+	return tx
+}
 
 // SQLTx returns the underlying transaction, for the job queue to insert its
 // rows atomically with a job record.

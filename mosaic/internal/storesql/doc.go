@@ -6,6 +6,15 @@
 // that both stores keep the same contract with one implementation of each
 // rule.
 //
+// Statements that both stores run with the same SQL are written once here
+// over DB, a small interface over a transaction that each store adapts
+// (database/sql for SQLite, pgx for PostgreSQL): JobTx (jobs, the audit
+// log, secrets), which each store's Tx embeds, and Items (deleting,
+// restoring and purging items, the per-item checks and encoding of
+// AddItems), which a store configures with its dialect and its own steps.
+// What is driver glue or dialect (DDL, batch inserts, array and JSON
+// parameters, locks) stays in each store.
+//
 // Catalog tables, in both stores, alias the items table as "i" and quote
 // field names as SQL identifiers; the store's own columns start with an
 // underscore, which field names cannot.

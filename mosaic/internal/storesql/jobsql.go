@@ -8,19 +8,23 @@ import (
 	"github.com/tessera-gis/tessera/mosaic"
 )
 
-// This file holds the job, audit, secret and statistics methods that both
-// stores run with the same SQL (see DB). What the stores write
-// differently (message numbering, tombstone upserts, state transitions,
-// expiry) stays in each store.
+// JobTx implements the methods of mosaic.Tx for jobs, the audit log and
+// secrets that both stores run with the same SQL; each store's Tx embeds
+// it. What the stores write differently (message numbering, tombstone
+// upserts, state transitions, expiry) stays in each store, with the
+// helpers below (InsertJob, FinishJobRow, MissingJob).
+type JobTx struct {
+	db DB
+	// messageOrder is the job_messages column that orders a job's
+	// messages; activeOrder the ORDER BY of ActiveJobs.
+	messageOrder, activeOrder string
+}
 
-// JobSQL runs the job and audit queries the stores share; its fields are
-// the orderings that differ between them.
-type JobSQL struct {
-	// MessageOrder is the job_messages column that orders a job's
-	// messages.
-	MessageOrder string
-	// ActiveOrder is the ORDER BY of ActiveJobs.
-	ActiveOrder string
+// NewJobTx returns the shared job methods on db. messageOrder is the
+// job_messages column that orders a job's messages; activeOrder is the
+// ORDER BY of ActiveJobs (after submitted_at, the tie-break differs).
+func NewJobTx(db DB, messageOrder, activeOrder string) JobTx {
+	return JobTx{db: db, messageOrder: messageOrder, activeOrder: activeOrder}
 }
 
 func scanJob(r Row) (*mosaic.Job, error) {
@@ -32,15 +36,15 @@ func scanJob(r Row) (*mosaic.Job, error) {
 }
 
 // Job returns a job with its messages; see mosaic.JobReader.
-func (s JobSQL) Job(db DB, id string) (*mosaic.Job, error) {
-	j, err := scanJob(db.QueryRow(`SELECT `+JobColumns+` FROM jobs WHERE id = ?`, id))
+func (s JobTx) Job(id string) (*mosaic.Job, error) {
+	j, err := scanJob(s.db.QueryRow(`SELECT `+JobColumns+` FROM jobs WHERE id = ?`, id))
 	if errors.Is(err, ErrNoRows) {
-		return nil, MissingJob(db, id)
+		return nil, MissingJob(s.db, id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find job: %w", err)
 	}
-	rows, err := db.Query(`SELECT type, description FROM job_messages WHERE job_id = ? ORDER BY `+s.MessageOrder, id)
+	rows, err := s.db.Query(`SELECT type, description FROM job_messages WHERE job_id = ? ORDER BY `+s.messageOrder, id)
 	if err != nil {
 		return nil, fmt.Errorf("job messages: %w", err)
 	}
@@ -73,9 +77,9 @@ func MissingJob(db DB, id string) error {
 }
 
 // ActiveJobs returns the jobs that are not terminal, oldest first.
-func (s JobSQL) ActiveJobs(db DB) ([]*mosaic.Job, error) {
-	rows, err := db.Query(`SELECT ` + JobColumns + ` FROM jobs
-		WHERE state IN ('new', 'submitted', 'waiting', 'executing', 'cancelling') ORDER BY ` + s.ActiveOrder)
+func (s JobTx) ActiveJobs() ([]*mosaic.Job, error) {
+	rows, err := s.db.Query(`SELECT ` + JobColumns + ` FROM jobs
+		WHERE state IN ('new', 'submitted', 'waiting', 'executing', 'cancelling') ORDER BY ` + s.activeOrder)
 	if err != nil {
 		return nil, fmt.Errorf("active jobs: %w", err)
 	}
@@ -93,12 +97,12 @@ func (s JobSQL) ActiveJobs(db DB) ([]*mosaic.Job, error) {
 
 // RecentJobs returns the jobs that f selects, most recently submitted
 // first, each with its last f.Messages messages.
-func (s JobSQL) RecentJobs(db DB, f mosaic.JobFilter) ([]*mosaic.Job, error) {
+func (s JobTx) RecentJobs(f mosaic.JobFilter) ([]*mosaic.Job, error) {
 	query, args, err := RecentJobsSelect(f).ToSql()
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Query(query, args...)
+	rows, err := s.db.Query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("recent jobs: %w", err)
 	}
@@ -119,8 +123,8 @@ func (s JobSQL) RecentJobs(db DB, f mosaic.JobFilter) ([]*mosaic.Job, error) {
 	for i, j := range out {
 		ids[i] = j.ID
 	}
-	query, args = LastMessagesSelect(ids, f.Messages, s.MessageOrder)
-	rows, err = db.Query(query, args...)
+	query, args = LastMessagesSelect(ids, f.Messages, s.messageOrder)
+	rows, err = s.db.Query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("recent job messages: %w", err)
 	}
@@ -164,19 +168,19 @@ func FinishJobRow(db DB, id string, state mosaic.JobState, results map[string]mo
 }
 
 // SetJobProgress records an unfinished job's progress; nil clears it.
-func SetJobProgress(db DB, id string, p *mosaic.JobProgress) error {
+func (s JobTx) SetJobProgress(id string, p *mosaic.JobProgress) error {
 	v, err := ProgressJSON(p)
 	if err != nil {
 		return err
 	}
-	_, err = db.Exec(`UPDATE jobs SET progress = ? WHERE id = ? AND finished_at IS NULL`, v, id)
+	_, err = s.db.Exec(`UPDATE jobs SET progress = ? WHERE id = ? AND finished_at IS NULL`, v, id)
 	return err
 }
 
 // Audit appends an entry to the audit log; a zero Time means now.
-func Audit(db DB, e mosaic.AuditEntry) error {
-	_, err := db.Exec(`INSERT INTO audit_log (at, user_name, action, collection, job_id, where_clause, count, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, AuditValues(e, db.Now())...)
+func (s JobTx) Audit(e mosaic.AuditEntry) error {
+	_, err := s.db.Exec(`INSERT INTO audit_log (at, user_name, action, collection, job_id, where_clause, count, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, AuditValues(e, s.db.Now())...)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
@@ -184,12 +188,12 @@ func Audit(db DB, e mosaic.AuditEntry) error {
 }
 
 // AuditLog returns the audit entries that f selects, newest first.
-func AuditLog(db DB, f mosaic.AuditFilter) ([]mosaic.AuditEntry, error) {
+func (s JobTx) AuditLog(f mosaic.AuditFilter) ([]mosaic.AuditEntry, error) {
 	query, args, err := AuditSelect(f).ToSql()
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Query(query, args...)
+	rows, err := s.db.Query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
@@ -207,16 +211,16 @@ func AuditLog(db DB, f mosaic.AuditFilter) ([]mosaic.AuditEntry, error) {
 
 // Secret returns the secret called name, creating it from size random
 // bytes if it does not exist (see mosaic.Secrets).
-func Secret(db DB, name string, size int) ([]byte, error) {
+func (s JobTx) Secret(name string, size int) ([]byte, error) {
 	b := make([]byte, size)
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	if _, err := db.Exec(`INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, b); err != nil {
+	if _, err := s.db.Exec(`INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, b); err != nil {
 		return nil, fmt.Errorf("create secret %s: %w", name, err)
 	}
 	var v []byte
-	if err := db.QueryRow(`SELECT value FROM secrets WHERE name = ?`, name).Scan(&v); err != nil {
+	if err := s.db.QueryRow(`SELECT value FROM secrets WHERE name = ?`, name).Scan(&v); err != nil {
 		return nil, fmt.Errorf("read secret %s: %w", name, err)
 	}
 	return v, nil

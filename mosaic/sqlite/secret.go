@@ -1,9 +1,0 @@
-package sqlite
-
-import "github.com/tessera-gis/tessera/mosaic/internal/storesql"
-
-// Secret returns the secret called name, creating it from size random
-// bytes if it does not exist.
-func (tx *Tx) Secret(name string, size int) ([]byte, error) {
-	return storesql.Secret(tx.conn(), name, size)
-}
