@@ -200,26 +200,13 @@ func rollback(tx pgx.Tx) {
 	_ = tx.Rollback(ctx)
 }
 
-// wrapDBError turns context errors into ECANCELED and leaves application
-// errors alone; everything else is internal.
+// wrapDBError turns context errors, and queries PostgreSQL cancelled,
+// into ECANCELED (see storesql.WrapError).
 func wrapDBError(ctx context.Context, op string, err error) error {
-	var me *mosaic.Error
-	if errors.As(err, &me) {
-		return err
-	}
-	var pe *pgconn.PgError
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.As(err, &pe) && pe.Code == "57014" { // query_canceled
-		cause := context.Cause(ctx)
-		if cause == nil {
-			cause = err
-		}
-		return &mosaic.Error{Code: mosaic.ECANCELED, Message: "The operation was cancelled.", Err: cause}
-	}
-	if op == "" {
-		return err
-	}
-	return fmt.Errorf("%s: %w", op, err)
+	return storesql.WrapError(ctx, op, err, func(err error) bool {
+		var pe *pgconn.PgError
+		return errors.As(err, &pe) && pe.Code == "57014" // query_canceled
+	})
 }
 
 // Tx is a transaction on a DB. It implements mosaic.Tx; read-only

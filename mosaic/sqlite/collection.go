@@ -240,18 +240,7 @@ func (tx *Tx) SetCollectionSRS(c *mosaic.Collection) error { return tx.saveColle
 
 // saveCollection writes c's mutable columns.
 func (tx *Tx) saveCollection(c *mosaic.Collection) error {
-	fields, err := json.Marshal(c.Fields)
-	if err != nil {
-		return err
-	}
-	c.UpdatedAt = tx.now()
-	_, err = tx.exec(`UPDATE collections SET fields = ?, srs_wkid = ?, srs_wkt = ?, band_count = ?,
-		pixel_type = ?, updated_at = ? WHERE id = ?`, string(fields), c.SRS.WKID, c.SRS.WKT,
-		c.Summary.BandCount, c.Summary.PixelType, c.UpdatedAt.UnixMilli(), c.ID)
-	if err != nil {
-		return fmt.Errorf("save collection %s: %w", c.Name, err)
-	}
-	return nil
+	return storesql.SaveCollection(tx.conn(), c)
 }
 
 // DeleteCollection removes c, its catalog, recycle bin and cells.

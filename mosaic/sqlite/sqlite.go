@@ -194,25 +194,10 @@ func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
 	return nil
 }
 
-// wrapDBError turns context errors into ECANCELED and leaves application
-// errors alone; everything else is internal.
+// wrapDBError turns context errors, and statements SQLite interrupted,
+// into ECANCELED (see storesql.WrapError).
 func wrapDBError(ctx context.Context, op string, err error) error {
-	var me *mosaic.Error
-	if errors.As(err, &me) {
-		return err
-	}
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, sqlite3.ErrInterrupt) {
-		cause := context.Cause(ctx)
-		if cause == nil {
-			cause = err
-		}
-		return &mosaic.Error{Code: mosaic.ECANCELED, Message: "The operation was cancelled.", Err: cause}
-	}
-	if op == "" {
-		return err
-	}
-	return fmt.Errorf("%s: %w", op, err)
+	return storesql.WrapError(ctx, op, err, func(err error) bool { return errors.Is(err, sqlite3.ErrInterrupt) })
 }
 
 // Tx is a transaction on a DB. It implements mosaic.Tx; read-only

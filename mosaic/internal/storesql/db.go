@@ -1,8 +1,12 @@
 package storesql
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/tessera-gis/tessera/mosaic"
 )
 
 // DB is one transaction of a SQL store as the code the stores share runs
@@ -50,4 +54,27 @@ func ScanInt64s(rows Rows) ([]int64, error) {
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// WrapError returns err, from a transaction run under ctx, as the store
+// reports it: application errors (*mosaic.Error) as they are; an ended
+// ctx, or an error that interrupted reports (the driver's own "query
+// cancelled"), as ECANCELED with ctx's cause; anything else wrapped with
+// op ("begin read", "commit"), or unchanged when op is "".
+func WrapError(ctx context.Context, op string, err error, interrupted func(error) bool) error {
+	var me *mosaic.Error
+	if errors.As(err, &me) {
+		return err
+	}
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || interrupted(err) {
+		cause := context.Cause(ctx)
+		if cause == nil {
+			cause = err
+		}
+		return &mosaic.Error{Code: mosaic.ECANCELED, Message: "The operation was cancelled.", Err: cause}
+	}
+	if op == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
 }

@@ -1,7 +1,9 @@
 package storesql
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	sq "github.com/Masterminds/squirrel"
@@ -157,4 +159,21 @@ func UniqueIDs(ids []int64) []int64 {
 		}
 	}
 	return out
+}
+
+// SaveCollection writes c's mutable columns (fields, spatial reference,
+// band count and pixel type) and sets its UpdatedAt.
+func SaveCollection(db DB, c *mosaic.Collection) error {
+	fields, err := json.Marshal(c.Fields)
+	if err != nil {
+		return err
+	}
+	c.UpdatedAt = db.Now()
+	_, err = db.Exec(`UPDATE collections SET fields = ?, srs_wkid = ?, srs_wkt = ?, band_count = ?,
+		pixel_type = ?, updated_at = ? WHERE id = ?`, string(fields), c.SRS.WKID, c.SRS.WKT,
+		c.Summary.BandCount, c.Summary.PixelType, c.UpdatedAt.UnixMilli(), c.ID)
+	if err != nil {
+		return fmt.Errorf("save collection %s: %w", c.Name, err)
+	}
+	return nil
 }
