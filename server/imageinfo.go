@@ -113,22 +113,16 @@ func (s *Server) computeMosaicStats(r *request, c *mosaic.Collection) (*mosaic.S
 }
 
 func (s *Server) handleServiceStatistics(w http.ResponseWriter, r *request) error {
-	c, err := s.collection(r)
-	if err != nil {
-		return err
-	}
-	res, err := s.mosaicStats(r, c)
-	if err != nil {
-		return err
-	}
-	out := statisticsOnlyJSON{Statistics: []statisticsJSON{}}
-	if res != nil {
-		out.Statistics, _ = statsJSON(res)
-	}
-	return s.respond(w, r, out, &htmlPage{Title: c.Name + " statistics", Breadcrumbs: s.serviceCrumbs(c)})
+	return s.serveMosaicStats(w, r, "statistics")
 }
 
 func (s *Server) handleServiceHistograms(w http.ResponseWriter, r *request) error {
+	return s.serveMosaicStats(w, r, "histograms")
+}
+
+// serveMosaicStats answers the service's statistics or histograms
+// operation (what), both computed by mosaicStats.
+func (s *Server) serveMosaicStats(w http.ResponseWriter, r *request, what string) error {
 	c, err := s.collection(r)
 	if err != nil {
 		return err
@@ -137,11 +131,15 @@ func (s *Server) handleServiceHistograms(w http.ResponseWriter, r *request) erro
 	if err != nil {
 		return err
 	}
-	out := histogramsJSON{Histograms: []histogramJSON{}}
+	stats, hists := []statisticsJSON{}, []histogramJSON{}
 	if res != nil {
-		_, out.Histograms = statsJSON(res)
+		stats, hists = statsJSON(res)
 	}
-	return s.respond(w, r, out, &htmlPage{Title: c.Name + " histograms", Breadcrumbs: s.serviceCrumbs(c)})
+	var out any = statisticsOnlyJSON{Statistics: stats}
+	if what == "histograms" {
+		out = histogramsJSON{Histograms: hists}
+	}
+	return s.respond(w, r, out, &htmlPage{Title: c.Name + " " + what, Breadcrumbs: s.serviceCrumbs(c)})
 }
 
 func (s *Server) serviceCrumbs(c *mosaic.Collection) []link {
@@ -310,11 +308,8 @@ func (s *Server) handleLegend(w http.ResponseWriter, r *request) error {
 			swatch("Blue:   Band_3", color.RGBA{0, 0, 255, 255}),
 		}
 	} else {
-		var stats []mosaic.BandStats
-		if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
-			stats, err = tx.BandStats(c)
-			return err
-		}); err != nil {
+		stats, err := s.bandStats(r, c)
+		if err != nil {
 			return err
 		}
 		hi, lo := "High", "Low"

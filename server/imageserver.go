@@ -275,16 +275,23 @@ func statValues(stats []mosaic.BandStats) (min, max, mean, std []float64) {
 	return min, max, mean, std
 }
 
+// bandStats returns c's band statistics pooled from its items (see
+// mosaic.CatalogReader.BandStats).
+func (s *Server) bandStats(r *request, c *mosaic.Collection) (stats []mosaic.BandStats, err error) {
+	err = s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
+		stats, err = tx.BandStats(c)
+		return err
+	})
+	return stats, err
+}
+
 func (s *Server) handleImageServer(w http.ResponseWriter, r *request) error {
 	c, err := s.collection(r)
 	if err != nil {
 		return err
 	}
-	var stats []mosaic.BandStats
-	if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
-		stats, err = tx.BandStats(c)
-		return err
-	}); err != nil {
+	stats, err := s.bandStats(r, c)
+	if err != nil {
 		return err
 	}
 	info := s.imageServerInfo(r.visible(c), stats)
