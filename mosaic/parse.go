@@ -1,6 +1,7 @@
 package mosaic
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -8,7 +9,7 @@ import (
 
 // This file holds the parsers for values that clients send in more than
 // one place: HTTP parameters, GP task inputs and manifests all read
-// booleans, OBJECTID lists and dates the same way.
+// booleans, OBJECTID lists, dates and spatial references the same way.
 
 // ParseBool reads a boolean as clients send it: true or false, yes or no,
 // on or off, 1 or 0, in any case and with spaces around. Blank text means
@@ -76,4 +77,39 @@ func ParseDate(s string) (time.Time, bool) {
 		return time.UnixMilli(ms).UTC(), true
 	}
 	return time.Time{}, false
+}
+
+// ParseSpatialRef reads a spatial reference as Esri clients send one: a
+// WKID ("4326"), "EPSG:4326", or Esri JSON ({"wkid":…}, {"latestWkid":…},
+// {"wkt":…}; latestWkid wins over wkid). Blank text is the zero value. Its
+// EINVALID errors say what is wrong in words that can follow a
+// parameter's name. Whether the server knows the reference is for the
+// Projector to say.
+func ParseSpatialRef(s string) (SpatialRef, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return SpatialRef{}, nil
+	}
+	if strings.HasPrefix(s, "{") {
+		var j struct {
+			WKID       int    `json:"wkid"`
+			LatestWKID int    `json:"latestWkid"`
+			WKT        string `json:"wkt"`
+		}
+		if err := json.Unmarshal([]byte(s), &j); err != nil {
+			return SpatialRef{}, Errorf(EINVALID, "not valid JSON")
+		}
+		if j.LatestWKID != 0 {
+			return SpatialRef{WKID: j.LatestWKID}, nil
+		}
+		if j.WKID != 0 || j.WKT != "" {
+			return SpatialRef{WKID: j.WKID, WKT: j.WKT}, nil
+		}
+		return SpatialRef{}, Errorf(EINVALID, "expected wkid, latestWkid or wkt")
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(strings.ToUpper(s), "EPSG:"))
+	if err != nil || n <= 0 {
+		return SpatialRef{}, Errorf(EINVALID, "expected a WKID or a spatial reference object")
+	}
+	return SpatialRef{WKID: n}, nil
 }

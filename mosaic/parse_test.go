@@ -116,3 +116,36 @@ func TestParseDate(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSpatialRef(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    mosaic.SpatialRef
+		wantErr string // part of the error message; "" for none
+	}{
+		{"", mosaic.SpatialRef{}, ""},
+		{"  ", mosaic.SpatialRef{}, ""},
+		{"4326", mosaic.SpatialRef{WKID: 4326}, ""},
+		{" epsg:3857 ", mosaic.SpatialRef{WKID: 3857}, ""},
+		{`{"wkid": 102100, "latestWkid": 3857}`, mosaic.SpatialRef{WKID: 3857}, ""},
+		{`{"wkid": 32633}`, mosaic.SpatialRef{WKID: 32633}, ""},
+		{`{"wkt": "GEOGCS[\"x\"]"}`, mosaic.SpatialRef{WKT: `GEOGCS["x"]`}, ""},
+		{`{}`, mosaic.SpatialRef{}, "expected wkid"},
+		{`{"wkid":`, mosaic.SpatialRef{}, "not valid JSON"},
+		{"0", mosaic.SpatialRef{}, "expected a WKID"},
+		{"-4326", mosaic.SpatialRef{}, "expected a WKID"},
+		{"WGS84", mosaic.SpatialRef{}, "expected a WKID"},
+	}
+	for _, tt := range tests {
+		got, err := mosaic.ParseSpatialRef(tt.in)
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("ParseSpatialRef(%q): %v", tt.in, err)
+		case tt.wantErr != "" && (mosaic.ErrorCode(err) != mosaic.EINVALID || !strings.Contains(mosaic.ErrorMessage(err), tt.wantErr)):
+			t.Errorf("ParseSpatialRef(%q) error = %v; want EINVALID with %q", tt.in, err, tt.wantErr)
+		case got != tt.want:
+			t.Errorf("ParseSpatialRef(%q) = %+v; want %+v", tt.in, got, tt.want)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tessera-gis/tessera/mosaic"
 )
@@ -38,15 +37,11 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *request) error {
 		}
 		f.Limit = n
 	}
-	if v := strings.TrimSpace(r.param("since")); v != "" {
-		if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
-			f.Since = time.UnixMilli(ms)
-		} else if t, ok := mosaic.ParseDate(v); ok {
-			f.Since = t
-		} else {
-			return badParam("since", "expected epoch milliseconds or a date such as 2024-06-30T12:00:00Z")
-		}
+	since, err := r.time("since")
+	if err != nil {
+		return err
 	}
+	f.Since = since
 	var entries []mosaic.AuditEntry
 	if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
 		entries, err = tx.AuditLog(f)

@@ -35,33 +35,14 @@ func srJSON(sr mosaic.SpatialRef) *spatialRefJSON {
 	return nil
 }
 
-// parseSR reads a spatial reference parameter: a WKID, "EPSG:n", or Esri
-// JSON ({"wkid":…}, {"latestWkid":…}, {"wkt":…}). Blank returns the zero
-// value.
+// parseSR reads the spatial reference parameter name (see
+// mosaic.ParseSpatialRef). Blank returns the zero value.
 func parseSR(name, s string) (mosaic.SpatialRef, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return mosaic.SpatialRef{}, nil
+	sr, err := mosaic.ParseSpatialRef(s)
+	if err != nil {
+		return sr, badParam(name, mosaic.ErrorMessage(err))
 	}
-	if strings.HasPrefix(s, "{") {
-		var j spatialRefJSON
-		if err := json.Unmarshal([]byte(s), &j); err != nil {
-			return mosaic.SpatialRef{}, badParam(name, "not valid JSON")
-		}
-		if j.LatestWKID != 0 {
-			return mosaic.SpatialRef{WKID: j.LatestWKID}, nil
-		}
-		if j.WKID != 0 || j.WKT != "" {
-			return mosaic.SpatialRef{WKID: j.WKID, WKT: j.WKT}, nil
-		}
-		return mosaic.SpatialRef{}, badParam(name, "expected wkid, latestWkid or wkt")
-	}
-	s = strings.TrimPrefix(strings.ToUpper(s), "EPSG:")
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		return mosaic.SpatialRef{}, badParam(name, "expected a WKID or a spatial reference object")
-	}
-	return mosaic.SpatialRef{WKID: n}, nil
+	return sr, nil
 }
 
 func badParam(name, why string) error {

@@ -247,6 +247,22 @@ func (r *request) ids(name string) ([]int64, error) {
 	return ids, nil
 }
 
+// time reads a time parameter: epoch milliseconds, or a date or date and
+// time (see mosaic.ParseDate). Blank is the zero time.
+func (r *request) time(name string) (time.Time, error) {
+	v := strings.TrimSpace(r.param(name))
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.UnixMilli(ms), nil
+	}
+	if t, ok := mosaic.ParseDate(v); ok {
+		return t, nil
+	}
+	return time.Time{}, badParam(name, "expected epoch milliseconds or a date such as 2024-06-30T12:00:00Z")
+}
+
 // vars returns a variable of the route's path, such as {name}.
 func (r *request) vars(name string) string { return mux.Vars(r.Request)[name] }
 

@@ -123,15 +123,11 @@ func (s *Server) handleJobList(w http.ResponseWriter, r *request) error {
 	if f.Messages, err = rangeParam(r, "messages", 20, 0, 100); err != nil {
 		return err
 	}
-	if v := strings.TrimSpace(r.param("since")); v != "" {
-		if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
-			f.Since = time.UnixMilli(ms)
-		} else if t, err := time.Parse(time.RFC3339, v); err == nil {
-			f.Since = t
-		} else {
-			return badParam("since", "expected epoch milliseconds or an RFC 3339 time")
-		}
+	since, err := r.time("since")
+	if err != nil {
+		return err
 	}
+	f.Since = since
 	var jobs []*mosaic.Job
 	if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
 		jobs, err = tx.RecentJobs(f)
