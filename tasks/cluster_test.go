@@ -9,7 +9,7 @@ import (
 	"github.com/tessera-gis/tessera/internal/pgtest"
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/postgis"
-	"github.com/tessera-gis/tessera/tasks"
+	"github.com/tessera-gis/tessera/tasks/jobs"
 	"github.com/tessera-gis/tessera/tasks/riverqueue"
 )
 
@@ -37,7 +37,7 @@ func TestClusterEngines(t *testing.T) {
 			t.Fatal(err)
 		}
 		g := &gate{release: make(chan struct{})}
-		e := tasks.New(store, q, tasks.Config{Instance: name, InstanceTimeout: time.Second}, g)
+		e := jobs.New(store, q, jobs.Config{Instance: name, InstanceTimeout: time.Second}, g)
 		if err := e.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -136,7 +136,7 @@ func TestClusterEngines(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = store.View(ctx, func(tx mosaic.ReadTx) error {
-		live, err := tx.(tasks.ClusterTx).LiveInstances(time.Minute)
+		live, err := tx.(jobs.ClusterTx).LiveInstances(time.Minute)
 		if err == nil && strings.Join(live, ",") != "b" {
 			t.Errorf("live instances after a stopped: %v", live)
 		}
