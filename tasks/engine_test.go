@@ -179,11 +179,19 @@ func TestEngineConcurrency(t *testing.T) {
 	t.Parallel()
 	b := setupEngine(t, jobs.Config{Workers: 2, JobsPerUser: 2})
 	var ids []string
-	for _, l := range []string{"a", "b", "c", "d"} {
+	labels := []string{"a", "b", "c", "d"}
+	for _, l := range labels {
 		ids = append(ids, b.submit(t, l, 0))
 	}
 	b.waitStarted(t, 2)
-	time.Sleep(100 * time.Millisecond) // room for a third to start if the bound were broken
+	// The other two are held in the queue (and the peak, checked again
+	// below once all ran, says no third ever started beside them).
+	started := b.gate.order()
+	for i, l := range labels {
+		if !slices.Contains(started, l) {
+			b.waitState(t, ids[i], mosaic.JobWaiting)
+		}
+	}
 	b.gate.mu.Lock()
 	running, peak := b.gate.running, b.gate.peak
 	b.gate.mu.Unlock()
@@ -239,8 +247,11 @@ func TestEngineCancel(t *testing.T) {
 	if j, err = b.engine.Cancel(context.Background(), running); err != nil || j.State != mosaic.JobCancelled {
 		t.Errorf("cancel again: %v %v", j, err)
 	}
-	time.Sleep(50 * time.Millisecond)
-	if got := b.gate.order(); len(got) != 1 {
+	// A job submitted after it runs after its queue entry was taken (one
+	// worker, one priority): by then the cancelled job had its chance.
+	close(b.gate.release)
+	b.waitState(t, b.submit(t, "after", 0), mosaic.JobSucceeded)
+	if got := b.gate.order(); !slices.Equal(got, []string{"running", "after"}) {
 		t.Errorf("started %v; the cancelled queued job must not run", got)
 	}
 }
