@@ -46,24 +46,32 @@ func TestMultiInstance(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 
-	const timeout = 3 * time.Second // --instance-timeout
+	const timeout = 5 * time.Second // --instance-timeout
+	// A pool of --jobs + 6 connections (deploy.md: at least --jobs + 4):
+	// a burst of requests must not keep the heartbeat out for 5 s.
+	dsn := withParam(pdb.DSN, "pool_max_conns", "8")
 	start := func() *proc {
-		return startServer(t, t.TempDir(), "--db", pdb.DSN, "--instance-timeout", timeout.String(), "--jobs", "2",
+		return startServer(t, t.TempDir(), "--db", dsn, "--instance-timeout", timeout.String(), "--jobs", "2",
 			"--jobs-per-user", "1", "--max-queued", "1000")
 	}
 	ps := []*proc{start(), start(), start()}
 	left := items
 
 	// Exactly once: 200 one-item deletes, submitted concurrently through
-	// the three instances, each polled through another.
+	// the three instances (30 requests in flight at a time, so that the
+	// test races the instances rather than exhausting their pools), each
+	// polled through another.
 	const small = 200
 	ids := make([]string, small)
 	var wg sync.WaitGroup
 	errs := make(chan error, small)
+	inFlight := make(chan struct{}, 30)
 	for i := range small {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			inFlight <- struct{}{}
+			defer func() { <-inFlight }()
 			resp, err := http.PostForm(ps[i%3].GP("DeleteImage")+"/submitJob", url.Values{
 				"f": {"json"}, "imageCollection": {"Multi"}, "where": {"OBJECTID = " + strconv.Itoa(i+1)}})
 			if err != nil {
@@ -212,7 +220,7 @@ func TestMultiInstance(t *testing.T) {
 	killed := time.Now()
 	m = waitFor(t, others[0], "DeleteImage", held, "esriJobFailed")
 	took := time.Since(killed)
-	if !strings.Contains(messages(m), "esriJobMessageTypeError: The server stopped while this job was running (instance "+instance+", silent for more than 3s)") {
+	if !strings.Contains(messages(m), "esriJobMessageTypeError: The server stopped while this job was running (instance "+instance+", silent for more than 5s)") {
 		t.Errorf("killed instance's job: %s", messages(m))
 	}
 	if took > 30*time.Second {
@@ -268,7 +276,7 @@ func TestMultiInstance(t *testing.T) {
 		}
 	}
 	var live int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM instances WHERE heartbeat_at > now() - interval '3 seconds'`).Scan(&live); err != nil || live != 3 {
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM instances WHERE heartbeat_at > now() - interval '5 seconds'`).Scan(&live); err != nil || live != 3 {
 		t.Errorf("%d live instances (%v), want 3", live, err)
 	}
 	var dup int
@@ -310,4 +318,16 @@ func seedPostgres(t *testing.T, dsn, name string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// withParam adds a query parameter to a connection URL.
+func withParam(dsn, key, value string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		panic(err)
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
 }

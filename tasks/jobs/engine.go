@@ -419,9 +419,11 @@ func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]stri
 		if err := t.Validate(ctx, tx, in); err != nil {
 			return err
 		}
-		if err := e.lockOwner(ctx, tx, j.Owner); err != nil {
-			return err
-		}
+		// Not under the owner's lock (see OwnerLocker): a burst of one
+		// user's submissions through several instances at once may pass
+		// MaxQueuedPerUser by a few, which costs queue space only, while
+		// serialising every submission of a user across the cluster would
+		// hold a pooled connection per waiting request.
 		if err := e.checkQueueLimit(tx, j.Owner); err != nil {
 			return err
 		}

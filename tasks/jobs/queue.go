@@ -50,9 +50,9 @@ type Notifier interface {
 
 // OwnerLocker is a Queue that can serialise, across every instance on its
 // database, the transactions that count and claim one owner's jobs, so that
-// Config.JobsPerUser and Config.MaxQueuedPerUser hold however the
-// instances race (PostgreSQL: a transaction-level advisory lock). A store
-// with a single writer (SQLite) needs none.
+// Config.JobsPerUser holds however the instances race for them
+// (PostgreSQL: a transaction-level advisory lock). A store with a single
+// writer (SQLite) needs none.
 type OwnerLocker interface {
 	// LockOwner takes owner's lock until tx ends.
 	LockOwner(ctx context.Context, tx mosaic.Tx, owner string) error
