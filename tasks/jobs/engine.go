@@ -774,7 +774,6 @@ func (e *Engine) work(ctx context.Context, id string) error {
 		e.mu.Lock()
 		delete(e.running, id)
 		e.mu.Unlock()
-		removeTemp(id)
 	}()
 	if e.clustered() {
 		go e.supervise(rctx, r)

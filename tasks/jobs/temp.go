@@ -11,11 +11,13 @@ import (
 )
 
 // Temporary files. A task that sets data aside while it runs (an ingest's
-// stage) creates its files with CreateTemp, named after its job. The engine
-// removes them when the job ends here, when it fails the job of a process
-// that died (on this host), and, every sweepEvery, those of jobs that
-// ended anywhere: a killed instance's files are removed by whichever
-// instance on its host sweeps next, the restarted one included.
+// stage) creates its files with CreateTemp, named after its job, and
+// removes them when done. The engine removes those left behind: when it
+// fails the job of a process that died (on this host), and, at start and
+// every sweepEvery, those of jobs that ended anywhere, so that a killed
+// instance's files are removed by whichever instance on its host sweeps
+// next, the restarted one included. (Not after every job: listing the
+// temporary directory would cost every job time.)
 
 // tempPrefix starts the names of job files in os.TempDir(), followed by
 // the job ID and a dash.
@@ -31,8 +33,9 @@ const sweepEvery = time.Minute
 const tempOrphanAge = 48 * time.Hour
 
 // CreateTemp creates a temporary file for job id, as os.CreateTemp does in
-// os.TempDir() with pattern (which may contain one "*"). The engine
-// removes it once the job has ended; the caller may remove it sooner.
+// os.TempDir() with pattern (which may contain one "*"). The caller
+// removes it; the engine does if the caller's process dies, or once the
+// job has ended.
 func CreateTemp(id, pattern string) (*os.File, error) {
 	return os.CreateTemp("", tempPrefix+id+"-"+pattern)
 }
