@@ -224,6 +224,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.sweepTemp(ctx)
 	if err := e.queue.Start(ctx, e.work); err != nil {
+		e.stopListening()
 		return fmt.Errorf("start queue: %w", err)
 	}
 	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
