@@ -129,6 +129,18 @@ func TestClusterEngines(t *testing.T) {
 		t.Errorf("job finished elsewhere: %s\n%s", j.State, msgs(j))
 	}
 
+	// Delete through the other instance: its cancel reaches the running
+	// instance, whose end reaches the deleting one (both signals between
+	// instances), and the record goes.
+	id = bundles["a"].submit(t, "three", 2)
+	on, other = runningOn(id)
+	if j, err := other.engine.Delete(ctx, id); err != nil || j.State != mosaic.JobDeleted {
+		t.Fatalf("delete through the other instance: %v %v", j, err)
+	}
+	if _, err := on.engine.Job(ctx, id); mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
+		t.Errorf("the running instance still reads the deleted job: %v", err)
+	}
+
 	// A clean stop removes the heartbeat.
 	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
