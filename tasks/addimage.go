@@ -497,7 +497,11 @@ func parseInputRasters(raw string) ([]string, error) {
 
 // Validate checks the collection and the options. It is cheap: rasters are
 // read by the job, and a manifest's header only is checked here.
-func (AddImage) Validate(ctx context.Context, tx mosaic.ReadTx, in Inputs) error {
+func (t AddImage) Validate(ctx context.Context, tx mosaic.ReadTx, params map[string]string) error {
+	in, err := required(t, params)
+	if err != nil {
+		return err
+	}
 	o, err := parseAddOptions(in)
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 	"github.com/tessera-gis/tessera/internal/pgtest"
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/postgis"
-	"github.com/tessera-gis/tessera/tasks"
+	"github.com/tessera-gis/tessera/tasks/jobs"
 	"github.com/tessera-gis/tessera/tasks/riverqueue"
 )
 
@@ -37,7 +37,7 @@ func TestClusterEngines(t *testing.T) {
 			t.Fatal(err)
 		}
 		g := &gate{release: make(chan struct{})}
-		e := tasks.New(store, q, tasks.Config{Instance: name, InstanceTimeout: time.Second}, g)
+		e := jobs.New(store, q, jobs.Config{Instance: name, InstanceTimeout: time.Second}, g)
 		if err := e.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -129,6 +129,18 @@ func TestClusterEngines(t *testing.T) {
 		t.Errorf("job finished elsewhere: %s\n%s", j.State, msgs(j))
 	}
 
+	// Delete through the other instance: its cancel reaches the running
+	// instance, whose end reaches the deleting one (both signals between
+	// instances), and the record goes.
+	id = bundles["a"].submit(t, "three", 2)
+	on, other = runningOn(id)
+	if j, err := other.engine.Delete(ctx, id); err != nil || j.State != mosaic.JobDeleted {
+		t.Fatalf("delete through the other instance: %v %v", j, err)
+	}
+	if _, err := on.engine.Job(ctx, id); mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
+		t.Errorf("the running instance still reads the deleted job: %v", err)
+	}
+
 	// A clean stop removes the heartbeat.
 	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -136,7 +148,7 @@ func TestClusterEngines(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = store.View(ctx, func(tx mosaic.ReadTx) error {
-		live, err := tx.(tasks.ClusterTx).LiveInstances(time.Minute)
+		live, err := tx.(jobs.ClusterTx).LiveInstances(time.Minute)
 		if err == nil && strings.Join(live, ",") != "b" {
 			t.Errorf("live instances after a stopped: %v", live)
 		}

@@ -95,7 +95,11 @@ var fieldTypes = map[string]mosaic.FieldType{
 }
 
 // Validate checks the name is free and the options are valid.
-func (CreateImageCollection) Validate(ctx context.Context, tx mosaic.ReadTx, in Inputs) error {
+func (t CreateImageCollection) Validate(ctx context.Context, tx mosaic.ReadTx, params map[string]string) error {
+	in, err := required(t, params)
+	if err != nil {
+		return err
+	}
 	a, err := parseCreateArgs(in)
 	if err != nil {
 		return err
@@ -150,4 +154,15 @@ func (CreateImageCollection) Run(ctx context.Context, r *Run) error {
 		})
 	}
 	return ingest(ctx, r, c, a.add, create, result)
+}
+
+// lowerASCII lowers the ASCII letters of s only.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

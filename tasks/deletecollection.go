@@ -25,8 +25,12 @@ func (DeleteImageCollection) Info() mosaic.TaskInfo {
 }
 
 // Validate checks the collection exists.
-func (DeleteImageCollection) Validate(ctx context.Context, tx mosaic.ReadTx, in Inputs) error {
-	_, err := collection(tx, in)
+func (t DeleteImageCollection) Validate(ctx context.Context, tx mosaic.ReadTx, params map[string]string) error {
+	in, err := required(t, params)
+	if err != nil {
+		return err
+	}
+	_, err = collection(tx, in)
 	return err
 }
 

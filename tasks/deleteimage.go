@@ -66,7 +66,11 @@ func parseDeleteArgs(in Inputs) (deleteArgs, error) {
 }
 
 // Validate checks the collection and compiles the where clause.
-func (DeleteImage) Validate(ctx context.Context, tx mosaic.ReadTx, in Inputs) error {
+func (t DeleteImage) Validate(ctx context.Context, tx mosaic.ReadTx, params map[string]string) error {
+	in, err := required(t, params)
+	if err != nil {
+		return err
+	}
 	a, err := parseDeleteArgs(in)
 	if err != nil {
 		return err
@@ -133,7 +137,7 @@ func (DeleteImage) Run(ctx context.Context, r *Run) error {
 		return err
 	}
 	if a.updateBoundary && !a.d.DryRun {
-		r.engine.refreshBoundary(name)
+		r.AfterCommit(refreshBoundary(name))
 	}
 	return nil
 }

@@ -14,13 +14,14 @@ import (
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
 	"github.com/tessera-gis/tessera/tasks"
+	"github.com/tessera-gis/tessera/tasks/jobs"
 	"github.com/tessera-gis/tessera/tasks/riverqueue"
 )
 
 type deleteBundle struct {
 	ctx    context.Context
 	db     *sqlite.DB
-	engine *tasks.Engine
+	engine *jobs.Engine
 }
 
 // setupDelete starts an engine with River on a fresh SQLite file holding the
@@ -37,7 +38,7 @@ func setupDelete(t *testing.T) *deleteBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := tasks.New(db, q, tasks.Config{ServicesURL: "http://test/arcgis/rest/services"},
+	e := jobs.New(db, q, jobs.Config{ServicesURL: "http://test/arcgis/rest/services"},
 		tasks.DeleteImage{}, tasks.RestoreImage{}, tasks.DeleteImageCollection{})
 	if err := e.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -307,7 +308,7 @@ func TestRecycleBinExpires(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := tasks.New(b.db, q, tasks.Config{RecycleRetention: 3 * time.Second}, tasks.RestoreImage{})
+	e := jobs.New(b.db, q, jobs.Config{RecycleRetention: 3 * time.Second}, tasks.RestoreImage{})
 	if err := e.Start(b.ctx); err != nil { // maintenance runs at once
 		t.Fatal(err)
 	}

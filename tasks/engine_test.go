@@ -16,6 +16,7 @@ import (
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
 	"github.com/tessera-gis/tessera/raster"
 	"github.com/tessera-gis/tessera/tasks"
+	"github.com/tessera-gis/tessera/tasks/jobs"
 	"github.com/tessera-gis/tessera/tasks/riverqueue"
 )
 
@@ -37,9 +38,9 @@ func (g *gate) Info() mosaic.TaskInfo {
 	}}
 }
 
-func (g *gate) Validate(context.Context, mosaic.ReadTx, tasks.Inputs) error { return nil }
+func (g *gate) Validate(context.Context, mosaic.ReadTx, map[string]string) error { return nil }
 
-func (g *gate) Run(ctx context.Context, r *tasks.Run) error {
+func (g *gate) Run(ctx context.Context, r *jobs.Run) error {
 	g.mu.Lock()
 	g.started = append(g.started, r.Inputs()["label"])
 	g.running++
@@ -68,12 +69,12 @@ func (g *gate) order() []string {
 }
 
 type engineBundle struct {
-	engine *tasks.Engine
+	engine *jobs.Engine
 	db     *sqlite.DB
 	gate   *gate
 }
 
-func setupEngine(t *testing.T, cfg tasks.Config) *engineBundle {
+func setupEngine(t *testing.T, cfg jobs.Config) *engineBundle {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
@@ -85,7 +86,7 @@ func setupEngine(t *testing.T, cfg tasks.Config) *engineBundle {
 		t.Fatal(err)
 	}
 	g := &gate{release: make(chan struct{})}
-	e := tasks.New(db, q, cfg, g)
+	e := jobs.New(db, q, cfg, g)
 	if err := e.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func (b *engineBundle) waitStarted(t *testing.T, n int) {
 
 func TestEnginePriority(t *testing.T) {
 	t.Parallel()
-	b := setupEngine(t, tasks.Config{Workers: 1})
+	b := setupEngine(t, jobs.Config{Workers: 1})
 	first := b.submit(t, "first", 0)
 	b.waitState(t, first, mosaic.JobExecuting)
 	low := b.submit(t, "low", 4)
@@ -176,13 +177,21 @@ func TestEnginePriority(t *testing.T) {
 
 func TestEngineConcurrency(t *testing.T) {
 	t.Parallel()
-	b := setupEngine(t, tasks.Config{Workers: 2, JobsPerUser: 2})
+	b := setupEngine(t, jobs.Config{Workers: 2, JobsPerUser: 2})
 	var ids []string
-	for _, l := range []string{"a", "b", "c", "d"} {
+	labels := []string{"a", "b", "c", "d"}
+	for _, l := range labels {
 		ids = append(ids, b.submit(t, l, 0))
 	}
 	b.waitStarted(t, 2)
-	time.Sleep(100 * time.Millisecond) // room for a third to start if the bound were broken
+	// The other two are held in the queue (and the peak, checked again
+	// below once all ran, says no third ever started beside them).
+	started := b.gate.order()
+	for i, l := range labels {
+		if !slices.Contains(started, l) {
+			b.waitState(t, ids[i], mosaic.JobWaiting)
+		}
+	}
 	b.gate.mu.Lock()
 	running, peak := b.gate.running, b.gate.peak
 	b.gate.mu.Unlock()
@@ -200,7 +209,7 @@ func TestEngineConcurrency(t *testing.T) {
 
 func TestEngineCancel(t *testing.T) {
 	t.Parallel()
-	b := setupEngine(t, tasks.Config{Workers: 1})
+	b := setupEngine(t, jobs.Config{Workers: 1})
 	running := b.submit(t, "running", 0)
 	b.waitState(t, running, mosaic.JobExecuting)
 	queued := b.submit(t, "queued", 0)
@@ -238,15 +247,18 @@ func TestEngineCancel(t *testing.T) {
 	if j, err = b.engine.Cancel(context.Background(), running); err != nil || j.State != mosaic.JobCancelled {
 		t.Errorf("cancel again: %v %v", j, err)
 	}
-	time.Sleep(50 * time.Millisecond)
-	if got := b.gate.order(); len(got) != 1 {
+	// A job submitted after it runs after its queue entry was taken (one
+	// worker, one priority): by then the cancelled job had its chance.
+	close(b.gate.release)
+	b.waitState(t, b.submit(t, "after", 0), mosaic.JobSucceeded)
+	if got := b.gate.order(); !slices.Equal(got, []string{"running", "after"}) {
 		t.Errorf("started %v; the cancelled queued job must not run", got)
 	}
 }
 
 func TestEngineTimeoutAndProgress(t *testing.T) {
 	t.Parallel()
-	b := setupEngine(t, tasks.Config{Workers: 1, Timeouts: map[string]time.Duration{"gate": 300 * time.Millisecond}})
+	b := setupEngine(t, jobs.Config{Workers: 1, Timeouts: map[string]time.Duration{"gate": 300 * time.Millisecond}})
 	id := b.submit(t, "slow", 0)
 	j := b.waitState(t, id, mosaic.JobExecuting)
 	for j.Progress == nil || j.Progress.Percentage != 50 {
@@ -266,7 +278,7 @@ func TestEngineTimeoutAndProgress(t *testing.T) {
 
 func TestEngineRetention(t *testing.T) {
 	t.Parallel()
-	b := setupEngine(t, tasks.Config{Workers: 1, Retention: 300 * time.Millisecond})
+	b := setupEngine(t, jobs.Config{Workers: 1, Retention: 300 * time.Millisecond})
 	close(b.gate.release)
 	id := b.submit(t, "x", 0)
 	b.waitState(t, id, mosaic.JobSucceeded)
@@ -288,7 +300,7 @@ func TestEngineRetention(t *testing.T) {
 
 func TestEngineQueueLimit(t *testing.T) {
 	t.Parallel()
-	b := setupEngine(t, tasks.Config{Workers: 1, MaxQueuedPerUser: 2})
+	b := setupEngine(t, jobs.Config{Workers: 1, MaxQueuedPerUser: 2})
 	b.submit(t, "a", 0)
 	b.submit(t, "b", 0)
 	_, err := b.engine.Submit(context.Background(), "Gate", map[string]string{"label": "c"}, gateAdmin)
@@ -309,7 +321,7 @@ func TestEngineRestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
-	start := func(g *gate) (*tasks.Engine, *sqlite.DB) {
+	start := func(g *gate) (*jobs.Engine, *sqlite.DB) {
 		db, err := sqlite.Open(ctx, path)
 		if err != nil {
 			t.Fatal(err)
@@ -318,7 +330,7 @@ func TestEngineRestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := tasks.New(db, q, tasks.Config{Workers: 1}, g)
+		e := jobs.New(db, q, jobs.Config{Workers: 1}, g)
 		if err := e.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -374,7 +386,7 @@ func runningLabels(t *testing.T, b *engineBundle, ids map[string]string) []strin
 // start at once; every job finishes.
 func TestEngineJobsPerUser(t *testing.T) {
 	t.Parallel()
-	b := setupEngine(t, tasks.Config{Workers: 4, JobsPerUser: 2, UserWait: 20 * time.Millisecond})
+	b := setupEngine(t, jobs.Config{Workers: 4, JobsPerUser: 2, UserWait: 20 * time.Millisecond})
 	greedy := &mosaic.User{Name: "greedy", Role: mosaic.RolePublisher}
 	other := &mosaic.User{Name: "other", Role: mosaic.RolePublisher}
 	ids := map[string]string{}
@@ -466,7 +478,7 @@ func TestStalledJobsLeaveWorkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := tasks.New(db, q, tasks.Config{Workers: 3, JobsPerUser: 1, UserWait: 20 * time.Millisecond, Stores: stores},
+	e := jobs.New(db, q, jobs.Config{Workers: 3, JobsPerUser: 1, UserWait: 20 * time.Millisecond, Stores: stores},
 		tasks.CreateImageCollection{}, tasks.AddImage{})
 	if err := e.Start(ctx); err != nil {
 		t.Fatal(err)

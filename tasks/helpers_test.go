@@ -18,6 +18,7 @@ import (
 	"github.com/tessera-gis/tessera/raster"
 	"github.com/tessera-gis/tessera/raster/rastertest"
 	"github.com/tessera-gis/tessera/tasks"
+	"github.com/tessera-gis/tessera/tasks/jobs"
 	"github.com/tessera-gis/tessera/tasks/riverqueue"
 )
 
@@ -28,7 +29,7 @@ type testBundle struct {
 	t      testing.TB
 	dir    string
 	db     *sqlite.DB
-	engine *tasks.Engine
+	engine *jobs.Engine
 	www    *httptest.Server // a registered URL data store
 	wwwDir atomic.Value     // the folder www serves (string)
 }
@@ -65,7 +66,7 @@ func setup(t testing.TB, extraStores ...string) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := tasks.New(db, q, tasks.Config{ServicesURL: servicesURL, Stores: stores},
+	e := jobs.New(db, q, jobs.Config{ServicesURL: servicesURL, Stores: stores},
 		tasks.CreateImageCollection{}, tasks.AddImage{}, tasks.DeleteImage{}, tasks.DeleteImageCollection{})
 	if err := e.Start(ctx); err != nil {
 		t.Fatal(err)

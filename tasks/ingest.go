@@ -486,7 +486,7 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, pr
 		return stopped(ctx, r, err)
 	}
 	if o.UpdateBoundary && res.Added+res.Overwritten > 0 {
-		r.engine.refreshBoundary(c.Name)
+		r.AfterCommit(refreshBoundary(c.Name))
 	}
 	return nil
 }

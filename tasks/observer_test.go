@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/tessera-gis/tessera/mosaic"
-	"github.com/tessera-gis/tessera/tasks"
+	"github.com/tessera-gis/tessera/tasks/jobs"
 )
 
 // observer records what the engine tells it.
@@ -45,7 +45,7 @@ func (o *observer) JobRefused(task string) {
 func TestEngineObserver(t *testing.T) {
 	t.Parallel()
 	o := &observer{}
-	b := setupEngine(t, tasks.Config{Workers: 1, MaxQueuedPerUser: 2, Observer: o})
+	b := setupEngine(t, jobs.Config{Workers: 1, MaxQueuedPerUser: 2, Observer: o})
 	opts := gateAdmin
 	opts.RequestID = "req-a"
 	a, err := b.engine.Submit(context.Background(), "Gate", map[string]string{"label": "a"}, opts)

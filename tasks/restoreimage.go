@@ -28,7 +28,11 @@ func (RestoreImage) Info() mosaic.TaskInfo {
 }
 
 // Validate checks the collection and the selection.
-func (RestoreImage) Validate(ctx context.Context, tx mosaic.ReadTx, in Inputs) error {
+func (t RestoreImage) Validate(ctx context.Context, tx mosaic.ReadTx, params map[string]string) error {
+	in, err := required(t, params)
+	if err != nil {
+		return err
+	}
 	c, err := collection(tx, in)
 	if err != nil {
 		return err
@@ -38,7 +42,7 @@ func (RestoreImage) Validate(ctx context.Context, tx mosaic.ReadTx, in Inputs) e
 
 // Run restores the items.
 func (RestoreImage) Run(ctx context.Context, r *Run) error {
-	in := r.Inputs()
+	in := Inputs(r.Inputs())
 	var name string
 	err := r.Finish(ctx, func(tx mosaic.Tx) (map[string]mosaic.JobResult, []mosaic.JobMessage, error) {
 		c, err := collection(tx, in)
@@ -62,7 +66,7 @@ func (RestoreImage) Run(ctx context.Context, r *Run) error {
 		return urlResult(r.ServiceURL(c.Name), map[string]any{"restored": res.Restored}), msgs, nil
 	})
 	if err == nil {
-		r.engine.refreshBoundary(name)
+		r.AfterCommit(refreshBoundary(name))
 	}
 	return err
 }

@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/tasks/jobs"
 )
 
 // A stage holds the items an ingest has read until they commit, all in the
@@ -30,13 +29,10 @@ func init() {
 	gob.Register(time.Time{}) // attribute values travel as interfaces
 }
 
-// stagePrefix starts the names of stage files, followed by the job ID.
-const stagePrefix = "tessera-ingest-"
-
 // write appends a batch.
 func (s *stage) write(items []*mosaic.Item) error {
 	if s.f == nil {
-		f, err := os.CreateTemp("", stagePrefix+s.jobID+"-*.gob")
+		f, err := jobs.CreateTemp(s.jobID, "stage-*.gob") // removed by the engine if this process dies
 		if err != nil {
 			return fmt.Errorf("stage items: %w", err)
 		}
@@ -84,17 +80,5 @@ func (s *stage) remove() {
 		s.f.Close()
 		os.Remove(s.f.Name())
 		s.f = nil
-	}
-}
-
-// removeStages deletes the stage files a job left behind when its process
-// died.
-func removeStages(jobID string) {
-	if jobID == "" || strings.ContainsAny(jobID, `/\*?[`) {
-		return
-	}
-	names, _ := filepath.Glob(filepath.Join(os.TempDir(), stagePrefix+jobID+"-*.gob"))
-	for _, n := range names {
-		os.Remove(n)
 	}
 }

@@ -2,7 +2,9 @@ package tasks
 
 import (
 	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,8 +15,8 @@ import (
 
 // TestStageRoundTrip: staged items come back as they went in, every
 // attribute type included, batch by batch and more than once (a final
-// transaction may run twice); removeStages deletes what a dead process
-// left behind.
+// transaction may run twice); the file is the job's (jobs.CreateTemp), so
+// that the engine removes it if the process dies, and remove deletes it.
 func TestStageRoundTrip(t *testing.T) {
 	nd := -9999.0
 	when := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
@@ -43,8 +45,11 @@ func TestStageRoundTrip(t *testing.T) {
 		}
 	}
 	name := s.f.Name()
-	removeStages(s.jobID)
+	if !strings.HasPrefix(filepath.Base(name), "tessera-job-"+s.jobID+"-") {
+		t.Errorf("stage file %s is not named after its job", name)
+	}
+	s.remove()
 	if _, err := os.Stat(name); !os.IsNotExist(err) {
-		t.Errorf("removeStages left %s: %v", name, err)
+		t.Errorf("remove left %s: %v", name, err)
 	}
 }

@@ -222,3 +222,16 @@ func jsonText(v any) string {
 
 // newCmd returns a command running the tessera binary.
 func newCmd(args ...string) *exec.Cmd { return exec.Command(binary, args...) }
+
+// eventually waits until cond holds, checking every few milliseconds, and
+// fails the test if it does not within limit.
+func eventually(t testing.TB, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, limit)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

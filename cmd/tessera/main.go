@@ -48,6 +48,7 @@ import (
 	"github.com/tessera-gis/tessera/raster"
 	"github.com/tessera-gis/tessera/server"
 	"github.com/tessera-gis/tessera/tasks"
+	"github.com/tessera-gis/tessera/tasks/jobs"
 	"github.com/tessera-gis/tessera/tasks/riverqueue"
 )
 
@@ -305,7 +306,7 @@ func (c serveConfig) run() error {
 	metrics := server.NewMetrics(server.MetricsConfig{
 		GDALCache: func() (int64, int64) { return raster.BlockCacheUsed(), raster.BlockCacheMax() },
 	})
-	engine := tasks.New(db, queue, tasks.Config{
+	engine := jobs.New(db, queue, jobs.Config{
 		ServicesURL: public + "/rest/services", Retention: c.jobRetention, RecycleRetention: c.recycleRetention,
 		DefaultTimeout: c.jobTimeout, Timeouts: c.timeouts, MaxQueuedPerUser: c.maxQueued, Workers: c.workers, JobsPerUser: c.jobsPerUser, Logger: log,
 		Stores:   stores,
@@ -423,7 +424,7 @@ func (c serveConfig) stores() (*raster.Stores, error) {
 // database, and where the token secret is kept.
 type backend struct {
 	store mosaic.Store
-	queue tasks.Queue
+	queue jobs.Queue
 	name  string // for the log
 	// instance names this server among those sharing the database (with
 	// --db); empty for SQLite, where one server owns the data directory.
@@ -682,7 +683,7 @@ func lockDataDir(dir string) (func(), error) {
 }
 
 // ensureDemo creates the collection Demo from generated rasters, once.
-func ensureDemo(ctx context.Context, db mosaic.Store, engine *tasks.Engine, data string, log *slog.Logger) error {
+func ensureDemo(ctx context.Context, db mosaic.Store, engine *jobs.Engine, data string, log *slog.Logger) error {
 	err := db.View(ctx, func(tx mosaic.ReadTx) error {
 		_, err := tx.Collection(mosaic.CollectionRef{Name: "Demo"})
 		return err

@@ -20,13 +20,16 @@ import (
 )
 
 // TestMultiInstance runs three servers on one PostGIS database (a new one
-// per run) and checks that they act as one: jobs submitted concurrently
-// through all three each run exactly once (one audit entry, one start);
+// per run) and checks that they act as one: 200 jobs submitted concurrently
+// through all three each run exactly once (one audit entry, one start),
+// and never two of one user's at once (--jobs-per-user 1, held across the
+// instances);
 // a job is polled, and cancelled, through an instance other than the one
 // running it; an instance killed with SIGKILL in the middle of a delete has
 // its job failed by the others within the instance timeout, with nothing
-// applied; a queued job whose queue entry was lost is queued again; and a
-// restarted instance joins the rest.
+// applied, and the jobs it queued run on the others; a queued job whose
+// queue entry was lost is queued again; and a restarted instance joins the
+// rest.
 //
 // A delete is held in the middle of its transaction by a row lock that the
 // test takes on the collection (as a concurrent change would), so that it
@@ -35,7 +38,7 @@ func TestMultiInstance(t *testing.T) {
 	t.Parallel()
 	pdb := pgtest.NewDatabase(t, "tessera_multi")
 	ctx := context.Background()
-	const items = 60
+	const items = 260
 	seedPostgres(t, pdb.DSN, "Multi", items)
 	conn, err := pgx.Connect(ctx, pdb.DSN)
 	if err != nil {
@@ -43,23 +46,32 @@ func TestMultiInstance(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 
-	const timeout = 3 * time.Second // --instance-timeout
+	const timeout = 5 * time.Second // --instance-timeout
+	// A pool of --jobs + 6 connections (deploy.md: at least --jobs + 4):
+	// a burst of requests must not keep the heartbeat out for 5 s.
+	dsn := withParam(pdb.DSN, "pool_max_conns", "8")
 	start := func() *proc {
-		return startServer(t, t.TempDir(), "--db", pdb.DSN, "--instance-timeout", timeout.String(), "--jobs", "2")
+		return startServer(t, t.TempDir(), "--db", dsn, "--instance-timeout", timeout.String(), "--jobs", "2",
+			"--jobs-per-user", "1", "--max-queued", "1000")
 	}
 	ps := []*proc{start(), start(), start()}
 	left := items
 
-	// Exactly once: 30 one-item deletes, submitted concurrently through
-	// the three instances, each polled through another.
-	const small = 30
+	// Exactly once: 200 one-item deletes, submitted concurrently through
+	// the three instances (30 requests in flight at a time, so that the
+	// test races the instances rather than exhausting their pools), each
+	// polled through another.
+	const small = 200
 	ids := make([]string, small)
 	var wg sync.WaitGroup
 	errs := make(chan error, small)
+	inFlight := make(chan struct{}, 30)
 	for i := range small {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			inFlight <- struct{}{}
+			defer func() { <-inFlight }()
 			resp, err := http.PostForm(ps[i%3].GP("DeleteImage")+"/submitJob", url.Values{
 				"f": {"json"}, "imageCollection": {"Multi"}, "where": {"OBJECTID = " + strconv.Itoa(i+1)}})
 			if err != nil {
@@ -110,6 +122,16 @@ func TestMultiInstance(t *testing.T) {
 		t.Fatalf("%d job records (%v), want %d", n, err, small)
 	}
 	t.Logf("%d jobs ran on %d instances: %v", small, len(ran), ran)
+	// One user's jobs never overlap (a job's start is recorded after the
+	// claim saw the previous one finished; its finish before it commits).
+	var overlaps int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM jobs a JOIN jobs b ON a.owner = b.owner AND a.id < b.id
+		WHERE a.id = ANY($1) AND b.id = ANY($1) AND a.started_at < b.finished_at AND b.started_at < a.finished_at`, ids).Scan(&overlaps); err != nil {
+		t.Fatal(err)
+	}
+	if overlaps > 0 {
+		t.Errorf("%d pairs of one user's jobs ran at the same time, with --jobs-per-user 1", overlaps)
+	}
 	for i, p := range ps {
 		if got := count(t, p, "Multi", "1=1"); got != left {
 			t.Errorf("instance %d counts %d items, want %d", i, got, left)
@@ -132,51 +154,42 @@ func TestMultiInstance(t *testing.T) {
 	// runningOn waits until job id executes and returns its instance.
 	runningOn := func(id string) (string, *proc, []*proc) {
 		t.Helper()
-		deadline := time.Now().Add(time.Minute)
-		for {
-			var instance string
+		var instance string
+		eventually(t, time.Minute, "job "+id+" executes", func() bool {
 			err := conn.QueryRow(ctx, `SELECT coalesce(instance, '') FROM jobs WHERE id = $1 AND state = 'executing'`, id).Scan(&instance)
-			if err == nil && instance != "" {
-				parts := strings.Split(instance, "-")
-				pid, _ := strconv.Atoi(parts[len(parts)-2])
-				var on *proc
-				var others []*proc
-				for _, p := range ps {
-					if p.Pid() == pid {
-						on = p
-					} else {
-						others = append(others, p)
-					}
-				}
-				if on == nil {
-					t.Fatalf("job %s runs on %s, which is none of the servers", id, instance)
-				}
-				return instance, on, others
+			if err != nil && err != pgx.ErrNoRows {
+				t.Fatal(err)
 			}
-			if err != nil && err != pgx.ErrNoRows || time.Now().After(deadline) {
-				t.Fatalf("job %s does not execute: %v", id, err)
+			return err == nil && instance != ""
+		})
+		parts := strings.Split(instance, "-")
+		pid, _ := strconv.Atoi(parts[len(parts)-2])
+		var on *proc
+		var others []*proc
+		for _, p := range ps {
+			if p.Pid() == pid {
+				on = p
+			} else {
+				others = append(others, p)
 			}
-			time.Sleep(10 * time.Millisecond)
 		}
+		if on == nil {
+			t.Fatalf("job %s runs on %s, which is none of the servers", id, instance)
+		}
+		return instance, on, others
 	}
 
 	// Poll and cancel through the other instances.
 	held := submit(t, ps[0], "DeleteImage", url.Values{"imageCollection": {"Multi"}, "where": {"1=1"}, "purge": {"true"}})
 	_, on, others := runningOn(held)
-	deadline := time.Now().Add(time.Minute)
-	for {
+	// The progress reported where it runs, read elsewhere.
+	eventually(t, time.Minute, "progress through another instance", func() bool {
 		m := status(t, others[0], "DeleteImage", held)
 		if m["jobStatus"] != "esriJobExecuting" {
 			t.Fatalf("held job through another instance: %v", m)
 		}
-		if strings.Contains(jsonText(m["progress"]), "Selecting items") && strings.Contains(messages(m), "Running on instance") {
-			break // the progress reported where it runs, read elsewhere
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no progress through another instance: %v", m)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return strings.Contains(jsonText(m["progress"]), "Selecting items") && strings.Contains(messages(m), "Running on instance")
+	})
 	// A live instance's job is never taken over, however long it runs:
 	// still executing after twice the instance timeout.
 	for since := time.Now(); time.Since(since) < 2*timeout; time.Sleep(50 * time.Millisecond) {
@@ -184,20 +197,30 @@ func TestMultiInstance(t *testing.T) {
 			t.Fatalf("a live instance's job after %s: %v\n%s", time.Since(since), m["jobStatus"], messages(m))
 		}
 	}
+	// The cancel reaches the instance running the job by its signal, not
+	// at a poll: well within the safety net's 2 s.
+	cancelled := time.Now()
 	postForm(t, others[0].GP("DeleteImage")+"/jobs/"+held+"/cancel", url.Values{})
 	m := waitFor(t, others[1], "DeleteImage", held, "esriJobCancelled")
+	t.Logf("a cancel through another instance stopped the job in %s", time.Since(cancelled).Round(time.Millisecond))
 	if m2 := status(t, on, "DeleteImage", held); m2["jobStatus"] != "esriJobCancelled" || messages(m2) != messages(m) {
 		t.Errorf("the instances disagree on the cancelled job:\n%v %s\n%v %s", m["jobStatus"], messages(m), m2["jobStatus"], messages(m2))
 	}
 
-	// Kill the instance running a delete: the others fail it in time.
+	// Kill the instance running a delete: the others fail it in time. Jobs
+	// queued on it meanwhile (held back: their user runs the delete) run
+	// on the others.
 	held = submit(t, ps[1], "DeleteImage", url.Values{"imageCollection": {"Multi"}, "where": {"1=1"}, "purge": {"true"}})
 	instance, on, others := runningOn(held)
+	var queued []string
+	for i := range 3 {
+		queued = append(queued, submit(t, on, "DeleteImage", url.Values{"imageCollection": {"Multi"}, "where": {"OBJECTID = " + strconv.Itoa(220+i)}}))
+	}
 	on.Kill()
 	killed := time.Now()
 	m = waitFor(t, others[0], "DeleteImage", held, "esriJobFailed")
 	took := time.Since(killed)
-	if !strings.Contains(messages(m), "esriJobMessageTypeError: The server stopped while this job was running (instance "+instance+", silent for more than 3s)") {
+	if !strings.Contains(messages(m), "esriJobMessageTypeError: The server stopped while this job was running (instance "+instance+", silent for more than 5s)") {
 		t.Errorf("killed instance's job: %s", messages(m))
 	}
 	if took > 30*time.Second {
@@ -218,13 +241,19 @@ func TestMultiInstance(t *testing.T) {
 	// went with a dead instance (here: a record without one, as if River
 	// had handed it to the killed instance just before the kill) is queued
 	// again and runs once.
+	for _, id := range queued {
+		if m := wait(t, alive[0], "DeleteImage", id); m["jobStatus"] != "esriJobSucceeded" {
+			t.Fatalf("job %s queued on the killed instance: %v\n%s", id, m["jobStatus"], messages(m))
+		}
+	}
+	left -= len(queued)
 	if _, err := conn.Exec(ctx, `INSERT INTO jobs (id, task, state, inputs, priority, owner, submitted_at)
-		VALUES ('jlost', 'DeleteImage', 'submitted', '{"imageCollection":"Multi","where":"OBJECTID = 31"}', 2, 'anonymous', $1)`,
+		VALUES ('jlost', 'DeleteImage', 'submitted', '{"imageCollection":"Multi","where":"OBJECTID = 201"}', 2, 'anonymous', $1)`,
 		time.Now().Add(-time.Minute).UnixMilli()); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 4 {
-		id, m := run(t, alive[i%2], "DeleteImage", url.Values{"imageCollection": {"Multi"}, "where": {"OBJECTID = " + strconv.Itoa(32+i)}})
+		id, m := run(t, alive[i%2], "DeleteImage", url.Values{"imageCollection": {"Multi"}, "where": {"OBJECTID = " + strconv.Itoa(202+i)}})
 		if m["jobStatus"] != "esriJobSucceeded" {
 			t.Fatalf("job %s after the kill: %v\n%s", id, m["jobStatus"], messages(m))
 		}
@@ -236,7 +265,7 @@ func TestMultiInstance(t *testing.T) {
 
 	// A restarted instance joins; the catalog is the same everywhere.
 	alive = append(alive, start())
-	id, m := run(t, alive[2], "DeleteImage", url.Values{"imageCollection": {"Multi"}, "where": {"OBJECTID = 40"}})
+	id, m := run(t, alive[2], "DeleteImage", url.Values{"imageCollection": {"Multi"}, "where": {"OBJECTID = 210"}})
 	if m["jobStatus"] != "esriJobSucceeded" {
 		t.Fatalf("job %s after the restart: %v\n%s", id, m["jobStatus"], messages(m))
 	}
@@ -247,7 +276,7 @@ func TestMultiInstance(t *testing.T) {
 		}
 	}
 	var live int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM instances WHERE heartbeat_at > now() - interval '3 seconds'`).Scan(&live); err != nil || live != 3 {
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM instances WHERE heartbeat_at > now() - interval '5 seconds'`).Scan(&live); err != nil || live != 3 {
 		t.Errorf("%d live instances (%v), want 3", live, err)
 	}
 	var dup int
@@ -289,4 +318,16 @@ func seedPostgres(t *testing.T, dsn, name string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// withParam adds a query parameter to a connection URL.
+func withParam(dsn, key, value string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		panic(err)
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
 }

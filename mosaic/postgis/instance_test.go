@@ -7,10 +7,10 @@ import (
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/postgis"
-	"github.com/tessera-gis/tessera/tasks"
+	"github.com/tessera-gis/tessera/tasks/jobs"
 )
 
-var _ tasks.ClusterTx = (*postgis.Tx)(nil)
+var _ jobs.ClusterTx = (*postgis.Tx)(nil)
 
 // TestInstances checks the heartbeats of servers sharing a database: an
 // executing job is orphaned when its instance's heartbeat is older than
@@ -20,13 +20,13 @@ func TestInstances(t *testing.T) {
 	t.Parallel()
 	db := openStore(t)
 	ctx := t.Context()
-	update := func(fn func(tx tasks.ClusterTx) error) {
+	update := func(fn func(tx jobs.ClusterTx) error) {
 		t.Helper()
-		if err := db.Update(ctx, func(tx mosaic.Tx) error { return fn(tx.(tasks.ClusterTx)) }); err != nil {
+		if err := db.Update(ctx, func(tx mosaic.Tx) error { return fn(tx.(jobs.ClusterTx)) }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	update(func(tx tasks.ClusterTx) error {
+	update(func(tx jobs.ClusterTx) error {
 		for _, id := range []string{"live", "stale", "left"} {
 			if err := tx.Heartbeat(id, "127.0.0.1:1"); err != nil {
 				return err
@@ -53,7 +53,7 @@ func TestInstances(t *testing.T) {
 	if _, err := db.Pool().Exec(ctx, `UPDATE instances SET heartbeat_at = now() - interval '1 minute' WHERE id = 'stale'`); err != nil {
 		t.Fatal(err)
 	}
-	update(func(tx tasks.ClusterTx) error {
+	update(func(tx jobs.ClusterTx) error {
 		live, err := tx.LiveInstances(30 * time.Second)
 		if err != nil {
 			return err

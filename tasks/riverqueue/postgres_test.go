@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tessera-gis/tessera/internal/pgtest"
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/postgis"
@@ -36,7 +34,7 @@ func TestPostgresEnqueueInStoreTransaction(t *testing.T) {
 	defer store.Close()
 
 	// Servers starting together migrate River's tables once.
-	queues := make([]*riverqueue.Queue[pgx.Tx], 3)
+	queues := make([]*riverqueue.PostgresQueue, 3)
 	errs := make([]error, len(queues))
 	var wg sync.WaitGroup
 	for i := range queues {

@@ -1,4 +1,4 @@
-// Package riverqueue implements tasks.Queue with River
+// Package riverqueue implements jobs.Queue with River
 // (github.com/riverqueue/river), on SQLite (embedded, sharing the catalog's
 // database file) or PostgreSQL.
 //
@@ -30,7 +30,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tessera-gis/tessera/mosaic"
-	"github.com/tessera-gis/tessera/tasks"
+	"github.com/tessera-gis/tessera/tasks/jobs"
 )
 
 // Config tunes the queue.
@@ -63,7 +63,7 @@ type worker struct {
 
 func (w *worker) Work(ctx context.Context, job *river.Job[runArgs]) error {
 	err := w.work(ctx, job.Args.JobID)
-	var later *tasks.Later
+	var later *jobs.Later
 	if errors.As(err, &later) {
 		// Offered again after the delay, without counting an attempt.
 		return river.JobSnooze(later.After)
@@ -71,7 +71,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[runArgs]) error {
 	return err
 }
 
-// Queue is a River-backed tasks.Queue.
+// Queue is a River-backed jobs.Queue.
 type Queue[TTx any] struct {
 	driver riverdriver.Driver[TTx]
 	unwrap func(mosaic.Tx) (TTx, error)
@@ -82,8 +82,8 @@ type Queue[TTx any] struct {
 }
 
 var (
-	_ tasks.Queue = (*Queue[*sql.Tx])(nil)
-	_ tasks.Queue = (*Queue[pgx.Tx])(nil)
+	_ jobs.Queue = (*Queue[*sql.Tx])(nil)
+	_ jobs.Queue = (*Queue[pgx.Tx])(nil)
 )
 
 // SQLiteTx is a store transaction on SQLite that the queue can insert its
@@ -116,12 +116,28 @@ func NewSQLite(ctx context.Context, db *sql.DB, cfg Config) (*Queue[*sql.Tx], er
 	})
 }
 
+// PostgresQueue is a Queue on PostgreSQL. Besides River's jobs it carries
+// the engine's job messages between the instances on the database
+// (jobs.Notifier, with NOTIFY and LISTEN) and its per-owner locks
+// (jobs.OwnerLocker, with advisory locks).
+type PostgresQueue struct {
+	*Queue[pgx.Tx]
+	pool *pgxpool.Pool
+}
+
+var (
+	_ jobs.Notifier    = (*PostgresQueue)(nil)
+	_ jobs.OwnerLocker = (*PostgresQueue)(nil)
+	_ jobs.LostFinder  = (*PostgresQueue)(nil)
+	_ jobs.Committer   = (*Queue[*sql.Tx])(nil)
+)
+
 // NewPostgres returns a queue in the PostgreSQL database behind pool, the
 // store's pool; River's tables are migrated (rivermigrate) under an
 // advisory lock, so that servers starting together migrate once. Jobs
 // start on any process with a queue on the database, woken by
 // LISTEN/NOTIFY. Transactions passed to Enqueue must be PostgresTx.
-func NewPostgres(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Queue[pgx.Tx], error) {
+func NewPostgres(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*PostgresQueue, error) {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("riverqueue: connect: %w", err)
@@ -131,13 +147,99 @@ func NewPostgres(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Queue[pg
 		return nil, fmt.Errorf("riverqueue: lock for migrations: %w", err)
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, riverMigrationLock)
-	return newQueue(ctx, riverpgxv5.New(pool), cfg, func(tx mosaic.Tx) (pgx.Tx, error) {
-		s, ok := tx.(PostgresTx)
-		if !ok {
-			return nil, fmt.Errorf("riverqueue: a %T is not a PostgreSQL transaction (PostgresTx)", tx)
+	q, err := newQueue(ctx, riverpgxv5.New(pool), cfg, pgxTx)
+	if err != nil {
+		return nil, err
+	}
+	return &PostgresQueue{Queue: q, pool: pool}, nil
+}
+
+func pgxTx(tx mosaic.Tx) (pgx.Tx, error) {
+	s, ok := tx.(PostgresTx)
+	if !ok {
+		return nil, fmt.Errorf("riverqueue: a %T is not a PostgreSQL transaction (PostgresTx)", tx)
+	}
+	return s.PgxTx(), nil
+}
+
+// notifyChannel is the PostgreSQL notification channel of job messages.
+const notifyChannel = "tessera_jobs"
+
+// Notify sends msg on the job channel in tx: PostgreSQL delivers it to
+// every listener when, and only if, tx commits.
+func (q *PostgresQueue) Notify(ctx context.Context, tx mosaic.Tx, msg string) error {
+	ptx, err := pgxTx(tx)
+	if err != nil {
+		return err
+	}
+	if _, err := ptx.Exec(ctx, `SELECT pg_notify($1, $2)`, notifyChannel, msg); err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	return nil
+}
+
+// Listen calls fn with every message on the job channel until ctx ends,
+// on a connection of its own (outside the pool), reconnecting after a
+// failure; fn("") follows each (re)connection.
+func (q *PostgresQueue) Listen(ctx context.Context, fn func(msg string)) {
+	wait := 100 * time.Millisecond
+	for {
+		connected, err := q.listen(ctx, fn)
+		if ctx.Err() != nil {
+			return
 		}
-		return s.PgxTx(), nil
-	})
+		if connected {
+			wait = 100 * time.Millisecond
+		}
+		q.cfg.Logger.Warn("job notifications: connection lost, reconnecting", "err", err, "after", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+func (q *PostgresQueue) listen(ctx context.Context, fn func(msg string)) (connected bool, err error) {
+	conn, err := pgx.ConnectConfig(ctx, q.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return false, err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		conn.Close(cctx)
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+		return false, err
+	}
+	fn("") // messages may have been missed before this
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return true, err
+		}
+		fn(n.Payload)
+	}
+}
+
+// ownerLockClass is the first key of the advisory locks LockOwner takes
+// ("tess"); the second is a hash of the owner.
+const ownerLockClass = int32(0x74657373)
+
+// LockOwner takes, until tx ends, the advisory lock of owner's jobs.
+func (q *PostgresQueue) LockOwner(ctx context.Context, tx mosaic.Tx, owner string) error {
+	ptx, err := pgxTx(tx)
+	if err != nil {
+		return err
+	}
+	if _, err := ptx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, ownerLockClass, owner); err != nil {
+		return fmt.Errorf("lock the jobs of %s: %w", owner, err)
+	}
+	return nil
 }
 
 // riverMigrationLock is the advisory-lock key under which NewPostgres runs
@@ -297,8 +399,6 @@ func (q *Queue[TTx]) Start(ctx context.Context, work func(ctx context.Context, i
 func (q *Queue[TTx]) Stop(ctx context.Context) error {
 	return q.client.StopAndCancel(ctx)
 }
-
-var _ tasks.LostFinder = (*Queue[pgx.Tx])(nil)
 
 // Lost returns those of the engine's queued job ids that River will never
 // run: no River job for them is waiting, and none is running on an

@@ -32,7 +32,17 @@ func TestCommittedWakesTheQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q.Stop(ctx)
-	time.Sleep(200 * time.Millisecond) // let the first (startup) fetch pass
+	// A first job, taken by River's startup fetch or by the wake-up: once
+	// it is worked, the startup fetch has passed.
+	if err := db.Update(ctx, func(tx mosaic.Tx) error { return q.Enqueue(ctx, tx, "j0", 2) }); err != nil {
+		t.Fatal(err)
+	}
+	q.Committed()
+	select {
+	case <-got:
+	case <-time.After(time.Minute):
+		t.Fatal("the first job did not start")
+	}
 
 	for _, id := range []string{"ja", "jb"} {
 		start := time.Now()

@@ -1,4 +1,4 @@
-package tasks
+package jobs
 
 import (
 	"context"
@@ -14,10 +14,11 @@ import (
 // exactly once across processes, and the engine's compare-and-set claim
 // makes any duplicate a no-op); the store holds every job's state, messages
 // and progress, so that any instance answers for any job; a cancel is a
-// state in the store, which the instance running the job polls. Each
-// instance writes a heartbeat; a job whose instance has been silent for
-// Config.InstanceTimeout is failed by the others (never re-run), and a
-// queued job that the queue lost with its instance is queued again.
+// state in the store, which reaches the instance running the job as a
+// signal (signal.go). Each instance writes a heartbeat; a job whose
+// instance has been silent for Config.InstanceTimeout is failed by the
+// others (never re-run), and a queued job that the queue lost with its
+// instance is queued again.
 
 // ClusterTx is a store transaction that knows the instances sharing the
 // store. Package mosaic/postgis's Tx implements it. Times are the store's.
@@ -96,9 +97,12 @@ func (e *Engine) claimHere(tx mosaic.Tx, id string) error {
 // queues again the queued jobs that the queue lost with them.
 func (e *Engine) reap(ctx context.Context) error {
 	ttl := e.cfg.InstanceTimeout
-	var failed, requeued int
+	var (
+		requeued int
+		ended    map[string]mosaic.JobState
+	)
 	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
-		failed, requeued = 0, 0
+		requeued, ended = 0, map[string]mosaic.JobState{}
 		ct, err := clusterTx(tx)
 		if err != nil {
 			return err
@@ -119,19 +123,20 @@ func (e *Engine) reap(ctx context.Context) error {
 				who = fmt.Sprintf("instance %s, silent for more than %s", owners[i], ttl)
 			}
 			var ok bool
-			removeStages(j.ID) // if the instance ran on this host
+			state := mosaic.JobFailed
 			if j.State == mosaic.JobCancelling {
-				ok, err = tx.FinishJob(j.ID, mosaic.JobCancelled, nil, mosaic.Info(
+				state = mosaic.JobCancelled
+				ok, err = e.finishJob(ctx, tx, j.ID, state, nil, mosaic.Info(
 					"The server running this job ("+who+") stopped while it was being cancelled; it changed nothing."))
 			} else {
-				ok, err = tx.FinishJob(j.ID, mosaic.JobFailed, nil, mosaic.ErrorMsg(
+				ok, err = e.finishJob(ctx, tx, j.ID, state, nil, mosaic.ErrorMsg(
 					"The server stopped while this job was running ("+who+"). A job's changes commit with its success, in one transaction, so it changed nothing. Submit the job again."))
 			}
 			if err != nil {
 				return err
 			}
 			if ok {
-				failed++
+				ended[j.ID] = state
 			}
 		}
 		lf, ok := e.queue.(LostFinder)
@@ -176,13 +181,15 @@ func (e *Engine) reap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if failed > 0 || requeued > 0 {
-		e.log.Warn("took over the jobs of stopped instances", "failed", failed, "requeued", requeued)
+	for id, state := range ended {
+		removeTemp(id) // if the instance ran on this host
+		e.signal(id, state, e.cfg.Instance)
+	}
+	if len(ended) > 0 || requeued > 0 {
+		e.log.Warn("took over the jobs of stopped instances", "failed", len(ended), "requeued", requeued)
 	}
 	if requeued > 0 {
-		if n, ok := e.queue.(interface{ Committed() }); ok {
-			n.Committed()
-		}
+		e.committed()
 	}
 	return nil
 }

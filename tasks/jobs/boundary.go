@@ -1,4 +1,4 @@
-package tasks
+package jobs
 
 import (
 	"context"
@@ -19,14 +19,14 @@ type boundaryRefresh struct {
 	first time.Time
 }
 
-// refreshBoundary brings the stored boundary of a collection up to date in
+// RefreshBoundary brings the stored boundary of a collection up to date in
 // the background. Reads are correct without it (they compute stale cells on
 // the fly); it makes them cheap. The unions are computed from a read
 // snapshot and stored by a short write (UpdateBoundary). Requests are
 // coalesced, one refresh per collection boundaryDelay after the last
 // change, and put off while jobs execute, since even the short write takes
 // the write lock a job may need; refreshes of one collection never overlap.
-func (e *Engine) refreshBoundary(name string) {
+func (e *Engine) RefreshBoundary(name string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.stopped {

@@ -1,4 +1,4 @@
-package tasks
+package jobs
 
 import (
 	"context"
@@ -10,13 +10,15 @@ import (
 	"github.com/tessera-gis/tessera/mosaic"
 )
 
-// Task is one geoprocessing task.
+// Task is one geoprocessing task (package tasks has the tools).
 type Task interface {
 	// Info describes the task and its parameters.
 	Info() mosaic.TaskInfo
-	// Validate checks inputs when the job is submitted, so that bad input
-	// is a synchronous error and never a queued job. It must be cheap.
-	Validate(ctx context.Context, tx mosaic.ReadTx, in Inputs) error
+	// Validate checks inputs (the task's input parameters as submitted)
+	// when the job is submitted, so that bad input, a missing required
+	// parameter included, is a synchronous error and never a queued job.
+	// It must be cheap.
+	Validate(ctx context.Context, tx mosaic.ReadTx, in map[string]string) error
 	// Run does the work. It must commit its changes and its final state
 	// together through Run.Finish, check ctx between items, and return an
 	// error (nothing committed by Finish) to fail the job.
@@ -33,6 +35,7 @@ type Run struct {
 	mu       sync.Mutex
 	progress *mosaic.JobProgress
 	finished bool
+	hooks    []func(*Engine) // to run once finished (AfterCommit)
 }
 
 // ID returns the job ID.
@@ -42,7 +45,7 @@ func (r *Run) ID() string { return r.job.ID }
 func (r *Run) Job() *mosaic.Job { return r.job }
 
 // Inputs returns the job's inputs.
-func (r *Run) Inputs() Inputs { return Inputs(r.job.Inputs) }
+func (r *Run) Inputs() map[string]string { return r.job.Inputs }
 
 // Store returns the store, for tasks that commit in several transactions.
 func (r *Run) Store() mosaic.Store { return r.engine.store }
@@ -86,7 +89,7 @@ func (r *Run) Finish(ctx context.Context, fn func(tx mosaic.Tx) (map[string]mosa
 		}
 		msgs = append(msgs, mosaic.Info(fmt.Sprintf("Succeeded at %s (Elapsed Time: %.2f seconds)",
 			time.Now().UTC().Format(esriTime), r.Elapsed().Seconds())))
-		ok, err := tx.FinishJob(r.job.ID, mosaic.JobSucceeded, results, msgs...)
+		ok, err := r.engine.finishJob(ctx, tx, r.job.ID, mosaic.JobSucceeded, results, msgs...)
 		if err != nil {
 			return err
 		}
@@ -95,12 +98,41 @@ func (r *Run) Finish(ctx context.Context, fn func(tx mosaic.Tx) (map[string]mosa
 		}
 		return nil
 	})
-	if err == nil {
-		r.mu.Lock()
-		r.finished = true
-		r.mu.Unlock()
+	if err != nil {
+		return err
 	}
-	return err
+	r.mu.Lock()
+	r.finished = true
+	hooks := r.hooks
+	r.hooks = nil
+	r.mu.Unlock()
+	r.engine.signal(r.job.ID, mosaic.JobSucceeded, r.engine.cfg.Instance)
+	for _, h := range hooks {
+		h(r.engine)
+	}
+	return nil
+}
+
+// AfterCommit registers hook to run once the job's changes have committed
+// with its success (Finish): at once if they have, else when they do, and
+// never if they do not. Hooks run in the job's goroutine and must return
+// quickly (start background work, such as Engine.RefreshBoundary).
+func (r *Run) AfterCommit(hook func(e *Engine)) {
+	r.mu.Lock()
+	if !r.finished {
+		r.hooks = append(r.hooks, hook)
+		r.mu.Unlock()
+		return
+	}
+	r.mu.Unlock()
+	hook(r.engine)
+}
+
+// isFinished reports whether Finish committed.
+func (r *Run) isFinished() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.finished
 }
 
 // ServiceURL returns the public URL of a collection's ImageServer.

@@ -1,4 +1,4 @@
-package tasks
+package jobs
 
 import (
 	"context"
@@ -12,25 +12,6 @@ import (
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/raster"
 )
-
-// Queue hands jobs to workers. The engine records every state change in the
-// store; the queue only decides when and where a job runs. Implementations:
-// package tasks/riverqueue (River on SQLite or PostgreSQL).
-//
-// A queue may also have a Committed() method, which the engine calls after
-// a transaction with Enqueue calls commits, so that it can start the jobs
-// without waiting for its next poll.
-type Queue interface {
-	// Enqueue queues job id inside tx, so that a job exists in the store if
-	// and only if it is queued.
-	Enqueue(ctx context.Context, tx mosaic.Tx, id string, priority int) error
-	// Start runs work for queued jobs until Stop. When work returns a
-	// *Later, the job stays queued and is offered again after its delay.
-	Start(ctx context.Context, work func(ctx context.Context, id string) error) error
-	// Stop stops fetching jobs and cancels running ones, waiting until they
-	// return or ctx ends.
-	Stop(ctx context.Context) error
-}
 
 // Config configures an Engine.
 type Config struct {
@@ -76,17 +57,6 @@ type Config struct {
 	Observer Observer
 }
 
-// Later is what the work function that Queue.Start is given returns when
-// a job may not start yet because its owner already runs JobsPerUser
-// jobs: the queue offers the job again after After, without counting an
-// attempt (River: JobSnooze).
-type Later struct{ After time.Duration }
-
-// Error implements error.
-func (l *Later) Error() string {
-	return fmt.Sprintf("job deferred for %s: its owner runs as many jobs as allowed", l.After)
-}
-
 // Observer is told about the jobs an engine runs. Its methods are called
 // outside store transactions and must return quickly.
 type Observer interface {
@@ -128,9 +98,9 @@ type Engine struct {
 	badTimeouts []string
 
 	mu      sync.Mutex
-	running map[string]*Run          // jobs executing in this process
-	done    map[string]chan struct{} // closed when a job finishes here
-	cancels map[string]bool          // cancels asked for but not yet recorded
+	running map[string]*Run     // jobs executing in this process
+	done    map[string]*waiters // job signals (signal.go)
+	cancels map[string]bool     // cancels asked for but not yet recorded
 	// boundary holds pending boundary refreshes by collection name;
 	// refreshing the collections whose refresh is running.
 	boundary   map[string]*boundaryRefresh
@@ -146,6 +116,9 @@ type Engine struct {
 	// closes beatDone.
 	stopBeat context.CancelFunc
 	beatDone chan struct{}
+	// stopListen ends the Notifier's Listen, which then closes listenDone.
+	stopListen context.CancelFunc
+	listenDone chan struct{}
 }
 
 var _ mosaic.JobService = (*Engine)(nil)
@@ -189,7 +162,7 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 		cfg.Observer = nopObserver{}
 	}
 	e := &Engine{store: store, queue: queue, cfg: cfg, log: cfg.Logger,
-		byKey: map[string]Task{}, running: map[string]*Run{}, done: map[string]chan struct{}{},
+		byKey: map[string]Task{}, running: map[string]*Run{}, done: map[string]*waiters{},
 		cancels: map[string]bool{}, boundary: map[string]*boundaryRefresh{},
 		refreshing: map[string]bool{}}
 	e.bgCtx, e.bgCancel = context.WithCancel(context.Background())
@@ -228,16 +201,30 @@ func (e *Engine) CheckTimeouts() error {
 // heartbeat expired (see cluster.go), at start and then periodically.
 func (e *Engine) Start(ctx context.Context) error {
 	if e.clustered() {
+		if n, ok := e.queue.(Notifier); ok {
+			// Listen before any job can start here, so that no cancel of
+			// one is missed.
+			lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+			e.stopListen, e.listenDone = stop, make(chan struct{})
+			go func() {
+				defer close(e.listenDone)
+				n.Listen(lctx, e.onMessage)
+			}()
+		}
 		if err := e.heartbeat(ctx); err != nil {
+			e.stopListening()
 			return err
 		}
 		if err := e.reap(ctx); err != nil {
+			e.stopListening()
 			return err
 		}
 	} else if err := e.recover(ctx); err != nil {
 		return err
 	}
+	e.sweepTemp(ctx)
 	if err := e.queue.Start(ctx, e.work); err != nil {
+		e.stopListening()
 		return fmt.Errorf("start queue: %w", err)
 	}
 	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -280,7 +267,17 @@ func (e *Engine) Stop(ctx context.Context) error {
 		<-e.beatDone
 		e.leave()
 	}
+	e.stopListening()
 	return err
+}
+
+// stopListening ends the Notifier's Listen, if it runs.
+func (e *Engine) stopListening() {
+	if e.stopListen != nil {
+		e.stopListen()
+		<-e.listenDone
+		e.stopListen = nil
+	}
 }
 
 func (e *Engine) recover(ctx context.Context) error {
@@ -294,11 +291,11 @@ func (e *Engine) recover(ctx context.Context) error {
 			case mosaic.JobNew, mosaic.JobSubmitted, mosaic.JobWaiting:
 				err = e.queue.Enqueue(ctx, tx, j.ID, j.Priority)
 			case mosaic.JobExecuting:
-				removeStages(j.ID)
+				removeTemp(j.ID)
 				_, err = tx.FinishJob(j.ID, mosaic.JobFailed, nil, mosaic.ErrorMsg(
 					"The server stopped while this job was running. A job's changes commit with its success, in one transaction, so it changed nothing. Submit the job again."))
 			case mosaic.JobCancelling:
-				removeStages(j.ID)
+				removeTemp(j.ID)
 				_, err = tx.FinishJob(j.ID, mosaic.JobCancelled, nil, mosaic.Info(
 					"The server stopped while this job was being cancelled; it changed nothing."))
 			}
@@ -318,6 +315,7 @@ func (e *Engine) maintain(ctx context.Context) {
 	every := max(100*time.Millisecond, min(time.Minute, e.cfg.Retention/4, e.cfg.RecycleRetention/4))
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	swept := time.Now() // by Start
 	for {
 		now := time.Now()
 		err := e.store.Update(ctx, func(tx mosaic.Tx) error {
@@ -330,6 +328,10 @@ func (e *Engine) maintain(ctx context.Context) {
 		})
 		if err == nil {
 			err = e.purgeRecycled(ctx, now.Add(-e.cfg.RecycleRetention))
+		}
+		if err == nil && now.Sub(swept) >= sweepEvery {
+			swept = now
+			e.sweepTemp(ctx)
 		}
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("maintenance", "err", err)
@@ -394,14 +396,11 @@ func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]stri
 		return nil, mosaic.Errorf(mosaic.EFORBIDDEN, "You do not have permissions to access this resource or perform this operation.").
 			WithDetails(fmt.Sprintf("%s needs the %s role.", info.Name, info.Permission))
 	}
-	in := Inputs{}
+	in := map[string]string{}
 	for _, p := range info.Params {
 		if v, ok := inputs[p.Name]; ok && p.Direction == mosaic.ParamInput {
 			in[p.Name] = v
 		}
-	}
-	if err := checkRequired(info, in); err != nil {
-		return nil, err
 	}
 	priority := opts.Priority
 	if priority <= 0 || priority > 4 {
@@ -421,6 +420,11 @@ func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]stri
 		if err := t.Validate(ctx, tx, in); err != nil {
 			return err
 		}
+		// Not under the owner's lock (see OwnerLocker): a burst of one
+		// user's submissions through several instances at once may pass
+		// MaxQueuedPerUser by a few, which costs queue space only, while
+		// serialising every submission of a user across the cluster would
+		// hold a pooled connection per waiting request.
 		if err := e.checkQueueLimit(tx, j.Owner); err != nil {
 			return err
 		}
@@ -435,9 +439,7 @@ func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]stri
 		}
 		return nil, err
 	}
-	if n, ok := e.queue.(interface{ Committed() }); ok {
-		n.Committed() // wake the queue: the job is visible now
-	}
+	e.committed() // the job is visible now
 	return j, nil
 }
 
@@ -464,52 +466,26 @@ func (e *Engine) Execute(ctx context.Context, name string, inputs map[string]str
 	if opts.Priority == 0 {
 		opts.Priority = 1 // synchronous callers are waiting
 	}
-	ch := make(chan struct{})
-	j, err := func() (*mosaic.Job, error) {
-		j, err := e.Submit(ctx, name, inputs, opts)
-		if err != nil {
-			return nil, err
-		}
-		e.mu.Lock()
-		e.done[j.ID] = ch
-		e.mu.Unlock()
-		return j, nil
-	}()
+	j, err := e.Submit(ctx, name, inputs, opts)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		e.mu.Lock()
-		delete(e.done, j.ID)
-		e.mu.Unlock()
-	}()
-	poll := time.NewTicker(250 * time.Millisecond) // in case the job finishes in another process
-	defer poll.Stop()
-	for {
-		if ctx.Err() != nil {
-			// The caller is gone and can never read the result: stop the
-			// job rather than let it change the catalog unseen.
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			cur, err := e.Cancel(cctx, j.ID)
-			cancel()
-			if err != nil {
-				e.log.Warn("cancel abandoned execute", "job", j.ID, "err", err)
-			}
-			return cur, ctx.Err()
+	cur, err := e.waitTerminal(ctx, j.ID, 0)
+	if ctx.Err() != nil {
+		// The caller is gone and can never read the result: stop the
+		// job rather than let it change the catalog unseen.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		cur, err := e.Cancel(cctx, j.ID)
+		cancel()
+		if err != nil {
+			e.log.Warn("cancel abandoned execute", "job", j.ID, "err", err)
 		}
-		cur, err := e.Job(ctx, j.ID)
-		if err != nil && ctx.Err() == nil {
-			return nil, err
-		}
-		if err == nil && cur.State.Terminal() {
-			return cur, nil
-		}
-		select {
-		case <-ctx.Done():
-		case <-ch:
-		case <-poll.C:
-		}
+		return cur, ctx.Err()
 	}
+	if err != nil {
+		return nil, err
+	}
+	return cur, nil
 }
 
 // Job returns a job, with live progress if it runs in this process.
@@ -571,6 +547,10 @@ func (e *Engine) ownerBusy(tx mosaic.ReadTx, owner string) (bool, error) {
 	return n >= e.cfg.JobsPerUser, nil
 }
 
+// cancelReply is how long Cancel waits for its record to be written before
+// it answers (esriJobCancelling until the record is written).
+const cancelReply = 250 * time.Millisecond
+
 // Cancel stops a job that has not finished. A queued job is cancelled at
 // once; an executing job is interrupted and rolls back its uncommitted work.
 //
@@ -578,8 +558,9 @@ func (e *Engine) ownerBusy(tx mosaic.ReadTx, owner string) (bool, error) {
 // interrupted first (its transaction may hold the database's write lock,
 // which only the interrupt releases), and a queued job is marked so that no
 // worker starts it. The record is written as soon as the write lock is
-// free; if that takes more than a moment, the job reads as
-// esriJobCancelling until then.
+// free; if that takes more than cancelReply, the job reads as
+// esriJobCancelling until then. A job running on another instance is
+// stopped there by the record's signal (see signal.go).
 func (e *Engine) Cancel(ctx context.Context, id string) (*mosaic.Job, error) {
 	if _, err := e.Job(ctx, id); err != nil {
 		return nil, err
@@ -594,24 +575,33 @@ func (e *Engine) Cancel(ctx context.Context, id string) (*mosaic.Job, error) {
 	go func() {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 		defer cancel()
-		err := e.store.Update(wctx, func(tx mosaic.Tx) error { return e.recordCancel(tx, id) })
+		var state mosaic.JobState
+		err := e.store.Update(wctx, func(tx mosaic.Tx) (err error) {
+			state, err = e.recordCancel(wctx, tx, id)
+			return err
+		})
 		e.mu.Lock()
 		delete(e.cancels, id)
 		if r, ok := e.running[id]; ok && err == nil {
 			r.cancel(ErrJobCancelled) // claimed just before the cancel was recorded
 		}
 		e.mu.Unlock()
+		if err == nil && state != "" {
+			e.signal(id, state, e.cfg.Instance)
+		}
 		if err != nil && mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
 			e.log.Error("record cancel", "job", id, "err", err)
 		}
 		recorded <- err
 	}()
+	reply := time.NewTimer(cancelReply)
+	defer reply.Stop()
 	select {
 	case err := <-recorded:
 		if err != nil {
 			return nil, err
 		}
-	case <-time.After(250 * time.Millisecond):
+	case <-reply.C:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -620,22 +610,45 @@ func (e *Engine) Cancel(ctx context.Context, id string) (*mosaic.Job, error) {
 
 // recordCancel writes a cancel: a queued job becomes cancelled, an
 // executing one cancelling (its worker, here or in another process, then
-// records how it stopped).
-func (e *Engine) recordCancel(tx mosaic.Tx, id string) error {
+// records how it stopped). It returns the state written, if any.
+func (e *Engine) recordCancel(ctx context.Context, tx mosaic.Tx, id string) (mosaic.JobState, error) {
 	j, err := tx.Job(id)
 	if err != nil {
-		return err
+		return "", err
 	}
 	switch j.State {
 	case mosaic.JobNew, mosaic.JobSubmitted, mosaic.JobWaiting:
-		_, err = tx.FinishJob(id, mosaic.JobCancelled, nil, mosaic.Info("Cancelled before it started; nothing was changed."))
-	case mosaic.JobExecuting:
-		if _, err = tx.TransitionJob(id, []mosaic.JobState{mosaic.JobExecuting}, mosaic.JobCancelling); err == nil {
-			err = tx.AddJobMessages(id, mosaic.Info("Cancel requested; stopping."))
+		ok, err := e.finishJob(ctx, tx, id, mosaic.JobCancelled, nil, mosaic.Info("Cancelled before it started; nothing was changed."))
+		if err != nil || !ok {
+			return "", err
 		}
+		return mosaic.JobCancelled, nil
+	case mosaic.JobExecuting:
+		ok, err := tx.TransitionJob(id, []mosaic.JobState{mosaic.JobExecuting}, mosaic.JobCancelling)
+		if err != nil || !ok {
+			return "", err
+		}
+		if err := tx.AddJobMessages(id, mosaic.Info("Cancel requested; stopping.")); err != nil {
+			return "", err
+		}
+		return mosaic.JobCancelling, e.announce(ctx, tx, id, mosaic.JobCancelling)
 	}
-	return err
+	return "", nil
 }
+
+// finishJob records a terminal state in tx and, if it was recorded,
+// announces it to the other instances (the caller signals this process
+// once tx commits).
+func (e *Engine) finishJob(ctx context.Context, tx mosaic.Tx, id string, state mosaic.JobState, results map[string]mosaic.JobResult, msgs ...mosaic.JobMessage) (bool, error) {
+	ok, err := tx.FinishJob(id, state, results, msgs...)
+	if err != nil || !ok {
+		return ok, err
+	}
+	return true, e.announce(ctx, tx, id, state)
+}
+
+// stopWait is how long Delete waits for an executing job to stop.
+const stopWait = 10 * time.Second
 
 // Delete cancels a job if needed, then removes its record.
 func (e *Engine) Delete(ctx context.Context, id string) (*mosaic.Job, error) {
@@ -644,26 +657,28 @@ func (e *Engine) Delete(ctx context.Context, id string) (*mosaic.Job, error) {
 		return nil, err
 	}
 	if !j.State.Terminal() {
-		// Wait briefly for an executing job to stop, so that its record is
-		// not recreated by its final transaction.
-		deadline := time.Now().Add(10 * time.Second)
-		for !j.State.Terminal() && time.Now().Before(deadline) {
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(20 * time.Millisecond):
-			}
-			if j, err = e.Job(ctx, id); err != nil {
-				return nil, err
-			}
+		// Wait for an executing job to stop, so that its record is not
+		// recreated by its final transaction.
+		if j, err = e.waitTerminal(ctx, id, stopWait); err != nil {
+			return nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
 		if !j.State.Terminal() {
 			return nil, mosaic.Errorf(mosaic.ECONFLICT, "Job %q is still stopping; try deleting it again.", id)
 		}
 	}
-	if err := e.store.Update(ctx, func(tx mosaic.Tx) error { return tx.DeleteJob(id) }); err != nil {
+	err = e.store.Update(ctx, func(tx mosaic.Tx) error {
+		if err := tx.DeleteJob(id); err != nil {
+			return err
+		}
+		return e.announce(ctx, tx, id, jobDeleted)
+	})
+	if err != nil {
 		return nil, err
 	}
+	e.signal(id, jobDeleted, e.cfg.Instance)
 	j.State = mosaic.JobDeleted
 	return j, nil
 }
@@ -682,24 +697,34 @@ func (e *Engine) timeout(task string) time.Duration {
 // stays queued, and the worker is free for other users' jobs.
 func (e *Engine) work(ctx context.Context, id string) error {
 	var (
-		j    *mosaic.Job
-		busy bool
+		j         *mosaic.Job
+		busy      bool
+		cancelled mosaic.JobState
 	)
 	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
+		j, busy, cancelled = nil, false, ""
 		e.mu.Lock()
-		cancelled := e.cancels[id]
+		asked := e.cancels[id]
 		e.mu.Unlock()
-		if cancelled {
-			return e.recordCancel(tx, id)
+		if asked {
+			var err error
+			cancelled, err = e.recordCancel(ctx, tx, id)
+			return err
 		}
 		cur, err := tx.Job(id)
 		if err != nil {
 			return err
 		}
-		if cur.State == mosaic.JobSubmitted || cur.State == mosaic.JobWaiting {
-			if busy, err = e.ownerBusy(tx, cur.Owner); err != nil || busy {
-				return err
-			}
+		if cur.State != mosaic.JobSubmitted && cur.State != mosaic.JobWaiting {
+			return nil // cancelled while queued, or already run
+		}
+		// Count and claim under the owner's lock, so that JobsPerUser
+		// holds across instances racing for the owner's jobs.
+		if err := e.lockOwner(ctx, tx, cur.Owner); err != nil {
+			return err
+		}
+		if busy, err = e.ownerBusy(tx, cur.Owner); err != nil || busy {
+			return err
 		}
 		ok, err := tx.TransitionJob(id, []mosaic.JobState{mosaic.JobSubmitted, mosaic.JobWaiting}, mosaic.JobExecuting)
 		if err != nil || !ok {
@@ -719,6 +744,9 @@ func (e *Engine) work(ctx context.Context, id string) error {
 			return nil // deleted while queued
 		}
 		return err
+	}
+	if cancelled != "" {
+		e.signal(id, cancelled, e.cfg.Instance)
 	}
 	if busy {
 		return &Later{After: e.cfg.UserWait}
@@ -746,16 +774,17 @@ func (e *Engine) work(ctx context.Context, id string) error {
 	defer func() {
 		e.mu.Lock()
 		delete(e.running, id)
-		if ch, ok := e.done[id]; ok {
-			close(ch)
-			delete(e.done, id)
-		}
 		e.mu.Unlock()
 	}()
-	go e.watchCancel(rctx, r)
+	if e.clustered() {
+		go e.supervise(rctx, r)
+		// A cancel recorded by another instance between the claim and
+		// now sent its signal before this job was listed as running.
+		go e.check(rctx, r)
+	}
 
 	runErr := safeRun(raster.WithStores(rctx, e.cfg.Stores), t, r)
-	if r.finished {
+	if r.isFinished() {
 		e.cfg.Observer.JobFinished(j.Task, mosaic.JobSucceeded, time.Since(r.started))
 		return nil
 	}
@@ -795,58 +824,19 @@ func (e *Engine) work(ctx context.Context, id string) error {
 	return err
 }
 
-// watchCancel polls the store for a cancel requested through another
-// process (several instances on one database). With several instances it
-// also writes the job's progress to the store, so that every instance
-// reports it, and stops a job that another instance finished (having
-// taken this one for dead).
-func (e *Engine) watchCancel(ctx context.Context, r *Run) {
-	t := time.NewTicker(250 * time.Millisecond)
-	defer t.Stop()
-	var flushed *mosaic.JobProgress
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if e.clustered() {
-			flushed = e.flushProgress(ctx, r, flushed)
-		}
-		var state mosaic.JobState
-		err := e.store.View(ctx, func(tx mosaic.ReadTx) error {
-			j, err := tx.Job(r.job.ID)
-			if err == nil {
-				state = j.State
-			}
-			return err
-		})
-		if err == nil && state == mosaic.JobCancelling {
-			r.cancel(ErrJobCancelled)
-			return
-		}
-		if err == nil && state.Terminal() && e.clustered() {
-			r.mu.Lock()
-			finished := r.finished
-			r.mu.Unlock()
-			if !finished {
-				r.cancel(errTakenOver)
-				return
-			}
-		}
-	}
-}
-
 // finish records a terminal state in its own transaction, unaffected by the
-// job's cancelled context.
+// job's cancelled context, and signals it.
 func (e *Engine) finish(id string, state mosaic.JobState, msgs ...mosaic.JobMessage) (bool, error) {
 	var ok bool
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err := e.store.Update(ctx, func(tx mosaic.Tx) (err error) {
-		ok, err = tx.FinishJob(id, state, nil, msgs...)
+		ok, err = e.finishJob(ctx, tx, id, state, nil, msgs...)
 		return err
 	})
+	if err == nil && ok {
+		e.signal(id, state, e.cfg.Instance)
+	}
 	return ok, err
 }
 
