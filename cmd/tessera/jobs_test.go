@@ -28,6 +28,11 @@ var (
 // bigDir returns a new data directory whose database holds Big.
 func bigDir(t *testing.T) string {
 	t.Helper()
+	if pgMode != nil {
+		dir := t.TempDir()
+		seedCollection(t, dir, "Big", bigItems)
+		return dir
+	}
 	bigOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "tessera-big")
 		if err != nil {
