@@ -84,82 +84,100 @@ func pgDeleteVsBare(ctx context.Context, env *Env, admin, tmpl string, cat *Cata
 	} else if !env.Quick {
 		reps = min(reps, 3)
 	}
-	var ours, bare []float64
+	var ours, purge, bare, soft []float64
 	var rss int64
-	for i := range reps {
-		// Ours: a server on a copy.
+	oursRun := func(i int, purgeItems bool) (float64, error) {
 		dsn, drop, err := pgCopy(ctx, admin, tmpl)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		d, peak, err := func() (float64, int64, error) {
-			defer drop()
-			dir := filepath.Join(env.Work, fmt.Sprintf("pgdelete-%d", i))
-			defer os.RemoveAll(dir)
-			s, err := startBenchServer(ctx, env, dir, "--db", dsn)
-			if err != nil {
-				return 0, 0, err
-			}
-			defer s.Stop()
-			// The first request opens the store's caches, as a server
-			// that has been up for a while has.
-			if _, err := s.get(ctx, "/rest/services/"+cat.Collection+"/ImageServer?f=json"); err != nil {
-				return 0, 0, err
-			}
-			start := time.Now()
-			job, err := s.submit(ctx, "DeleteImage", url.Values{"imageCollection": {cat.Collection}, "where": {where}})
-			if err == nil {
-				err = s.waitJob(ctx, "DeleteImage", job, 5*time.Millisecond)
-			}
-			d := time.Since(start).Seconds()
-			if err != nil {
-				return 0, 0, err
-			}
-			b, err := s.get(ctx, "/rest/services/"+cat.Collection+"/ImageServer/query?f=json&returnCountOnly=true&where=1%3D1")
-			if err != nil {
-				return 0, 0, err
-			}
-			if want := fmt.Sprintf(`"count":%d`, cat.Spec.Items-selected); !strings.Contains(string(b), want) {
-				return 0, 0, fmt.Errorf("after DeleteImage: %s, want %s", b, want)
-			}
-			return d, s.PeakRSS(), nil
-		}()
+		defer drop()
+		dir := filepath.Join(env.Work, fmt.Sprintf("pgdelete-%d", i))
+		defer os.RemoveAll(dir)
+		s, err := startBenchServer(ctx, env, dir, "--db", dsn)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		ours, rss = append(ours, d), max(rss, peak)
-
-		// The peer: the bare statement on another copy.
-		dsn, drop, err = pgCopy(ctx, admin, tmpl)
+		defer s.Stop()
+		// The first request opens the store's caches, as a server that
+		// has been up for a while has.
+		if _, err := s.get(ctx, "/rest/services/"+cat.Collection+"/ImageServer?f=json"); err != nil {
+			return 0, err
+		}
+		form := url.Values{"imageCollection": {cat.Collection}, "where": {where}}
+		if purgeItems {
+			form.Set("purge", "true")
+		}
+		start := time.Now()
+		job, err := s.submit(ctx, "DeleteImage", form)
+		if err == nil {
+			err = s.waitJob(ctx, "DeleteImage", job, 5*time.Millisecond)
+		}
+		d := time.Since(start).Seconds()
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		d, err = func() (float64, error) {
-			defer drop()
-			d, removed, err := pgBareDelete(ctx, dsn, cat.Collection, from, to)
-			if err == nil && removed != int64(selected) {
-				err = fmt.Errorf("bare delete removed %d rows, want %d", removed, selected)
+		b, err := s.get(ctx, "/rest/services/"+cat.Collection+"/ImageServer/query?f=json&returnCountOnly=true&where=1%3D1")
+		if err != nil {
+			return 0, err
+		}
+		if want := fmt.Sprintf(`"count":%d`, cat.Spec.Items-selected); !strings.Contains(string(b), want) {
+			return 0, fmt.Errorf("after DeleteImage: %s, want %s", b, want)
+		}
+		rss = max(rss, s.PeakRSS())
+		return d, nil
+	}
+	bareRun := func(stmt string) (float64, error) {
+		dsn, drop, err := pgCopy(ctx, admin, tmpl)
+		if err != nil {
+			return 0, err
+		}
+		defer drop()
+		d, removed, err := pgBareDelete(ctx, dsn, cat.Collection, stmt, from, to)
+		if err == nil && removed != int64(selected) {
+			err = fmt.Errorf("bare statement changed %d rows, want %d", removed, selected)
+		}
+		return d.Seconds(), err
+	}
+	for i := range reps {
+		for _, run := range []struct {
+			into *[]float64
+			f    func() (float64, error)
+		}{
+			{&ours, func() (float64, error) { return oursRun(i, false) }},
+			{&soft, func() (float64, error) {
+				return bareRun(`UPDATE %s SET _deleted_at = 1, _deleted_job = 'bench' WHERE _deleted_at IS NULL AND "AcquisitionDate" >= $1 AND "AcquisitionDate" < $2`)
+			}},
+			{&purge, func() (float64, error) { return oursRun(i, true) }},
+			{&bare, func() (float64, error) {
+				return bareRun(`DELETE FROM %s WHERE "AcquisitionDate" >= $1 AND "AcquisitionDate" < $2`)
+			}},
+		} {
+			d, err := run.f()
+			if err != nil {
+				return nil, err
 			}
-			return d.Seconds(), err
-		}()
-		if err != nil {
-			return nil, err
+			*run.into = append(*run.into, d)
 		}
-		bare = append(bare, d)
-		env.Logf("pgdelete %d items, rep %d: ours %.2f s, bare %.2f s", cat.Spec.Items, i+1, ours[i], d)
+		env.Logf("pgdelete %d items, rep %d: recycle %.2f s (bare UPDATE %.2f s), purge %.2f s (bare DELETE %.2f s)",
+			cat.Spec.Items, i+1, ours[i], soft[i], purge[i], bare[i])
 	}
 	scale := countLabel(selected) + " of " + countLabel(cat.Spec.Items) + " items"
 	return []Measurement{{
-		Name: "PostGIS: DeleteImage " + scale + " (date range), submit → esriJobSucceeded",
-		Unit: "s", Ours: ours, Peer: "bare PostgreSQL DELETE … WHERE (GiST index maintained), same data", PeerS: bare,
-		Target: "≤ 1.2× peer", PeakRSS: rss, Family: "pgdelete", Scale: cat.Spec.Items,
-		Note: "tessera moves the items to the recycle bin (restorable), the peer deletes the rows",
+		Name: "PostGIS: DeleteImage purge=true " + scale + " (date range), submit → esriJobSucceeded",
+		Unit: "s", Ours: purge, Peer: "bare PostgreSQL DELETE … WHERE, same data", PeerS: bare,
+		Target: "≤ 1.2× peer", PeakRSS: rss, Family: "pgdelete-purge", Scale: cat.Spec.Items,
+	}, {
+		Name: "PostGIS: DeleteImage " + scale + " to the recycle bin (the default), submit → esriJobSucceeded",
+		Unit: "s", Ours: ours, Peer: "bare UPDATE … SET _deleted_at WHERE (the same soft delete), same data", PeerS: soft,
+		Family: "pgdelete", Scale: cat.Spec.Items,
+		Note: "restorable: each row is rewritten; the bare DELETE of the row above is the floor of a delete that keeps nothing",
 	}}, nil
 }
 
-// pgBareDelete runs the peer: one transaction deleting the rows a date
-// range selects.
-func pgBareDelete(ctx context.Context, dsn, collection string, from, to int64) (time.Duration, int64, error) {
+// pgBareDelete runs a peer: one transaction running stmt, whose %s is the
+// catalog table and whose $1 and $2 are the date range.
+func pgBareDelete(ctx context.Context, dsn, collection, stmt string, from, to int64) (time.Duration, int64, error) {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return 0, 0, err
@@ -175,7 +193,7 @@ func pgBareDelete(ctx context.Context, dsn, collection string, from, to int64) (
 		return 0, 0, err
 	}
 	defer tx.Rollback(ctx)
-	tag, err := tx.Exec(ctx, fmt.Sprintf(`DELETE FROM items_%d WHERE "AcquisitionDate" >= $1 AND "AcquisitionDate" < $2`, id), from, to)
+	tag, err := tx.Exec(ctx, fmt.Sprintf(stmt, fmt.Sprintf("items_%d", id)), from, to)
 	if err != nil {
 		return 0, 0, err
 	}
