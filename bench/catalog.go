@@ -2,17 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -86,28 +81,22 @@ const catalogVersion = 1
 // boundary cells that a server would have written; about 30 s per million
 // items. The output is deterministic.
 func GenerateCatalog(ctx context.Context, env *Env, spec CatalogSpec) (*Catalog, error) {
-	spec = spec.withDefaults()
-	if spec.Items <= 0 {
-		return nil, fmt.Errorf("catalog: %d items", spec.Items)
+	c, err := newCatalog(env, spec)
+	if err != nil {
+		return nil, err
 	}
 	schema, err := schemaFingerprint()
 	if err != nil {
 		return nil, err
 	}
+	spec = c.Spec
 	key := fmt.Sprintf("catalog-v%d-%d-%d-%g-%g-%d-%s", catalogVersion, spec.Items, spec.Revisits,
 		spec.TileSize, spec.Jitter, spec.Seed, schema)
 	dir := filepath.Join(env.Cache, "catalogs")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	tiles, err := raster.WriteDemo(filepath.Join(env.Cache, "demo"), 24)
-	if err != nil {
-		return nil, err
-	}
-	c := &Catalog{Spec: spec, Path: filepath.Join(dir, key+".db"), Collection: "Bench", Tiles: spec.Items / spec.Revisits}
-	for _, t := range tiles {
-		c.Sources = append(c.Sources, t.Path)
-	}
+	c.Path = filepath.Join(dir, key+".db")
 	if _, err := os.Stat(c.Path); err == nil {
 		return c, nil
 	}
@@ -128,34 +117,32 @@ func GenerateCatalog(ctx context.Context, env *Env, spec CatalogSpec) (*Catalog,
 	return c, nil
 }
 
+// newCatalog describes the catalog of spec, with its source rasters
+// written, but generates no database (Path is empty).
+func newCatalog(env *Env, spec CatalogSpec) (*Catalog, error) {
+	spec = spec.withDefaults()
+	if spec.Items <= 0 {
+		return nil, fmt.Errorf("catalog: %d items", spec.Items)
+	}
+	tiles, err := raster.WriteDemo(filepath.Join(env.Cache, "demo"), 24)
+	if err != nil {
+		return nil, err
+	}
+	c := &Catalog{Spec: spec, Collection: "Bench", Tiles: spec.Items / spec.Revisits}
+	for _, t := range tiles {
+		c.Sources = append(c.Sources, t.Path)
+	}
+	return c, nil
+}
+
 // schemaFingerprint hashes the store's source (schema and write code), so
 // that a cached catalog never outlives the code that wrote it.
 func schemaFingerprint() (string, error) {
-	h := sha256.New()
-	root := filepath.Join("mosaic", "sqlite")
-	var names []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && (strings.HasSuffix(path, ".sql") || strings.HasSuffix(path, ".go")) && !strings.HasSuffix(path, "_test.go") {
-			names = append(names, path)
-		}
-		return nil
-	})
+	fp, err := storeFingerprint(filepath.Join("mosaic", "sqlite"))
 	if err != nil {
-		return "", fmt.Errorf("catalog: hash store schema (run from the repository root): %w", err)
+		return "", fmt.Errorf("catalog: %w", err)
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			return "", err
-		}
-		h.Write([]byte(n))
-		h.Write(b)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:12], nil
+	return fp[:12], nil
 }
 
 // Item returns the i-th generated item (0-based; OBJECTID i+1). Items are

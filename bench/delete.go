@@ -325,8 +325,8 @@ func bareDelete(ctx context.Context, path string, from, to int64) (time.Duration
 // delete benchmark makes.
 type benchServer struct{ *subprocess.Server }
 
-func startBenchServer(ctx context.Context, env *Env, dir string) (benchServer, error) {
-	s, err := StartServer(ctx, env, dir)
+func startBenchServer(ctx context.Context, env *Env, dir string, args ...string) (benchServer, error) {
+	s, err := StartServer(ctx, env, dir, args...)
 	return benchServer{s}, err
 }
 

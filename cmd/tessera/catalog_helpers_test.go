@@ -13,7 +13,6 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/tessera-gis/tessera/mosaic"
-	"github.com/tessera-gis/tessera/mosaic/sqlite"
 	"github.com/tessera-gis/tessera/raster/rastertest"
 )
 
@@ -24,10 +23,7 @@ import (
 func seedCatalog(t *testing.T, dir, name string, n int, sources ...string) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "tessera.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openCatalog(t, dir)
 	defer db.Close()
 	c := &mosaic.Collection{Name: name, SRS: mosaic.SpatialRef{WKID: 32633}}
 	if err := db.Update(ctx, func(tx mosaic.Tx) error { return tx.CreateCollection(c) }); err != nil {

@@ -105,6 +105,7 @@ func TestCrossSiteCannotDelete(t *testing.T) {
 // its own user only, and files of older versions are made so.
 func TestFilesArePrivate(t *testing.T) {
 	t.Parallel()
+	sqliteOnly(t)
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)

@@ -14,10 +14,15 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/tessera-gis/tessera/internal/pgtest"
 	"github.com/tessera-gis/tessera/internal/subprocess"
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/postgis"
+	"github.com/tessera-gis/tessera/mosaic/sqlite"
 )
 
 var binary string
@@ -35,9 +40,75 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "build tessera:", err)
 		os.Exit(1)
 	}
+	if err := startStoreMode(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
 	code := m.Run()
+	if pgMode != nil {
+		if err := pgMode.db.Drop(context.Background()); err != nil {
+			fmt.Fprintln(os.Stderr, "drop database:", err)
+		}
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// pgMode is set when TESSERA_TEST_STORE=postgis: every server the tests
+// start without their own --db then keeps its catalog in PostgreSQL, in a
+// schema of one database made for the run, one schema per data directory
+// (a server restarted on the same directory finds its catalog again).
+// scripts/test runs the end-to-end tests once more in this mode.
+var pgMode *storeMode
+
+type storeMode struct {
+	db *pgtest.Database
+
+	mu      sync.Mutex
+	schemas map[string]string // data directory → connection string
+}
+
+func startStoreMode() error {
+	switch os.Getenv("TESSERA_TEST_STORE") {
+	case "", "sqlite":
+		return nil
+	case "postgis":
+	default:
+		return fmt.Errorf("TESSERA_TEST_STORE=%q: want sqlite or postgis", os.Getenv("TESSERA_TEST_STORE"))
+	}
+	db, err := pgtest.CreateDatabase(context.Background(), "tessera_e2e_mode")
+	if err != nil {
+		return fmt.Errorf("TESSERA_TEST_STORE=postgis: %w", err)
+	}
+	pgMode = &storeMode{db: db, schemas: map[string]string{}}
+	return nil
+}
+
+// dsn returns the connection string of dir's schema, making it the first
+// time.
+func (m *storeMode) dsn(t testing.TB, dir string) string {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if dsn, ok := m.schemas[dir]; ok {
+		return dsn
+	}
+	dsn, err := m.db.CreateSchema(context.Background(), "srv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.schemas[dir] = dsn
+	return dsn
+}
+
+// sqliteOnly skips a test that reads or writes the SQLite file itself when
+// the run keeps catalogs in PostgreSQL.
+func sqliteOnly(t testing.TB) {
+	t.Helper()
+	if pgMode != nil {
+		t.Skip("reads the SQLite catalog file; TESSERA_TEST_STORE=postgis")
+	}
 }
 
 // proc is a tessera server running as a subprocess on a random port.
@@ -55,6 +126,9 @@ func startServer(t testing.TB, dir string, args ...string) *proc {
 		// The tests write their rasters under the temporary folder. The
 		// server's own files in it stay protected.
 		args = append(args, "--data-store", os.TempDir())
+	}
+	if pgMode != nil && !slices.Contains(args, "--db") {
+		args = append(args, "--db", pgMode.dsn(t, dir))
 	}
 	s, err := subprocess.Start(context.Background(), binary, dir, args...)
 	if err != nil {
@@ -234,4 +308,30 @@ func eventually(t testing.TB, limit time.Duration, what string, cond func() bool
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// catalogStore is a store the tests write to directly, before a server
+// starts on its data directory.
+type catalogStore interface {
+	mosaic.Store
+	Close() error
+}
+
+// openCatalog opens the catalog a server started on dir would use: its
+// SQLite file, or under TESSERA_TEST_STORE=postgis its PostgreSQL schema.
+func openCatalog(t testing.TB, dir string) catalogStore {
+	t.Helper()
+	ctx := context.Background()
+	if pgMode != nil {
+		db, err := postgis.Open(ctx, pgMode.dsn(t, dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "tessera.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -111,6 +111,7 @@ func TestPostgresRoundTrip(t *testing.T) {
 // their OBJECTIDs), and copies it back into a new data directory.
 func TestMigrate(t *testing.T) {
 	t.Parallel()
+	sqliteOnly(t)
 	pdb := pgtest.NewDatabase(t, "tessera_migrate")
 	_, srcs := sources(t, 2, "mig")
 	dir := t.TempDir()

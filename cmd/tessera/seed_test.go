@@ -3,13 +3,11 @@ package main_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"github.com/paulmach/orb"
 
 	"github.com/tessera-gis/tessera/mosaic"
-	"github.com/tessera-gis/tessera/mosaic/sqlite"
 )
 
 // seedCollection creates a collection of n catalog items in the database
@@ -19,10 +17,7 @@ import (
 func seedCollection(t testing.TB, dir, name string, n int) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "tessera.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openCatalog(t, dir)
 	defer db.Close()
 	srs := mosaic.SpatialRef{WKID: 32633}
 	c := &mosaic.Collection{Name: name, Fields: mosaic.StandardFields(), SRS: srs}

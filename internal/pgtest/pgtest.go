@@ -125,6 +125,22 @@ func (db *Database) NewSchema(tb testing.TB, prefix string) string {
 	return WithParam(db.DSN, "search_path", name+",public")
 }
 
+// CreateSchema creates a schema named prefix_<random> in the database and
+// returns a connection string whose search_path is that schema and then
+// public, as NewSchema does, for callers without a testing.TB.
+func (db *Database) CreateSchema(ctx context.Context, prefix string) (string, error) {
+	conn, err := connect(ctx, db.DSN)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	name := prefix + "_" + randomHex(6)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", fmt.Errorf("create schema %s: %w", name, err)
+	}
+	return WithParam(db.DSN, "search_path", name+",public"), nil
+}
+
 func connect(ctx context.Context, dsn string) (*pgx.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
