@@ -8,7 +8,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -31,7 +30,19 @@ import (
 // 1,000 features is about 0.5 MB, larger pages are rare and let go.
 const maxPooledBuffer = 4 << 20
 
-var featureWriters = sync.Pool{New: func() any { return &featureWriter{buf: make([]byte, 0, 64<<10)} }}
+// featureWriters keeps a few writers, buffers grown, for the next pages:
+// a bounded free list rather than a sync.Pool, which the collector empties
+// and so regrows every buffer from small under load.
+var featureWriters = make(chan *featureWriter, 16)
+
+func getFeatureWriter() *featureWriter {
+	select {
+	case fw := <-featureWriters:
+		return fw
+	default:
+		return &featureWriter{buf: make([]byte, 0, 256<<10)}
+	}
+}
 
 // featureWriter encodes one query page.
 type featureWriter struct {
@@ -52,14 +63,17 @@ func (fw *featureWriter) release() {
 		return
 	}
 	*fw = featureWriter{buf: fw.buf[:0], pts: fw.pts[:0], rings: fw.rings[:0], esri: fw.esri[:0], starts: fw.starts[:0], tail: fw.tail[:0]}
-	featureWriters.Put(fw)
+	select {
+	case featureWriters <- fw:
+	default:
+	}
 }
 
 // streamQuery answers a page query of f=json or f=geojson through the
 // store's ItemStreamer. It reports false, writing nothing, if the store
 // has none.
 func (s *Server) streamQuery(w http.ResponseWriter, r *request, c *mosaic.Collection, q mosaic.ItemQuery, outSR mosaic.SpatialRef, maxOffset float64) (bool, error) {
-	fw := featureWriters.Get().(*featureWriter)
+	fw := getFeatureWriter()
 	defer fw.release()
 	fw.geojson = r.f == "geojson"
 	project := !(c.SRS.IsZero() || outSR.IsZero() || c.SRS.Equal(outSR))
@@ -314,7 +328,7 @@ func (fw *featureWriter) appendAttributes(b []byte, row *mosaic.ItemRow) []byte 
 			continue
 		}
 		b = append(b, ',')
-		b = appendJSONString(b, f.Name)
+		b = appendJSONStringFast(b, f.Name)
 		b = append(b, ':')
 		b = appendAttribute(b, row.Values[i])
 	}
@@ -332,9 +346,9 @@ func appendAttribute(b []byte, v any) []byte {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return append(b, "null"...)
 		}
-		return appendJSONFloat(b, v)
+		return appendFloat(b, v)
 	case string:
-		return appendJSONString(b, v)
+		return appendJSONStringFast(b, v)
 	case time.Time:
 		return strconv.AppendInt(b, v.UnixMilli(), 10)
 	}
@@ -409,5 +423,26 @@ func appendCoord(b []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return append(b, "null"...)
 	}
+	return appendFloat(b, f)
+}
+
+// appendFloat writes f as appendJSONFloat does, integers the quick way.
+func appendFloat(b []byte, f float64) []byte {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 && (f != 0 || !math.Signbit(f)) {
+		return strconv.AppendInt(b, int64(f), 10)
+	}
 	return appendJSONFloat(b, f)
+}
+
+// appendJSONStringFast writes s as appendJSONString does, copying it in
+// one piece when it is printable ASCII without quotes or backslashes.
+func appendJSONStringFast(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return appendJSONString(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
