@@ -34,7 +34,7 @@ func openQueryLimit(ctx context.Context, path string, conns int) (*queryLimit, e
 		return nil, err
 	}
 	st.Close()
-	db, err := sql.Open(sqlite.DriverName, "file:"+path+"?_query_only=true&_cache_size=-16384&_busy_timeout=60000")
+	db, err := sql.Open(sqlite.DriverName, "file:"+path+"?_query_only=true&_cache_size=-8192&_busy_timeout=60000")
 	if err != nil {
 		return nil, err
 	}
