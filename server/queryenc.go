@@ -73,17 +73,24 @@ func (fw *featureWriter) release() {
 // store's ItemStreamer. It reports false, writing nothing, if the store
 // has none.
 func (s *Server) streamQuery(w http.ResponseWriter, r *request, c *mosaic.Collection, q mosaic.ItemQuery, outSR mosaic.SpatialRef, maxOffset float64) (bool, error) {
-	fw := getFeatureWriter()
-	defer fw.release()
-	fw.geojson = r.f == "geojson"
 	project := !(c.SRS.IsZero() || outSR.IsZero() || c.SRS.Equal(outSR))
 	streamed := false
+	var fw *featureWriter
+	defer func() {
+		if fw != nil {
+			fw.release()
+		}
+	}()
 	err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) error {
 		st, ok := tx.(mosaic.ItemStreamer)
 		if !ok {
 			return nil
 		}
 		streamed = true
+		// Taken once the store has a connection for this request, so that
+		// requests waiting for one hold no buffer.
+		fw = getFeatureWriter()
+		fw.geojson = r.f == "geojson"
 		more, err := st.StreamItems(c, q,
 			func(fields []mosaic.Field) error { return fw.head(fields, outSR) },
 			func(row *mosaic.ItemRow) error {
