@@ -128,6 +128,14 @@ type ItemStreamer interface {
 	StreamItems(c *Collection, q ItemQuery, head func(fields []Field) error, row func(r *ItemRow) error) (more bool, err error)
 }
 
+// CollectionDefiner is implemented by read transactions that can return a
+// collection without its Summary, which costs an aggregate over the
+// collection's cells: a query needs only the fields and spatial reference.
+type CollectionDefiner interface {
+	// CollectionDefinition is Collection with a zero Summary.
+	CollectionDefinition(ref CollectionRef) (*Collection, error)
+}
+
 // ItemRow is one item of StreamItems.
 type ItemRow struct {
 	OID int64

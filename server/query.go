@@ -151,7 +151,7 @@ type geoJSONFeature struct {
 }
 
 func (s *Server) handleQuery(w http.ResponseWriter, r *request) error {
-	c, err := s.collection(r)
+	c, err := s.queryCollection(r)
 	if err != nil {
 		return err
 	}

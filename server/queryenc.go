@@ -453,3 +453,33 @@ func appendJSONStringFast(b []byte, s string) []byte {
 	b = append(b, s...)
 	return append(b, '"')
 }
+
+// queryCollection loads the collection named in the URL as collection
+// does, but without its summary when the store can skip it: a query needs
+// only its fields and spatial reference, and the summary is an aggregate
+// over every boundary cell.
+func (s *Server) queryCollection(r *request) (*mosaic.Collection, error) {
+	var c *mosaic.Collection
+	name := r.vars("name")
+	defined := false
+	err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
+		d, ok := tx.(mosaic.CollectionDefiner)
+		if !ok {
+			return nil
+		}
+		defined = true
+		c, err = d.CollectionDefinition(mosaic.CollectionRef{Name: name})
+		return err
+	})
+	if !defined && err == nil {
+		return s.collection(r)
+	}
+	if mosaic.ErrorCode(err) == mosaic.ENOTFOUND {
+		err = mosaic.Errorf(mosaic.ENOTFOUND, "Service not found.").WithDetails(
+			"Service " + name + "/ImageServer does not exist (or was deleted).")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
