@@ -3,13 +3,20 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
 
 	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/sqlite"
 	"github.com/tessera-gis/tessera/server"
 )
 
@@ -72,17 +79,61 @@ func TestQueryStreamMatchesEncoder(t *testing.T) {
 	}
 }
 
-// BenchmarkQueryPage measures one query page through the handler, to read
-// the allocations per feature (go test -bench QueryPage -benchmem ./server).
+// BenchmarkQueryPage measures one 1,000-feature page (every field, with
+// footprints) through the HTTP handler, streamed and the general way, and
+// reports allocations per feature:
+//
+//	go test -run '^$' -bench QueryPage -benchmem ./server
 func BenchmarkQueryPage(b *testing.B) {
-	f := newImageFixture(b, server.Config{MaxRecordCount: 1000})
-	u := f.IS() + "/query?where=1%3D1&outFields=*&f=json"
-	for b.Loop() {
-		resp, err := http.Get(u)
-		if err != nil {
-			b.Fatal(err)
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "tessera.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	c := &mosaic.Collection{Name: "Page", SRS: mosaic.SpatialRef{WKID: 32633}}
+	var items []*mosaic.Item
+	for i := range 1000 {
+		x, y := 400000+float64(i%40)*2560, 5000000+float64(i/40)*2560
+		items = append(items, &mosaic.Item{Path: fmt.Sprintf("/data/t%04d.tif", i),
+			Footprint: orb.Bound{Min: orb.Point{x + 0.25, y + 0.5}, Max: orb.Point{x + 2560.75, y + 2560.125}}.ToPolygon(),
+			Attributes: map[string]any{"Name": fmt.Sprintf("T%05d_20150101", i), "CloudCover": float64(i%1000) / 10,
+				"AcquisitionDate": time.Date(2015, 1, 1+i%365, 0, 0, 0, 0, time.UTC), "SensorName": "Sentinel-2A",
+				"ProductName": "L2A", "MinPS": 0.0, "MaxPS": 40.0, "LowPS": 10.0, "HighPS": 10.0, "ZOrder": int64(0)}})
+	}
+	if err := db.Update(ctx, func(tx mosaic.Tx) error {
+		if err := tx.CreateCollection(c); err != nil {
+			return err
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		_, err := tx.AddItems(c, items, mosaic.AddOptions{})
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name  string
+		store mosaic.Store
+	}{{"streamed", db}, {"general", noStreamStore{db}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			srv := httptest.NewServer(server.New(server.Config{Store: bc.store, MaxRecordCount: 1000, OutputDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler)}))
+			defer srv.Close()
+			u := srv.URL + "/arcgis/rest/services/Page/ImageServer/query?where=1%3D1&outFields=*&f=json"
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := http.Get(u)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			b.ReportMetric(float64(testing.AllocsPerRun(5, func() {
+				resp, err := http.Get(u)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}))/1000, "allocs/feature")
+		})
 	}
 }
