@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math"
 	"testing"
+
+	"github.com/paulmach/orb"
 )
 
 // TestQueryEncFastPaths checks the shortcuts of the streamed encoder
@@ -34,4 +36,27 @@ func FuzzAppendJSONStringFast(f *testing.F) {
 			t.Errorf("%q: fast %s, general %s", s, got, want)
 		}
 	})
+}
+
+// TestGeneralize checks maxAllowableOffset's Douglas-Peucker: points within
+// the tolerance of a ring's edges go, corners and closure stay, and a ring
+// that would collapse is kept whole.
+func TestGeneralize(t *testing.T) {
+	var ring orb.Ring
+	for i := 0; i <= 10; i++ { // bottom edge with 0.4 m wiggles
+		ring = append(ring, orb.Point{float64(i) * 10, float64(i%2) * 0.4})
+	}
+	ring = append(ring, orb.Point{100, 100}, orb.Point{0, 100}, orb.Point{0, 0})
+	got := generalize(orb.Polygon{append(orb.Ring(nil), ring...)}, 1)[0]
+	want := orb.Ring{{0, 0}, {100, 0}, {100, 100}, {0, 100}, {0, 0}}
+	if !orb.Equal(got, want) {
+		t.Errorf("tolerance 1: %v, want %v", got, want)
+	}
+	if got := generalize(orb.Polygon{append(orb.Ring(nil), ring...)}, 0.1)[0]; len(got) != len(ring) {
+		t.Errorf("tolerance 0.1 removed points: %v", got)
+	}
+	thin := orb.Ring{{0, 0}, {50, 0.1}, {100, 0}, {50, -0.1}, {25, 0}, {0, 0}}
+	if got := generalize(orb.Polygon{append(orb.Ring(nil), thin...)}, 10)[0]; !orb.Equal(got, thin) {
+		t.Errorf("collapsing ring: %v, want it kept", got)
+	}
 }
