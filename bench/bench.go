@@ -24,7 +24,10 @@ type Env struct {
 	Work   string // scratch directory, removed after the run
 	Binary string // the tessera binary under test
 	Reps   int    // repetitions after one warm-up (1 in quick mode)
-	Logf   func(format string, args ...any)
+	// QueryItems, when set, are the catalog sizes the query benchmark
+	// runs at (-query-items), each at 1, 8 and 64 connections.
+	QueryItems []int
+	Logf       func(format string, args ...any)
 }
 
 // Measurement is one row of the results table.

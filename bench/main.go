@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -17,14 +18,27 @@ func main() {
 	only := flag.String("only", "", "comma list of benchmark names to run")
 	reps := flag.Int("reps", 5, "repetitions after the warm-up")
 	out := flag.String("out", "bench/out/results.md", "markdown results file")
+	binary := flag.String("binary", "", "a prebuilt tessera binary to measure instead of building ./cmd/tessera")
+	queryItems := flag.String("query-items", "", "comma list of catalog sizes for the query benchmark (default 10000,100000,1000000)")
 	flag.Parse()
-	if err := run(*quick, *only, *reps, *out); err != nil {
+	var sizes []int
+	for _, f := range strings.Split(*queryItems, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			n, err := strconv.Atoi(f)
+			if err != nil || n <= 0 {
+				fmt.Fprintln(os.Stderr, "bench: -query-items: want a comma list of positive integers")
+				os.Exit(2)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	if err := run(*quick, *only, *reps, *out, *binary, sizes); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(quick bool, only string, reps int, out string) error {
+func run(quick bool, only string, reps int, out, binary string, queryItems []int) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	root, err := os.Getwd()
@@ -36,17 +50,21 @@ func run(quick bool, only string, reps int, out string) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	env := &Env{Quick: quick, Cache: filepath.Join(root, "bench", ".cache"), Work: work, Reps: reps,
+	env := &Env{Quick: quick, Cache: filepath.Join(root, "bench", ".cache"), Work: work, Reps: reps, QueryItems: queryItems,
 		Logf: func(f string, a ...any) { fmt.Fprintf(os.Stderr, "  "+f+"\n", a...) }}
 	if quick {
 		env.Reps = 1
 		env.Cache = filepath.Join(work, "cache")
 	}
 	env.Binary = filepath.Join(work, "tessera")
-	build := exec.CommandContext(ctx, "go", "build", "-o", env.Binary, "./cmd/tessera")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build tessera: %w", err)
+	if binary != "" {
+		env.Binary = binary
+	} else {
+		build := exec.CommandContext(ctx, "go", "build", "-o", env.Binary, "./cmd/tessera")
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build tessera: %w", err)
+		}
 	}
 	want := map[string]bool{}
 	for _, n := range strings.Split(only, ",") {

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -37,6 +39,12 @@ func runQueryBench(ctx context.Context, env *Env) ([]Measurement, error) {
 		levels []int
 	}
 	scales := []scale{{10_000, []int{8}}, {100_000, []int{8}}, {1_000_000, []int{1, 8, 64}}}
+	if len(env.QueryItems) > 0 {
+		scales = nil
+		for _, n := range env.QueryItems {
+			scales = append(scales, scale{n, []int{1, 8, 64}})
+		}
+	}
 	if env.Quick {
 		scales = []scale{{2_000, []int{8}}, {20_000, []int{1, 8, 64}}}
 	}
@@ -69,6 +77,15 @@ func queryAt(ctx context.Context, env *Env, items int, levels []int) ([]Measurem
 	if _, err := cat.Copy(dir); err != nil {
 		return nil, err
 	}
+	// TESSERA_BENCH_PPROF=DIR profiles the server under the 8-connection
+	// load: a CPU profile of the first repetition, then its allocations
+	// and heap (go tool pprof DIR/cpu-1000000.pprof).
+	profDir := os.Getenv("TESSERA_BENCH_PPROF")
+	const pprofAddr = "127.0.0.1:6064"
+	if profDir != "" {
+		os.Setenv("TESSERA_PPROF_ADDR", pprofAddr)
+		defer os.Unsetenv("TESSERA_PPROF_ADDR")
+	}
 	srv, err := StartServer(ctx, env, dir)
 	if err != nil {
 		return nil, err
@@ -82,15 +99,18 @@ func queryAt(ctx context.Context, env *Env, items int, levels []int) ([]Measurem
 	rows := (cat.Tiles + cols - 1) / cols
 	window = min(window, cols, rows)
 	// Request i asks for the window at a deterministic pseudo-random tile.
-	requestURL := func(i int) string {
+	box := func(i int) [4]float64 {
 		h := mixBits(uint64(i))
 		c0, r0 := int(h%uint64(cols-window+1)), int((h>>32)%uint64(rows-window+1))
 		ts := cat.Spec.TileSize
 		x0, y0 := 400000+float64(c0)*ts+1, 5000000+float64(r0)*ts+1
-		x1, y1 := x0+float64(window)*ts-2, y0+float64(window)*ts-2
+		return [4]float64{x0, y0, x0 + float64(window)*ts - 2, y0 + float64(window)*ts - 2}
+	}
+	requestURL := func(i int) string {
+		b := box(i)
 		q := url.Values{
 			"where":             {"CloudCover < 30"},
-			"geometry":          {fmt.Sprintf("%.3f,%.3f,%.3f,%.3f", x0, y0, x1, y1)},
+			"geometry":          {fmt.Sprintf("%.3f,%.3f,%.3f,%.3f", b[0], b[1], b[2], b[3])},
 			"geometryType":      {"esriGeometryEnvelope"},
 			"spatialRel":        {"esriSpatialRelIntersects"},
 			"outFields":         {"*"},
@@ -99,6 +119,14 @@ func queryAt(ctx context.Context, env *Env, items int, levels []int) ([]Measurem
 			"f":                 {"json"},
 		}
 		return base + "?" + q.Encode()
+	}
+	// The request's box, rounded as the URL writes it.
+	limitBox := func(i int) [4]float64 {
+		b := box(i)
+		for k := range b {
+			b[k] = math.Round(b[k]*1000) / 1000
+		}
+		return b
 	}
 	// Check one answer in full, then warm the server up.
 	wantPage := 1000
@@ -111,34 +139,110 @@ func queryAt(ctx context.Context, env *Env, items int, levels []int) ([]Measurem
 	if _, err := loadTest(ctx, 8, time.Second, requestURL); err != nil {
 		return nil, err
 	}
+	// The limit reads a copy of the same file, so that its connections
+	// and the server's share nothing but the OS page cache.
+	limitDir := filepath.Join(env.Work, fmt.Sprintf("query-limit-%d", items))
+	limitPath, err := cat.Copy(limitDir)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(limitDir)
 
 	var out []Measurement
 	for _, conns := range levels {
-		var all []time.Duration
+		lim, err := openQueryLimit(ctx, limitPath, conns)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := lim.load(ctx, conns, time.Second, limitBox); err != nil { // warm up
+			lim.Close()
+			return nil, err
+		}
+		var all, limAll []time.Duration
+		var p50s, limP50s, limRates []float64
 		samples, err := repeat(env, func(rep int) (float64, error) {
+			var prof chan error
+			if profDir != "" && rep == 0 && conns == 8 {
+				prof = make(chan error, 1)
+				go func() {
+					prof <- savePprof(ctx, "http://"+pprofAddr+"/debug/pprof/profile?seconds=4",
+						filepath.Join(profDir, fmt.Sprintf("cpu-%d.pprof", items)))
+				}()
+			}
 			res, err := loadTest(ctx, conns, duration, requestURL)
+			if err != nil {
+				return 0, err
+			}
+			if prof != nil {
+				if err := <-prof; err != nil {
+					return 0, err
+				}
+				for _, p := range []string{"allocs", "heap"} {
+					if err := savePprof(ctx, "http://"+pprofAddr+"/debug/pprof/"+p,
+						filepath.Join(profDir, fmt.Sprintf("%s-%d.pprof", p, items))); err != nil {
+						return 0, err
+					}
+				}
+			}
+			lres, err := lim.load(ctx, conns, duration, limitBox)
 			if err != nil {
 				return 0, err
 			}
 			if rep >= 0 {
 				all = append(all, res.latencies...)
+				limAll = append(limAll, lres.latencies...)
+				p50s = append(p50s, ms(latencyPercentile(res.latencies, 0.5)))
+				limP50s = append(limP50s, ms(latencyPercentile(lres.latencies, 0.5)))
+				limRates = append(limRates, lres.rate)
 			}
 			return res.rate, nil
 		})
+		lim.Close()
 		if err != nil {
 			return nil, err
 		}
 		p50, p99 := latencyPercentile(all, 0.50), latencyPercentile(all, 0.99)
-		env.Logf("%2d connections: %.1f req/s, p50 %s, p99 %s", conns, median(samples), p50, p99)
+		lp50 := latencyPercentile(limAll, 0.50)
+		env.Logf("%2d connections: %.1f req/s, p50 %s, p99 %s; limit %.1f req/s, p50 %s", conns, median(samples), p50, p99,
+			median(limRates), lp50)
+		name := fmt.Sprintf("query %s items: CloudCover < 30 and a %d×%d-tile bbox, 1,000-feature pages, %d connections",
+			countLabel(cat.Spec.Items), window, window, conns)
+		const peer = "limit: the bare SQLite statement + encoding its rows, in-process, same file and connections"
+		target := ""
+		if items == 1_000_000 && conns == 8 {
+			target = "≥ 200 req/s; peak RSS ≤ 200 MiB"
+		}
 		out = append(out, Measurement{
-			Name: fmt.Sprintf("query %s items: CloudCover < 30 and a %d×%d-tile bbox, 1,000-feature pages, %d connections",
-				countLabel(cat.Spec.Items), window, window, conns),
-			Unit: "req/s", Ours: samples, HigherIsBetter: true, PeakRSS: srv.PeakRSS(), Family: family(conns), Scale: items,
-			Note: fmt.Sprintf("p50 %.1f ms, p99 %.1f ms over %d requests; load generator on the same machine",
-				ms(p50), ms(p99), len(all)),
+			Name: name, Unit: "req/s", Ours: samples, Peer: peer, PeerS: limRates, Target: target,
+			HigherIsBetter: true, PeakRSS: srv.PeakRSS(), Family: family(conns), Scale: items,
+			Note: fmt.Sprintf("p50 %.1f ms, p99 %.1f ms over %d requests (limit p50 %.1f ms); load generator on the same machine",
+				ms(p50), ms(p99), len(all), ms(lp50)),
 		})
+		if conns == 1 {
+			target := ""
+			if items == 1_000_000 {
+				target = "p50 < 10 ms"
+			}
+			out = append(out, Measurement{
+				Name: fmt.Sprintf("query %s items, same, 1 connection: p50 latency", countLabel(cat.Spec.Items)),
+				Unit: "ms", Ours: p50s, Peer: peer, PeerS: limP50s, Target: target,
+				Note: "one p50 per repetition",
+			})
+		}
 	}
 	return out, nil
+}
+
+// savePprof saves the profile at u (the server's loopback profiler) to file.
+func savePprof(ctx context.Context, u, file string) error {
+	body, err := fetch(ctx, http.DefaultClient, u)
+	if err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(file, body, 0o644)
 }
 
 // family groups the 8-connection runs across catalog sizes.

@@ -112,6 +112,42 @@ type ItemPage struct {
 	More   bool      // more items match beyond Offset+Limit
 }
 
+// ItemStreamer is implemented by read transactions that can hand the items
+// of a query to a caller one row at a time, without building an Item for
+// each: the query endpoint encodes them straight into its answer, so a
+// page costs neither an Item per row nor a decoded footprint.
+// Both stores implement it; callers fall back to QueryItems without it.
+type ItemStreamer interface {
+	// StreamItems runs q, a page query (neither IDsOnly, CountOnly nor
+	// ExtentOnly), over c with the same validation, order and paging as
+	// QueryItems. It calls head once with the returned fields before any
+	// row, then row for each item of the page, in order, and returns
+	// whether more items match beyond Offset+Limit. The ItemRow and
+	// everything it holds are valid only until row returns. An error from
+	// head or row stops the query and is returned.
+	StreamItems(c *Collection, q ItemQuery, head func(fields []Field) error, row func(r *ItemRow) error) (more bool, err error)
+}
+
+// CollectionDefiner is implemented by read transactions that can return a
+// collection without its Summary, which costs an aggregate over the
+// collection's cells: a query needs only the fields and spatial reference.
+type CollectionDefiner interface {
+	// CollectionDefinition is Collection with a zero Summary.
+	CollectionDefinition(ref CollectionRef) (*Collection, error)
+}
+
+// ItemRow is one item of StreamItems.
+type ItemRow struct {
+	OID int64
+	// Values holds the returned fields' values in the order of the fields
+	// head received, with the types of Item.Attributes: int64, float64,
+	// string, time.Time (UTC) or nil.
+	Values []any
+	// Footprint is the footprint as WKB (a polygon, in the collection's
+	// spatial reference), nil unless q.ReturnGeometry.
+	Footprint []byte
+}
+
 // DuplicateAction says what AddItems does with an item whose source path is
 // already in the catalog.
 type DuplicateAction string

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -150,7 +151,7 @@ type geoJSONFeature struct {
 }
 
 func (s *Server) handleQuery(w http.ResponseWriter, r *request) error {
-	c, err := s.collection(r)
+	c, err := s.queryCollection(r)
 	if err != nil {
 		return err
 	}
@@ -162,6 +163,15 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *request) error {
 	f := r.f
 	if f != "json" && f != "pjson" && f != "geojson" && f != "html" {
 		return badParam("f", "supported: json, pjson, geojson, html")
+	}
+	maxOffset, err := maxAllowableOffset(r)
+	if err != nil {
+		return err
+	}
+	if (f == "json" || f == "geojson") && !q.IDsOnly && !q.CountOnly && !q.ExtentOnly {
+		if done, err := s.streamQuery(w, r, c, q, outSR, maxOffset); done || err != nil {
+			return err
+		}
 	}
 	var page *mosaic.ItemPage
 	if err := s.cfg.Store.View(r.Context(), func(tx mosaic.ReadTx) (err error) {
@@ -219,7 +229,13 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *request) error {
 			if err != nil {
 				return err
 			}
-			ft.Geometry = &polygonJSON{Rings: esriRings(polygonsOf(g)...)}
+			polys := polygonsOf(g)
+			if maxOffset > 0 {
+				for i := range polys {
+					polys[i] = generalize(polys[i], maxOffset)
+				}
+			}
+			ft.Geometry = &polygonJSON{Rings: esriRings(polys...)}
 		}
 		features = append(features, ft)
 	}
@@ -234,6 +250,21 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *request) error {
 		FieldAliases: aliases, GeometryType: "esriGeometryPolygon", SpatialReference: srJSON(outSR),
 		Fields: fieldsJSON(page.Fields), Features: features, ExceededTransferLimit: page.More}
 	return s.respondQuery(w, r, out)
+}
+
+// maxAllowableOffset reads the maxAllowableOffset parameter: the tolerance,
+// in the output spatial reference's units, to which footprints are
+// generalized; 0 (the default) leaves them as they are.
+func maxAllowableOffset(r *request) (float64, error) {
+	v := strings.TrimSpace(r.param("maxAllowableOffset"))
+	if v == "" {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, badParam("maxAllowableOffset", "expected a non-negative number")
+	}
+	return f, nil
 }
 
 func (s *Server) respondQuery(w http.ResponseWriter, r *request, v any) error {

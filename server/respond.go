@@ -24,6 +24,12 @@ func writeJSON(w http.ResponseWriter, r *request, status int, v any, contentType
 		http.Error(w, "encoding error", http.StatusInternalServerError)
 		return
 	}
+	writeJSONBody(w, r, status, buf.Bytes(), contentType)
+}
+
+// writeJSONBody writes body, JSON that ends with a newline, as writeJSON
+// does: the headers, and the JSONP wrapping when the request asks it.
+func writeJSONBody(w http.ResponseWriter, r *request, status int, body []byte, contentType string) {
 	ct := "application/json; charset=utf-8"
 	if r.f == "pjson" {
 		ct = "text/plain; charset=utf-8"
@@ -31,7 +37,6 @@ func writeJSON(w http.ResponseWriter, r *request, status int, v any, contentType
 	if contentType != "" {
 		ct = contentType
 	}
-	body := buf.Bytes()
 	if r.callback != "" && (r.f == "pjson" || strings.HasPrefix(ct, "application/json")) {
 		// JSONP, as ArcGIS Server answers callback=NAME: the name was
 		// checked by jsonpCallback, the leading comment defeats content

@@ -279,6 +279,9 @@ func (c serveConfig) run() error {
 				"\"tessera passwd --file users.conf NAME ROLE\" and pass --users users.conf", c.addr)
 		}
 	}
+	if err := startPprof(log); err != nil {
+		return err
+	}
 	queue := be.queue
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

@@ -80,6 +80,29 @@ func (tx *Tx) Collection(ref mosaic.CollectionRef) (*mosaic.Collection, error) {
 // collectionRow reads a collection; lock locks its row until the end of
 // the transaction, which serialises changes to its items.
 func (tx *Tx) collectionRow(ref mosaic.CollectionRef, lock bool) (*collectionRow, error) {
+	c, err := tx.collectionDefinition(ref, lock)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.loadSummary(&c.Collection); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// CollectionDefinition returns the collection that ref names without its
+// Summary (mosaic.CollectionDefiner).
+func (tx *Tx) CollectionDefinition(ref mosaic.CollectionRef) (*mosaic.Collection, error) {
+	c, err := tx.collectionDefinition(ref, false)
+	if err != nil {
+		return nil, err
+	}
+	return &c.Collection, nil
+}
+
+var _ mosaic.CollectionDefiner = (*Tx)(nil)
+
+func (tx *Tx) collectionDefinition(ref mosaic.CollectionRef, lock bool) (*collectionRow, error) {
 	q := `SELECT ` + collectionColumns + ` FROM collections WHERE `
 	arg := strings.ToLower(ref.Name)
 	if ref.ItemID != "" {
@@ -96,9 +119,6 @@ func (tx *Tx) collectionRow(ref mosaic.CollectionRef, lock bool) (*collectionRow
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find collection: %w", err)
-	}
-	if err := tx.loadSummary(&c.Collection); err != nil {
-		return nil, err
 	}
 	return c, nil
 }

@@ -80,7 +80,30 @@ func (tx *Tx) Collection(ref mosaic.CollectionRef) (*mosaic.Collection, error) {
 	return &c.Collection, nil
 }
 
+// CollectionDefinition returns the collection that ref names without its
+// Summary (mosaic.CollectionDefiner).
+func (tx *Tx) CollectionDefinition(ref mosaic.CollectionRef) (*mosaic.Collection, error) {
+	c, err := tx.collectionDefinition(ref)
+	if err != nil {
+		return nil, err
+	}
+	return &c.Collection, nil
+}
+
+var _ mosaic.CollectionDefiner = (*Tx)(nil)
+
 func (tx *Tx) collectionRow(ref mosaic.CollectionRef) (*collectionRow, error) {
+	c, err := tx.collectionDefinition(ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.loadSummary(&c.Collection); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (tx *Tx) collectionDefinition(ref mosaic.CollectionRef) (*collectionRow, error) {
 	var row *sql.Row
 	switch {
 	case ref.ItemID != "":
@@ -94,9 +117,6 @@ func (tx *Tx) collectionRow(ref mosaic.CollectionRef) (*collectionRow, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find collection: %w", err)
-	}
-	if err := tx.loadSummary(&c.Collection); err != nil {
-		return nil, err
 	}
 	return c, nil
 }

@@ -262,3 +262,77 @@ func (tx *Tx) Item(c *mosaic.Collection, oid int64) (*mosaic.Item, error) {
 	}
 	return page.Items[0], nil
 }
+
+// StreamItems runs q over c like QueryItems and hands each row to row
+// without building an Item (mosaic.ItemStreamer).
+func (tx *Tx) StreamItems(c *mosaic.Collection, q mosaic.ItemQuery, head func([]mosaic.Field) error, row func(*mosaic.ItemRow) error) (bool, error) {
+	if q.IDsOnly || q.CountOnly || q.ExtentOnly {
+		return false, mosaic.Errorf(mosaic.EINVALID, "StreamItems answers page queries only.")
+	}
+	q.NoRaster = true
+	sel, fields, err := tx.itemsSelect(c, q)
+	if err != nil {
+		return false, err
+	}
+	query, args, err := sel.ToSql()
+	if err != nil {
+		return false, fmt.Errorf("build item query: %w", err)
+	}
+	rows, err := tx.query(query, args...)
+	if err != nil {
+		return false, fmt.Errorf("query items: %w", storesql.WhereError(err))
+	}
+	defer rows.Close()
+	if err := head(fields); err != nil {
+		return false, err
+	}
+	// The columns: the fields, the raster (NULL), the deletion time and
+	// job, then the shape. Each is scanned as the driver returned it.
+	n := len(fields) + 3
+	if q.ReturnGeometry {
+		n++
+	}
+	cols := make([]rawColumn, n)
+	dest := make([]any, n)
+	for i := range cols {
+		dest[i] = &cols[i]
+	}
+	r := &mosaic.ItemRow{Values: make([]any, len(fields))}
+	count := 0
+	for rows.Next() {
+		if q.Limit > 0 && count == q.Limit {
+			return true, nil
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return false, fmt.Errorf("scan item: %w", err)
+		}
+		r.OID = 0
+		for i, f := range fields {
+			v := storesql.FieldValue(f, cols[i].v)
+			if f.Name == mosaic.FieldNameOID {
+				r.OID, _ = v.(int64)
+			}
+			r.Values[i] = v
+		}
+		r.Footprint = nil
+		if q.ReturnGeometry {
+			r.Footprint, _ = cols[n-1].v.([]byte)
+		}
+		if err := row(r); err != nil {
+			return false, err
+		}
+		count++
+	}
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("query items: %w", storesql.WhereError(err))
+	}
+	return false, nil
+}
+
+var _ mosaic.ItemStreamer = (*Tx)(nil)
+
+// rawColumn scans a column as the driver returned it, without the copy
+// that scanning a blob into *any makes.
+type rawColumn struct{ v any }
+
+func (c *rawColumn) Scan(src any) error { c.v = src; return nil }

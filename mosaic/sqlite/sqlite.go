@@ -96,9 +96,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	q.Set("_query_only", "true")
-	// Readers share the OS page cache; a smaller private cache each keeps
-	// memory bounded under many concurrent queries.
-	q.Set("_cache_size", "-16384")
+	// Readers share the OS page cache; a small private cache each keeps
+	// memory bounded under many concurrent queries. A 1,000-feature page
+	// of a 1M-item catalog reads about 600 pages; 8 MiB (2,048 pages)
+	// keeps the R*Tree's and the table's upper levels, and the rest comes
+	// from the OS cache (the query benchmark in BENCHMARKS.md).
+	q.Set("_cache_size", "-8192")
 	read, err := sql.Open(DriverName, "file:"+path+"?"+q.Encode())
 	if err != nil {
 		write.Close()

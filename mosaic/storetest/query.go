@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/tessera-gis/tessera/mosaic"
 )
@@ -19,6 +20,7 @@ var queryTests = []test{
 	{"Spatial", testQuerySpatial},
 	{"CountExtentAndRecycled", testQueryCountExtentAndRecycled},
 	{"Rank", testQueryRank},
+	{"Stream", testQueryStream},
 }
 
 // The query fixture is a catalog in EPSG:32633 (UTM, so coordinates are
@@ -320,5 +322,84 @@ func testQueryRank(t *testing.T, open Opener) {
 		if _, err := b.queryErr(mosaic.ItemQuery{Rank: &r}); mosaic.ErrorCode(err) != mosaic.EINVALID {
 			t.Errorf("rank %+v: %v, want EINVALID", r, err)
 		}
+	}
+}
+
+// testQueryStream checks that StreamItems, when the store has it, returns
+// what QueryItems does: the same fields, rows, values, footprints and
+// paging, and the same errors.
+func testQueryStream(t *testing.T, open Opener) {
+	b := queryFixture(t, open)
+	stream := func(q mosaic.ItemQuery) (fields []mosaic.Field, items []*mosaic.Item, more bool, err error) {
+		err = b.db.View(b.ctx, func(tx mosaic.ReadTx) error {
+			st, ok := tx.(mosaic.ItemStreamer)
+			if !ok {
+				t.Skip("the store has no ItemStreamer")
+			}
+			heads := 0
+			more, err = st.StreamItems(b.c, q, func(fs []mosaic.Field) error {
+				heads++
+				fields = fs
+				return nil
+			}, func(r *mosaic.ItemRow) error {
+				if heads != 1 {
+					t.Fatalf("row before head (%d heads)", heads)
+				}
+				it := &mosaic.Item{OID: r.OID, Attributes: map[string]any{}}
+				for i, f := range fields {
+					if f.Name == mosaic.FieldNameOID {
+						continue
+					}
+					if f.Name == mosaic.FieldNamePath {
+						it.Path, _ = r.Values[i].(string)
+					}
+					it.Attributes[f.Name] = r.Values[i]
+				}
+				if r.Footprint != nil {
+					g, err := wkb.Unmarshal(r.Footprint)
+					if err != nil {
+						return err
+					}
+					it.Footprint, _ = g.(orb.Polygon)
+				}
+				items = append(items, it)
+				return nil
+			})
+			return err
+		})
+		return
+	}
+	queries := []mosaic.ItemQuery{
+		{OutFields: "*", ReturnGeometry: true, Limit: 30},
+		{OutFields: "*", ReturnGeometry: true, Limit: 30, Offset: 90},
+		{OutFields: "*", Offset: 100},
+		{Where: "SensorName = 'A'", OrderBy: "CloudCover DESC", Limit: 5, OutFields: "CloudCover,AcquisitionDate"},
+		{Where: "CloudCover < 30", Geometry: orb.Bound{Min: orb.Point{qx0 + 150, qy0 + 150}, Max: orb.Point{qx0 + 1100, qy0 + 550}},
+			OutFields: "*", ReturnGeometry: true, Limit: 1000},
+		{ObjectIDs: []int64{101, 3}, OutFields: "Name", ReturnGeometry: true},
+	}
+	for _, q := range queries {
+		fields, items, more, err := stream(q)
+		if err != nil {
+			t.Fatalf("StreamItems(%+v): %v", q, err)
+		}
+		q.NoRaster = true
+		page := b.query(t, q)
+		if !slices.EqualFunc(fields, page.Fields, func(a, b mosaic.Field) bool { return a.Name == b.Name && a.Type == b.Type }) {
+			t.Errorf("%+v: fields %v, want %v", q, fields, page.Fields)
+		}
+		if more != page.More || len(items) != len(page.Items) {
+			t.Fatalf("%+v: %d items, more %v; QueryItems: %d, more %v", q, len(items), more, len(page.Items), page.More)
+		}
+		for i, it := range items {
+			want := page.Items[i]
+			if it.OID != want.OID || it.Path != want.Path || fmt.Sprint(it.Attributes) != fmt.Sprint(want.Attributes) ||
+				!orb.Equal(it.Footprint, want.Footprint) && !(len(it.Footprint) == 0 && len(want.Footprint) == 0) {
+				t.Errorf("%+v: item %d = %+v, QueryItems %+v", q, i, it, want)
+			}
+		}
+	}
+	if _, _, _, err := stream(mosaic.ItemQuery{Where: "NoSuch = 1"}); mosaic.ErrorCode(err) != mosaic.EINVALID {
+		t.Errorf("bad where: %v, want EINVALID", err)
 	}
 }

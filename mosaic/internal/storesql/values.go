@@ -153,19 +153,19 @@ func FieldValue(f mosaic.Field, v any) any {
 		case int64:
 			return float64(x)
 		case float64:
-			return x
+			return v // already boxed: no allocation
 		}
 	case mosaic.FieldInteger, mosaic.FieldOID:
 		switch x := v.(type) {
 		case int64:
-			return x
+			return v
 		case float64:
 			return int64(x)
 		}
 	case mosaic.FieldString:
 		switch x := v.(type) {
 		case string:
-			return x
+			return v
 		case []byte:
 			return string(x)
 		}

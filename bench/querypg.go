@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/tessera-gis/tessera/internal/pgtest"
+	"github.com/tessera-gis/tessera/internal/subprocess"
+)
+
+// The PostGIS query benchmark (issue 13): the query benchmark's request
+// (CloudCover < 30, a 60×60-tile box, 1,000-feature pages with geometry)
+// against one PostGIS database holding a catalog copied from SQLite with
+// "tessera migrate", served by one tessera instance and then by two, with
+// the same 8 keep-alive connections spread over them.
+func init() {
+	register(Benchmark{Name: "querypg", Issue: 13, Run: runQueryPGBench})
+}
+
+func runQueryPGBench(ctx context.Context, env *Env) ([]Measurement, error) {
+	items, duration := 100_000, 5*time.Second
+	if len(env.QueryItems) > 0 {
+		items = env.QueryItems[0]
+	}
+	if env.Quick {
+		items, duration = 2_000, 1500*time.Millisecond
+	}
+	if err := pgtest.Reachable(ctx); err != nil {
+		return nil, fmt.Errorf("PostgreSQL at %s: %w", pgtest.AdminDSN(), err)
+	}
+	cat, err := GenerateCatalog(ctx, env, CatalogSpec{Items: items, Revisits: 1})
+	if err != nil {
+		return nil, err
+	}
+	src := filepath.Join(env.Work, fmt.Sprintf("querypg-src-%d", items))
+	if _, err := cat.Copy(src); err != nil {
+		return nil, err
+	}
+	db, err := pgtest.CreateDatabase(ctx, "tessera_bench")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Drop(context.Background())
+	start := time.Now()
+	mig := exec.CommandContext(ctx, env.Binary, "migrate", "--from", src, "--to", db.DSN)
+	if out, err := mig.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("migrate: %v: %s", err, out)
+	}
+	env.Logf("migrated %d items to PostGIS in %s", items, time.Since(start).Round(time.Millisecond))
+	var srvs []*subprocess.Server
+	defer func() {
+		for _, s := range srvs {
+			s.Stop()
+		}
+	}()
+	for i := range 2 {
+		s, err := StartServer(ctx, env, filepath.Join(env.Work, fmt.Sprintf("querypg-%d", i)), "--db", db.DSN)
+		if err != nil {
+			return nil, err
+		}
+		srvs = append(srvs, s)
+	}
+	cols := 1
+	for cols*cols < cat.Tiles {
+		cols++
+	}
+	rows := (cat.Tiles + cols - 1) / cols
+	window := min(queryWindow, cols, rows)
+	if env.Quick {
+		window = min(30, window)
+	}
+	// Request i goes to instance i mod n.
+	requestURL := func(n int) func(i int) string {
+		return func(i int) string {
+			h := mixBits(uint64(i))
+			c0, r0 := int(h%uint64(cols-window+1)), int((h>>32)%uint64(rows-window+1))
+			ts := cat.Spec.TileSize
+			x0, y0 := 400000+float64(c0)*ts+1, 5000000+float64(r0)*ts+1
+			q := url.Values{
+				"where":             {"CloudCover < 30"},
+				"geometry":          {fmt.Sprintf("%.3f,%.3f,%.3f,%.3f", x0, y0, x0+float64(window)*ts-2, y0+float64(window)*ts-2)},
+				"geometryType":      {"esriGeometryEnvelope"},
+				"spatialRel":        {"esriSpatialRelIntersects"},
+				"outFields":         {"*"},
+				"returnGeometry":    {"true"},
+				"resultRecordCount": {"1000"},
+				"f":                 {"json"},
+			}
+			return srvs[i%n].URL + "/rest/services/" + cat.Collection + "/ImageServer/query?" + q.Encode()
+		}
+	}
+	wantPage := 1000
+	if env.Quick {
+		wantPage = 0
+	}
+	for n := 1; n <= 2; n++ {
+		if err := checkQueryPage(ctx, requestURL(n)(n-1), wantPage); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := loadTest(ctx, 8, time.Second, requestURL(2)); err != nil {
+		return nil, err
+	}
+	var one, two []float64
+	var lat1, lat2 []time.Duration
+	if _, err := repeat(env, func(rep int) (float64, error) {
+		r1, err := loadTest(ctx, 8, duration, requestURL(1))
+		if err != nil {
+			return 0, err
+		}
+		r2, err := loadTest(ctx, 8, duration, requestURL(2))
+		if err != nil {
+			return 0, err
+		}
+		if rep >= 0 {
+			one, two = append(one, r1.rate), append(two, r2.rate)
+			lat1, lat2 = append(lat1, r1.latencies...), append(lat2, r2.latencies...)
+		}
+		return r1.rate, nil
+	}); err != nil {
+		return nil, err
+	}
+	name := fmt.Sprintf("query %s items on PostGIS: CloudCover < 30 and a %d×%d-tile bbox, 1,000-feature pages, 8 connections",
+		countLabel(items), window, window)
+	peak := max(srvs[0].PeakRSS(), srvs[1].PeakRSS())
+	return []Measurement{
+		{Name: name + ", 1 instance", Unit: "req/s", Ours: one, HigherIsBetter: true, PeakRSS: srvs[0].PeakRSS(),
+			Note: fmt.Sprintf("p50 %.1f ms, p99 %.1f ms", ms(latencyPercentile(lat1, 0.5)), ms(latencyPercentile(lat1, 0.99)))},
+		{Name: name + ", 2 instances (requests alternate)", Unit: "req/s", Ours: two, Peer: "1 instance, same run", PeerS: one,
+			HigherIsBetter: true, PeakRSS: peak,
+			Note: fmt.Sprintf("p50 %.1f ms, p99 %.1f ms; PostgreSQL, both instances and the load generator share the machine's cores",
+				ms(latencyPercentile(lat2, 0.5)), ms(latencyPercentile(lat2, 0.99)))},
+	}, nil
+}
