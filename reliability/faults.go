@@ -19,7 +19,9 @@ func (f *FaultResult) OK() bool {
 	return len(f.Problems) == 0 && (f.Load == nil || len(f.Load.Problems) == 0)
 }
 
-func (f *FaultResult) logf(format string, a ...any) { f.Lines = append(f.Lines, fmt.Sprintf(format, a...)) }
+func (f *FaultResult) logf(format string, a ...any) {
+	f.Lines = append(f.Lines, fmt.Sprintf(format, a...))
+}
 func (f *FaultResult) problem(format string, a ...any) {
 	f.Problems = append(f.Problems, fmt.Sprintf(format, a...))
 }
@@ -50,6 +52,14 @@ func RunFault(ctx context.Context, env *Env, name string, o Options) *FaultResul
 	switch name {
 	case "kill":
 		faultKill(ctx, env, o, f)
+	case "disk":
+		faultDisk(ctx, env, o, f, false)
+	case "disk-stage":
+		faultDisk(ctx, env, o, f, true)
+	case "http":
+		faultHTTP(ctx, env, o, f)
+	case "lock":
+		faultLock(ctx, env, o, f)
 	default:
 		f.problem("unknown fault %q", name)
 	}

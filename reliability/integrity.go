@@ -5,14 +5,14 @@ import (
 	"database/sql"
 	"strings"
 
-	"github.com/tessera-gis/tessera/mosaic/sqlite"
+	_ "github.com/mattn/go-sqlite3" // registers "sqlite3"
 )
 
 // IntegrityCheck runs PRAGMA integrity_check on the database at path, from
 // this process (a second process beside the server, or after it stopped),
 // and returns its answer ("ok" when the file is sound).
 func IntegrityCheck(ctx context.Context, path string) (string, error) {
-	db, err := sql.Open(sqlite.DriverName, "file:"+path+"?mode=ro&_busy_timeout=60000")
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=60000")
 	if err != nil {
 		return "", err
 	}

@@ -26,13 +26,14 @@ import (
 func main() {
 	load := flag.Bool("load", false, "run the mixed load")
 	soak := flag.Duration("soak", 0, "run the mixed load this long, sampling RSS, fds, goroutines and WAL size")
-	faults := flag.String("faults", "", "comma list of faults to run: disk,http,lock,kill (or all)")
+	faults := flag.String("faults", "", "comma list of faults to run: disk,disk-stage,http,lock,kill (or all)")
 	items := flag.Int("items", 1000000, "catalog size")
 	clients := flag.Int("clients", 64, "concurrent clients")
 	duration := flag.Duration("duration", time.Minute, "length of the mixed load (and of the load under the kill fault)")
 	think := flag.Duration("think", 100*time.Millisecond, "mean pause between one client's operations")
 	kills := flag.Int("kills", 20, "kill -9 count for the kill fault")
 	every := flag.Duration("sample", 10*time.Second, "soak sampling interval")
+	noInfo := flag.Bool("no-info", false, "leave the ImageServer info (collection resource) out of the directory reads")
 	out := flag.String("out", "docs", "folder for the soak's CSV and SVG")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -50,13 +51,13 @@ func main() {
 	}
 	defer env.Close()
 	ok := true
-	opts := Options{Items: *items, Clients: *clients, Duration: *duration, Think: *think}
+	opts := Options{Items: *items, Clients: *clients, Duration: *duration, Think: *think, NoInfo: *noInfo}
 	if *load {
 		res, err := RunLoad(ctx, env, opts)
 		if err != nil {
 			fail(err)
 		}
-		fmt.Printf("mixed load: %d clients, %s, %d items, think %s\n%s", *clients, *duration, *items, *think, res.Summary())
+		fmt.Printf("mixed load: %d clients, %s, %d items, think %s, ImageServer info reads %v\n%s", *clients, *duration, *items, *think, !*noInfo, res.Summary())
 		ok = ok && len(res.Problems) == 0
 	}
 	if *soak > 0 {
@@ -74,7 +75,7 @@ func main() {
 	if *faults != "" {
 		names := strings.Split(*faults, ",")
 		if *faults == "all" {
-			names = []string{"disk", "http", "lock", "kill"}
+			names = []string{"disk", "disk-stage", "http", "lock", "kill"}
 		}
 		for _, n := range names {
 			opts := opts

@@ -18,14 +18,15 @@ type Options struct {
 	Clients  int
 	Duration time.Duration
 	Think    time.Duration
-	Kills    int // kill fault: how many kill -9
+	Kills    int  // kill fault: how many kill -9
+	NoInfo   bool // leave the ImageServer info out of the directory reads
 	// ServerArgs are extra tessera serve flags.
 	ServerArgs []string
 }
 
 func (o Options) load(env *Env, srv *Server, cat *Catalog) *Load {
 	return &Load{Env: env, Srv: srv, Cat: cat, Clients: o.Clients, Duration: o.Duration, Think: o.Think,
-		DeletePct: 5, AddPct: 5}
+		DeletePct: 5, AddPct: 5, NoInfo: o.NoInfo}
 }
 
 // setup generates the catalog and starts a server on a copy of it.
