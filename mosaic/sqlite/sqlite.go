@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -207,6 +208,14 @@ func wrapDBError(ctx context.Context, op string, err error) error {
 			cause = err
 		}
 		return &mosaic.Error{Code: mosaic.ECANCELED, Message: "The operation was cancelled.", Err: cause}
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrFull {
+		// The disk is full: say so (mosaic.ErrorMessage), not "internal".
+		if op == "" {
+			return fmt.Errorf("%w (%w)", err, syscall.ENOSPC)
+		}
+		return fmt.Errorf("%s: %w (%w)", op, err, syscall.ENOSPC)
 	}
 	if op == "" {
 		return err
