@@ -195,14 +195,15 @@ func runJob(ctx context.Context, l *Load, task string, form url.Values, limit ti
 	return sub.JobID, "", "", fmt.Errorf("job %s did not end within %s", sub.JobID, limit)
 }
 
+// lastError returns the job's error messages but the final "Failed at".
 func lastError(msgs string) string {
-	out := ""
+	var out []string
 	for _, line := range strings.Split(msgs, "\n") {
-		if strings.HasPrefix(line, "esriJobMessageTypeError: ") {
-			out = strings.TrimPrefix(line, "esriJobMessageTypeError: ")
+		if m, ok := strings.CutPrefix(line, "esriJobMessageTypeError: "); ok && !strings.HasPrefix(m, "Failed at") {
+			out = append(out, m)
 		}
 	}
-	return fmt.Sprintf("%q", out)
+	return fmt.Sprintf("%q", strings.Join(out, " / "))
 }
 
 func lastInfo(msgs string) string {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/tessera-gis/tessera/internal/subprocess"
@@ -86,7 +87,16 @@ type Server struct {
 	Port    int
 	Metrics int // port of --metrics-addr
 	Args    []string
+	prev    strings.Builder // logs of the processes before the current one
 	*subprocess.Server
+}
+
+// Logs returns the log of every process started so far.
+func (s *Server) Logs() string {
+	if s.Server == nil {
+		return s.prev.String()
+	}
+	return s.prev.String() + s.Server.Logs()
 }
 
 // StartServer starts tessera serve on dir with the store registered.
@@ -100,6 +110,7 @@ func StartServer(ctx context.Context, env *Env, dir string, args ...string) (*Se
 		return nil, err
 	}
 	s := &Server{env: env, Dir: dir, Port: port, Metrics: mport, Args: args}
+	lastServer = s
 	return s, s.Start(ctx)
 }
 
@@ -107,6 +118,10 @@ func StartServer(ctx context.Context, env *Env, dir string, args ...string) (*Se
 func (s *Server) Start(ctx context.Context) error {
 	args := append([]string{"--addr", fmt.Sprintf("127.0.0.1:%d", s.Port),
 		"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", s.Metrics), "--data-store", s.env.Store, "--data-store", s.env.Demo()}, s.Args...)
+	if s.Server != nil {
+		s.prev.WriteString(s.Server.Logs())
+		s.prev.WriteString("---- restart ----\n")
+	}
 	var err error
 	for range 50 { // the port may still be held for a moment after a kill
 		s.Server, err = subprocess.Start(ctx, s.env.Binary, s.Dir, args...)

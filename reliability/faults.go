@@ -3,8 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 )
+
+// lastServer is the server the latest scenario started (for its log).
+var lastServer *Server
 
 // FaultResult is the outcome of one fault scenario.
 type FaultResult struct {
@@ -62,6 +67,12 @@ func RunFault(ctx context.Context, env *Env, name string, o Options) *FaultResul
 		faultLock(ctx, env, o, f)
 	default:
 		f.problem("unknown fault %q", name)
+	}
+	if !f.OK() && lastServer != nil {
+		p := filepath.Join(os.TempDir(), "tessera-reliability-"+name+".log")
+		if os.WriteFile(p, []byte(lastServer.Logs()), 0o644) == nil {
+			f.logf("server log: %s", p)
+		}
 	}
 	return f
 }

@@ -438,6 +438,11 @@ func (l *Load) Check(ctx context.Context) *Result {
 		problem("list added items: %v", err)
 		return res
 	}
+	for name := range names {
+		if strings.HasPrefix(name, "fault_") {
+			delete(names, name) // added by a fault scenario, which checks its own
+		}
+	}
 	want := map[string]*Job{}
 	for _, j := range l.jobs {
 		if j.Task == "AddImage" {
@@ -445,9 +450,6 @@ func (l *Load) Check(ctx context.Context) *Result {
 		}
 	}
 	for name, n := range names {
-		if strings.HasPrefix(name, "fault_") {
-			continue // added by a fault scenario, which checks its own
-		}
 		j := want[name]
 		switch {
 		case j == nil:
