@@ -60,7 +60,7 @@ func faultDisk(ctx context.Context, env *Env, o Options, f *FaultResult, stageTo
 		f.problem("start: %v", err)
 		return
 	}
-	defer srv.Kill()
+	defer func() { srv.Kill() }() // the process running at the end (Start replaces it)
 	// Thousands of tiny rasters: more than the free space holds.
 	src := filepath.Join(env.Store, fmt.Sprintf("fill%v", stageToo))
 	os.MkdirAll(src, 0o755)

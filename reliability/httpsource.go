@@ -180,7 +180,7 @@ func faultHTTP(ctx context.Context, env *Env, o Options, f *FaultResult) {
 		f.problem("restart: %v", err)
 		return
 	}
-	defer srv.Stop()
+	defer func() { srv.Stop() }()
 	for _, j := range jobs {
 		var st struct {
 			JobStatus string `json:"jobStatus"`
