@@ -382,8 +382,11 @@ func (l *Load) Check(ctx context.Context) *Result {
 			res.Jobs["unknown (submit interrupted)"]++
 			continue
 		}
-		final := l.finalStatus(ctx, j)
+		final, runs := l.finalStatus(ctx, j)
 		res.Jobs[final]++
+		if runs > 1 {
+			problem("job %s (%s) started executing %d times", j.ID, j.Task, runs)
+		}
 		switch {
 		case !terminal[final]:
 			problem("job %s (%s) is %s at the end: lost", j.ID, j.Task, final)
@@ -480,19 +483,30 @@ func (l *Load) Check(ctx context.Context) *Result {
 	return res
 }
 
-// finalStatus polls a job until it is terminal (for at most two minutes).
-func (l *Load) finalStatus(ctx context.Context, j *Job) string {
+// finalStatus polls a job until it is terminal (for at most two minutes)
+// and returns its status and how many times its messages say it started
+// executing (a job run twice says so twice).
+func (l *Load) finalStatus(ctx context.Context, j *Job) (string, int) {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		var st struct {
 			JobStatus string `json:"jobStatus"`
+			Messages  []struct {
+				Description string `json:"description"`
+			} `json:"messages"`
 		}
-		err := getJSON(ctx, l.hc, l.gp(j.Task)+"/jobs/"+j.ID+"?f=json&returnMessages=false", &st)
+		err := getJSON(ctx, l.hc, l.gp(j.Task)+"/jobs/"+j.ID+"?f=json", &st)
 		if err == nil && (terminal[st.JobStatus] || time.Now().After(deadline)) {
-			return st.JobStatus
+			runs := 0
+			for _, m := range st.Messages {
+				if m.Description == "Executing..." {
+					runs++
+				}
+			}
+			return st.JobStatus, runs
 		}
 		if err != nil && time.Now().After(deadline) {
-			return "missing: " + err.Error()
+			return "missing: " + err.Error(), 0
 		}
 		sleep(ctx, 100*time.Millisecond)
 	}
