@@ -151,13 +151,13 @@ func faultHTTP(ctx context.Context, env *Env, o Options, f *FaultResult) {
 		f.logf("source stalls: after 4 s the job is %s; the clients completed %d requests meanwhile", st.JobStatus, l.completed()-before)
 		t0 := time.Now()
 		postJSON(ctx, l.gp("AddImage")+"/jobs/"+sub.JobID+"/cancel", url.Values{"f": {"json"}}, &st)
-		for i := 0; i < 200 && !terminal[st.JobStatus]; i++ {
+		for i := 0; i < 600 && !terminal[st.JobStatus]; i++ { // 30 s at most
 			sleep(ctx, 50*time.Millisecond)
 			getJSON(ctx, l.hc, l.gp("AddImage")+"/jobs/"+sub.JobID+"?f=json", &st)
 		}
 		f.logf("cancelled: %s %s after the cancel", st.JobStatus, time.Since(t0).Round(time.Millisecond))
 		if !terminal[st.JobStatus] {
-			f.problem("stalled AddImage still %s 10 s after its cancel", st.JobStatus)
+			f.problem("stalled AddImage still %s 30 s after its cancel", st.JobStatus)
 		}
 		if n, err := countWhere(ctx, l, "Name = 'fault_http_stall'"); err != nil || n != 0 {
 			f.problem("stalled source: %d items added (%v)", n, err)
