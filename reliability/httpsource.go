@@ -121,8 +121,8 @@ func faultHTTP(ctx context.Context, env *Env, o Options, f *FaultResult) {
 			f.problem("AddImage from a source that %s: %v", mode, err)
 			continue
 		}
-		f.logf("source %s: AddImage %s in %s; %s", map[string]string{"e500": "answers 500", "cut": "closes mid-file"}[mode],
-			status, time.Since(t0).Round(time.Millisecond), firstNonEmpty(lastError(msgs), lastInfo(msgs)))
+		f.logf("source %s: AddImage %s in %s; %s; warning: %q", map[string]string{"e500": "answers 500", "cut": "closes mid-file"}[mode],
+			status, time.Since(t0).Round(time.Millisecond), firstNonEmpty(lastError(msgs), lastInfo(msgs)), firstWarning(msgs))
 		if status == "esriJobSucceeded" && !strings.Contains(msgs, "0 added") {
 			f.problem("AddImage from a source that %s succeeded: %s", mode, msgs)
 		}
@@ -197,4 +197,13 @@ func firstNonEmpty(a, b string) string {
 		return "error: " + a
 	}
 	return b
+}
+
+func firstWarning(msgs string) string {
+	for _, line := range strings.Split(msgs, "\n") {
+		if w, ok := strings.CutPrefix(line, "esriJobMessageTypeWarning: "); ok {
+			return w
+		}
+	}
+	return ""
 }
