@@ -56,7 +56,7 @@ func TestDependencies(t *testing.T) {
 				t.Errorf("%s imports godal: only raster may", name)
 			case imp == squirrel && !under(name, "sqlfilter", "mosaic/sqlite", "mosaic/postgis", "mosaic/internal/storesql"):
 				t.Errorf("%s imports squirrel: only sqlfilter and the SQL stores may", name)
-			case under(imp, drivers...) && !under(name, "mosaic/sqlite", "mosaic/postgis", "tasks/riverqueue", "internal/pgtest", "cmd", "bench"):
+			case under(imp, drivers...) && !under(name, "mosaic/sqlite", "mosaic/postgis", "tasks/riverqueue", "internal/pgtest", "cmd", "bench", "reliability"):
 				t.Errorf("%s imports the SQL driver %s", name, imp)
 			case name == "internal/client" && strings.HasPrefix(imp, module):
 				t.Errorf("internal/client imports %s: the admin commands' client uses the REST API only", imp)

@@ -3,6 +3,7 @@ package mosaic
 import (
 	"errors"
 	"fmt"
+	"syscall"
 )
 
 // Error codes. Each maps to one Esri error code in package server.
@@ -71,12 +72,21 @@ func ErrorCode(err error) string {
 	}
 }
 
+// ErrDiskFull is the message of a write that failed because the server's
+// disk is full (an error wrapping syscall.ENOSPC; stores wrap their own
+// "full" errors so).
+const ErrDiskFull = "The server's disk is full."
+
 // ErrorMessage returns the client-safe message of err: the message of the
-// first *Error in its chain, or "Internal error." for anything else.
+// first *Error in its chain, ErrDiskFull when the disk is full, or
+// "Internal error." for anything else.
 func ErrorMessage(err error) string {
 	var e *Error
 	if errors.As(err, &e) && e.Code != EINTERNAL {
 		return e.Message
+	}
+	if errors.Is(err, syscall.ENOSPC) {
+		return ErrDiskFull
 	}
 	return "Internal error."
 }

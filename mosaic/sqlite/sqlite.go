@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -200,6 +201,11 @@ func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
 // wrapDBError turns context errors, and statements SQLite interrupted,
 // into ECANCELED (see storesql.WrapError).
 func wrapDBError(ctx context.Context, op string, err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrFull {
+		// The disk is full: say so (mosaic.ErrorMessage), not "internal".
+		err = fmt.Errorf("%w (%w)", err, syscall.ENOSPC)
+	}
 	return storesql.WrapError(ctx, op, err, func(err error) bool { return errors.Is(err, sqlite3.ErrInterrupt) })
 }
 

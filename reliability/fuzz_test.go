@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tessera-gis/tessera/mosaic/sqlite"
+	"github.com/tessera-gis/tessera/raster"
+	"github.com/tessera-gis/tessera/server"
+	"github.com/tessera-gis/tessera/tasks"
+	"github.com/tessera-gis/tessera/tasks/jobs"
+	"github.com/tessera-gis/tessera/tasks/riverqueue"
+)
+
+// The HTTP surface's fuzzers send arbitrary parameters through the whole
+// handler chain of a real server (SQLite store, job engine, River queue),
+// on a 3,000-item catalog, and fail on a panic, an HTTP status other than
+// 200 (an image, or JSON) or an error envelope with a 5xx code or
+// "Internal error". Their seeds run with every go test; fuzz them with
+//
+//	nice -n 15 go test -run '^$' -fuzz '^FuzzQueryParams$' -fuzztime 10m -parallel 1 ./reliability
+//	nice -n 15 go test -run '^$' -fuzz '^FuzzSubmitJob$' -fuzztime 10m -parallel 1 ./reliability
+//
+// The engine is not started: submitted jobs stay queued, so that every
+// input meets the same catalog; a job that is accepted is deleted again.
+
+type stack struct {
+	h http.Handler
+}
+
+func newStack(t testing.TB) *stack {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tessera.db")
+	cat := &Catalog{Items: 3000, Tiles: 30, Cols: 6, Sources: []string{"/data/a.tif", "/data/b.tif"}}
+	if err := cat.generate(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := riverqueue.NewSQLite(ctx, db.WriteDB(), riverqueue.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "src"), 0o755)
+	stores, err := raster.NewStores([]string{dir + "/src", "http://127.0.0.1:1/"}, []string{path, path + "-wal", path + "-shm"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e := jobs.New(db, q, jobs.Config{ServicesURL: "http://127.0.0.1:8080/arcgis/rest/services", Stores: stores, Logger: quiet},
+		tasks.CreateImageCollection{}, tasks.AddImage{}, tasks.DeleteImage{}, tasks.DeleteImageCollection{}, tasks.RestoreImage{})
+	srv := server.New(server.Config{Store: db, Jobs: e, OutputDir: filepath.Join(dir, "output"), Logger: quiet,
+		DataStores: stores.List(), MaxRecordCount: 1000})
+	t.Cleanup(func() { db.Close() })
+	return &stack{h: srv}
+}
+
+// serve sends one request and checks the answer; it returns the decoded
+// JSON (nil for an image).
+func (s *stack) serve(t *testing.T, method, path string, params url.Values) map[string]any {
+	t.Helper()
+	var req *http.Request
+	if method == http.MethodPost {
+		req = httptest.NewRequest(method, path, strings.NewReader(params.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		req = httptest.NewRequest(method, path+"?"+params.Encode(), nil)
+	}
+	req.Host = "127.0.0.1:8080"
+	ctx, cancel := context.WithTimeout(req.Context(), 30*time.Second)
+	defer cancel()
+	rec := httptest.NewRecorder()
+	s.h.ServeHTTP(rec, req.WithContext(ctx))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("%s %v: HTTP %d: %.300s", path, params, rec.Code, rec.Body)
+	}
+	if strings.HasPrefix(rec.Header().Get("Content-Type"), "image/") {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+		t.Fatalf("%s %v: not JSON (%v): %.300s", path, params, err, rec.Body)
+	}
+	if e, ok := m["error"].(map[string]any); ok {
+		code, _ := e["code"].(float64)
+		msg, _ := e["message"].(string)
+		if code >= 500 || code == 0 || msg == "Internal error." {
+			t.Fatalf("%s %v: %s", path, params, rec.Body)
+		}
+	}
+	return m
+}
+
+// FuzzQueryParams fuzzes the query's where clause, outFields,
+// orderByFields, paging, statistics and the return* switches together.
+func FuzzQueryParams(f *testing.F) {
+	s := newStack(f)
+	for _, seed := range [][8]string{
+		{"1=1", "*", "", "", "", "", "", ""},
+		{"CloudCover < 20 AND SensorName = 'Landsat-8'", "OBJECTID,Name,CloudCover", "AcquisitionDate DESC", "10", "5", "", "", ""},
+		{"OBJECTID >= 5 AND OBJECTID < 10", "Name", "OBJECTID", "", "", "ids", "", ""},
+		{"Name LIKE 'T0000%'", "SensorName", "SensorName", "", "", "distinct", "", ""},
+		{"AcquisitionDate > DATE '2016-01-01'", "", "", "0", "1000", "count", "", "SensorName"},
+		{"", "", "", "-1", "0", "extent", `[{"statisticType":"count","onStatisticField":"OBJECTID","outStatisticFieldName":"n"}]`, "SensorName"},
+		{"CloudCover IN (1, 2.5, 'x')", "*", "CloudCover ASC, Name DESC", "1e9", "abc", "", `[{"statisticType":"avg","onStatisticField":"CloudCover"}]`, ""},
+		{"Shape_Area > 0 OR (Name IS NULL)", "Shape,_raster", "Shape", "", "", "", "[", "x;y"},
+		{"UPPER(Name) = 'A' AND CAST(CloudCover AS INTEGER) = 3", "OBJECTID", "", "", "", "", "", ""},
+		{"1=1; DROP TABLE items_1", "*", "(SELECT 1)", "", "", "", "", ""},
+	} {
+		f.Add(seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6], seed[7])
+	}
+	f.Fuzz(func(t *testing.T, where, outFields, orderBy, offset, count, mode, stats, groupBy string) {
+		p := url.Values{"f": {"json"}, "where": {where}, "outFields": {outFields}, "orderByFields": {orderBy},
+			"resultOffset": {offset}, "resultRecordCount": {count}, "returnGeometry": {"true"}}
+		switch mode {
+		case "ids":
+			p.Set("returnIdsOnly", "true")
+		case "count":
+			p.Set("returnCountOnly", "true")
+		case "distinct":
+			p.Set("returnDistinctValues", "true")
+			p.Set("returnGeometry", "false")
+		case "extent":
+			p.Set("returnExtentOnly", "true")
+		default:
+			p.Set("maxAllowableOffset", mode)
+		}
+		if stats != "" {
+			p.Set("outStatistics", stats)
+			p.Set("groupByFieldsForStatistics", groupBy)
+		}
+		s.serve(t, http.MethodPost, "/arcgis/rest/services/"+Collection+"/ImageServer/query", p)
+	})
+}
+
+var fuzzTasks = []string{"AddImage", "DeleteImage", "CreateImageCollection", "DeleteImageCollection", "RestoreImage"}
+
+// FuzzSubmitJob fuzzes submitJob of every GP task through the HTTP
+// handler: each task's parameters, the priority, the format and one
+// parameter of any name.
+func FuzzSubmitJob(f *testing.F) {
+	s := newStack(f)
+	for _, seed := range []struct {
+		task                                                   uint8
+		coll, rasters, rtype, ctx, where, job, prio, name, val string
+	}{
+		{0, Collection, "/data/a.tif", "", "", "", "", "", "", ""},
+		{0, `{"name":"Rel"}`, `{"uris":["http://127.0.0.1:1/x.tif"]}`, `{"rasterTypeName":"Raster Dataset"}`, `{"duplicateItemsAction":"EXCLUDE"}`, "", "", "urgent", "env:outSR", "3857"},
+		{0, "http://127.0.0.1:8080/arcgis/rest/services/Rel/ImageServer", "*.tif", "Table", "{bad", "", "", "7", "", ""},
+		{1, Collection, "", "", "", "OBJECTID >= 5 AND OBJECTID < 10", "", "", "", ""},
+		{1, Collection, "", "", "", "1=1", "", "low", "context", "{}"},
+		{1, "Nope", "", "", "", "CloudCover <", "", "", "", ""},
+		{2, `{"serviceProperties":{"name":"New"}}`, "", "", `{"outSR":{"wkid":4326}}`, "", "", "", "", ""},
+		{2, "Bad Name!", "", "", "", "", "", "", "", ""},
+		{3, Collection, "", "", "", "", "", "", "", ""},
+		{4, Collection, "", "", "", "", "j0123456789abcdef0123456789abcdef", "", "", ""},
+		{4, Collection, "", "", "", "", "../../etc", "1", "", ""},
+	} {
+		f.Add(seed.task, seed.coll, seed.rasters, seed.rtype, seed.ctx, seed.where, seed.job, seed.prio, seed.name, seed.val)
+	}
+	f.Fuzz(func(t *testing.T, task uint8, coll, rasters, rtype, ctxJSON, where, job, prio, name, val string) {
+		tk := fuzzTasks[int(task)%len(fuzzTasks)]
+		p := url.Values{"f": {"json"}, "imageCollection": {coll}, "inputRasters": {rasters}, "rasterType": {rtype},
+			"context": {ctxJSON}, "where": {where}, "jobId": {job}, "priority": {prio}}
+		if name != "" {
+			p.Set(name, val)
+		}
+		base := "/arcgis/rest/services/System/RasterAnalysisTools/GPServer/" + tk
+		m := s.serve(t, http.MethodPost, base+"/submitJob", p)
+		if _, failed := m["error"]; failed {
+			return
+		}
+		id, _ := m["jobId"].(string)
+		if id == "" || m["jobStatus"] != "esriJobSubmitted" {
+			t.Fatalf("submit %s %v: %v", tk, p, m)
+		}
+		s.serve(t, http.MethodPost, base+"/jobs/"+url.PathEscape(id)+"/delete", url.Values{"f": {"json"}})
+	})
+}
