@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tessera-gis/tessera/mosaic"
@@ -27,6 +28,17 @@ import (
 // maxWarnings caps the per-raster warnings in a job's messages; the counts
 // stay exact.
 const maxWarnings = 1000
+
+// heldItems is how many items an ingest keeps in memory until its final
+// transaction (some 30 MiB); past that, every batch is staged on disk. A
+// small ingest thus spends nothing on its stage file. Tests lower it.
+var heldItems atomic.Int64
+
+func init() { heldItems.Store(16384) }
+
+// commitChunk is how many staged items the final transaction adds at a
+// time.
+const commitChunk = 5000
 
 // largeIngest is the number of sources past which an ingest gives its
 // memory back to the system when it ends.
@@ -62,7 +74,9 @@ type ingester struct {
 	st      ingestStats
 
 	batch    []*mosaic.Item      // read, not yet staged
-	staged   *stage              // batches set aside for the final transaction
+	held     []*mosaic.Item      // batches kept in memory for the final transaction, while few
+	staged   *stage              // batches set aside on disk for the final transaction
+	spilled  bool                // whether batches go to the stage
 	pending  []mosaic.JobMessage // warnings not yet logged
 	warned   int
 	failures []string // in strict mode, why the job fails
@@ -91,7 +105,7 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, pr
 // a server that ingested a million rows does not stay at its peak.
 func (in *ingester) release() {
 	if in.st.Total >= largeIngest {
-		in.batch, in.pending = nil, nil
+		in.batch, in.held, in.pending = nil, nil, nil
 		debug.FreeOSMemory()
 	}
 }
@@ -146,8 +160,10 @@ func (in *ingester) read() error {
 			break
 		}
 		st.done++
-		r.Progress(st.done*100/max(1, st.Total), "Read %d of %d rasters; %d readable, %d failed", st.done, st.Total,
-			st.Staged+len(in.batch), st.Failed)
+		if st.done%32 == 1 || st.done == st.Total {
+			r.Progress(st.done*100/max(1, st.Total), "Read %d of %d rasters; %d readable, %d failed", st.done, st.Total,
+				st.Staged+len(in.batch), st.Failed)
+		}
 		if out.err != nil {
 			in.fail(out)
 			if o.Strict {
@@ -200,8 +216,20 @@ func (in *ingester) read() error {
 // reports it.
 func (in *ingester) stageBatch() error {
 	st := &in.st
-	if err := in.staged.write(in.batch); err != nil {
-		return err
+	switch {
+	case !in.spilled && int64(len(in.held)+len(in.batch)) <= heldItems.Load():
+		in.held = append(in.held, in.batch...)
+	case !in.spilled:
+		in.spilled = true
+		if err := in.staged.write(in.held); err != nil {
+			return err
+		}
+		in.held = nil
+		fallthrough
+	default:
+		if err := in.staged.write(in.batch); err != nil {
+			return err
+		}
 	}
 	st.Batches++
 	st.Staged += len(in.batch)
@@ -257,12 +285,25 @@ func (in *ingester) commit(tx mosaic.Tx, withItems bool) (*mosaic.Collection, mo
 		total.Overwritten += res.Overwritten
 		return err
 	}
-	if err := in.staged.each(add); err != nil {
+	// Staged batches come first, a few together; then the items held in
+	// memory, in order.
+	var chunk []*mosaic.Item
+	if err := in.staged.each(func(items []*mosaic.Item) error {
+		chunk = append(chunk, items...)
+		if len(chunk) < commitChunk {
+			return nil
+		}
+		err := add(chunk)
+		chunk = chunk[:0]
+		return err
+	}); err != nil {
 		return nil, total, err
 	}
-	if len(in.batch) > 0 {
-		if err := add(in.batch); err != nil {
-			return nil, total, err
+	for _, items := range [][]*mosaic.Item{chunk, in.held, in.batch} {
+		if len(items) > 0 {
+			if err := add(items); err != nil {
+				return nil, total, err
+			}
 		}
 	}
 	if total.Added+total.Overwritten == 0 {

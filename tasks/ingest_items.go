@@ -125,7 +125,7 @@ func buildItem(fields []mosaic.Field, src source, info *raster.Info, target rast
 	if len(info.Footprint) == 0 || len(info.Footprint[0]) < 4 {
 		return nil, mosaic.Errorf(mosaic.EINVALID, "It has no valid pixels, so no footprint.")
 	}
-	fp := info.Footprint
+	fp := info.Footprint.Clone() // an infoCache may give info to other rows
 	cellX, cellY, coarse := info.CellSizeX, info.CellSizeY, info.CoarsestCellSize
 	if !spatialRef(info.SRS).Equal(spatialRef(target)) {
 		g, err := raster.Transform(info.Footprint, info.SRS, target)

@@ -3,6 +3,7 @@ package tasks
 import (
 	"context"
 	"runtime"
+	"sync"
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/raster"
@@ -28,6 +29,7 @@ type builder struct {
 	opts    *addOptions
 	target  raster.SRS // zero until known
 	inspect []raster.InspectOption
+	recent  infoCache // for manifests, whose rows may name a raster many times
 }
 
 func newBuilder(ctx context.Context, fields []mosaic.Field, o *addOptions, target raster.SRS) *builder {
@@ -50,7 +52,13 @@ func (b *builder) run(src source) outcome {
 		out.err = src.err
 		return out
 	}
-	info, err := raster.Inspect(b.ctx, src.Path, b.inspect...)
+	var info *raster.Info
+	var err error
+	if src.Row != nil {
+		info, err = b.recent.get(src.Path, func() (*raster.Info, error) { return raster.Inspect(b.ctx, src.Path, b.inspect...) })
+	} else {
+		info, err = raster.Inspect(b.ctx, src.Path, b.inspect...)
+	}
 	if err != nil {
 		out.err = err
 		return out
@@ -168,4 +176,52 @@ func (p *pipeline) Err() error {
 	default:
 		return p.ctx.Err()
 	}
+}
+
+// infoCacheSize is how many rasters an infoCache remembers.
+const infoCacheSize = 256
+
+// infoCache remembers what the last rasters read were, so that the rows of
+// a manifest that name one raster many times (bands, dates, tiles of one
+// file) read it once. It is safe for concurrent use: rows that need a
+// raster being read wait for it. Items never share what they are built
+// from: buildItem copies.
+type infoCache struct {
+	mu    sync.Mutex
+	m     map[string]*infoEntry
+	ring  [infoCacheSize]string // paths, oldest at next
+	next  int
+	count int
+}
+
+type infoEntry struct {
+	done chan struct{}
+	info *raster.Info
+	err  error
+}
+
+// get returns path's description, read with read unless it is known.
+func (c *infoCache) get(path string, read func() (*raster.Info, error)) (*raster.Info, error) {
+	c.mu.Lock()
+	if e, ok := c.m[path]; ok {
+		c.mu.Unlock()
+		<-e.done
+		return e.info, e.err
+	}
+	if c.m == nil {
+		c.m = make(map[string]*infoEntry, infoCacheSize)
+	}
+	if c.count == infoCacheSize {
+		delete(c.m, c.ring[c.next])
+	} else {
+		c.count++
+	}
+	c.ring[c.next] = path
+	c.next = (c.next + 1) % infoCacheSize
+	e := &infoEntry{done: make(chan struct{})}
+	c.m[path] = e
+	c.mu.Unlock()
+	e.info, e.err = read()
+	close(e.done)
+	return e.info, e.err
 }

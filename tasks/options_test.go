@@ -15,6 +15,7 @@ import (
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/raster/rastertest"
+	"github.com/tessera-gis/tessera/tasks"
 )
 
 // TestAddImageContextOptions runs AddImage with each context option.
@@ -418,4 +419,30 @@ func assertNoStages(t *testing.T, jobID string) {
 	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "tessera-ingest-"+jobID+"-*")); len(left) > 0 {
 		t.Errorf("job %s left staged items: %v", jobID, left)
 	}
+}
+
+// TestAddImageSpillsToStage ingests more items than an ingest keeps in
+// memory: the first batches are held, then every batch goes to the stage
+// file, and all commit once, in input order, leaving no stage file behind.
+// Not parallel: it lowers a package-wide limit.
+func TestAddImageSpillsToStage(t *testing.T) {
+	defer tasks.SetHeldItems(60)()
+	b := setup(t)
+	dir := filepath.Join(b.dir, "src")
+	paths := tiles(t, dir, 130)
+	b.create("Spill", "")
+	j := b.succeed("AddImage", map[string]string{"imageCollection": "Spill", "inputRasters": dir, "context": `{"batchSize": 25}`})
+	if !strings.Contains(msgs(j), "Batch 5 read: 25 items staged") || !strings.Contains(msgs(j), "Committed 130 items in one transaction") {
+		t.Errorf("messages:\n%s", msgs(j))
+	}
+	items := b.items("Spill")
+	if len(items) != len(paths) {
+		t.Fatalf("%d items, want %d", len(items), len(paths))
+	}
+	for i, it := range items {
+		if it.Path != paths[i] {
+			t.Fatalf("item %d is %s, want %s", i+1, it.Path, paths[i])
+		}
+	}
+	assertNoStages(t, j.ID)
 }
