@@ -69,9 +69,15 @@ type ingester struct {
 	prepare prepareFunc // returns the collection inside the final transaction
 	extra   resultFunc
 
-	sources *sourceSet
-	target  raster.SRS // the items' spatial reference; zero until known
-	st      ingestStats
+	sources     *sourceSet
+	results     *pipeline
+	stopReading context.CancelFunc
+	target      raster.SRS // the items' spatial reference; zero until known
+	st          ingestStats
+	remote      bool                // whether a remote source was read
+	overlapping bool                // whether the final transaction reads the last sources
+	readErr     error               // how a read that ended in the final transaction failed
+	afterTx     []mosaic.JobMessage // its messages, logged after the rollback
 
 	batch    []*mosaic.Item      // read, not yet staged
 	held     []*mosaic.Item      // batches kept in memory for the final transaction, while few
@@ -92,6 +98,11 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, pr
 	in := &ingester{ctx: ctx, r: r, c: c, o: o, prepare: prepare, extra: extra, staged: &stage{jobID: r.ID()}}
 	defer in.staged.remove()
 	defer in.release()
+	defer func() {
+		if in.stopReading != nil {
+			in.stopReading()
+		}
+	}()
 	if err := in.list(); err != nil {
 		return err
 	}
@@ -146,62 +157,107 @@ func (in *ingester) list() error {
 }
 
 // read runs the pipeline over the sources, staging items in batches and
-// noting failures. It returns the error that fails the job, if any.
+// noting failures. It returns the error that fails the job, if any. Near
+// the end of a long read it may stop early (see overlaps): the final
+// transaction then reads the rest.
 func (in *ingester) read() error {
-	ctx, r, o, st := in.ctx, in.r, in.o, &in.st
+	ctx, o := in.ctx, in.o
 	fields := append(append([]mosaic.Field(nil), in.c.Fields...), in.sources.newFields...)
 	b := newBuilder(ctx, fields, o, in.target)
 	pctx, stop := context.WithCancel(ctx)
-	defer stop()
-	results := newPipeline(pctx, in.sources, b, 2*o.BatchSize)
-	for {
-		out, ok := results.Next()
+	in.stopReading = stop
+	in.results = newPipeline(pctx, in.sources, b, 2*o.BatchSize)
+	for !in.overlaps() {
+		out, ok := in.results.Next()
 		if !ok {
-			break
+			return in.endRead(in.logNow, in.stopNow)
 		}
-		st.done++
-		if st.done%32 == 1 || st.done == st.Total {
-			r.Progress(st.done*100/max(1, st.Total), "Read %d of %d rasters; %d readable, %d failed", st.done, st.Total,
-				st.Staged+len(in.batch), st.Failed)
+		if !in.take(out) {
+			return in.endRead(in.logNow, in.stopNow)
 		}
-		if out.err != nil {
-			in.fail(out)
-			if o.Strict {
-				break // strict: the first failure fails the job
-			}
-			continue
-		}
-		if in.target.IsZero() {
-			in.target = out.srs // the first readable raster's
-		}
-		in.batch = append(in.batch, out.item)
 		if len(in.batch) >= o.BatchSize {
 			if err := in.stageBatch(); err != nil {
-				return stopped(ctx, r, err)
+				return stopped(ctx, in.r, err)
 			}
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return stopped(ctx, r, err)
+	in.overlapping = true
+	return nil
+}
+
+// overlapReads bounds how many sources the final transaction may still
+// have to read when it begins.
+const overlapReads = 4096
+
+// overlaps reports whether the final transaction should begin now, while
+// the last sources are read: adding the items read so far then overlaps
+// the reads, instead of following them on one core while the others
+// wait. It begins when the sources left are at most half those read and
+// at most overlapReads, so the write lock is held about as long as adding
+// the items takes anyway. Remote sources, which may stall, never overlap.
+func (in *ingester) overlaps() bool {
+	st := &in.st
+	left := st.Total - st.done
+	return left > 0 && left <= min(st.done/2, overlapReads) && !in.remote && !in.target.IsZero() &&
+		st.Staged+len(in.batch) > 0 && len(in.failures) == 0
+}
+
+// take notes one outcome: an item in the batch, or a failure. It returns
+// false when reading must stop (strict mode's first failure).
+func (in *ingester) take(out outcome) bool {
+	st := &in.st
+	st.done++
+	if st.done%32 == 1 || st.done == st.Total {
+		in.r.Progress(st.done*100/max(1, st.Total), "Read %d of %d rasters; %d readable, %d failed", st.done, st.Total,
+			st.Staged+len(in.batch), st.Failed)
+	}
+	if isRemote(out.src.Path) {
+		in.remote = true
+	}
+	if out.err != nil {
+		in.fail(out)
+		return !in.o.Strict // strict: the first failure fails the job
+	}
+	if in.target.IsZero() {
+		in.target = out.srs // the first readable raster's
+	}
+	in.batch = append(in.batch, out.item)
+	return true
+}
+
+// logNow and stopNow are endRead's logging outside a transaction.
+func (in *ingester) logNow(msgs ...mosaic.JobMessage) {
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(in.ctx), 10*time.Second)
+	defer cancel()
+	_ = in.r.Log(lctx, msgs...) // the job may be gone; the error matters
+}
+
+func (in *ingester) stopNow(err error) error { return stopped(in.ctx, in.r, err) }
+
+// endRead checks how the read ended, once every outcome is taken: it
+// returns the error that fails the job, logged with log or, for a read
+// that was stopped, with stop.
+func (in *ingester) endRead(log func(...mosaic.JobMessage), stop func(error) error) error {
+	st, o := &in.st, in.o
+	if err := in.ctx.Err(); err != nil {
+		return stop(err)
 	}
 	if len(in.failures) == 0 {
-		if err := results.Err(); err != nil {
-			return stopped(ctx, r, err)
+		if err := in.results.Err(); err != nil {
+			return stop(err)
 		}
 	}
 	if in.warned < st.Failed && !o.Strict {
 		in.pending = append(in.pending, mosaic.Warning(fmt.Sprintf("%d more rasters failed; they are not listed.", st.Failed-in.warned)))
 	}
-	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
 	if o.Strict && len(in.failures) > 0 {
-		_ = r.Log(lctx, mosaic.Info(fmt.Sprintf("Stopped at the first failure (strict) after reading %d of %d rasters: %d readable, 1 failed; nothing was added.",
+		log(mosaic.Info(fmt.Sprintf("Stopped at the first failure (strict) after reading %d of %d rasters: %d readable, 1 failed; nothing was added.",
 			st.done, st.Total, st.Staged+len(in.batch))))
 		return mosaic.Errorf(mosaic.EINVALID, "%s Nothing was added (strict).", in.failures[0])
 	}
 	if st.Total > 0 && st.Failed == st.Total {
 		// Nothing could be read: a failed job, with every reason listed.
-		_ = r.Log(lctx, in.pending...)
+		log(in.pending...)
 		return mosaic.Errorf(mosaic.EINVALID, "None of the %d rasters could be added; nothing was changed.", st.Total).
 			WithDetails("The warnings above say why each one failed.")
 	}
@@ -212,10 +268,37 @@ func (in *ingester) read() error {
 	return nil
 }
 
+// readInTx reads the sources left, inside the final transaction, adding
+// each batch with add as it fills. Messages go into the transaction;
+// those of a failure are kept in afterTx, logged once it rolled back.
+func (in *ingester) readInTx(tx mosaic.Tx, add func([]*mosaic.Item) error) error {
+	for {
+		out, ok := in.results.Next()
+		if !ok || !in.take(out) {
+			break
+		}
+		if len(in.batch) < in.o.BatchSize {
+			continue
+		}
+		if err := add(in.batch); err != nil {
+			return err
+		}
+		if err := tx.AddJobMessages(in.r.ID(), in.batchRead()...); err != nil {
+			return err
+		}
+		in.batch = in.batch[:0]
+	}
+	in.readErr = in.endRead(func(msgs ...mosaic.JobMessage) { in.afterTx = append(in.afterTx, msgs...) },
+		func(err error) error {
+			in.afterTx = append(in.afterTx, stoppedMessage)
+			return err
+		})
+	return in.readErr
+}
+
 // stageBatch sets a full batch aside until the final transaction, and
 // reports it.
 func (in *ingester) stageBatch() error {
-	st := &in.st
 	switch {
 	case !in.spilled && int64(len(in.held)+len(in.batch)) <= heldItems.Load():
 		in.held = append(in.held, in.batch...)
@@ -231,13 +314,22 @@ func (in *ingester) stageBatch() error {
 			return err
 		}
 	}
+	msgs := in.batchRead()
+	in.batch = in.batch[:0]
+	return in.r.Log(in.ctx, msgs...)
+}
+
+// batchRead counts a full batch and returns the messages that report it,
+// after the warnings pending.
+func (in *ingester) batchRead() []mosaic.JobMessage {
+	st := &in.st
 	st.Batches++
 	st.Staged += len(in.batch)
 	msgs := append(in.pending, mosaic.Info(fmt.Sprintf("Batch %d read: %d items staged (rasters %d–%d of %d); they are added when the job succeeds.",
 		st.Batches, len(in.batch), st.doneBatch+1, st.done, st.Total)))
 	st.doneBatch = st.done
-	in.pending, in.batch = nil, in.batch[:0]
-	return in.r.Log(in.ctx, msgs...)
+	in.pending = nil
+	return msgs
 }
 
 // fail notes a source that could not be added.
@@ -261,7 +353,7 @@ func (in *ingester) fail(out outcome) {
 func (in *ingester) commit(tx mosaic.Tx, withItems bool) (*mosaic.Collection, mosaic.AddResult, error) {
 	var total mosaic.AddResult
 	cur, err := in.prepare(tx)
-	if err != nil || !withItems || in.st.Staged == 0 {
+	if err != nil || !withItems || in.st.Staged == 0 && !in.overlapping {
 		return cur, total, err
 	}
 	if cur.SRS.IsZero() && !in.target.IsZero() {
@@ -299,11 +391,22 @@ func (in *ingester) commit(tx mosaic.Tx, withItems bool) (*mosaic.Collection, mo
 	}); err != nil {
 		return nil, total, err
 	}
-	for _, items := range [][]*mosaic.Item{chunk, in.held, in.batch} {
+	for _, items := range [][]*mosaic.Item{chunk, in.held} {
 		if len(items) > 0 {
 			if err := add(items); err != nil {
 				return nil, total, err
 			}
+		}
+	}
+	if in.overlapping {
+		in.overlapping = false // a second final transaction adds nothing more
+		if err := in.readInTx(tx, add); err != nil {
+			return nil, total, err
+		}
+	}
+	if len(in.batch) > 0 {
+		if err := add(in.batch); err != nil {
+			return nil, total, err
 		}
 	}
 	if total.Added+total.Overwritten == 0 {
@@ -357,6 +460,12 @@ func (in *ingester) finishTx(withItems bool, skipped int) (mosaic.AddResult, err
 // finish commits the staged items with the job's success.
 func (in *ingester) finish() error {
 	res, err := in.finishTx(true, 0)
+	if in.readErr != nil {
+		// The read that ended in the final transaction failed the job: what
+		// it had to say is logged now that the transaction rolled back.
+		in.logNow(in.afterTx...)
+		return in.readErr
+	}
 	if errors.Is(err, errNothingAdded) {
 		// Every item was a duplicate left out: commit the job's end alone,
 		// without the fields or spatial reference the items would have set.
@@ -380,9 +489,12 @@ var errNothingAdded = errors.New("tasks: no item added")
 func stopped(ctx context.Context, r *Run, err error) error {
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	_ = r.Log(lctx, mosaic.Info("Stopped. Items are added only when the job succeeds, so nothing was added.")) // the job may be gone; the error below matters
+	_ = r.Log(lctx, stoppedMessage) // the job may be gone; the error below matters
 	return err
 }
+
+// stoppedMessage ends the messages of a job that stopped early.
+var stoppedMessage = mosaic.Info("Stopped. Items are added only when the job succeeds, so nothing was added.")
 
 // targetSRS is the spatial reference items are stored in: the
 // collection's, else outSR, else zero (the first raster's).

@@ -446,3 +446,46 @@ func TestAddImageSpillsToStage(t *testing.T) {
 	}
 	assertNoStages(t, j.ID)
 }
+
+// TestAddImageFailsInFinalRead fails an ingest on its last raster, which
+// the final transaction reads (it begins while the last rasters are
+// read): strict adds nothing and leaves the collection as it was, with
+// the messages of a failure read earlier; lenient adds the rest.
+func TestAddImageFailsInFinalRead(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	dir := filepath.Join(b.dir, "src")
+	tiles(t, dir, 60)
+	missing := filepath.Join(b.dir, "missing.tif")
+	inputs := jsonText([]string{dir, missing})
+	b.create("Tail", "")
+	j := b.run("AddImage", map[string]string{"imageCollection": "Tail", "inputRasters": inputs, "context": `{"strict": true, "batchSize": 10}`})
+	if j.State != mosaic.JobFailed || !strings.Contains(msgs(j), "Nothing was added (strict)") ||
+		!strings.Contains(msgs(j), "Stopped at the first failure (strict) after reading 61 of 61 rasters: 60 readable") {
+		t.Errorf("strict: %s\n%s", j.State, msgs(j))
+	}
+	if c := b.collection("Tail"); c.Summary.Count != 0 || !c.SRS.IsZero() || len(b.items("Tail")) != 0 {
+		t.Errorf("strict changed the collection: %d items, srs %+v", c.Summary.Count, c.SRS)
+	}
+	j = b.run("CreateImageCollection", map[string]string{"imageCollection": "TailNew", "inputRasters": inputs,
+		"context": `{"strict": true}`})
+	if j.State != mosaic.JobFailed {
+		t.Errorf("strict create: %s", j.State)
+	}
+	err := b.db.View(context.Background(), func(tx mosaic.ReadTx) error {
+		_, err := tx.Collection(mosaic.CollectionRef{Name: "TailNew"})
+		return err
+	})
+	if mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
+		t.Errorf("strict create left a collection: %v", err)
+	}
+	j = b.succeed("AddImage", map[string]string{"imageCollection": "Tail", "inputRasters": inputs, "context": `{"batchSize": 10}`})
+	if c := counts(t, j); c != [4]int{61, 60, 0, 1} || !strings.Contains(msgs(j), "Failed to add "+missing) ||
+		!strings.Contains(msgs(j), "Batch 6 read: 10 items staged") {
+		t.Errorf("lenient: counts %v\n%s", c, msgs(j))
+	}
+	if n := len(b.items("Tail")); n != 60 {
+		t.Errorf("%d items, want 60", n)
+	}
+	assertNoStages(t, j.ID)
+}
