@@ -218,10 +218,10 @@ func measureSet(ctx context.Context, env *Env, s *ingestSet) ([]Measurement, err
 // addImageOnce runs one AddImage of the whole set into a new collection on
 // a fresh server, returning items/s, the server's peak RSS and the job's
 // wall time.
-func addImageOnce(ctx context.Context, env *Env, s *ingestSet, rep int) (float64, int64, float64, error) {
+func addImageOnce(ctx context.Context, env *Env, s *ingestSet, rep int, args ...string) (float64, int64, float64, error) {
 	data := filepath.Join(env.Work, fmt.Sprintf("ingest-%s-%d", s.name, rep+1))
 	defer os.RemoveAll(data)
-	srv, err := StartServer(ctx, env, data)
+	srv, err := StartServer(ctx, env, data, args...)
 	if err != nil {
 		return 0, 0, 0, err
 	}
