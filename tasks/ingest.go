@@ -118,6 +118,7 @@ func (in *ingester) release() {
 	if in.st.Total >= largeIngest {
 		in.batch, in.held, in.pending = nil, nil, nil
 		debug.FreeOSMemory()
+		raster.ReleaseMemory()
 	}
 }
 
