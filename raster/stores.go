@@ -190,6 +190,14 @@ func (s *Stores) check(name string) (string, error) {
 	return resolved, nil
 }
 
+// ContainsResolved reports whether a local path that is already resolved
+// (one Check returned, or an entry that is not a link found by walking
+// such a folder) may be read: it lies in a store and outside the server's
+// own files. It does no I/O, for listings of many files.
+func (s *Stores) ContainsResolved(p string) bool {
+	return !s.Empty() && filepath.IsAbs(p) && s.containsLocal(filepath.Clean(p))
+}
+
 // containsLocal reports whether a resolved absolute path lies in a store
 // and outside the protected files and folders.
 func (s *Stores) containsLocal(p string) bool {

@@ -425,3 +425,30 @@ func TestGateVRTParserTricks(t *testing.T) {
 		})
 	}
 }
+
+// TestContainsResolved: a resolved path in a store is allowed, the
+// server's own files, paths outside, relative and empty paths are not.
+func TestContainsResolved(t *testing.T) {
+	f := newGateFixture(t)
+	stores := raster.StoresFrom(f.ctx)
+	resolve := func(p string) string {
+		r, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if !stores.ContainsResolved(resolve(f.tif)) {
+		t.Errorf("%s refused", f.tif)
+	}
+	for _, p := range []string{resolve(f.secret), resolve(f.db), resolve(f.users), resolve(f.outsideTif), resolve(f.out),
+		"ok.tif", "", "/"} {
+		if stores.ContainsResolved(p) {
+			t.Errorf("%q allowed", p)
+		}
+	}
+	var none *raster.Stores
+	if none.ContainsResolved(resolve(f.tif)) {
+		t.Error("no stores allowed a path")
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/raster/rastertest"
+	"github.com/tessera-gis/tessera/tasks"
 )
 
 // TestAddImageContextOptions runs AddImage with each context option.
@@ -418,4 +419,73 @@ func assertNoStages(t *testing.T, jobID string) {
 	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "tessera-ingest-"+jobID+"-*")); len(left) > 0 {
 		t.Errorf("job %s left staged items: %v", jobID, left)
 	}
+}
+
+// TestAddImageSpillsToStage ingests more items than an ingest keeps in
+// memory: the first batches are held, then every batch goes to the stage
+// file, and all commit once, in input order, leaving no stage file behind.
+// Not parallel: it lowers a package-wide limit.
+func TestAddImageSpillsToStage(t *testing.T) {
+	defer tasks.SetHeldItems(60)()
+	b := setup(t)
+	dir := filepath.Join(b.dir, "src")
+	paths := tiles(t, dir, 130)
+	b.create("Spill", "")
+	j := b.succeed("AddImage", map[string]string{"imageCollection": "Spill", "inputRasters": dir, "context": `{"batchSize": 25}`})
+	if !strings.Contains(msgs(j), "Batch 5 read: 25 items staged") || !strings.Contains(msgs(j), "Committed 130 items in one transaction") {
+		t.Errorf("messages:\n%s", msgs(j))
+	}
+	items := b.items("Spill")
+	if len(items) != len(paths) {
+		t.Fatalf("%d items, want %d", len(items), len(paths))
+	}
+	for i, it := range items {
+		if it.Path != paths[i] {
+			t.Fatalf("item %d is %s, want %s", i+1, it.Path, paths[i])
+		}
+	}
+	assertNoStages(t, j.ID)
+}
+
+// TestAddImageFailsInFinalRead fails an ingest on its last raster, which
+// the final transaction reads (it begins while the last rasters are
+// read): strict adds nothing and leaves the collection as it was, with
+// the messages of a failure read earlier; lenient adds the rest.
+func TestAddImageFailsInFinalRead(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	dir := filepath.Join(b.dir, "src")
+	tiles(t, dir, 60)
+	missing := filepath.Join(b.dir, "missing.tif")
+	inputs := jsonText([]string{dir, missing})
+	b.create("Tail", "")
+	j := b.run("AddImage", map[string]string{"imageCollection": "Tail", "inputRasters": inputs, "context": `{"strict": true, "batchSize": 10}`})
+	if j.State != mosaic.JobFailed || !strings.Contains(msgs(j), "Nothing was added (strict)") ||
+		!strings.Contains(msgs(j), "Stopped at the first failure (strict) after reading 61 of 61 rasters: 60 readable") {
+		t.Errorf("strict: %s\n%s", j.State, msgs(j))
+	}
+	if c := b.collection("Tail"); c.Summary.Count != 0 || !c.SRS.IsZero() || len(b.items("Tail")) != 0 {
+		t.Errorf("strict changed the collection: %d items, srs %+v", c.Summary.Count, c.SRS)
+	}
+	j = b.run("CreateImageCollection", map[string]string{"imageCollection": "TailNew", "inputRasters": inputs,
+		"context": `{"strict": true}`})
+	if j.State != mosaic.JobFailed {
+		t.Errorf("strict create: %s", j.State)
+	}
+	err := b.db.View(context.Background(), func(tx mosaic.ReadTx) error {
+		_, err := tx.Collection(mosaic.CollectionRef{Name: "TailNew"})
+		return err
+	})
+	if mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
+		t.Errorf("strict create left a collection: %v", err)
+	}
+	j = b.succeed("AddImage", map[string]string{"imageCollection": "Tail", "inputRasters": inputs, "context": `{"batchSize": 10}`})
+	if c := counts(t, j); c != [4]int{61, 60, 0, 1} || !strings.Contains(msgs(j), "Failed to add "+missing) ||
+		!strings.Contains(msgs(j), "Batch 6 read: 10 items staged") {
+		t.Errorf("lenient: counts %v\n%s", c, msgs(j))
+	}
+	if n := len(b.items("Tail")); n != 60 {
+		t.Errorf("%d items, want 60", n)
+	}
+	assertNoStages(t, j.ID)
 }

@@ -46,15 +46,6 @@ type tableRow struct {
 	Values   map[string]any // field name → value of the field's type
 }
 
-// manifest is every row of the manifests, ready to ingest.
-type manifest struct {
-	rows      []source
-	NewFields []mosaic.Field      // fields to add to the collection
-	Notes     []mosaic.JobMessage // what was mapped, added or ignored
-}
-
-func (m *manifest) sources() []source { return m.rows }
-
 // record is one raw row: column → cell. A column the row lacks (a JSON key
 // it does not have, a short CSV line) has no cell.
 type record map[string]cell
@@ -79,12 +70,58 @@ const (
 
 func (c cell) csv() bool { return c.kind == cellBare || c.kind == cellQuoted }
 
-// rawTable is one manifest as read.
+// rawTable is one manifest. Manifests stream: a survey (the first pass)
+// learns its columns, raster path column, number of rows and the types of
+// its values; the rows are read again, one at a time, as the ingest
+// consumes them. Nothing holds every row, whatever the manifest's size.
 type rawTable struct {
-	path    string
-	columns []string // in file order
-	records []record
-	paths   []string // the raster path of each record; "" when missing
+	path    string                        // as named, for messages
+	open    func() (io.ReadCloser, error) // the manifest's text
+	json    bool                          // JSON; else CSV
+	tabs    bool                          // tab-separated CSV
+	columns []string                      // in file order, the path column excluded
+	pathCol string                        // the raster path column; "" for JSON paths (pathField)
+	field   string                        // rasterPathField
+	rows    int                           // records, blank CSV lines excluded
+}
+
+// memTable is a manifest whose text is in memory.
+func memTable(path string, b []byte, json bool) *rawTable {
+	return &rawTable{path: path, json: json, open: func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(b)), nil
+	}}
+}
+
+// each calls fn with every record of the manifest, in order; obj is the
+// JSON object of a JSON record, nil for CSV. columns, when not nil, is
+// called with a CSV header before the first record.
+func (t *rawTable) each(ctx context.Context, columns func([]string), fn func(rec record, obj map[string]any) error) error {
+	f, err := t.open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var n int
+	check := func() error {
+		if n++; n%1024 == 0 {
+			return ctx.Err()
+		}
+		return nil
+	}
+	if t.json {
+		return scanJSON(f, func(rec record, obj map[string]any) error {
+			if err := check(); err != nil {
+				return err
+			}
+			return fn(rec, obj)
+		})
+	}
+	return scanCSV(f, t.tabs, columns, func(rec record) error {
+		if err := check(); err != nil {
+			return err
+		}
+		return fn(rec, nil)
+	})
 }
 
 // stacAliases map common STAC and spreadsheet column names onto the
@@ -126,8 +163,9 @@ func checkManifests(ctx context.Context, o *addOptions) error {
 	return nil
 }
 
-// readManifests reads o's manifests and prepares their rows for c.
-func readManifests(ctx context.Context, o *addOptions, c *mosaic.Collection) (*manifest, error) {
+// readManifests surveys o's manifests and returns their rows for c, to
+// be read one at a time.
+func readManifests(ctx context.Context, o *addOptions, c *mosaic.Collection) (*sourceSet, error) {
 	var names []string
 	for _, s := range o.Sources {
 		name := gdalName(s)
@@ -149,22 +187,24 @@ func readManifests(ctx context.Context, o *addOptions, c *mosaic.Collection) (*m
 		return nil, invalidParam("inputRasters", "no manifest matches")
 	}
 	var tables []*rawTable
+	guesses := typeGuesses{}
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		t, err := readTable(ctx, name, o.Table.PathField)
+		t, err := readTable(ctx, name, o.Table.PathField, guesses)
 		if err != nil {
 			return nil, err
 		}
 		tables = append(tables, t)
 	}
-	return prepareManifest(tables, o.Table, c), nil
+	return prepareManifest(tables, guesses, o.Table, c), nil
 }
 
-// readTable reads one manifest by its extension. It must lie in the data
-// stores of ctx: local files are read at their checked, resolved path.
-func readTable(ctx context.Context, name, pathField string) (*rawTable, error) {
+// readTable surveys one manifest, read by its extension. It must lie in
+// the data stores of ctx: local files are read at their checked, resolved
+// path. The types of its values join guesses.
+func readTable(ctx context.Context, name, pathField string, guesses typeGuesses) (*rawTable, error) {
 	t := &rawTable{path: name}
 	resolved, err := raster.Check(ctx, name)
 	if err == nil && !isRemote(resolved) {
@@ -172,106 +212,295 @@ func readTable(ctx context.Context, name, pathField string) (*rawTable, error) {
 			err = fmt.Errorf("%q: %w", name, raster.ErrNotInStore) // FIFOs and devices could block
 		}
 	}
+	file := func() (io.ReadCloser, error) { return os.Open(resolved) }
 	ext := strings.ToLower(filepath.Ext(name))
 	switch {
 	case err != nil:
 	case isRemote(name):
 		err = t.readGDAL(ctx, name)
 	case ext == ".csv" || ext == ".txt" || ext == ".tsv":
-		var b []byte
-		if b, err = os.ReadFile(resolved); err == nil {
-			err = t.readCSV(b, ext == ".tsv")
-		}
+		t.open, t.tabs = file, ext == ".tsv"
 	case ext == ".json" || ext == ".jsonl" || ext == ".ndjson" || ext == ".geojson" || ext == ".geojsonl" || ext == ".geojsons":
-		var f *os.File
-		if f, err = os.Open(resolved); err == nil {
-			err = t.readJSON(bufio.NewReaderSize(f, 1<<16))
-			f.Close()
-		}
+		t.open, t.json = file, true
 	default:
 		err = t.readGDAL(ctx, resolved)
 	}
 	if err != nil {
-		return nil, mosaic.Errorf(mosaic.EINVALID, "Cannot read the manifest %s: %s.", name, strings.TrimSuffix(reason(err), "."))
+		return nil, t.cannotRead(err)
 	}
-	if err := t.findPaths(pathField); err != nil {
+	if err := t.survey(ctx, pathField, guesses); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
+// cannotRead says why the manifest cannot be read, without its contents.
+func (t *rawTable) cannotRead(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return mosaic.Errorf(mosaic.EINVALID, "Cannot read the manifest %s: %s.", t.path, strings.TrimSuffix(reason(err), "."))
+}
+
+// readGDAL reads a vector table GDAL opens, as CSV. The CSV GDAL writes
+// is held in memory.
 func (t *rawTable) readGDAL(ctx context.Context, name string) error {
 	b, err := raster.TableCSV(ctx, name)
 	if err != nil {
 		return err
 	}
-	return t.readCSV(b, false)
+	t.open = memTable(name, b, false).open
+	return nil
 }
 
-func (t *rawTable) readCSV(b []byte, tabs bool) error {
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // a spreadsheet's BOM
-	r := csv.NewReader(bytes.NewReader(b))
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = false
-	switch {
-	case tabs:
-		r.Comma = '\t'
-	default:
-		header, _, _ := bytes.Cut(b, []byte("\n"))
-		if bytes.Count(header, []byte(";")) > bytes.Count(header, []byte(",")) {
-			r.Comma = ';' // European spreadsheet exports
+// survey reads the manifest once: its columns, its raster path column
+// (see findPath), its number of rows and the types of its values. JSON
+// objects have no header, so a JSON manifest whose path is a column is
+// read twice: once for the columns, once for the types.
+func (t *rawTable) survey(ctx context.Context, pathField string, guesses typeGuesses) error {
+	t.field = pathField
+	seen := map[string]bool{}
+	var header []string
+	var jsonEmpty, jsonFound bool // whether JSON records have a path by pathField
+	headed := false
+	err := t.each(ctx, func(cols []string) {
+		header, headed = cols, true
+		t.pathCol = t.findColumn(header)
+	}, func(rec record, obj map[string]any) error {
+		t.rows++
+		if obj != nil {
+			var fresh []string // JSON objects have no column order: sort new keys
+			for k := range rec {
+				if !seen[k] {
+					seen[k] = true
+					fresh = append(fresh, k)
+				}
+			}
+			sort.Strings(fresh)
+			header = append(header, fresh...)
+			if jsonPathOf(obj, pathField) == "" {
+				jsonEmpty = true
+			} else {
+				jsonFound = true
+			}
+		}
+		if headed {
+			guesses.add(rec, t.pathCol)
+		}
+		return nil
+	})
+	if err != nil {
+		return t.cannotRead(err)
+	}
+	if !headed {
+		t.pathCol = t.findColumn(header)
+	}
+	if err := t.checkPaths(header, jsonEmpty, jsonFound); err != nil {
+		return err
+	}
+	t.columns = header
+	if t.pathCol != "" {
+		t.columns = removeString(header, t.pathCol)
+	}
+	if !headed {
+		if err := t.each(ctx, nil, func(rec record, _ map[string]any) error {
+			guesses.add(rec, t.pathCol)
+			return nil
+		}); err != nil {
+			return t.cannotRead(err)
 		}
 	}
-	header, err := r.Read()
+	return nil
+}
+
+// findColumn returns the raster path column: rasterPathField, else Raster,
+// else gdaltindex's location; "" for none.
+func (t *rawTable) findColumn(columns []string) string {
+	lookup := func(name string) string {
+		for _, c := range columns {
+			if strings.EqualFold(c, name) {
+				return c
+			}
+		}
+		return ""
+	}
+	if t.field != "" {
+		return lookup(t.field)
+	}
+	if col := lookup("Raster"); col != "" {
+		return col
+	}
+	return lookup("location") // gdaltindex
+}
+
+// checkPaths refuses a manifest whose rows cannot have a raster path.
+// jsonEmpty and jsonFound say whether some JSON record lacks, or has, a
+// path by rasterPathField.
+func (t *rawTable) checkPaths(columns []string, jsonEmpty, jsonFound bool) error {
+	col, pathField := t.pathCol, t.field
+	if pathField != "" && col == "" && !strings.Contains(pathField, ".") {
+		// The columns are not listed: the file may be any text.
+		return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no column %q (rasterPathField).", t.path, pathField).
+			WithDetails(fmt.Sprintf("Its header has %d column(s).", len(columns)))
+	}
+	if col == "" && !t.json && t.rows > 0 {
+		return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no Raster column.", t.path).WithDetails(
+			fmt.Sprintf("Name the raster path column Raster, or give rasterTypeParameters.rasterPathField. Its header has %d column(s).",
+				len(columns)))
+	}
+	if pathField == "" && col == "" && jsonEmpty {
+		return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no Raster column.", t.path).WithDetails(
+			"Name the raster path column Raster, or give rasterTypeParameters.rasterPathField (for STAC items, e.g. assets.visual.href).")
+	}
+	// A manifest without a single raster path is not one: say so before
+	// its columns are named in any message.
+	switch {
+	case col != "" || jsonFound:
+	case pathField == "":
+		return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no Raster column.", t.path).WithDetails(
+			fmt.Sprintf("Name the raster path column Raster, or give rasterTypeParameters.rasterPathField. Its header has %d column(s).",
+				len(columns)))
+	default:
+		return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no raster path in any of its %d records (rasterPathField %q).",
+			t.path, t.rows, pathField)
+	}
+	return nil
+}
+
+// rasterPath takes a record's raster path out of it.
+func (t *rawTable) rasterPath(rec record, obj map[string]any) string {
+	if t.pathCol != "" {
+		p := strings.TrimSpace(rec[t.pathCol].text)
+		delete(rec, t.pathCol)
+		return p
+	}
+	return jsonPathOf(obj, t.field)
+}
+
+// bom starts a spreadsheet's CSV export.
+var bom = []byte("\xef\xbb\xbf")
+
+// scanCSV reads CSV from r: header is called with the column names, fn
+// with every record that is not blank. A quoted empty cell ("") is told
+// from a bare one. The comma is a semicolon when the header has more
+// semicolons than commas (European spreadsheet exports), a tab when tabs.
+func scanCSV(r io.Reader, tabs bool, header func([]string), fn func(record) error) error {
+	br := bufio.NewReaderSize(r, 1<<16)
+	if b, _ := br.Peek(len(bom)); bytes.Equal(b, bom) {
+		_, _ = br.Discard(len(bom))
+	}
+	tap := newCSVTap(br)
+	cr := csv.NewReader(tap)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	switch {
+	case tabs:
+		cr.Comma = '\t'
+	default:
+		b, _ := br.Peek(br.Size())
+		line, _, _ := bytes.Cut(b, []byte("\n"))
+		if bytes.Count(line, []byte(";")) > bytes.Count(line, []byte(",")) {
+			cr.Comma = ';'
+		}
+	}
+	cols, err := cr.Read()
 	if err == io.EOF {
 		return mosaic.Errorf(mosaic.EINVALID, "It is empty.")
 	}
 	if err != nil {
 		return csvError(err)
 	}
-	for i, h := range header {
-		header[i] = strings.TrimSpace(h) // column names map onto fields; values are never trimmed
+	cols = slices.Clone(cols)
+	for i, h := range cols {
+		cols[i] = strings.TrimSpace(h) // column names map onto fields; values are never trimmed
 	}
-	t.columns = header
-	// lines[n] is the offset of line n+1, to see whether an empty cell
-	// was quoted ("") or bare.
-	lines := []int{0}
-	for i, c := range b {
-		if c == '\n' {
-			lines = append(lines, i+1)
-		}
+	if header != nil {
+		header(cols)
 	}
-	quoted := func(field int) bool {
-		line, col := r.FieldPos(field)
-		if line < 1 || line > len(lines) {
-			return false
-		}
-		off := lines[line-1] + col - 1
-		return off < len(b) && b[off] == '"'
-	}
+	tap.forget(cr.InputOffset())
 	for {
-		rec, err := r.Read()
+		rec, err := cr.Read()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			return csvError(err)
 		}
-		row := make(record, len(header))
+		row := make(record, len(cols))
 		blank := true
 		for i, v := range rec {
-			if i < len(header) && header[i] != "" {
+			if i < len(cols) && cols[i] != "" {
 				c := cell{text: v, kind: cellBare}
-				if v == "" && quoted(i) {
-					c.kind = cellQuoted
+				if v == "" {
+					line, col := cr.FieldPos(i)
+					if tap.at(line, col) == '"' {
+						c.kind = cellQuoted
+					}
 				}
-				row[header[i]] = c
+				row[cols[i]] = c
 				blank = blank && strings.TrimSpace(v) == ""
 			}
 		}
+		tap.forget(cr.InputOffset())
 		if !blank {
-			t.records = append(t.records, row)
+			if err := fn(row); err != nil {
+				return err
+			}
 		}
+	}
+}
+
+// csvTap keeps the text of the CSV record being read, to see whether an
+// empty cell was quoted: encoding/csv says where a cell starts (line and
+// column), not how it was written.
+type csvTap struct {
+	r         io.Reader
+	buf       []byte  // the text from offset base on
+	base      int64   // offset of buf[0]
+	end       int64   // offset after buf
+	lines     []int64 // offsets where lines first, first+1, … start
+	firstLine int
+}
+
+func newCSVTap(r io.Reader) *csvTap { return &csvTap{r: r, lines: []int64{0}, firstLine: 1} }
+
+func (t *csvTap) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			t.lines = append(t.lines, t.end+int64(i)+1)
+		}
+	}
+	t.buf = append(t.buf, p[:n]...)
+	t.end += int64(n)
+	return n, err
+}
+
+// at returns the byte at a 1-based line and byte column, or 0.
+func (t *csvTap) at(line, col int) byte {
+	i := line - t.firstLine
+	if i < 0 || i >= len(t.lines) || col < 1 {
+		return 0
+	}
+	off := t.lines[i] + int64(col) - 1 - t.base
+	if off < 0 || off >= int64(len(t.buf)) {
+		return 0
+	}
+	return t.buf[off]
+}
+
+// forget drops the text before the line holding offset off, where the
+// next record starts.
+func (t *csvTap) forget(off int64) {
+	k := 0
+	for k+1 < len(t.lines) && t.lines[k+1] <= off {
+		k++
+	}
+	t.lines, t.firstLine = t.lines[k:], t.firstLine+k
+	cut := int(t.lines[0] - t.base)
+	if cut > 1<<16 && cut > len(t.buf)/2 {
+		t.buf = append(t.buf[:0], t.buf[cut:]...)
+		t.base += int64(cut)
 	}
 }
 
@@ -284,77 +513,141 @@ func csvError(err error) error {
 	return mosaic.Errorf(mosaic.EINVALID, "It is not valid CSV.")
 }
 
-// readJSON reads JSON lines, a JSON array of objects, or a GeoJSON
-// FeatureCollection / STAC ItemCollection.
-func (t *rawTable) readJSON(r io.Reader) error {
-	dec := json.NewDecoder(r)
+// scanJSON reads JSON lines, JSON arrays of objects, or GeoJSON
+// FeatureCollections / STAC ItemCollections, calling fn with each object
+// as a record. Arrays and collections stream: one object is in memory at
+// a time.
+func scanJSON(r io.Reader, fn func(rec record, obj map[string]any) error) error {
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<16))
 	dec.UseNumber()
-	seen := map[string]bool{}
+	n := 0
 	add := func(v any) error {
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return mosaic.Errorf(mosaic.EINVALID, "Record %d is not a JSON object.", len(t.records)+1)
+			return mosaic.Errorf(mosaic.EINVALID, "Record %d is not a JSON object.", n+1)
 		}
 		rec := record{}
 		flatten(obj, rec)
-		rec[jsonKey] = cell{text: mustJSON(obj), kind: cellString}
-		var fresh []string // JSON objects have no column order: sort new keys
-		for k := range rec {
-			if !seen[k] && k != jsonKey {
-				seen[k] = true
-				fresh = append(fresh, k)
+		n++
+		return fn(rec, obj)
+	}
+	// Go's messages quote the offending character: say where only.
+	bad := func() error {
+		return mosaic.Errorf(mosaic.EINVALID, "It is not valid JSON after %d records (byte %d).", n, dec.InputOffset())
+	}
+	// elements adds each element of an array whose '[' was read.
+	elements := func() error {
+		for dec.More() {
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				return bad()
+			}
+			if err := add(v); err != nil {
+				return err
 			}
 		}
-		sort.Strings(fresh)
-		t.columns = append(t.columns, fresh...)
-		t.records = append(t.records, rec)
+		if _, err := dec.Token(); err != nil {
+			return bad()
+		}
 		return nil
 	}
 	for {
-		var v any
-		err := dec.Decode(&v)
+		tok, err := dec.Token()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			// Go's message quotes the offending character: say where only.
-			return mosaic.Errorf(mosaic.EINVALID, "It is not valid JSON after %d records (byte %d).", len(t.records), dec.InputOffset())
+			return bad()
 		}
-		switch x := v.(type) {
-		case []any:
-			for _, e := range x {
-				if err := add(e); err != nil {
+		switch tok {
+		case json.Delim('['):
+			if err := elements(); err != nil {
+				return err
+			}
+		case json.Delim('{'):
+			// An object: a record, or a collection whose features
+			// array is read one feature at a time.
+			obj := map[string]any{}
+			collection := false
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return bad()
+				}
+				key, _ := kt.(string)
+				if key == "features" && !collection {
+					vt, err := dec.Token()
+					if err != nil {
+						return bad()
+					}
+					if vt == json.Delim('[') {
+						collection = true
+						if err := elements(); err != nil {
+							return err
+						}
+						continue
+					}
+					if obj[key], err = jsonRest(dec, vt); err != nil {
+						return bad()
+					}
+					continue
+				}
+				var v any
+				if err := dec.Decode(&v); err != nil {
+					return bad()
+				}
+				obj[key] = v
+			}
+			if _, err := dec.Token(); err != nil {
+				return bad()
+			}
+			if !collection {
+				if err := add(obj); err != nil {
 					return err
 				}
 			}
-		case map[string]any:
-			if feats, ok := x["features"].([]any); ok {
-				for _, e := range feats {
-					if err := add(e); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			if err := add(x); err != nil {
-				return err
-			}
 		default:
-			return mosaic.Errorf(mosaic.EINVALID, "Record %d is not a JSON object.", len(t.records)+1)
+			return mosaic.Errorf(mosaic.EINVALID, "Record %d is not a JSON object.", n+1)
 		}
 	}
-	if len(t.records) == 0 {
+	if n == 0 {
 		return mosaic.Errorf(mosaic.EINVALID, "It has no records.")
 	}
 	return nil
 }
 
-// jsonKey holds a JSON record's full text, for nested rasterPathFields.
-const jsonKey = "\x00json"
-
-func mustJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
+// jsonRest decodes the rest of a JSON value whose first token was read.
+func jsonRest(dec *json.Decoder, tok json.Token) (any, error) {
+	switch tok {
+	case json.Delim('{'):
+		obj := map[string]any{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			key, _ := kt.(string)
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				return nil, err
+			}
+			obj[key] = v
+		}
+		_, err := dec.Token()
+		return obj, err
+	case json.Delim('['):
+		arr := []any{}
+		for dec.More() {
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				return nil, err
+			}
+			arr = append(arr, v)
+		}
+		_, err := dec.Token()
+		return arr, err
+	}
+	return tok, nil
 }
 
 // flatten copies an object's scalar members, and those of its properties
@@ -394,78 +687,11 @@ func scalarCell(v any) (cell, bool) {
 	return cell{}, false
 }
 
-// findPaths picks the raster path of every record.
-func (t *rawTable) findPaths(pathField string) error {
-	col := ""
-	lookup := func(name string) string {
-		for _, c := range t.columns {
-			if strings.EqualFold(c, name) {
-				return c
-			}
-		}
-		return ""
-	}
-	switch {
-	case pathField != "":
-		col = lookup(pathField)
-		if col == "" && !strings.Contains(pathField, ".") {
-			// The columns are not listed: the file may be any text.
-			return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no column %q (rasterPathField).", t.path, pathField).
-				WithDetails(fmt.Sprintf("Its header has %d column(s).", len(t.columns)))
-		}
-	default:
-		col = lookup("Raster")
-		if col == "" {
-			col = lookup("location") // gdaltindex
-		}
-	}
-	t.paths = make([]string, len(t.records))
-	for i, rec := range t.records {
-		switch {
-		case col != "":
-			t.paths[i] = strings.TrimSpace(rec[col].text)
-			delete(rec, col)
-		case rec[jsonKey].text != "":
-			t.paths[i] = jsonPath(rec[jsonKey].text, pathField)
-		default:
-			return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no Raster column.", t.path).WithDetails(
-				fmt.Sprintf("Name the raster path column Raster, or give rasterTypeParameters.rasterPathField. Its header has %d column(s).",
-					len(t.columns)))
-		}
-		delete(rec, jsonKey)
-	}
-	if col != "" {
-		t.columns = removeString(t.columns, col)
-	}
-	if pathField == "" && col == "" {
-		for _, p := range t.paths {
-			if p == "" {
-				return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no Raster column.", t.path).WithDetails(
-					"Name the raster path column Raster, or give rasterTypeParameters.rasterPathField (for STAC items, e.g. assets.visual.href).")
-			}
-		}
-	}
-	// A manifest without a single raster path is not one: say so before
-	// its columns are named in any message.
-	switch {
-	case col != "" || slices.ContainsFunc(t.paths, func(p string) bool { return p != "" }):
-	case pathField == "":
-		return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no Raster column.", t.path).WithDetails(
-			fmt.Sprintf("Name the raster path column Raster, or give rasterTypeParameters.rasterPathField. Its header has %d column(s).",
-				len(t.columns)))
-	default:
-		return mosaic.Errorf(mosaic.EINVALID, "The manifest %s has no raster path in any of its %d records (rasterPathField %q).",
-			t.path, len(t.records), pathField)
-	}
-	return nil
-}
-
-// jsonPath follows a dotted path (assets.visual.href) through a JSON
+// jsonPathOf follows a dotted path (assets.visual.href) through a JSON
 // record, also under its properties. An empty path takes the href of the
 // only asset of a STAC item.
-func jsonPath(text, dotted string) string {
-	var obj map[string]any
-	if json.Unmarshal([]byte(text), &obj) != nil {
+func jsonPathOf(obj map[string]any, dotted string) string {
+	if obj == nil {
 		return ""
 	}
 	if dotted == "" {
@@ -522,10 +748,11 @@ type columnPlan struct {
 	drop  bool
 }
 
-// prepareManifest maps columns onto fields (existing, or new with inferred
-// types) and converts every row.
-func prepareManifest(tables []*rawTable, opts *tableOptions, c *mosaic.Collection) *manifest {
-	m := &manifest{}
+// prepareManifest maps columns onto fields (existing, or new with the
+// types guessed) and returns the rows of the manifests, converted one at
+// a time as they are read again.
+func prepareManifest(tables []*rawTable, guesses typeGuesses, opts *tableOptions, c *mosaic.Collection) *sourceSet {
+	set := &sourceSet{}
 	// Columns in first-seen order across manifests.
 	var columns []string
 	seen := map[string]bool{}
@@ -567,59 +794,89 @@ func prepareManifest(tables []*rawTable, opts *tableOptions, c *mosaic.Collectio
 			plans[col] = columnPlan{field: f}
 			continue
 		}
-		f := mosaic.Field{Name: name, Type: inferType(tables, col)}
+		f := mosaic.Field{Name: name, Type: guesses.of(col)}
 		plans[col] = columnPlan{field: f}
-		m.NewFields = append(m.NewFields, f)
+		set.newFields = append(set.newFields, f)
 	}
 	rows := 0
 	for _, t := range tables {
-		base := manifestDir(t.path)
-		for i, rec := range t.records {
-			row := &tableRow{Manifest: t.path, Line: i + 1, Values: map[string]any{}}
-			src := source{Row: row}
-			if p := t.paths[i]; p == "" {
-				src.Path = fmt.Sprintf("%s row %d", filepath.Base(t.path), i+1)
-				src.err = mosaic.Errorf(mosaic.EINVALID, "The row has no raster path.")
-			} else {
-				src.Path = resolvePath(base, p)
-			}
-			for _, col := range columns {
-				c, ok := rec[col]
-				plan := plans[col]
-				if !ok || plan.drop {
-					continue // a column the row lacks: the raster fills it
-				}
-				v, set, ok := manifestValue(plan.field, c, opts.Empty)
-				if !ok && src.err == nil {
-					src.err = mosaic.Errorf(mosaic.EINVALID, "Column %s: the value is not a valid %s for field %s.",
-						col, typeWord(plan.field.Type), plan.field.Name)
-				}
-				if !ok || !set {
-					continue
-				}
-				if s, isStr := v.(string); isStr && plan.field.Length > 0 && len(s) > plan.field.Length && src.err == nil {
-					src.err = mosaic.Errorf(mosaic.EINVALID, "Column %s: the value is longer than the %d characters of field %s.",
-						col, plan.field.Length, plan.field.Name)
-				}
-				row.Values[plan.field.Name] = v
-			}
-			m.rows = append(m.rows, src)
-			rows++
-		}
+		rows += t.rows
 	}
+	set.total = rows
 	note := fmt.Sprintf("Read %d rows from %d manifest(s).", rows, len(tables))
-	if len(m.NewFields) > 0 {
+	if len(set.newFields) > 0 {
 		var fs []string
-		for _, f := range m.NewFields {
+		for _, f := range set.newFields {
 			fs = append(fs, f.Name+" ("+typeWord(f.Type)+")")
 		}
 		note += " New fields: " + strings.Join(fs, ", ") + "."
 	}
-	m.Notes = append(m.Notes, mosaic.Info(note))
+	set.notes = append(set.notes, mosaic.Info(note))
 	if len(ignored) > 0 {
-		m.Notes = append(m.Notes, mosaic.Info("Ignored columns: "+strings.Join(ignored, "; ")+"."))
+		set.notes = append(set.notes, mosaic.Info("Ignored columns: "+strings.Join(ignored, "; ")+"."))
 	}
-	return m
+	set.scan = func(ctx context.Context, yield func(source) bool) error {
+		for _, t := range tables {
+			base := manifestDir(t.path)
+			i := 0
+			err := t.each(ctx, nil, func(rec record, obj map[string]any) error {
+				if i++; i > t.rows {
+					return errManifestChanged
+				}
+				if !yield(t.row(i, rec, obj, base, columns, plans, opts.Empty)) {
+					return errStopList
+				}
+				return nil
+			})
+			switch {
+			case err == errStopList:
+				return nil
+			case err == errManifestChanged, err == nil && i != t.rows:
+				return mosaic.Errorf(mosaic.EINVALID, "The manifest %s changed while it was read; nothing was added.", t.path)
+			case err != nil:
+				return t.cannotRead(err)
+			}
+		}
+		return nil
+	}
+	return set
+}
+
+// errManifestChanged stops reading a manifest that has more rows than its
+// survey found.
+var errManifestChanged = errors.New("tasks: the manifest changed")
+
+// row converts record i (1-based) of the manifest into a source.
+func (t *rawTable) row(i int, rec record, obj map[string]any, base string, columns []string, plans map[string]columnPlan, empty emptyRule) source {
+	row := &tableRow{Manifest: t.path, Line: i, Values: map[string]any{}}
+	src := source{Row: row}
+	if p := t.rasterPath(rec, obj); p == "" {
+		src.Path = fmt.Sprintf("%s row %d", filepath.Base(t.path), i)
+		src.err = mosaic.Errorf(mosaic.EINVALID, "The row has no raster path.")
+	} else {
+		src.Path = resolvePath(base, p)
+	}
+	for _, col := range columns {
+		c, ok := rec[col]
+		plan := plans[col]
+		if !ok || plan.drop {
+			continue // a column the row lacks: the raster fills it
+		}
+		v, set, ok := manifestValue(plan.field, c, empty)
+		if !ok && src.err == nil {
+			src.err = mosaic.Errorf(mosaic.EINVALID, "Column %s: the value is not a valid %s for field %s.",
+				col, typeWord(plan.field.Type), plan.field.Name)
+		}
+		if !ok || !set {
+			continue
+		}
+		if s, isStr := v.(string); isStr && plan.field.Length > 0 && len(s) > plan.field.Length && src.err == nil {
+			src.err = mosaic.Errorf(mosaic.EINVALID, "Column %s: the value is longer than the %d characters of field %s.",
+				col, plan.field.Length, plan.field.Name)
+		}
+		row.Values[plan.field.Name] = v
+	}
+	return src
 }
 
 // mappedName returns the field a column goes to: fieldMap's choice
@@ -661,54 +918,76 @@ func fieldName(col string) string {
 	return s
 }
 
-// inferType picks the narrowest type that holds every value of a column:
-// Integer, Double, Date, else String. Nulls and blanks say nothing. A JSON
-// string is never a number ("12" stays text, as JSON says), and a CSV cell
-// with a leading zero ("007") or surrounding spaces is text too, so that
-// text columns keep every character.
-func inferType(tables []*rawTable, col string) mosaic.FieldType {
-	isInt, isFloat, isDate, seen := true, true, true, false
-	for _, t := range tables {
-		for _, rec := range t.records {
-			c, ok := rec[col]
-			if !ok || c.kind == cellNull || strings.TrimSpace(c.text) == "" {
-				continue
-			}
-			v := c.text
-			seen = true
-			numeric := c.kind != cellString && !leadingZero(v)
-			if isInt && (!numeric || !isInteger(v)) {
-				isInt = false
-			}
-			if isFloat && !isInt {
-				f, err := strconv.ParseFloat(v, 64)
-				if !numeric || err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-					isFloat = false
-				}
-			}
-			if isDate && !isInt && !isFloat {
-				if c.kind == cellLiteral || strings.TrimSpace(v) != v || isNumber(v) {
-					isDate = false
-				} else if _, ok := mosaic.ParseDate(v); !ok {
-					isDate = false
-				}
-			}
-			if !isInt && !isFloat && !isDate {
-				return mosaic.FieldString
-			}
+// typeGuesses follow the values of every column across manifests, to
+// infer the types of new fields: the narrowest type that holds every
+// value of a column, Integer, Double, Date, else String. Nulls and blanks
+// say nothing. A JSON string is never a number ("12" stays text, as JSON
+// says), and a CSV cell with a leading zero ("007") or surrounding spaces
+// is text too, so that text columns keep every character.
+type typeGuesses map[string]*typeGuess
+
+// typeGuess is what a column's values so far allow.
+type typeGuess struct {
+	notInt, notFloat, notDate, seen bool
+}
+
+// add notes the cells of a record, but the raster path's.
+func (g typeGuesses) add(rec record, pathCol string) {
+	for col, c := range rec {
+		if col == pathCol {
+			continue
 		}
+		tg := g[col]
+		if tg == nil {
+			tg = &typeGuess{}
+			g[col] = tg
+		}
+		tg.add(c)
 	}
+}
+
+// of is the type inferred for a column.
+func (g typeGuesses) of(col string) mosaic.FieldType {
+	tg := g[col]
 	switch {
-	case !seen:
+	case tg == nil || !tg.seen:
 		return mosaic.FieldString
-	case isInt:
+	case !tg.notInt:
 		return mosaic.FieldInteger
-	case isFloat:
+	case !tg.notFloat:
 		return mosaic.FieldDouble
-	case isDate:
+	case !tg.notDate:
 		return mosaic.FieldDate
 	}
 	return mosaic.FieldString
+}
+
+func (g *typeGuess) add(c cell) {
+	if c.kind == cellNull || strings.TrimSpace(c.text) == "" {
+		return
+	}
+	g.seen = true
+	if g.notInt && g.notFloat && g.notDate {
+		return // text
+	}
+	v := c.text
+	numeric := c.kind != cellString && !leadingZero(v)
+	if !g.notInt && (!numeric || !isInteger(v)) {
+		g.notInt = true
+	}
+	if !g.notFloat && g.notInt {
+		f, err := strconv.ParseFloat(v, 64)
+		if !numeric || err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			g.notFloat = true
+		}
+	}
+	if !g.notDate && g.notInt && g.notFloat {
+		if c.kind == cellLiteral || strings.TrimSpace(v) != v || isNumber(v) {
+			g.notDate = true
+		} else if _, ok := mosaic.ParseDate(v); !ok {
+			g.notDate = true
+		}
+	}
 }
 
 func isInteger(s string) bool {

@@ -1,7 +1,8 @@
 package tasks
 
 import (
-	"bytes"
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -64,17 +65,16 @@ func TestManifestValue(t *testing.T) {
 // TestInferType checks that codes and JSON strings stay text.
 func TestInferType(t *testing.T) {
 	t.Parallel()
-	col := func(cells ...cell) []*rawTable {
-		tb := &rawTable{}
+	col := func(cells ...cell) []record {
+		var recs []record
 		for _, c := range cells {
-			tb.records = append(tb.records, record{"c": c})
+			recs = append(recs, record{"c": c})
 		}
-		tb.records = append(tb.records, record{}) // a row without the column
-		return []*rawTable{tb}
+		return append(recs, record{}) // a row without the column
 	}
 	for _, tc := range []struct {
-		table []*rawTable
-		want  mosaic.FieldType
+		recs []record
+		want mosaic.FieldType
 	}{
 		{col(cell{text: "1", kind: cellBare}, cell{kind: cellNull}, cell{text: "", kind: cellQuoted}), mosaic.FieldInteger},
 		{col(cell{text: "1", kind: cellBare}, cell{text: "2.5", kind: cellLiteral}), mosaic.FieldDouble},
@@ -87,33 +87,132 @@ func TestInferType(t *testing.T) {
 		{col(cell{text: "true", kind: cellLiteral}), mosaic.FieldString},
 		{col(cell{kind: cellNull}), mosaic.FieldString},
 	} {
-		if got := inferType(tc.table, "c"); got != tc.want {
-			t.Errorf("%+v: %s, want %s", tc.table[0].records, got, tc.want)
+		g := typeGuesses{}
+		for _, rec := range tc.recs {
+			g.add(rec, "")
+		}
+		if got := g.of("c"); got != tc.want {
+			t.Errorf("%+v: %s, want %s", tc.recs, got, tc.want)
 		}
 	}
+}
+
+// csvRecords reads every record of a CSV text.
+func csvRecords(t *testing.T, text string) []record {
+	t.Helper()
+	var recs []record
+	if err := scanCSV(strings.NewReader(text), false, nil, func(rec record) error {
+		recs = append(recs, rec)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return recs
 }
 
 // TestReadCSVQuoted checks that a quoted empty cell is told from a bare one,
 // across CRLF lines, multi-line cells and a BOM.
 func TestReadCSVQuoted(t *testing.T) {
 	t.Parallel()
-	tb := &rawTable{}
-	if err := tb.readCSV([]byte("\ufeffRaster,a,b,c\r\nx.tif,\"\",,\"multi\nline\"\r\ny.tif,,\"\", a \n"), false); err != nil {
-		t.Fatal(err)
-	}
+	recs := csvRecords(t, "\ufeffRaster,a,b,c\r\nx.tif,\"\",,\"multi\nline\"\r\ny.tif,,\"\", a \n")
 	want := []record{
 		{"Raster": {"x.tif", cellBare}, "a": {"", cellQuoted}, "b": {"", cellBare}, "c": {"multi\nline", cellBare}},
 		{"Raster": {"y.tif", cellBare}, "a": {"", cellBare}, "b": {"", cellQuoted}, "c": {" a ", cellBare}},
 	}
-	if len(tb.records) != len(want) {
-		t.Fatalf("%d records", len(tb.records))
+	if len(recs) != len(want) {
+		t.Fatalf("%d records", len(recs))
 	}
-	for i, rec := range tb.records {
+	for i, rec := range recs {
 		for k, c := range want[i] {
 			if rec[k] != c {
 				t.Errorf("record %d, %s: %+v, want %+v", i+1, k, rec[k], c)
 			}
 		}
+	}
+}
+
+// TestReadCSVStreams reads a CSV far larger than the reader's buffers,
+// with quoted and bare empty cells and multi-line cells throughout, and
+// checks every cell: the text kept to tell them apart stays small.
+func TestReadCSVStreams(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("Raster;a;b\n")
+	const n = 20000
+	for i := range n {
+		switch i % 3 {
+		case 0:
+			fmt.Fprintf(&b, "r%d.tif;\"\";\n", i)
+		case 1:
+			fmt.Fprintf(&b, "r%d.tif;;\"\"\n", i)
+		default:
+			fmt.Fprintf(&b, "\"r%d\n.tif\";x;\"y;\"\"z\"\"\"\r\n", i)
+		}
+	}
+	i := 0
+	err := scanCSV(strings.NewReader(b.String()), false, nil, func(rec record) error {
+		var want record
+		switch i % 3 {
+		case 0:
+			want = record{"Raster": {fmt.Sprintf("r%d.tif", i), cellBare}, "a": {"", cellQuoted}, "b": {"", cellBare}}
+		case 1:
+			want = record{"Raster": {fmt.Sprintf("r%d.tif", i), cellBare}, "a": {"", cellBare}, "b": {"", cellQuoted}}
+		default:
+			want = record{"Raster": {fmt.Sprintf("r%d\n.tif", i), cellBare}, "a": {"x", cellBare}, "b": {"y;\"z\"", cellBare}}
+		}
+		for k, c := range want {
+			if rec[k] != c {
+				return fmt.Errorf("record %d, %s: %+v, want %+v", i+1, k, rec[k], c)
+			}
+		}
+		i++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i != n {
+		t.Fatalf("%d records, want %d", i, n)
+	}
+}
+
+// TestReadJSONStreams reads JSON lines, an array and a FeatureCollection
+// whose features come before and after other members.
+func TestReadJSONStreams(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		`{"Raster":"a.tif","n":1}` + "\n" + `{"Raster":"b.tif","n":null}`,
+		`[{"Raster":"a.tif","n":1},{"Raster":"b.tif","n":null}]`,
+		`{"type":"FeatureCollection","features":[{"properties":{"Raster":"a.tif","n":1}},{"properties":{"Raster":"b.tif","n":null}}],"x":{"features":1}}`,
+		`{"type":"FeatureCollection","bbox":[1,2],"features":[{"properties":{"Raster":"a.tif","n":1}},{"properties":{"Raster":"b.tif","n":null}}]}`,
+	} {
+		var got []record
+		if err := scanJSON(strings.NewReader(text), func(rec record, _ map[string]any) error {
+			got = append(got, rec)
+			return nil
+		}); err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		want := []record{{"Raster": {"a.tif", cellString}, "n": {"1", cellLiteral}}, {"Raster": {"b.tif", cellString}, "n": {"", cellNull}}}
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d records", text, len(got))
+		}
+		for i := range want {
+			for k, c := range want[i] {
+				if got[i][k] != c {
+					t.Errorf("%s: record %d, %s: %+v, want %+v", text, i+1, k, got[i][k], c)
+				}
+			}
+		}
+	}
+	// A record that is not a collection keeps a features member that is
+	// not an array.
+	var got []record
+	if err := scanJSON(strings.NewReader(`{"Raster":"a.tif","features":"x"}`), func(rec record, _ map[string]any) error {
+		got = append(got, rec)
+		return nil
+	}); err != nil || len(got) != 1 || got[0]["features"].text != "x" {
+		t.Fatalf("%v %+v", err, got)
 	}
 }
 
@@ -135,6 +234,7 @@ func FuzzManifest(f *testing.F) {
 		f.Add([]byte(seed), secret)
 	}
 	c := &mosaic.Collection{Name: "c", Fields: mosaic.StandardFields()}
+	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, b []byte, pathField string) {
 		if strings.Contains(pathField, secret) {
 			pathField = "" // the caller's own words may be quoted
@@ -150,23 +250,20 @@ func FuzzManifest(f *testing.F) {
 				t.Fatalf("the error quotes the file: %s", text)
 			}
 		}
-		for _, read := range []func(*rawTable) error{
-			func(tb *rawTable) error { return tb.readCSV(b, false) },
-			func(tb *rawTable) error { return tb.readJSON(bytes.NewReader(b)) },
-		} {
-			tb := &rawTable{path: "m"}
-			err := read(tb)
+		for _, json := range []bool{false, true} {
+			tb := memTable("m", b, json)
+			guesses := typeGuesses{}
+			err := tb.survey(ctx, pathField, guesses)
 			check(err)
 			if err != nil {
 				continue
 			}
-			err = tb.findPaths(pathField)
+			rows, err := prepareManifest([]*rawTable{tb}, guesses, &tableOptions{Empty: emptyQuoted}, c).collect(ctx)
 			check(err)
-			if err != nil {
-				continue
+			if len(rows) != tb.rows {
+				t.Fatalf("%d rows, surveyed %d", len(rows), tb.rows)
 			}
-			m := prepareManifest([]*rawTable{tb}, &tableOptions{Empty: emptyQuoted}, c)
-			for _, r := range m.rows {
+			for _, r := range rows {
 				if r.err != nil {
 					check(r.err)
 				}

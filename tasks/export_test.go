@@ -1,0 +1,8 @@
+package tasks
+
+// SetHeldItems sets how many items an ingest keeps in memory before it
+// stages batches on disk, and returns a function that restores it.
+func SetHeldItems(n int) (restore func()) {
+	old := heldItems.Swap(int64(n))
+	return func() { heldItems.Store(old) }
+}
