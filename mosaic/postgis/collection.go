@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -220,6 +221,9 @@ func (tx *Tx) CreateCollection(c *mosaic.Collection) error {
 		fmt.Sprintf(`CREATE INDEX %s ON %s (_deleted_at) WHERE _deleted_at IS NOT NULL`, name("recycled"), itemsTable(c)),
 		fmt.Sprintf(`CREATE INDEX %s ON %s (_deleted_job) WHERE _deleted_at IS NOT NULL`, name("recycled_job"), itemsTable(c)),
 	}
+	if stmt := timeIndex(c); stmt != "" {
+		ddl = append(ddl, stmt)
+	}
 	for _, stmt := range ddl {
 		if _, err := tx.exec(stmt); err != nil {
 			return fmt.Errorf("create catalog of %s: %w", c.Name, err)
@@ -300,4 +304,38 @@ func (tx *Tx) DeleteCollection(c *mosaic.Collection) error {
 		return fmt.Errorf("drop catalog of %s: %w", c.Name, err)
 	}
 	return nil
+}
+
+// timeIndex is the statement that indexes c's live items by its time field
+// (see storesql.TimeField), or "" when c has none.
+func timeIndex(c *mosaic.Collection) string {
+	f := storesql.TimeField(c)
+	if f == "" {
+		return ""
+	}
+	return fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON %s (%s ASC NULLS FIRST) WHERE _deleted_at IS NULL`,
+		quote(fmt.Sprintf("items_%d_time", c.ID)), itemsTable(c), quote(f))
+}
+
+// ensureTimeIndexes indexes the time field of catalogs made before
+// collections had that index, one instance at a time.
+func (db *DB) ensureTimeIndexes(ctx context.Context) error {
+	return db.Update(ctx, func(mt mosaic.Tx) error {
+		tx := mt.(*Tx)
+		if _, err := tx.exec(`SELECT pg_advisory_xact_lock(?)`, migrationLock+1); err != nil {
+			return err
+		}
+		cs, err := tx.Collections()
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if stmt := timeIndex(c); stmt != "" {
+				if _, err := tx.exec(stmt); err != nil {
+					return fmt.Errorf("index the time field of %s: %w", c.Name, err)
+				}
+			}
+		}
+		return nil
+	})
 }

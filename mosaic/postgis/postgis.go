@@ -83,6 +83,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
+	if err := db.ensureTimeIndexes(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgis: %w", err)
+	}
 	return db, nil
 }
 

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -204,6 +205,9 @@ func (tx *Tx) CreateCollection(c *mosaic.Collection) error {
 		fmt.Sprintf(`CREATE INDEX %s ON %s (_deleted_at) WHERE _deleted_at IS NOT NULL`, quote(fmt.Sprintf("items_%d_recycled", c.ID)), itemsTable(c)),
 		fmt.Sprintf(`CREATE VIRTUAL TABLE %s USING rtree(id, minx, maxx, miny, maxy)`, rtreeTable(c)),
 	}
+	if stmt := timeIndex(c); stmt != "" {
+		ddl = append(ddl, stmt)
+	}
 	for _, stmt := range ddl {
 		if _, err := tx.exec(stmt); err != nil {
 			return fmt.Errorf("create catalog of %s: %w", c.Name, err)
@@ -281,4 +285,34 @@ func (tx *Tx) DeleteCollection(c *mosaic.Collection) error {
 		return mosaic.Errorf(mosaic.ENOTFOUND, "Image collection %q does not exist.", c.Name)
 	}
 	return nil
+}
+
+// timeIndex is the statement that indexes c's time field (see
+// storesql.TimeField), or "" when c has none.
+func timeIndex(c *mosaic.Collection) string {
+	f := storesql.TimeField(c)
+	if f == "" {
+		return ""
+	}
+	return fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON %s (%s)`, quote(fmt.Sprintf("items_%d_time", c.ID)), itemsTable(c), quote(f))
+}
+
+// ensureTimeIndexes indexes the time field of catalogs made before
+// collections had that index (once; later opens find it).
+func (db *DB) ensureTimeIndexes(ctx context.Context) error {
+	return db.Update(ctx, func(mt mosaic.Tx) error {
+		tx := mt.(*Tx)
+		cs, err := tx.Collections()
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if stmt := timeIndex(c); stmt != "" {
+				if _, err := tx.exec(stmt); err != nil {
+					return fmt.Errorf("index the time field of %s: %w", c.Name, err)
+				}
+			}
+		}
+		return nil
+	})
 }

@@ -96,6 +96,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		write.Close()
 		return nil, err
 	}
+	if err := db.ensureTimeIndexes(ctx); err != nil {
+		write.Close()
+		return nil, err
+	}
 	q.Set("_query_only", "true")
 	// Readers share the OS page cache; a small private cache each keeps
 	// memory bounded under many concurrent queries. A 1,000-feature page

@@ -177,3 +177,16 @@ func SaveCollection(db DB, c *mosaic.Collection) error {
 	}
 	return nil
 }
+
+// TimeField is the field the ImageServer's timeInfo reports: c's first
+// date field, or "" when it has none. Each store indexes it, so that the
+// time extent (its first and last value) is two index probes, not a scan
+// of the catalog.
+func TimeField(c *mosaic.Collection) string {
+	for _, f := range c.Fields {
+		if f.Type == mosaic.FieldDate {
+			return f.Name
+		}
+	}
+	return ""
+}
