@@ -237,45 +237,22 @@ func pgTemplate(ctx context.Context, env *Env, admin string, cat *Catalog) (stri
 		return "", err
 	}
 	defer db.Close()
-	coll := &mosaic.Collection{Name: cat.Collection, SRS: mosaic.SpatialRef{WKID: 32633},
-		ItemID: fmt.Sprintf("%016x%016x", mixBits(cat.Spec.Seed), mixBits(cat.Spec.Seed+1))}
-	if err := db.Update(ctx, func(tx mosaic.Tx) error { return tx.CreateCollection(coll) }); err != nil {
-		return "", err
-	}
 	// One revisit goes through the store; the others are copies of it
 	// made in SQL (see pgReplicate).
-	const batch = 20000
-	for lo := 0; lo < cat.Tiles; lo += batch {
-		hi := min(lo+batch, cat.Tiles)
-		items := make([]*mosaic.Item, 0, hi-lo)
-		for i := lo; i < hi; i++ {
-			items = append(items, cat.Item(i))
-		}
-		if err := db.Update(ctx, func(tx mosaic.Tx) error {
-			_, err := tx.AddItems(coll, items, mosaic.AddOptions{})
-			return err
-		}); err != nil {
-			return "", fmt.Errorf("pgdelete: add items %d–%d: %w", lo, hi, err)
-		}
+	coll, err := cat.Create(ctx, db)
+	if err != nil {
+		return "", err
+	}
+	if err := cat.Add(ctx, db, coll, 0, cat.Tiles); err != nil {
+		return "", fmt.Errorf("pgdelete: %w", err)
 	}
 	env.Logf("  revisit 0 (%d items) through the store in %s", cat.Tiles, time.Since(start).Round(time.Second))
 	if err := pgReplicate(ctx, dsn, coll.ID, cat); err != nil {
 		return "", fmt.Errorf("pgdelete: replicate revisits: %w", err)
 	}
 	env.Logf("  revisits 1–%d copied in SQL (%s)", cat.Spec.Revisits-1, time.Since(start).Round(time.Second))
-	var patch *mosaic.BoundaryPatch
-	err = db.View(ctx, func(tx mosaic.ReadTx) (err error) {
-		patch, err = tx.StaleBoundary(coll)
-		return err
-	})
-	if err == nil {
-		err = db.Update(ctx, func(tx mosaic.Tx) error {
-			_, err := tx.UpdateBoundary(coll, patch)
-			return err
-		})
-	}
-	if err != nil {
-		return "", fmt.Errorf("pgdelete: boundary: %w", err)
+	if err := cat.StoreBoundary(ctx, db, coll); err != nil {
+		return "", fmt.Errorf("pgdelete: %w", err)
 	}
 	if err := pgExec(ctx, dsn, "VACUUM ANALYZE"); err != nil {
 		return "", err

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tessera-gis/tessera/internal/synthcat"
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
 	"github.com/tessera-gis/tessera/raster"
 	"github.com/tessera-gis/tessera/server"
@@ -43,7 +44,11 @@ func newStack(t testing.TB) *stack {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "tessera.db")
-	cat := &Catalog{Items: 3000, Tiles: 30, Cols: 6, Sources: []string{"/data/a.tif", "/data/b.tif"}}
+	sc, err := synthcat.New(synthcat.Spec{Items: 3000, Revisits: 100}, Collection, []string{"/data/a.tif", "/data/b.tif"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := &Catalog{Catalog: sc, Items: sc.Spec.Items}
 	if err := cat.generate(ctx, path); err != nil {
 		t.Fatal(err)
 	}

@@ -328,7 +328,9 @@ func (l *Load) setStatus(j *Job, status, note string) {
 func (l *Load) window(r *rand.Rand, w int) string {
 	rows := (l.Cat.Tiles + l.Cat.Cols - 1) / l.Cat.Cols
 	c0, r0 := r.IntN(max(1, l.Cat.Cols-w+1)), r.IntN(max(1, rows-w+1))
-	x0, y0 := originX+float64(c0)*tileSize, originY+float64(r0)*tileSize
+	tileSize := l.Cat.Spec.TileSize
+	ox, oy, _, _ := l.Cat.Extent()
+	x0, y0 := ox+float64(c0)*tileSize, oy+float64(r0)*tileSize
 	d := float64(w) * tileSize
 	return fmt.Sprintf("%g,%g,%g,%g", x0+10, y0+10, x0+d-10, y0+d-10)
 }

@@ -331,3 +331,82 @@ func withParam(dsn, key, value string) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// TestMultiInstanceKillMidDelete kills (SIGKILL) the instance running a
+// DeleteImage of 100,000 items while its statement runs, with nothing held:
+// PostgreSQL rolls the transaction back, the surviving instance fails the
+// job within 30 s with a true message, every item is still there, and the
+// killed instance, restarted, joins and serves the same answers.
+func TestMultiInstanceKillMidDelete(t *testing.T) {
+	t.Parallel()
+	pdb := pgtest.NewDatabase(t, "tessera_killmid")
+	ctx := context.Background()
+	const items = 100_000
+	seedPostgres(t, pdb.DSN, "Big", items)
+	conn, err := pgx.Connect(ctx, pdb.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	const timeout = 5 * time.Second
+	dsn := withParam(pdb.DSN, "pool_max_conns", "8")
+	start := func() *proc {
+		return startServer(t, t.TempDir(), "--db", dsn, "--instance-timeout", timeout.String(), "--jobs", "2")
+	}
+	ps := []*proc{start(), start()}
+
+	id := submit(t, ps[0], "DeleteImage", url.Values{"imageCollection": {"Big"}, "where": {"CloudCover >= 0"}})
+	// The job's own transaction holds the collection's row lock from the
+	// moment it starts deleting: kill its instance then.
+	var instance string
+	eventually(t, time.Minute, "the delete runs its statement", func() bool {
+		var n int
+		err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() AND query LIKE '%UPDATE "items_%'`).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return false
+		}
+		err = conn.QueryRow(ctx, `SELECT coalesce(instance, '') FROM jobs WHERE id = $1`, id).Scan(&instance)
+		return err == nil && instance != ""
+	})
+	parts := strings.Split(instance, "-")
+	pid, _ := strconv.Atoi(parts[len(parts)-2])
+	on, other := ps[0], ps[1]
+	if ps[1].Pid() == pid {
+		on, other = ps[1], ps[0]
+	} else if ps[0].Pid() != pid {
+		t.Fatalf("job runs on %s, which is neither server", instance)
+	}
+	on.Kill()
+	killed := time.Now()
+	m := waitFor(t, other, "DeleteImage", id, "esriJobFailed", "esriJobSucceeded", "esriJobCancelled")
+	took := time.Since(killed)
+	if m["jobStatus"] != "esriJobFailed" || !strings.Contains(messages(m), "The server stopped while this job was running") {
+		t.Fatalf("the killed instance's delete: %v\n%s", m["jobStatus"], messages(m))
+	}
+	if took > 30*time.Second {
+		t.Errorf("the killed instance's job was failed after %s, want within 30s", took)
+	}
+	t.Logf("a delete of %d items killed mid-statement was failed %s after the kill", items, took.Round(time.Millisecond))
+	if n := count(t, other, "Big", "1=1"); n != items {
+		t.Fatalf("%d items after the killed delete, want all %d: nothing may apply", n, items)
+	}
+	// Restarted, it joins and agrees.
+	again := start()
+	if n := count(t, again, "Big", "1=1"); n != items {
+		t.Errorf("the restarted instance counts %d items, want %d", n, items)
+	}
+	if m2 := status(t, again, "DeleteImage", id); m2["jobStatus"] != "esriJobFailed" || messages(m2) != messages(m) {
+		t.Errorf("the instances disagree on the killed job:\n%v %s\n%v %s", m["jobStatus"], messages(m), m2["jobStatus"], messages(m2))
+	}
+	_, job := run(t, again, "DeleteImage", url.Values{"imageCollection": {"Big"}, "where": {"OBJECTID <= 10"}})
+	if job["jobStatus"] != "esriJobSucceeded" {
+		t.Fatalf("a delete after the restart: %v\n%s", job["jobStatus"], messages(job))
+	}
+	if n := count(t, other, "Big", "1=1"); n != items-10 {
+		t.Errorf("%d items after the delete that followed, want %d", n, items-10)
+	}
+}

@@ -325,17 +325,9 @@ func (db *DB) ensureTimeIndexes(ctx context.Context) error {
 		if _, err := tx.exec(`SELECT pg_advisory_xact_lock(?)`, migrationLock+1); err != nil {
 			return err
 		}
-		cs, err := tx.Collections()
-		if err != nil {
+		return storesql.IndexTimeFields(tx, func(stmt string) error {
+			_, err := tx.exec(stmt)
 			return err
-		}
-		for _, c := range cs {
-			if stmt := timeIndex(c); stmt != "" {
-				if _, err := tx.exec(stmt); err != nil {
-					return fmt.Errorf("index the time field of %s: %w", c.Name, err)
-				}
-			}
-		}
-		return nil
+		}, timeIndex)
 	})
 }

@@ -302,17 +302,9 @@ func timeIndex(c *mosaic.Collection) string {
 func (db *DB) ensureTimeIndexes(ctx context.Context) error {
 	return db.Update(ctx, func(mt mosaic.Tx) error {
 		tx := mt.(*Tx)
-		cs, err := tx.Collections()
-		if err != nil {
+		return storesql.IndexTimeFields(tx, func(stmt string) error {
+			_, err := tx.exec(stmt)
 			return err
-		}
-		for _, c := range cs {
-			if stmt := timeIndex(c); stmt != "" {
-				if _, err := tx.exec(stmt); err != nil {
-					return fmt.Errorf("index the time field of %s: %w", c.Name, err)
-				}
-			}
-		}
-		return nil
+		}, timeIndex)
 	})
 }

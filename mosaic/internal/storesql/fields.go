@@ -190,3 +190,21 @@ func TimeField(c *mosaic.Collection) string {
 	}
 	return ""
 }
+
+// IndexTimeFields runs, for every collection tx lists, the statement
+// stmt gives for it (a store's time-field index; "" for none), through
+// exec.
+func IndexTimeFields(tx mosaic.ReadTx, exec func(stmt string) error, stmt func(*mosaic.Collection) string) error {
+	cs, err := tx.Collections()
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if s := stmt(c); s != "" {
+			if err := exec(s); err != nil {
+				return fmt.Errorf("index the time field of %s: %w", c.Name, err)
+			}
+		}
+	}
+	return nil
+}
