@@ -28,7 +28,8 @@ func init() { register(Benchmark{Name: "pgdelete", Issue: 13, Run: runPGDelete})
 // an identical copy of the database (CREATE DATABASE … TEMPLATE). The
 // catalogs are generated once through the store's own AddItems into
 // template databases named tessera_bench_<items>_<hash of the store's code>
-// and kept for later runs (drop them with DROP DATABASE when done).
+// and kept for later runs (drop them with DROP DATABASE when done; quick
+// mode drops its own).
 //
 // It needs the PostgreSQL server of TESSERA_POSTGRES_DSN (default
 // postgres://postgres@127.0.0.1:5432/test) with PostGIS.
@@ -57,6 +58,11 @@ func runPGDelete(ctx context.Context, env *Env) ([]Measurement, error) {
 		tmpl, err := pgTemplate(ctx, env, admin, cat)
 		if err != nil {
 			return nil, err
+		}
+		if env.Quick {
+			// Quick mode (CI) leaves no database behind; the full sizes
+			// keep theirs for the next run.
+			defer pgExec(context.WithoutCancel(ctx), admin, "DROP DATABASE IF EXISTS "+pgx.Identifier{tmpl}.Sanitize()+" WITH (FORCE)")
 		}
 		ms, err := pgDeleteVsBare(ctx, env, admin, tmpl, cat)
 		if err != nil {
