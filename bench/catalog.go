@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -117,29 +116,7 @@ func (c *Catalog) generate(ctx context.Context, path string) error {
 
 // Copy copies the catalog's database to dir/tessera.db (the file name a
 // server's --data directory holds) and returns its path.
-func (c *Catalog) Copy(dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	dst := filepath.Join(dir, "tessera.db")
-	for _, suffix := range []string{"-wal", "-shm"} {
-		os.Remove(dst + suffix)
-	}
-	in, err := os.Open(c.Path)
-	if err != nil {
-		return "", err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return "", err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return "", err
-	}
-	return dst, out.Close()
-}
+func (c *Catalog) Copy(dir string) (string, error) { return synthcat.CopyDB(c.Path, dir) }
 
 // mixBits is SplitMix64's finaliser: a cheap deterministic hash.
 func mixBits(z uint64) uint64 { return synthcat.Mix(z) }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -76,21 +75,6 @@ func (c *Catalog) generate(ctx context.Context, path string) error {
 
 // Copy copies the catalog into dir as the server's tessera.db.
 func (c *Catalog) Copy(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	in, err := os.Open(c.Path)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(filepath.Join(dir, "tessera.db"))
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	_, err := synthcat.CopyDB(c.Path, dir)
+	return err
 }
