@@ -296,6 +296,21 @@ func loadTest(ctx context.Context, conns int, d time.Duration, requestURL func(i
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 5 * time.Minute}
+	return runLoad(ctx, conns, d, func() func(ctx context.Context, i int) error {
+		return func(ctx context.Context, i int) error {
+			body, err := fetch(ctx, hc, requestURL(i))
+			if err == nil && !bytes.HasPrefix(body, []byte(`{"objectIdFieldName":`)) {
+				err = fmt.Errorf("query: %.300s", body)
+			}
+			return err
+		}
+	})
+}
+
+// runLoad runs conns workers, each made by worker and running operation
+// i, i+1, … (a counter shared by all) one after another for d. It times
+// every operation and stops them all at the first error, which it returns.
+func runLoad(ctx context.Context, conns int, d time.Duration, worker func() func(ctx context.Context, i int) error) (loadResult, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -309,6 +324,7 @@ func loadTest(ctx context.Context, conns int, d time.Duration, requestURL func(i
 	deadline := start.Add(d)
 	for range conns {
 		wg.Add(1)
+		op := worker()
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(deadline) && ctx.Err() == nil {
@@ -317,11 +333,8 @@ func loadTest(ctx context.Context, conns int, d time.Duration, requestURL func(i
 				next++
 				mu.Unlock()
 				t0 := time.Now()
-				body, err := fetch(ctx, hc, requestURL(i))
+				err := op(ctx, i)
 				lat := time.Since(t0)
-				if err == nil && !bytes.HasPrefix(body, []byte(`{"objectIdFieldName":`)) {
-					err = fmt.Errorf("query: %.300s", body)
-				}
 				mu.Lock()
 				if err != nil && first == nil {
 					first = err

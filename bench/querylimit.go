@@ -8,7 +8,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
@@ -194,48 +193,18 @@ func boxWKB(b [4]float64) []byte {
 // load runs conns goroutines, each running pages one after another for d,
 // like loadTest does over HTTP.
 func (l *queryLimit) load(ctx context.Context, conns int, d time.Duration, box func(i int) [4]float64) (loadResult, error) {
-	var (
-		mu    sync.Mutex
-		lats  []time.Duration
-		first error
-		next  int
-		wg    sync.WaitGroup
-	)
-	start := time.Now()
-	deadline := start.Add(d)
-	for range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf []byte
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				t0 := time.Now()
-				var (
-					n   int
-					err error
-				)
-				buf, n, err = l.page(ctx, box(i), buf[:0])
-				lat := time.Since(t0)
-				if err == nil && n == 0 {
-					err = fmt.Errorf("query limit: no rows")
-				}
-				mu.Lock()
-				if err != nil && first == nil {
-					first = err
-				}
-				lats = append(lats, lat)
-				mu.Unlock()
+	return runLoad(ctx, conns, d, func() func(ctx context.Context, i int) error {
+		var buf []byte
+		return func(ctx context.Context, i int) error {
+			var (
+				n   int
+				err error
+			)
+			buf, n, err = l.page(ctx, box(i), buf[:0])
+			if err == nil && n == 0 {
+				err = fmt.Errorf("query limit: no rows")
 			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if first != nil {
-		return loadResult{}, first
-	}
-	return loadResult{rate: float64(len(lats)) / elapsed.Seconds(), latencies: lats}, nil
+			return err
+		}
+	})
 }
