@@ -37,10 +37,18 @@ import (
 type Config struct {
 	// Workers is the number of jobs that run at once. Default 4.
 	Workers int
-	// FetchCooldown and FetchPollInterval bound how soon a queued job
-	// starts. River's defaults (100 ms, 1 s) make a job wait up to a second
-	// on SQLite, which has no LISTEN/NOTIFY; ours are 2 ms and 10 ms.
-	FetchCooldown     time.Duration
+	// FetchCooldown is the least time between two fetches of jobs (River
+	// debounces its wake-ups by it). Default 2 ms (River's: 100 ms).
+	FetchCooldown time.Duration
+	// FetchPollInterval is how often River looks for jobs that nothing
+	// woke it for. Default: 1 s on SQLite, where every job is queued by
+	// this process, which wakes River when it commits one (Committed) or
+	// holds one back (jobs.Later), so that the poll is only a safety net
+	// and costs an idle server next to nothing; 100 ms on PostgreSQL,
+	// where River's LISTEN/NOTIFY wakes every instance on an insert, but
+	// sends at most one notification per FetchCooldown per queue (a job
+	// committed just after another may wait for the poll) and none when a
+	// held-back job is due again.
 	FetchPollInterval time.Duration
 	Logger            *slog.Logger
 	// ID names this process's River client (River's attempted_by); with
@@ -59,6 +67,8 @@ func (runArgs) Kind() string { return "tessera_gp_job" }
 type worker struct {
 	river.WorkerDefaults[runArgs]
 	work func(ctx context.Context, id string) error
+	// wakeAfter arranges a fetch once a job held back for d is due.
+	wakeAfter func(d time.Duration)
 }
 
 func (w *worker) Work(ctx context.Context, job *river.Job[runArgs]) error {
@@ -66,6 +76,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[runArgs]) error {
 	var later *jobs.Later
 	if errors.As(err, &later) {
 		// Offered again after the delay, without counting an attempt.
+		w.wakeAfter(later.After)
 		return river.JobSnooze(later.After)
 	}
 	return err
@@ -253,8 +264,12 @@ func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 	if cfg.FetchCooldown <= 0 {
 		cfg.FetchCooldown = 2 * time.Millisecond
 	}
+	sqlite := driver.DatabaseName() == riverdriver.DatabaseNameSQLite
 	if cfg.FetchPollInterval <= 0 {
-		cfg.FetchPollInterval = 10 * time.Millisecond
+		cfg.FetchPollInterval = 100 * time.Millisecond
+		if sqlite {
+			cfg.FetchPollInterval = time.Second
+		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -266,11 +281,12 @@ func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return nil, fmt.Errorf("river migrate: %w", err)
 	}
-	q := &Queue[TTx]{driver: driver, unwrap: unwrap, cfg: cfg, w: &worker{}, pilot: &wakingPilot{}}
+	q := &Queue[TTx]{driver: driver, unwrap: unwrap, cfg: cfg, pilot: &wakingPilot{}}
+	q.w = &worker{wakeAfter: q.wakeAfter}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, q.w)
 	var clientDriver riverdriver.Driver[TTx] = driver
-	if driver.DatabaseName() == riverdriver.DatabaseNameSQLite {
+	if sqlite {
 		clientDriver = &wakingDriver[TTx]{Driver: driver, pilot: q.pilot}
 	}
 	q.client, err = river.NewClient(clientDriver, &river.Config{
@@ -332,6 +348,23 @@ func (q *Queue[TTx]) Enqueue(ctx context.Context, tx mosaic.Tx, id string, prior
 // PostgreSQL needs no help (River uses LISTEN/NOTIFY); on SQLite this wakes
 // River's fetch loop, as River does itself after a non-transactional insert.
 func (q *Queue[TTx]) Committed() { q.pilot.wake() }
+
+// snoozeSettle is how long after a snooze River may take to write it:
+// River records a worked job's outcome in batches, at least every 250 ms.
+const snoozeSettle = 260 * time.Millisecond
+
+// wakeAfter wakes River's fetch loop (on SQLite; see Committed) when a
+// job snoozed for d now is due: at d, and again once River has surely
+// written the snooze, since until then the job cannot be fetched. A wake
+// that finds nothing costs one query; a missed one, the poll interval.
+func (q *Queue[TTx]) wakeAfter(d time.Duration) {
+	if q.driver.DatabaseName() != riverdriver.DatabaseNameSQLite {
+		return // River polls (see Config.FetchPollInterval)
+	}
+	const margin = 5 * time.Millisecond // scheduled_at is to the millisecond
+	time.AfterFunc(d+margin, q.pilot.wake)
+	time.AfterFunc(d+snoozeSettle+margin, q.pilot.wake)
+}
 
 // wakingDriver wraps River's SQLite driver in two ways.
 //
