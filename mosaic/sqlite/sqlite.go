@@ -80,6 +80,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_foreign_keys", "on")
 	q.Set("_cache_size", "-65536")
+	// Each connection keeps its most recently used statements prepared
+	// (mattn/go-sqlite3's statement cache, reset before reuse): a job runs
+	// the same few dozen statements, the store's and River's (whose SQL is
+	// long), and preparing them again took about a sixth of the CPU of a
+	// one-item job. Read connections keep fewer (see below).
+	q.Set("_stmt_cache_size", "64")
 	wq := url.Values{}
 	for k, v := range q {
 		wq[k] = v
@@ -107,6 +113,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// keeps the R*Tree's and the table's upper levels, and the rest comes
 	// from the OS cache (the query benchmark in BENCHMARKS.md).
 	q.Set("_cache_size", "-8192")
+	q.Set("_stmt_cache_size", "16")
 	read, err := sql.Open(DriverName, "file:"+path+"?"+q.Encode())
 	if err != nil {
 		write.Close()
