@@ -33,12 +33,20 @@ func (e *Engine) RefreshBoundary(name string) {
 		return
 	}
 	if b, ok := e.boundary[name]; ok {
-		b.timer.Reset(boundaryDelay)
+		b.timer.Reset(refreshDelay(time.Since(b.first)))
 		return
 	}
 	e.bg.Add(1)
 	e.boundary[name] = &boundaryRefresh{first: time.Now(),
 		timer: time.AfterFunc(boundaryDelay, func() { e.runBoundaryRefresh(name) })}
+}
+
+// refreshDelay is how long a refresh first asked for waited ago still
+// waits after a new change: boundaryDelay, but no later than boundaryMaxWait
+// after the first request, so that a steady stream of changes less than
+// boundaryDelay apart cannot put the refresh off for ever.
+func refreshDelay(waited time.Duration) time.Duration {
+	return max(0, min(boundaryDelay, boundaryMaxWait-waited))
 }
 
 func (e *Engine) runBoundaryRefresh(name string) {
