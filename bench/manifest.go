@@ -31,6 +31,14 @@ func runManifest(ctx context.Context, env *Env) ([]Measurement, error) {
 	if env.Quick {
 		rasters, perRaster = 300, 10
 	}
+	if v := os.Getenv("TESSERA_BENCH_MANIFEST"); v != "" {
+		// A smaller manifest for development, e.g. 2000x100 (200k rows,
+		// about a fifth of the time). The figures in BENCHMARKS.md are
+		// for the default, 10000x100.
+		if _, err := fmt.Sscanf(v, "%dx%d", &rasters, &perRaster); err != nil || rasters <= 0 || perRaster <= 0 {
+			return nil, fmt.Errorf("TESSERA_BENCH_MANIFEST=%q: want RASTERSxROWS, e.g. 2000x100", v)
+		}
+	}
 	set := &ingestSet{name: "small", count: rasters}
 	if err := generate(ctx, env, set); err != nil {
 		return nil, err
@@ -118,6 +126,7 @@ func manifestOnce(ctx context.Context, env *Env, manifest string, rows, rep int)
 		return 0, 0, 0, 0, fmt.Errorf("AddImage: %v", job)
 	}
 	rate = float64(rows) / d.Seconds()
+	env.Logf("manifest #%d after the job: %s", rep+1, memoryOf(srv.Pid(), srv.URL))
 	if err := srv.Stop(); err != nil {
 		return 0, 0, 0, 0, err
 	}
@@ -132,6 +141,7 @@ func manifestOnce(ctx context.Context, env *Env, manifest string, rows, rep int)
 		func() int64 { return 0 }, func() int64 { return rssOf(srv2.Pid()) }, &unused, &fresh); err != nil {
 		return 0, 0, 0, 0, err
 	}
+	env.Logf("manifest #%d fresh server: %s", rep+1, memoryOf(srv2.Pid(), srv2.URL))
 	env.Logf("manifest #%d: %d rows in %.1f s = %.0f rows/s; peak RSS %.0f MiB, %.0f MiB 5 s after (a fresh server on the same catalog: %.0f MiB)",
 		rep+1, rows, d.Seconds(), rate, peak, after, fresh)
 	return peak, after, fresh, rate, nil
@@ -194,4 +204,35 @@ func rssOf(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// memoryOf says where a server's RSS is: anonymous memory against file
+// pages (the binary, GDAL's libraries), Go's heap, the C heap (GDAL, PROJ,
+// SQLite) in use and freed but kept by glibc, GDAL's block cache, and the
+// OS threads. base is the server's /arcgis URL (its /metrics is open
+// without --users).
+func memoryOf(pid int, base string) string {
+	st := map[string]int64{}
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 {
+				n, _ := strconv.ParseInt(f[1], 10, 64)
+				st[strings.TrimSuffix(f[0], ":")] = n
+			}
+		}
+	}
+	m := map[string]float64{}
+	if body, err := fetch(context.Background(), client, strings.TrimSuffix(base, "/arcgis")+"/metrics"); err == nil {
+		for _, line := range strings.Split(string(body), "\n") {
+			if f := strings.Fields(line); len(f) == 2 {
+				v, _ := strconv.ParseFloat(f[1], 64)
+				m[f[0]] = v
+			}
+		}
+	}
+	mib := func(v float64) float64 { return v / (1 << 20) }
+	return fmt.Sprintf("RSS %.0f MiB (anonymous %.0f, file %.0f); Go heap in use %.0f MiB, Go runtime total %.0f MiB; C heap in use %.0f MiB, free in glibc %.0f MiB; GDAL block cache %.0f MiB; %d threads",
+		float64(st["VmRSS"])/1024, float64(st["RssAnon"])/1024, float64(st["RssFile"]+st["RssShmem"])/1024,
+		mib(m["go_memstats_heap_inuse_bytes"]), mib(m["go_memstats_sys_bytes"]),
+		mib(m["tessera_c_heap_inuse_bytes"]), mib(m["tessera_c_heap_free_bytes"]), mib(m["tessera_gdal_block_cache_bytes"]), st["Threads"])
 }

@@ -308,6 +308,7 @@ func (c serveConfig) run() error {
 	}
 	metrics := server.NewMetrics(server.MetricsConfig{
 		GDALCache: func() (int64, int64) { return raster.BlockCacheUsed(), raster.BlockCacheMax() },
+		CHeap:     raster.CHeap,
 	})
 	engine := jobs.New(db, queue, jobs.Config{
 		ServicesURL: public + "/rest/services", Retention: c.jobRetention, RecycleRetention: c.recycleRetention,
