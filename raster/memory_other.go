@@ -8,3 +8,6 @@ func ReleaseMemory() { FlushBlockCache() }
 
 // CHeap is not known on this system (see memory_linux.go).
 func CHeap() (inUse, free int64, ok bool) { return 0, 0, false }
+
+// TrimCHeap does nothing on this system (see memory_linux.go).
+func TrimCHeap() {}
