@@ -40,8 +40,9 @@ func init() { heldItems.Store(16384) }
 // time.
 const commitChunk = 5000
 
-// largeIngest is the number of sources past which an ingest gives its
-// memory back to the system when it ends.
+// largeIngest is the number of sources (for DeleteImage, of removed
+// items) past which a job gives its memory back to the system when it
+// ends.
 const largeIngest = 10000
 
 // ingestStats counts an ingest.
