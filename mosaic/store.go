@@ -233,6 +233,14 @@ type AuditFilter struct {
 	Limit      int       // at most this many (0 = 100)
 }
 
+// MemoryReleaser is implemented by stores that cache the database in the
+// server's own memory (the SQLite store's page caches). After a large
+// job, ReleaseMemory frees what the caches hold and no transaction uses,
+// so that the server does not stay at the job's peak.
+type MemoryReleaser interface {
+	ReleaseMemory(ctx context.Context) error
+}
+
 // StoreStatus is implemented by stores that can report their health and
 // size, for health checks and metrics. Both stores implement it.
 type StoreStatus interface {

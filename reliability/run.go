@@ -83,6 +83,15 @@ type Sample struct {
 	WAL        int64 // bytes of tessera.db-wal
 	DB         int64 // bytes of tessera.db
 	Ops        int   // operations completed in the interval before
+
+	// Where the RSS is: anonymous memory (heaps) against file pages
+	// (the binary, GDAL's libraries), the C heap (GDAL, PROJ, SQLite) in
+	// use and freed but kept by glibc, GDAL's block cache, OS threads.
+	RSSAnon   int64 // RssAnon
+	CHeap     int64 // tessera_c_heap_inuse_bytes
+	CHeapFree int64 // tessera_c_heap_free_bytes
+	GDALCache int64 // tessera_gdal_block_cache_bytes
+	Threads   int
 }
 
 // RunSoak runs the mixed load for o.Duration and samples the server every
@@ -143,9 +152,18 @@ func sample(srv *Server, t time.Duration) Sample {
 	pid := srv.Pid()
 	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-				kb, _ := strconv.ParseInt(f[1], 10, 64)
-				s.RSS = kb << 10
+			f := strings.Fields(line)
+			if len(f) < 2 {
+				continue
+			}
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			switch f[0] {
+			case "VmRSS:":
+				s.RSS = n << 10
+			case "RssAnon:":
+				s.RSSAnon = n << 10
+			case "Threads:":
+				s.Threads = int(n)
 			}
 		}
 	}
@@ -172,6 +190,12 @@ func sample(srv *Server, t time.Duration) Sample {
 				s.Goroutines = int(v)
 			case "go_memstats_heap_inuse_bytes":
 				s.Heap = int64(v)
+			case "tessera_c_heap_inuse_bytes":
+				s.CHeap = int64(v)
+			case "tessera_c_heap_free_bytes":
+				s.CHeapFree = int64(v)
+			case "tessera_gdal_block_cache_bytes":
+				s.GDALCache = int64(v)
 			}
 		}
 		resp.Body.Close()

@@ -10,9 +10,10 @@ import (
 // WriteSoak writes dir/soak.csv and dir/soak.svg.
 func WriteSoak(dir string, samples []Sample, o Options) error {
 	var csv strings.Builder
-	csv.WriteString("seconds,rss_bytes,fds,goroutines,heap_inuse_bytes,wal_bytes,db_bytes,ops_in_interval\n")
+	csv.WriteString("seconds,rss_bytes,fds,goroutines,heap_inuse_bytes,wal_bytes,db_bytes,ops_in_interval,rss_anon_bytes,c_heap_inuse_bytes,c_heap_free_bytes,gdal_cache_bytes,threads\n")
 	for _, s := range samples {
-		fmt.Fprintf(&csv, "%.0f,%d,%d,%d,%d,%d,%d,%d\n", s.T.Seconds(), s.RSS, s.FDs, s.Goroutines, s.Heap, s.WAL, s.DB, s.Ops)
+		fmt.Fprintf(&csv, "%.0f,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d\n", s.T.Seconds(), s.RSS, s.FDs, s.Goroutines, s.Heap, s.WAL, s.DB, s.Ops,
+			s.RSSAnon, s.CHeap, s.CHeapFree, s.GDALCache, s.Threads)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "soak.csv"), []byte(csv.String()), 0o644); err != nil {
 		return err
@@ -29,6 +30,10 @@ type series struct {
 var soakSeries = []series{
 	{"RSS", "MiB", func(s Sample) float64 { return float64(s.RSS) / (1 << 20) }},
 	{"Go heap in use", "MiB", func(s Sample) float64 { return float64(s.Heap) / (1 << 20) }},
+	{"C heap in use (GDAL, PROJ, SQLite)", "MiB", func(s Sample) float64 { return float64(s.CHeap) / (1 << 20) }},
+	{"C heap free, kept by glibc", "MiB", func(s Sample) float64 { return float64(s.CHeapFree) / (1 << 20) }},
+	{"GDAL block cache", "MiB", func(s Sample) float64 { return float64(s.GDALCache) / (1 << 20) }},
+	{"OS threads", "", func(s Sample) float64 { return float64(s.Threads) }},
 	{"open file descriptors", "", func(s Sample) float64 { return float64(s.FDs) }},
 	{"goroutines", "", func(s Sample) float64 { return float64(s.Goroutines) }},
 	{"WAL size", "MiB", func(s Sample) float64 { return float64(s.WAL) / (1 << 20) }},
@@ -137,7 +142,7 @@ func SoakSummary(samples []Sample) string {
 		for _, s := range samples {
 			lo, hi = min(lo, se.v(s)), max(hi, se.v(s))
 		}
-		fmt.Fprintf(&b, "  %-24s first third avg %8.1f, last third avg %8.1f, min %8.1f, max %8.1f %s\n", se.name, avg(first), avg(last), lo, hi, se.unit)
+		fmt.Fprintf(&b, "  %-36s first third avg %8.1f, last third avg %8.1f, min %8.1f, max %8.1f %s\n", se.name, avg(first), avg(last), lo, hi, se.unit)
 	}
 	return b.String()
 }

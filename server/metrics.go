@@ -18,6 +18,10 @@ type MetricsConfig struct {
 	// GDALCache returns the bytes GDAL's block cache holds and its limit
 	// (see raster.BlockCacheUsed); nil leaves the GDAL gauges out.
 	GDALCache func() (used, limit int64)
+	// CHeap returns the bytes the C heap (GDAL, PROJ, SQLite) holds in
+	// use and freed but kept by the allocator (see raster.CHeap); nil, or
+	// ok false, leaves the gauges out.
+	CHeap func() (inUse, free int64, ok bool)
 }
 
 // Metrics are the server's Prometheus metrics (docs/operations.md lists
@@ -105,6 +109,18 @@ func NewMetrics(cfg MetricsConfig) *Metrics {
 				Name: "tessera_gdal_block_cache_limit_bytes",
 				Help: "Size limit of GDAL's raster block cache (GDAL_CACHEMAX).",
 			}, func() float64 { _, limit := cfg.GDALCache(); return float64(limit) }))
+	}
+	if cfg.CHeap != nil {
+		if _, _, ok := cfg.CHeap(); ok {
+			m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "tessera_c_heap_inuse_bytes",
+				Help: "Bytes of the C heap (GDAL, PROJ, SQLite) in use.",
+			}, func() float64 { u, _, _ := cfg.CHeap(); return float64(u) }),
+				prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+					Name: "tessera_c_heap_free_bytes",
+					Help: "Bytes of the C heap freed but kept by the allocator.",
+				}, func() float64 { _, f, _ := cfg.CHeap(); return float64(f) }))
+		}
 	}
 	m.reg.MustRegister(budgetCollector{m})
 	return m

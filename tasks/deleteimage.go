@@ -90,6 +90,7 @@ func (DeleteImage) Run(ctx context.Context, r *Run) error {
 	}
 	a.d.JobID = r.ID()
 	var name string
+	var removed int64
 	r.Progress(0, "Selecting items")
 	err = r.Finish(ctx, func(tx mosaic.Tx) (map[string]mosaic.JobResult, []mosaic.JobMessage, error) {
 		c, err := collection(tx, r.Inputs())
@@ -101,6 +102,7 @@ func (DeleteImage) Run(ctx context.Context, r *Run) error {
 		if err != nil {
 			return nil, nil, err
 		}
+		removed = res.Removed
 		r.Progress(90, "Removed %d items; committing", res.Removed)
 		extra := map[string]any{"matched": res.Matched, "removed": res.Removed, "dryRun": a.d.DryRun,
 			"elapsedMs": r.Elapsed().Milliseconds()}
@@ -135,6 +137,11 @@ func (DeleteImage) Run(ctx context.Context, r *Run) error {
 	})
 	if err != nil {
 		return err
+	}
+	if removed >= largeIngest {
+		// Like a large ingest, a large delete fills the write connection's
+		// page cache.
+		releaseMemory(ctx, r.Store())
 	}
 	if a.updateBoundary && !a.d.DryRun {
 		r.AfterCommit(refreshBoundary(name))

@@ -40,8 +40,9 @@ func init() { heldItems.Store(16384) }
 // time.
 const commitChunk = 5000
 
-// largeIngest is the number of sources past which an ingest gives its
-// memory back to the system when it ends.
+// largeIngest is the number of sources (for DeleteImage, of removed
+// items) past which a job gives its memory back to the system when it
+// ends.
 const largeIngest = 10000
 
 // ingestStats counts an ingest.
@@ -113,13 +114,28 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, pr
 }
 
 // release gives the memory of a large ingest back to the system, so that
-// a server that ingested a million rows does not stay at its peak.
+// a server that ingested a million rows does not stay at its peak: the
+// store's caches (SQLite's page caches), then Go's free heap, then GDAL's
+// block cache and glibc's free C heap.
 func (in *ingester) release() {
 	if in.st.Total >= largeIngest {
 		in.batch, in.held, in.pending = nil, nil, nil
-		debug.FreeOSMemory()
-		raster.ReleaseMemory()
+		releaseMemory(in.ctx, in.r.Store())
 	}
+}
+
+// releaseMemory frees the memory that a large job leaves in the store's
+// caches, Go's heap and the C heap. It runs after the job's outcome is
+// committed, even if ctx is cancelled.
+func releaseMemory(ctx context.Context, store mosaic.Store) {
+	if rel, ok := store.(mosaic.MemoryReleaser); ok {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		// An error leaves the caches as they were: nothing to report.
+		_ = rel.ReleaseMemory(ctx)
+		cancel()
+	}
+	debug.FreeOSMemory()
+	raster.ReleaseMemory()
 }
 
 // list finds the sources and the items' spatial reference, and says what

@@ -169,7 +169,7 @@ func TestOperations(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"tessera_gdal_block_cache_bytes", "tessera_gdal_block_cache_limit_bytes",
-		"tessera_database_size_bytes", "tessera_store_up", "tessera_render_budget_bytes"} {
+		"tessera_database_size_bytes", "tessera_store_up", "tessera_render_budget_bytes", "tessera_c_heap_inuse_bytes"} {
 		if v, _ := sample(after, name); v <= 0 {
 			t.Errorf("%s = %v after a render, want > 0", name, v)
 		}

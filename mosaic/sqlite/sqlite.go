@@ -119,10 +119,27 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	read.SetMaxOpenConns(2*runtime.GOMAXPROCS(0) + 2)
-	read.SetMaxIdleConns(2*runtime.GOMAXPROCS(0) + 2)
+	read.SetMaxOpenConns(readConns())
+	read.SetMaxIdleConns(readConns())
 	db.read = read
 	return db, nil
+}
+
+// readConns is the size of the read pool.
+func readConns() int { return 2*runtime.GOMAXPROCS(0) + 2 }
+
+// ReleaseMemory frees the page cache of the write connection (up to
+// 64 MiB, filled by a large ingest or delete and otherwise kept for the
+// connection's life) with PRAGMA shrink_memory, and closes the idle read
+// connections, whose caches go with them (they reopen on demand). It
+// implements mosaic.MemoryReleaser.
+func (db *DB) ReleaseMemory(ctx context.Context) error {
+	db.read.SetMaxIdleConns(0)
+	db.read.SetMaxIdleConns(readConns())
+	if _, err := db.write.ExecContext(ctx, `PRAGMA shrink_memory`); err != nil {
+		return wrapDBError(ctx, "shrink memory", err)
+	}
+	return nil
 }
 
 // WriteDB returns the single-connection write pool, for the job queue that
