@@ -47,8 +47,8 @@ func TestMultiInstance(t *testing.T) {
 	defer conn.Close(ctx)
 
 	const timeout = 5 * time.Second // --instance-timeout
-	// A pool of --jobs + 6 connections (deploy.md: at least --jobs + 4):
-	// a burst of requests must not keep the heartbeat out for 5 s.
+	// A pool of --jobs + 6 connections (deploy.md: at least --jobs + 4).
+	// (Heartbeats do not use it: TestMultiInstanceBusyPool.)
 	dsn := withParam(pdb.DSN, "pool_max_conns", "8")
 	start := func() *proc {
 		return startServer(t, t.TempDir(), "--db", dsn, "--instance-timeout", timeout.String(), "--jobs", "2",
