@@ -387,12 +387,22 @@ func (s *Server) handleExportImage(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	return s.respond(w, r, exportJSON{Href: s.outputURL(r) + name,
+		Width: e.render.Width, Height: e.render.Height, Extent: extent(e.bbox, e.imageSR)}, nil)
+}
+
+// outputURL is the URL of the output directory, ending in "/": under
+// PublicURL if set (as result URLs are, so that the href is the same
+// whichever instance or proxy answered), else on the request's host.
+func (s *Server) outputURL(r *request) string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimRight(s.cfg.PublicURL, "/") + "/rest/directories/arcgisoutput/"
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return s.respond(w, r, exportJSON{Href: scheme + "://" + r.Host + "/arcgis/rest/directories/arcgisoutput/" + name,
-		Width: e.render.Width, Height: e.render.Height, Extent: extent(e.bbox, e.imageSR)}, nil)
+	return scheme + "://" + r.Host + "/arcgis/rest/directories/arcgisoutput/"
 }
 
 // saveOutput stores an image for f=json and removes outputs older than ten

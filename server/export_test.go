@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -200,6 +201,39 @@ func TestExportJSON(t *testing.T) {
 	page, ct := get(t, f.IS()+"/exportImage?size=64,32&bbox="+bboxParam(0, 0, 200, 100))
 	if !strings.HasPrefix(ct, "text/html") || !strings.Contains(string(page), "f=image") {
 		t.Errorf("f=html: %s %.300s", ct, page)
+	}
+}
+
+// TestExportJSONPublicURL checks that with PublicURL the href of an
+// f=json export is under it, not under the Host the request came with (a
+// proxy or load balancer's internal name), as result URLs are.
+func TestExportJSONPublicURL(t *testing.T) {
+	t.Parallel()
+	const public = "https://gis.example.com/arcgis"
+	f := newImageFixture(t, server.Config{PublicURL: public + "/"})
+	req, err := http.NewRequest(http.MethodGet, f.IS()+"/exportImage?f=json&format=png&size=64,32&bbox="+bboxParam(0, 0, 200, 100), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "localhost:9999" // as an internal hop would send it
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	href, _ := m["href"].(string)
+	rest, ok := strings.CutPrefix(href, public+"/rest/directories/arcgisoutput/_ags_")
+	if !ok || !strings.HasSuffix(href, ".png") {
+		t.Fatalf("href %q, want it under %s/rest/directories/arcgisoutput/", href, public)
+	}
+	// The same path serves the image here.
+	img, ct := get(t, f.srv.URL+"/arcgis/rest/directories/arcgisoutput/_ags_"+rest)
+	if string(img) != "\x89PNG stub" || ct != "image/png" {
+		t.Errorf("output serves %s %q", ct, img)
 	}
 }
 

@@ -262,6 +262,13 @@ func TestLoopbackOnlyWithoutUsers(t *testing.T) {
 			t.Errorf("--addr %s without users: err %v, output %s", addr, err, out)
 		}
 	}
+	// The metrics address serves without a token: loopback too.
+	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0", "192.0.2.1:9464"} {
+		out, err := execTessera("serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--metrics-addr", addr)
+		if err == nil || !strings.Contains(out, "refusing --metrics-addr") {
+			t.Errorf("--metrics-addr %s without users: err %v, output %s", addr, err, out)
+		}
+	}
 	if out, err := execTessera("serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--timeout", "NoSuchTask=1s"); err == nil ||
 		!strings.Contains(out, "NoSuchTask") {
 		t.Errorf("--timeout for an unknown task: err %v, output %s", err, out)
@@ -270,9 +277,12 @@ func TestLoopbackOnlyWithoutUsers(t *testing.T) {
 		!strings.Contains(out, "--anonymous needs --users") {
 		t.Errorf("--anonymous without users: err %v, output %s", err, out)
 	}
-	p := startServer(t, t.TempDir())
+	p := startServer(t, t.TempDir(), "--metrics-addr", "localhost:0")
 	if !strings.Contains(p.Logs(), "no users configured") || !strings.Contains(p.Logs(), "loopback only") {
 		t.Errorf("start-up log does not say it is loopback-only:\n%s", p.Logs())
+	}
+	if !strings.Contains(p.Logs(), "metrics serving") {
+		t.Errorf("no loopback metrics listener without users:\n%s", p.Logs())
 	}
 }
 

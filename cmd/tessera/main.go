@@ -173,8 +173,8 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs.DurationVar(&c.renderWait, "render-wait", server.DefaultRenderWait, "how long a render waits for room in --render-memory before it is refused as busy")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text (key=value lines) or json (one JSON object a line)")
-	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve /metrics (Prometheus), /healthz and /readyz without a token on this address too; "+
-		"by default /metrics is on --addr, for admins only")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve /metrics (Prometheus), /healthz and /readyz without a token on this address too "+
+		"(loopback only without --users); by default /metrics is on --addr, for admins only")
 	c.timeouts = map[string]time.Duration{}
 	fs.Func("timeout", "time limit of one task's jobs, as TASK=DURATION (repeatable; overrides --job-timeout)", func(v string) error {
 		task, d, ok := strings.Cut(v, "=")
@@ -278,6 +278,13 @@ func (c serveConfig) run() error {
 				"so the server binds to loopback only (127.0.0.1, ::1 or localhost). Create a users file with "+
 				"\"tessera passwd --file users.conf NAME ROLE\" and pass --users users.conf", c.addr)
 		}
+		if c.metricsAddr != "" {
+			if host, _, err := net.SplitHostPort(c.metricsAddr); err != nil || !isLoopback(host) {
+				return fmt.Errorf("refusing --metrics-addr %q without users: it serves /metrics without a token, and without "+
+					"--users the server is loopback-only, so the metrics address must be loopback too (127.0.0.1, ::1 or "+
+					"localhost). Configure users (--users) to serve metrics on another address", c.metricsAddr)
+			}
+		}
 	}
 	if err := startPprof(log); err != nil {
 		return err
@@ -351,6 +358,12 @@ func (c serveConfig) run() error {
 			srv.Shutdown(context.Background())
 			engine.Stop(context.Background())
 			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		if host, _, _ := net.SplitHostPort(mln.Addr().String()); auth == nil && !isLoopback(host) {
+			mln.Close()
+			srv.Shutdown(context.Background())
+			engine.Stop(context.Background())
+			return fmt.Errorf("--metrics-addr %s resolved to the non-loopback address %s; without --users it must be loopback", c.metricsAddr, host)
 		}
 		metricsSrv = &http.Server{Handler: srv.OpsHandler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {

@@ -47,8 +47,8 @@ func TestMultiInstance(t *testing.T) {
 	defer conn.Close(ctx)
 
 	const timeout = 5 * time.Second // --instance-timeout
-	// A pool of --jobs + 6 connections (deploy.md: at least --jobs + 4):
-	// a burst of requests must not keep the heartbeat out for 5 s.
+	// A pool of --jobs + 6 connections (deploy.md: at least --jobs + 4).
+	// (Heartbeats do not use it: TestMultiInstanceBusyPool.)
 	dsn := withParam(pdb.DSN, "pool_max_conns", "8")
 	start := func() *proc {
 		return startServer(t, t.TempDir(), "--db", dsn, "--instance-timeout", timeout.String(), "--jobs", "2",
@@ -408,5 +408,144 @@ func TestMultiInstanceKillMidDelete(t *testing.T) {
 	}
 	if n := count(t, other, "Big", "1=1"); n != items-10 {
 		t.Errorf("%d items after the delete that followed, want %d", n, items-10)
+	}
+}
+
+// TestMultiInstanceBusyPool checks that an instance whose connection pool
+// is exhausted by requests is not taken for dead: its heartbeat has a
+// connection of its own. Instance A (pool_max_conns=2) runs a delete, held
+// in its transaction by a row lock the test takes; then a stream of
+// queries, each held by a table lock the test takes on another
+// collection, keeps every other connection of A's pool busy and more
+// requests waiting for one. For three times the instance timeout, A's
+// heartbeat stays fresh and its job stays executing, as B (a normal
+// instance, which fails the jobs of silent instances) reports it; once the
+// locks go, the delete succeeds and the queries answer.
+func TestMultiInstanceBusyPool(t *testing.T) {
+	t.Parallel()
+	pdb := pgtest.NewDatabase(t, "tessera_busypool")
+	ctx := context.Background()
+	seedPostgres(t, pdb.DSN, "Held", 20)
+	seedPostgres(t, pdb.DSN, "Busy", 20)
+	conn, err := pgx.Connect(ctx, pdb.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	const timeout = 3 * time.Second
+	start := func(pool string) *proc {
+		return startServer(t, t.TempDir(), "--db", withParam(pdb.DSN, "pool_max_conns", pool),
+			"--instance-timeout", timeout.String(), "--jobs", "1")
+	}
+
+	// A alone, so that the delete runs there, held by the collection's
+	// row lock.
+	a := start("2")
+	lock, err := pgx.Connect(ctx, pdb.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close(ctx)
+	ltx, err := lock.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ltx.Rollback(ctx)
+	if _, err := ltx.Exec(ctx, `SELECT 1 FROM collections WHERE name_key = 'held' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	held := submit(t, a, "DeleteImage", url.Values{"imageCollection": {"Held"}, "where": {"1=1"}})
+	var instance string
+	eventually(t, time.Minute, "the delete executes on A", func() bool {
+		err := conn.QueryRow(ctx, `SELECT coalesce(instance, '') FROM jobs WHERE id = $1 AND state = 'executing'`, held).Scan(&instance)
+		return err == nil && instance != ""
+	})
+	b := start("8")
+
+	// Saturate A's pool: queries on Busy wait for its table lock, each on
+	// a pool connection, and more wait for a connection.
+	var busyTable string
+	if err := conn.QueryRow(ctx, `SELECT 'items_' || id FROM collections WHERE name_key = 'busy'`).Scan(&busyTable); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ltx.Exec(ctx, `LOCK TABLE `+pgx.Identifier{busyTable}.Sanitize()+` IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	qctx, stopQueries := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var answered, failed sync.Map
+	for i := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for qctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(qctx, http.MethodGet,
+					a.Services()+"/Busy/ImageServer/query?returnCountOnly=true&f=json&where=1%3D1", nil)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					if qctx.Err() == nil {
+						failed.Store(i, err.Error())
+					}
+					return
+				}
+				resp.Body.Close()
+				answered.Store(i, resp.StatusCode)
+			}
+		}()
+	}
+	defer func() { stopQueries(); wg.Wait() }()
+	// Both of A's connections wait on the test's locks: the job's, and a
+	// query's. (The other queries wait for one of them.)
+	eventually(t, time.Minute, "A's pool exhausted", func() bool {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n >= 2
+	})
+	saturated := time.Now()
+	for time.Since(saturated) < 3*timeout {
+		if m := status(t, b, "DeleteImage", held); m["jobStatus"] != "esriJobExecuting" {
+			t.Fatalf("the busy instance's job, %s after its pool was exhausted: %v\n%s",
+				time.Since(saturated).Round(time.Millisecond), m["jobStatus"], messages(m))
+		}
+		var age time.Duration
+		if err := conn.QueryRow(ctx, `SELECT now() - heartbeat_at FROM instances WHERE id = $1`, instance).Scan(&age); err != nil {
+			t.Fatal(err)
+		}
+		if age > timeout {
+			t.Fatalf("the busy instance's heartbeat is %s old (instance timeout %s)", age, timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	answered.Range(func(k, v any) bool {
+		t.Errorf("a query answered (%v) while its table was locked: the pool was not saturated", v)
+		return false
+	})
+
+	// Let go: the delete succeeds, and the queries answer.
+	if err := ltx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m := waitFor(t, b, "DeleteImage", held, "esriJobSucceeded", "esriJobFailed", "esriJobCancelled"); m["jobStatus"] != "esriJobSucceeded" {
+		t.Fatalf("the busy instance's job: %v\n%s", m["jobStatus"], messages(m))
+	}
+	if n := count(t, b, "Held", "1=1"); n != 0 {
+		t.Errorf("%d items left after the delete, want 0", n)
+	}
+	eventually(t, time.Minute, "the queries answer", func() bool {
+		n := 0
+		answered.Range(func(any, any) bool { n++; return true })
+		return n == 6
+	})
+	stopQueries()
+	wg.Wait()
+	failed.Range(func(k, v any) bool {
+		t.Errorf("query %v: %v", k, v)
+		return true
+	})
+	if n := count(t, a, "Busy", "1=1"); n != 20 {
+		t.Errorf("A counts %d items in Busy, want 20", n)
 	}
 }

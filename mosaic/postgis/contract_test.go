@@ -34,13 +34,24 @@ func TestMain(m *testing.M) {
 // openStore opens a store in a new, empty schema of the test database.
 func openStore(t *testing.T) *postgis.DB {
 	t.Helper()
+	return openStoreWith(t)
+}
+
+// openStoreWith opens a store in a new schema, with the connection
+// parameters given as key, value pairs (e.g. pool_max_conns).
+func openStoreWith(t *testing.T, params ...string) *postgis.DB {
+	t.Helper()
 	if testDB == nil {
 		if pgtest.Required() {
 			t.Fatalf("PostgreSQL is required (TESSERA_REQUIRE_POSTGRES=1): %v", testDBErr)
 		}
 		t.Skipf("PostgreSQL not usable, skipping (set TESSERA_REQUIRE_POSTGRES=1 to fail instead): %v", testDBErr)
 	}
-	db, err := postgis.Open(t.Context(), testDB.NewSchema(t, "s"))
+	dsn := testDB.NewSchema(t, "s")
+	for i := 0; i+1 < len(params); i += 2 {
+		dsn = pgtest.WithParam(dsn, params[i], params[i+1])
+	}
+	db, err := postgis.Open(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

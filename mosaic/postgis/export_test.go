@@ -13,3 +13,14 @@ func ItemsSQL(rtx mosaic.ReadTx, c *mosaic.Collection, q mosaic.ItemQuery) (stri
 	query, args, err := sel.ToSql()
 	return dollar(query), args, err
 }
+
+// HeartbeatPID returns the server process ID of db's heartbeat connection
+// (0 if none is open).
+func HeartbeatPID(db *DB) uint32 {
+	db.beat.mu.Lock()
+	defer db.beat.mu.Unlock()
+	if db.beat.conn == nil {
+		return 0
+	}
+	return db.beat.conn.PgConn().PID()
+}

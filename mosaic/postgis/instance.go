@@ -1,9 +1,13 @@
 package postgis
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/internal/storesql"
@@ -12,27 +16,120 @@ import (
 // Several servers may share one database. Each is an instance with a name
 // and a heartbeat, kept in the table instances in the database's clock (so
 // that the servers' clocks do not matter); an executing job records the
-// instance that claimed it. These methods implement tasks.ClusterTx.
+// instance that claimed it. DB's Heartbeat and LeaveCluster implement jobs.Heartbeater, and
+// Tx's methods jobs.ClusterTx.
+
+// Heartbeats are written on a connection of their own, outside the pool
+// (see DB.Heartbeat): an instance whose pool is exhausted by requests or
+// long statements is still alive, and must not be taken for dead.
+
+const (
+	heartbeatSQL = `INSERT INTO instances (id, info) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), info = excluded.info`
+	forgetSQL = `DELETE FROM instances WHERE heartbeat_at < now() - interval '1 day'`
+	leaveSQL  = `DELETE FROM instances WHERE id = $1`
+)
+
+// heartbeatApp is the application_name of the heartbeat connection (unless
+// the connection string sets one), so that it can be told apart in
+// pg_stat_activity.
+const heartbeatApp = "tessera heartbeat"
+
+// beatConn is the heartbeat connection of a DB: one pgx connection,
+// opened when first needed and again after a failure.
+type beatConn struct {
+	mu   sync.Mutex
+	conn *pgx.Conn
+}
 
 // Heartbeat records that instance is alive, registering it if it is new,
-// and forgets instances silent for more than a day.
-func (tx *Tx) Heartbeat(instance, info string) error {
-	if _, err := tx.exec(`INSERT INTO instances (id, info) VALUES (?, ?)
-		ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), info = excluded.info`, instance, info); err != nil {
-		return fmt.Errorf("heartbeat: %w", err)
+// and forgets instances silent for more than a day. It runs on the
+// heartbeat connection, never on the pool, so that it depends only on the
+// database being reachable: when the connection fails (dropped, server
+// restarted), it reconnects and retries, backing off from 100 ms to 2 s,
+// until it succeeds or ctx ends.
+func (db *DB) Heartbeat(ctx context.Context, instance, info string) error {
+	return db.onBeatConn(ctx, "heartbeat", func(conn *pgx.Conn) error {
+		if _, err := conn.Exec(ctx, heartbeatSQL, instance, info); err != nil {
+			return err
+		}
+		_, err := conn.Exec(ctx, forgetSQL)
+		return err
+	})
+}
+
+// LeaveCluster removes instance, which stopped cleanly, on the heartbeat
+// connection, and closes that connection.
+func (db *DB) LeaveCluster(ctx context.Context, instance string) error {
+	defer db.closeBeat()
+	return db.onBeatConn(ctx, "leave", func(conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, leaveSQL, instance)
+		return err
+	})
+}
+
+// onBeatConn runs fn on the heartbeat connection, (re)connecting as needed
+// and retrying with backoff until fn succeeds or ctx ends.
+func (db *DB) onBeatConn(ctx context.Context, op string, fn func(*pgx.Conn) error) error {
+	b := &db.beat
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	wait := 100 * time.Millisecond
+	for {
+		err := b.connect(ctx, db)
+		if err == nil {
+			if err = fn(b.conn); err == nil {
+				return nil
+			}
+		}
+		// Whatever failed, start again on a new connection: a statement
+		// interrupted by ctx leaves pgx's connection closed anyway.
+		b.close()
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%s: %w", op, err)
+		case <-t.C:
+		}
+		wait = min(2*wait, 2*time.Second)
 	}
-	if _, err := tx.exec(`DELETE FROM instances WHERE heartbeat_at < now() - interval '1 day'`); err != nil {
-		return fmt.Errorf("heartbeat: %w", err)
+}
+
+// connect opens the heartbeat connection if it is not open; b.mu is held.
+func (b *beatConn) connect(ctx context.Context, db *DB) error {
+	if b.conn != nil && !b.conn.IsClosed() {
+		return nil
 	}
+	b.close()
+	cfg := db.pool.Config().ConnConfig.Copy()
+	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
+		cfg.RuntimeParams["application_name"] = heartbeatApp
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	b.conn = conn
 	return nil
 }
 
-// LeaveCluster removes instance: it stopped cleanly.
-func (tx *Tx) LeaveCluster(instance string) error {
-	if _, err := tx.exec(`DELETE FROM instances WHERE id = ?`, instance); err != nil {
-		return fmt.Errorf("leave: %w", err)
+// close closes the heartbeat connection, if open; b.mu is held.
+func (b *beatConn) close() {
+	if b.conn == nil {
+		return
 	}
-	return nil
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	b.conn.Close(ctx)
+	b.conn = nil
+}
+
+// closeBeat closes the heartbeat connection.
+func (db *DB) closeBeat() {
+	db.beat.mu.Lock()
+	defer db.beat.mu.Unlock()
+	db.beat.close()
 }
 
 // LiveInstances returns the instances whose last heartbeat is younger than

@@ -54,6 +54,7 @@ const migrationLock = int64(0x7465737365726d31) // "tesserm1"
 type DB struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
+	beat beatConn // the heartbeat connection (instance.go)
 }
 
 var _ mosaic.Store = (*DB)(nil)
@@ -94,8 +95,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // database (River's pgx driver).
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
-// Close closes the pool.
+// Close closes the pool and the heartbeat connection.
 func (db *DB) Close() error {
+	db.closeBeat()
 	db.pool.Close()
 	return nil
 }

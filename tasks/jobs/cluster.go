@@ -19,15 +19,29 @@ import (
 // instance has been silent for Config.InstanceTimeout is failed by the
 // others (never re-run), and a queued job that the queue lost with its
 // instance is queued again.
+//
+// Liveness depends only on the process being alive and the store being
+// reachable: the heartbeat goes through the store's Heartbeater, on a
+// connection of its own, never through the connection pool that requests
+// and jobs share (an instance whose pool is exhausted by slow queries is
+// busy, not dead); and the loop that writes it never waits for the pool
+// (taking over other instances' jobs runs beside it).
+
+// Heartbeater is a store shared by several instances that writes their
+// heartbeats on a connection of its own, outside the pool that its
+// transactions use, reconnecting as needed. *postgis.DB implements it.
+type Heartbeater interface {
+	// Heartbeat records that instance is alive, registering it if new,
+	// retrying until it succeeds or ctx ends.
+	Heartbeat(ctx context.Context, instance, info string) error
+	// LeaveCluster removes instance, which stopped cleanly.
+	LeaveCluster(ctx context.Context, instance string) error
+}
 
 // ClusterTx is a store transaction that knows the instances sharing the
 // store. Package mosaic/postgis's Tx implements it. Times are the store's.
 type ClusterTx interface {
 	mosaic.Tx
-	// Heartbeat records that instance is alive, registering it if new.
-	Heartbeat(instance, info string) error
-	// LeaveCluster removes instance, which stopped cleanly.
-	LeaveCluster(instance string) error
 	// LiveInstances returns the instances heard from within ttl.
 	LiveInstances(ttl time.Duration) ([]string, error)
 	// ClaimJob records that instance runs job id.
@@ -64,17 +78,24 @@ func clusterTx(tx mosaic.Tx) (ClusterTx, error) {
 	return ct, nil
 }
 
-// heartbeat writes this instance's heartbeat.
+func (e *Engine) heartbeater() (Heartbeater, error) {
+	h, ok := e.store.(Heartbeater)
+	if !ok {
+		return nil, fmt.Errorf("several instances need a store that supports them (PostgreSQL); a %T does not", e.store)
+	}
+	return h, nil
+}
+
+// heartbeat writes this instance's heartbeat, trying for at most
+// InstanceTimeout.
 func (e *Engine) heartbeat(ctx context.Context) error {
+	h, err := e.heartbeater()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.InstanceTimeout)
 	defer cancel()
-	return e.store.Update(ctx, func(tx mosaic.Tx) error {
-		ct, err := clusterTx(tx)
-		if err != nil {
-			return err
-		}
-		return ct.Heartbeat(e.cfg.Instance, e.cfg.InstanceInfo)
-	})
+	return h.Heartbeat(ctx, e.cfg.Instance, e.cfg.InstanceInfo)
 }
 
 // claimHere records, in the claiming transaction, that this instance runs
@@ -194,12 +215,17 @@ func (e *Engine) reap(ctx context.Context) error {
 	return nil
 }
 
-// beat writes heartbeats and reaps, every third of InstanceTimeout, until
-// ctx ends; then it removes this instance's heartbeat. If no heartbeat gets
-// through for InstanceTimeout, the jobs running here are stopped: the
-// other instances will take them over.
+// beat writes heartbeats every third of InstanceTimeout until ctx ends,
+// and after each one that got through, has reapLoop look for stopped
+// instances. If no heartbeat gets through for InstanceTimeout, the jobs
+// running here are stopped: the other instances will take them over. It
+// closes done when both loops have returned.
 func (e *Engine) beat(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
+	reapNow := make(chan struct{}, 1)
+	reaped := make(chan struct{})
+	go e.reapLoop(ctx, reapNow, reaped)
+	defer func() { <-reaped }()
 	every := e.cfg.InstanceTimeout / 3
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -225,6 +251,23 @@ func (e *Engine) beat(ctx context.Context, done chan<- struct{}) {
 			continue
 		}
 		last = time.Now()
+		select {
+		case reapNow <- struct{}{}:
+		default: // a reap is pending or running (the pool is busy)
+		}
+	}
+}
+
+// reapLoop reaps (on the pool, which may keep it waiting) each time beat
+// asks, until ctx ends; then it closes done.
+func (e *Engine) reapLoop(ctx context.Context, now <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-now:
+		}
 		if err := e.reap(ctx); err != nil && ctx.Err() == nil {
 			e.log.Error("take over jobs of stopped instances", "err", err)
 		}
@@ -233,15 +276,12 @@ func (e *Engine) beat(ctx context.Context, done chan<- struct{}) {
 
 // leave removes this instance's heartbeat at a clean stop.
 func (e *Engine) leave() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
-		ct, err := clusterTx(tx)
-		if err != nil {
-			return err
-		}
-		return ct.LeaveCluster(e.cfg.Instance)
-	})
+	h, err := e.heartbeater()
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = h.LeaveCluster(ctx, e.cfg.Instance)
+	}
 	if err != nil {
 		e.log.Warn("leave", "instance", e.cfg.Instance, "err", err)
 	}
