@@ -216,7 +216,7 @@ func bigDeleteVsBare(ctx context.Context, env *Env, cat *Catalog, first, n int, 
 	}
 	return []Measurement{
 		{Name: "DeleteImage " + scale + " (date range), submit → esriJobSucceeded", Unit: "s", Ours: ours,
-			Peer: "bare SQLite DELETE … WHERE + R*Tree rows, same file", PeerS: bare, Target: "≤ 1.5× peer",
+			Peer: "bare SQLite DELETE … WHERE + R*Tree and raster rows, same file", PeerS: bare, Target: "≤ 1.5× peer",
 			PeakRSS: rss, Family: "delete 10%", Scale: cat.Spec.Items},
 		{Name: "DeleteImage " + scale + ", submit → boundary read back", Unit: "s", Ours: boundarySamples,
 			Peer: "bare SQLite DELETE … WHERE", PeerS: bare, Family: "delete 10% + boundary", Scale: cat.Spec.Items,
