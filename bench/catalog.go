@@ -92,14 +92,20 @@ func newCatalog(env *Env, spec CatalogSpec) (*Catalog, error) {
 	return &Catalog{Catalog: c}, nil
 }
 
-// schemaFingerprint hashes the store's source (schema and write code), so
-// that a cached catalog never outlives the code that wrote it.
+// schemaFingerprint hashes the store's source (schema, migrations and
+// write code, including what it shares with the other store in
+// mosaic/internal/storesql), so that a cached catalog never outlives the
+// code that wrote it: a new migration or a new row layout makes a new file.
 func schemaFingerprint() (string, error) {
 	fp, err := storeFingerprint(filepath.Join("mosaic", "sqlite"))
 	if err != nil {
 		return "", fmt.Errorf("catalog: %w", err)
 	}
-	return fp[:12], nil
+	shared, err := storeFingerprint(filepath.Join("mosaic", "internal", "storesql"))
+	if err != nil {
+		return "", fmt.Errorf("catalog: %w", err)
+	}
+	return fp[:6] + shared[:6], nil
 }
 
 func (c *Catalog) generate(ctx context.Context, path string) error {

@@ -216,7 +216,7 @@ func bigDeleteVsBare(ctx context.Context, env *Env, cat *Catalog, first, n int, 
 	}
 	return []Measurement{
 		{Name: "DeleteImage " + scale + " (date range), submit → esriJobSucceeded", Unit: "s", Ours: ours,
-			Peer: "bare SQLite DELETE … WHERE + R*Tree rows, same file", PeerS: bare, Target: "≤ 1.5× peer",
+			Peer: "bare SQLite DELETE … WHERE + R*Tree and raster rows, same file", PeerS: bare, Target: "≤ 1.5× peer",
 			PeakRSS: rss, Family: "delete 10%", Scale: cat.Spec.Items},
 		{Name: "DeleteImage " + scale + ", submit → boundary read back", Unit: "s", Ours: boundarySamples,
 			Peer: "bare SQLite DELETE … WHERE", PeerS: bare, Family: "delete 10% + boundary", Scale: cat.Spec.Items,
@@ -283,8 +283,9 @@ func percentile(sorted []float64, p float64) float64 {
 	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
 }
 
-// bareDelete runs the peer: one transaction that deletes the R*Tree rows
-// and the catalog rows a date range selects, with the store's pragmas.
+// bareDelete runs the peer: one transaction that deletes the R*Tree rows,
+// the raster rows and the catalog rows a date range selects, with the
+// store's pragmas.
 func bareDelete(ctx context.Context, path string, from, to int64) (time.Duration, int64, error) {
 	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=NORMAL&_cache_size=-65536&_txlock=immediate")
 	if err != nil {
@@ -306,8 +307,11 @@ func bareDelete(ctx context.Context, path string, from, to int64) (time.Duration
 		return 0, 0, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM rtree_%d WHERE id IN (SELECT "OBJECTID" FROM items_%d WHERE %s)`, id, id, pred), from, to); err != nil {
-		return 0, 0, err
+	for _, index := range []string{`DELETE FROM rtree_%d WHERE id IN (SELECT "OBJECTID" FROM items_%d WHERE %s)`,
+		`DELETE FROM rasters_%d WHERE oid IN (SELECT "OBJECTID" FROM items_%d WHERE %s)`} {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(index, id, id, pred), from, to); err != nil {
+			return 0, 0, err
+		}
 	}
 	res, err := tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM items_%d WHERE %s`, id, pred), from, to)
 	if err != nil {

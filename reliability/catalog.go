@@ -41,7 +41,10 @@ func GenerateCatalog(ctx context.Context, env *Env, items int) (*Catalog, error)
 		return nil, err
 	}
 	c := &Catalog{Catalog: sc, Items: sc.Spec.Items}
-	c.Path = filepath.Join(env.Cache, fmt.Sprintf("catalog-v2-%d.db", c.Items))
+	// v3: SQLite migration 006 (raster info out of the catalog rows). An
+	// older cached file would still work, but every server started on a
+	// copy would first migrate it (tens of seconds at 1M items).
+	c.Path = filepath.Join(env.Cache, fmt.Sprintf("catalog-v3-%d.db", c.Items))
 	if _, err := os.Stat(c.Path); err == nil {
 		return c, nil
 	}

@@ -204,6 +204,7 @@ func (tx *Tx) CreateCollection(c *mosaic.Collection) error {
 			quote(fmt.Sprintf("items_%d_cell", c.ID)), itemsTable(c), quote(mosaic.FieldNameLowPS), quote(mosaic.FieldNameHighPS)),
 		fmt.Sprintf(`CREATE INDEX %s ON %s (_deleted_at) WHERE _deleted_at IS NOT NULL`, quote(fmt.Sprintf("items_%d_recycled", c.ID)), itemsTable(c)),
 		fmt.Sprintf(`CREATE VIRTUAL TABLE %s USING rtree(id, minx, maxx, miny, maxy)`, rtreeTable(c)),
+		rasterTableDDL(c.ID),
 	}
 	if stmt := timeIndex(c); stmt != "" {
 		ddl = append(ddl, stmt)
@@ -217,10 +218,11 @@ func (tx *Tx) CreateCollection(c *mosaic.Collection) error {
 }
 
 // privateColumns are the store's own columns of every catalog table. Field
-// names cannot start with an underscore, so they never clash.
+// names cannot start with an underscore, so they never clash. Each item's
+// RasterInfo is not among them: it lives in the collection's raster table
+// (rastersTable), out of the rows that queries read.
 var privateColumns = []string{
-	"_raster TEXT NOT NULL DEFAULT '{}'", // JSON mosaic.RasterInfo
-	"_cell INTEGER NOT NULL DEFAULT 0",   // boundary cell
+	"_cell INTEGER NOT NULL DEFAULT 0", // boundary cell
 	"_minx REAL", "_miny REAL", "_maxx REAL", "_maxy REAL",
 	"_deleted_at INTEGER", // NULL for live items; set while in the recycle bin
 	"_deleted_job TEXT",
@@ -271,6 +273,7 @@ func (tx *Tx) saveCollection(c *mosaic.Collection) error {
 func (tx *Tx) DeleteCollection(c *mosaic.Collection) error {
 	for _, stmt := range []string{
 		`DROP TABLE IF EXISTS ` + rtreeTable(c),
+		`DROP TABLE IF EXISTS ` + rastersTable(c),
 		`DROP TABLE IF EXISTS ` + itemsTable(c),
 	} {
 		if _, err := tx.exec(stmt); err != nil {

@@ -58,7 +58,7 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 	for _, f := range fields {
 		cols = append(cols, quote(f.Name))
 	}
-	cols = append(cols, "_raster", "_cell", "_minx", "_miny", "_maxx", "_maxy", "_deleted_at", "_deleted_job")
+	cols = append(cols, "_cell", "_minx", "_miny", "_maxx", "_maxy", "_deleted_at", "_deleted_job")
 	ins, err := tx.tx.PrepareContext(tx.ctx, fmt.Sprintf(`INSERT INTO %s (%s) VALUES (%s)`,
 		itemsTable(c), strings.Join(cols, ", "), placeholders(len(cols))))
 	if err != nil {
@@ -70,6 +70,11 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 		return res, fmt.Errorf("prepare rtree insert: %w", err)
 	}
 	defer rtree.Close()
+	rasters, err := tx.tx.PrepareContext(tx.ctx, fmt.Sprintf(`INSERT INTO %s (oid, raster) VALUES (?, ?)`, rastersTable(c)))
+	if err != nil {
+		return res, fmt.Errorf("prepare raster insert: %w", err)
+	}
+	defer rasters.Close()
 
 	cc := storesql.NewCellChanges()
 	args := make([]any, len(cols))
@@ -101,9 +106,9 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 		}
 		n := 2 + len(fields)
 		b := enc.Cell.Bound
-		args[n], args[n+1] = enc.Raster, enc.Cell.Cell
-		args[n+2], args[n+3], args[n+4], args[n+5] = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
-		args[n+6], args[n+7] = enc.DeletedAt, enc.DeletedJob
+		args[n] = enc.Cell.Cell
+		args[n+1], args[n+2], args[n+3], args[n+4] = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
+		args[n+5], args[n+6] = enc.DeletedAt, enc.DeletedJob
 		r, err := ins.ExecContext(tx.ctx, args...)
 		var se sqlite3.Error
 		if keep && errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
@@ -118,6 +123,9 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 		}
 		if _, err := rtree.ExecContext(tx.ctx, oid, b.Min[0], b.Max[0], b.Min[1], b.Max[1]); err != nil {
 			return res, fmt.Errorf("index item %q: %w", it.Path, err)
+		}
+		if _, err := rasters.ExecContext(tx.ctx, oid, enc.Raster); err != nil {
+			return res, fmt.Errorf("insert raster of item %q: %w", it.Path, err)
 		}
 		it.OID = oid
 		if err := tx.addItemStats(c, oid, it.Raster); err != nil {
@@ -155,8 +163,13 @@ func (tx *Tx) items() storesql.Items {
 		ShapeWKB:  true,
 		TableFunc: itemsTable,
 		InIDsFunc: inIDs,
+		// Purged items leave the R*Tree and the raster table.
 		UnindexFunc: func(c *mosaic.Collection, oids []int64) error {
-			_, err := tx.exec(fmt.Sprintf(`DELETE FROM %s WHERE id IN (SELECT value FROM json_each(?))`, rtreeTable(c)), jsonIDs(oids))
+			ids := jsonIDs(oids)
+			if _, err := tx.exec(fmt.Sprintf(`DELETE FROM %s WHERE id IN (SELECT value FROM json_each(?))`, rtreeTable(c)), ids); err != nil {
+				return err
+			}
+			_, err := tx.exec(fmt.Sprintf(`DELETE FROM %s WHERE oid IN (SELECT value FROM json_each(?))`, rastersTable(c)), ids)
 			return err
 		},
 		ChangedFunc: tx.changed,

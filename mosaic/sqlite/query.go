@@ -16,7 +16,7 @@ import (
 
 // QueryItems runs q over c's catalog.
 func (tx *Tx) QueryItems(c *mosaic.Collection, q mosaic.ItemQuery) (*mosaic.ItemPage, error) {
-	sel, fields, err := tx.itemsSelect(c, q)
+	sel, fields, err := tx.itemsSelect(c, q, false)
 	if err != nil {
 		return nil, err
 	}
@@ -73,8 +73,10 @@ func (tx *Tx) QueryItems(c *mosaic.Collection, q mosaic.ItemQuery) (*mosaic.Item
 
 // itemsSelect builds the statement that answers q: the count and extent
 // (CountOnly, ExtentOnly), the ordered IDs (IDsOnly), or a page of items
-// with the returned fields.
-func (tx *Tx) itemsSelect(c *mosaic.Collection, q mosaic.ItemQuery) (sq.SelectBuilder, []mosaic.Field, error) {
+// with the returned fields. A page for StreamItems (stream) selects only
+// the fields and the footprint; one for QueryItems adds the raster info and
+// the recycle-bin columns.
+func (tx *Tx) itemsSelect(c *mosaic.Collection, q mosaic.ItemQuery, stream bool) (sq.SelectBuilder, []mosaic.Field, error) {
 	var none sq.SelectBuilder
 	fields, err := storesql.FilterFields(c)
 	if err != nil {
@@ -101,11 +103,14 @@ func (tx *Tx) itemsSelect(c *mosaic.Collection, q mosaic.ItemQuery) (sq.SelectBu
 	for _, f := range selected {
 		cols = append(cols, "i."+quote(f.Name))
 	}
-	raster := "i._raster"
-	if q.NoRaster {
-		raster = "NULL"
+	if !stream {
+		// The raster info lives in the side table, read only when asked for.
+		raster := fmt.Sprintf("COALESCE((SELECT r.raster FROM %s AS r WHERE r.oid = %s), '{}')", rastersTable(c), oidCol)
+		if q.NoRaster {
+			raster = "NULL"
+		}
+		cols = append(cols, raster, "i._deleted_at", "i._deleted_job")
 	}
-	cols = append(cols, raster, "i._deleted_at", "i._deleted_job")
 	if q.ReturnGeometry {
 		cols = append(cols, "i."+quote(mosaic.FieldNameShape))
 	}
@@ -270,7 +275,7 @@ func (tx *Tx) StreamItems(c *mosaic.Collection, q mosaic.ItemQuery, head func([]
 		return false, mosaic.Errorf(mosaic.EINVALID, "StreamItems answers page queries only.")
 	}
 	q.NoRaster = true
-	sel, fields, err := tx.itemsSelect(c, q)
+	sel, fields, err := tx.itemsSelect(c, q, true)
 	if err != nil {
 		return false, err
 	}
@@ -286,9 +291,9 @@ func (tx *Tx) StreamItems(c *mosaic.Collection, q mosaic.ItemQuery, head func([]
 	if err := head(fields); err != nil {
 		return false, err
 	}
-	// The columns: the fields, the raster (NULL), the deletion time and
-	// job, then the shape. Each is scanned as the driver returned it.
-	n := len(fields) + 3
+	// The columns: the fields, then the shape. Each is scanned as the
+	// driver returned it.
+	n := len(fields)
 	if q.ReturnGeometry {
 		n++
 	}

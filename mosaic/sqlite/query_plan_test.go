@@ -67,6 +67,10 @@ func TestQueryPlanUsesRTree(t *testing.T) {
 			if strings.Contains(plan, "SCAN i") {
 				t.Errorf("the plan scans the catalog:\n%s", plan)
 			}
+			page := !q.CountOnly && !q.ExtentOnly && !q.IDsOnly
+			if strings.Contains(plan, "SCAN r\n") || page && !strings.Contains(plan, "SEARCH r USING INTEGER PRIMARY KEY") {
+				t.Errorf("the plan does not read each item's raster by OBJECTID:\n%s", plan)
+			}
 		})
 	}
 }
@@ -78,7 +82,7 @@ func explain(t *testing.T, db *DB, c *mosaic.Collection, q mosaic.ItemQuery) str
 	var b strings.Builder
 	err := db.View(context.Background(), func(rt mosaic.ReadTx) error {
 		tx := rt.(*Tx)
-		sel, _, err := tx.itemsSelect(c, q)
+		sel, _, err := tx.itemsSelect(c, q, false)
 		if err != nil {
 			return err
 		}

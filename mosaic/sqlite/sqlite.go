@@ -192,6 +192,11 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return err
 	}
+	if fn := migrationFuncs[name]; fn != nil {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO tessera_migrations (name, applied_at) VALUES (?, ?)`,
 		name, db.now().UnixMilli()); err != nil {
 		return err
