@@ -160,11 +160,6 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 	return res, tx.changed(c, cc)
 }
 
-// returnedColumns are what storesql.Items.ChangeItems scans from a RETURNING clause: the
-// OBJECTID, whether the item is live, and what the boundary cells need.
-var returnedColumns = fmt.Sprintf("i.%s, i._deleted_at IS NULL, i._cell, i._shape_key, i._minx, i._miny, i._maxx, i._maxy, i.%s, i.%s",
-	quote(mosaic.FieldNameOID), quote(mosaic.FieldNameLowPS), quote(mosaic.FieldNameHighPS))
-
 // groupedChange wraps a change to items (storesql.Items.GroupFunc) so that
 // PostgreSQL aggregates what the boundary cells need: one row per cell and
 // footprint comes back rather than one per item, and the OBJECTIDs as one
@@ -192,8 +187,7 @@ func (tx *Tx) items() storesql.Items {
 		DB:        tx.conn(),
 		ReadOnly:  !tx.writable,
 		Filter:    []sqlfilter.Option{pg},
-		Returned:  returnedColumns,
-		GroupFunc: groupedChange,
+		GroupFunc: groupedChange, // instead of Returned
 		TableFunc: itemsTable,
 		InIDsFunc: inIDs,
 		LockFunc: func(c *mosaic.Collection) error {

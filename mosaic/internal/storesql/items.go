@@ -28,7 +28,8 @@ type Items struct {
 	// Returned are the columns ChangeItems reads from a RETURNING clause:
 	// the OBJECTID, whether the item is live (_deleted_at IS NULL), _cell,
 	// the footprint's key (or, with ShapeWKB, the footprint as WKB, hashed
-	// with ShapeKey), _minx, _miny, _maxx, _maxy, LowPS and HighPS.
+	// with ShapeKey), _minx, _miny, _maxx, _maxy, LowPS and HighPS. Unused
+	// with GroupFunc.
 	Returned string
 	ShapeWKB bool
 	// GroupFunc, when set, aggregates a change in SQL instead (PostgreSQL,
