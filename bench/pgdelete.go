@@ -119,8 +119,12 @@ func pgDeleteVsBare(ctx context.Context, env *Env, admin, tmpl string, cat *Cata
 		if err == nil {
 			err = s.waitJob(ctx, "DeleteImage", job, 5*time.Millisecond)
 		}
-		d := time.Since(start).Seconds()
+		seen := time.Now()
+		d := seen.Sub(start).Seconds()
 		if err != nil {
+			return 0, err
+		}
+		if err := pgJobTimes(ctx, env, dsn, job, start, seen); err != nil {
 			return 0, err
 		}
 		b, err := s.get(ctx, "/rest/services/"+cat.Collection+"/ImageServer/query?f=json&returnCountOnly=true&where=1%3D1")
@@ -179,6 +183,26 @@ func pgDeleteVsBare(ctx context.Context, env *Env, admin, tmpl string, cat *Cata
 		Family: "pgdelete", Scale: cat.Spec.Items,
 		Note: "restorable: each row is rewritten; the bare DELETE of the row above is the floor of a delete that keeps nothing",
 	}}, nil
+}
+
+// pgJobTimes logs where a job's time went: submit → claimed (started_at),
+// claimed → the final statement of its transaction (finished_at, written
+// just before the commit) and from there to the poll that saw it succeed
+// (the commit, and the status read).
+func pgJobTimes(ctx context.Context, env *Env, dsn, job string, submitted, seen time.Time) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	var started, finished int64
+	if err := conn.QueryRow(ctx, `SELECT started_at, finished_at FROM jobs WHERE id = $1`, job).Scan(&started, &finished); err != nil {
+		return fmt.Errorf("job %s: %w", job, err)
+	}
+	ms := func(t time.Time) int64 { return t.UnixMilli() }
+	env.Logf("    job %s: submit → start %d ms, start → finish %d ms, finish → seen %d ms",
+		job, started-ms(submitted), finished-started, ms(seen)-finished)
+	return nil
 }
 
 // pgBareDelete runs a peer: one transaction running stmt, whose %s is the

@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/internal/storesql"
@@ -61,49 +62,47 @@ func (d cellDB) ApplyShapeCounts(deltas map[storesql.CellShape]int64) (map[int64
 	}
 	if len(decCells) > 0 {
 		// A footprint that reaches zero left its cell; one that was not
-		// counted at all makes its cell stale too.
+		// counted at all makes its cell stale too. Only those come back,
+		// and only those that reached zero are deleted.
 		rows, err := d.tx.query(`WITH u AS (SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) AS u (cell, shape_key, n)),
 			changed AS (UPDATE cell_shapes AS s SET count = s.count + u.n FROM u
 				WHERE s.collection_id = ? AND s.cell = u.cell AND s.shape_key = u.shape_key
 				RETURNING s.cell, s.shape_key, s.count)
-			SELECT u.cell, changed.count IS NULL OR changed.count <= 0
-			FROM u LEFT JOIN changed ON changed.cell = u.cell AND changed.shape_key = u.shape_key`,
+			SELECT u.cell, u.shape_key, changed.count IS NOT NULL
+			FROM u LEFT JOIN changed ON changed.cell = u.cell AND changed.shape_key = u.shape_key
+			WHERE changed.count IS NULL OR changed.count <= 0`,
 			decCells, decKeys, decN, d.c.ID)
 		if err != nil {
 			return nil, fmt.Errorf("count footprints: %w", err)
 		}
-		if err := collectStale(rows, stale); err != nil {
+		var zeroCells, zeroKeys []int64
+		for rows.Next() {
+			var (
+				cell, key int64
+				counted   bool
+			)
+			if err := rows.Scan(&cell, &key, &counted); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("count footprints: %w", err)
+			}
+			stale[cell] = true
+			if counted {
+				zeroCells, zeroKeys = append(zeroCells, cell), append(zeroKeys, key)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("count footprints: %w", err)
 		}
-		if _, err := d.tx.exec(`DELETE FROM cell_shapes WHERE collection_id = ? AND cell = ANY(?) AND count <= 0`,
-			d.c.ID, decCells); err != nil {
-			return nil, fmt.Errorf("count footprints: %w", err)
+		if len(zeroCells) > 0 {
+			if _, err := d.tx.exec(`DELETE FROM cell_shapes AS s USING unnest(?::bigint[], ?::bigint[]) AS z (cell, shape_key)
+				WHERE s.collection_id = ? AND s.cell = z.cell AND s.shape_key = z.shape_key AND s.count <= 0`,
+				zeroCells, zeroKeys, d.c.ID); err != nil {
+				return nil, fmt.Errorf("count footprints: %w", err)
+			}
 		}
 	}
 	return stale, nil
-}
-
-// collectStale reads (cell, stale) rows into stale.
-func collectStale(rows interface {
-	Next() bool
-	Scan(...any) error
-	Err() error
-	Close()
-}, stale map[int64]bool) error {
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			cell int64
-			s    bool
-		)
-		if err := rows.Scan(&cell, &s); err != nil {
-			return err
-		}
-		if s {
-			stale[cell] = true
-		}
-	}
-	return rows.Err()
 }
 
 // MergeAdded merges added items' aggregates into their cells.
@@ -175,6 +174,46 @@ func (d cellDB) EdgeHeld(e storesql.Edge, cell int64, v float64) (bool, error) {
 		itemsTable(d.c), e.Column()), cell, v).Scan(&held)
 	if err != nil {
 		return false, fmt.Errorf("update cells: %w", err)
+	}
+	return held, nil
+}
+
+var _ storesql.EdgesHeldDB = cellDB{}
+
+// EdgesHeld answers every edge check in one statement: the checks whose
+// edge no live item of the cell holds any longer come back. Each check is
+// an index probe of the covering partial index on _cell that stops at the
+// first live item holding the value, as in EdgeHeld; the LATERAL … LIMIT 1
+// keeps it so (as NOT EXISTS, the planner may hash every live item of the
+// catalog instead: 2.8 s against 12 ms for 432 checks at 1M items).
+func (d cellDB) EdgesHeld(checks []storesql.EdgeCheck) ([]bool, error) {
+	edges := make([]int32, len(checks))
+	cells := make([]int64, len(checks))
+	vals := make([]float64, len(checks))
+	var when strings.Builder
+	for _, e := range storesql.Edges() {
+		fmt.Fprintf(&when, " WHEN %d THEN %s", int(e), e.Column())
+	}
+	for i, ch := range checks {
+		edges[i], cells[i], vals[i] = int32(ch.Edge), ch.Cell, ch.Value
+	}
+	rows, err := d.tx.query(fmt.Sprintf(`SELECT u.n FROM unnest(?::int[], ?::bigint[], ?::float8[]) WITH ORDINALITY AS u (edge, cell, v, n)
+		LEFT JOIN LATERAL (SELECT true AS held FROM %s WHERE _deleted_at IS NULL AND _cell = u.cell AND CASE u.edge%s END = u.v LIMIT 1) AS h ON true
+		WHERE h.held IS NULL`,
+		itemsTable(d.c), when.String()), edges, cells, vals)
+	if err != nil {
+		return nil, fmt.Errorf("update cells: %w", err)
+	}
+	gone, err := scanInt64s(rows)
+	if err != nil {
+		return nil, fmt.Errorf("update cells: %w", err)
+	}
+	held := make([]bool, len(checks))
+	for i := range held {
+		held[i] = true
+	}
+	for _, n := range gone {
+		held[n-1] = false
 	}
 	return held, nil
 }

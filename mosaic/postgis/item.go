@@ -160,10 +160,26 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 	return res, tx.changed(c, cc)
 }
 
-// returnedColumns are what storesql.Items.ChangeItems scans from a RETURNING clause: the
-// OBJECTID, whether the item is live, and what the boundary cells need.
-var returnedColumns = fmt.Sprintf("i.%s, i._deleted_at IS NULL, i._cell, i._shape_key, i._minx, i._miny, i._maxx, i._maxy, i.%s, i.%s",
-	quote(mosaic.FieldNameOID), quote(mosaic.FieldNameLowPS), quote(mosaic.FieldNameHighPS))
+// groupedChange wraps a change to items (storesql.Items.GroupFunc) so that
+// PostgreSQL aggregates what the boundary cells need: one row per cell and
+// footprint comes back rather than one per item, and the OBJECTIDs as one
+// array in a last row of their own (an array per group would cost each
+// group an aggregate state, and the planner a sort). The least LowPS and
+// greatest HighPS count positive values only, as storesql.CellAgg does
+// (NaN, which PostgreSQL orders above every number, is left out as Go
+// leaves it).
+func groupedChange(change string) string {
+	return fmt.Sprintf(`WITH d AS (%[1]s RETURNING i.%[2]s AS oid, i._deleted_at IS NULL AS live, i._cell AS cell,
+			i._shape_key AS shape_key, i._minx AS minx, i._miny AS miny, i._maxx AS maxx, i._maxy AS maxy,
+			i.%[3]s AS low_ps, i.%[4]s AS high_ps)
+		SELECT live, cell, shape_key, count(*), min(minx), min(miny), max(maxx), max(maxy),
+			coalesce(min(low_ps) FILTER (WHERE low_ps > 0 AND low_ps <> 'NaN'), 0),
+			coalesce(max(high_ps) FILTER (WHERE high_ps > 0 AND high_ps <> 'NaN'), 0), NULL::bigint[]
+		FROM d GROUP BY live, cell, shape_key
+		UNION ALL
+		SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, array_agg(oid) FROM d`,
+		change, quote(mosaic.FieldNameOID), quote(mosaic.FieldNameLowPS), quote(mosaic.FieldNameHighPS))
+}
 
 // items returns the item changes this store shares with the other.
 func (tx *Tx) items() storesql.Items {
@@ -171,7 +187,7 @@ func (tx *Tx) items() storesql.Items {
 		DB:        tx.conn(),
 		ReadOnly:  !tx.writable,
 		Filter:    []sqlfilter.Option{pg},
-		Returned:  returnedColumns,
+		GroupFunc: groupedChange, // instead of Returned
 		TableFunc: itemsTable,
 		InIDsFunc: inIDs,
 		LockFunc: func(c *mosaic.Collection) error {

@@ -90,6 +90,35 @@ func (a *CellAgg) include(b orb.Bound, lowPS, highPS any) {
 	}
 }
 
+// merge adds the aggregates of b, as include does for each of its items.
+func (a *CellAgg) merge(b CellAgg) {
+	if b.Count <= 0 {
+		return
+	}
+	if a.Count == 0 {
+		a.Bound = b.Bound
+	} else {
+		a.Bound = a.Bound.Union(b.Bound)
+	}
+	a.Count += b.Count
+	if b.MinPS > 0 && (a.MinPS == 0 || b.MinPS < a.MinPS) {
+		a.MinPS = b.MinPS
+	}
+	if b.MaxPS > a.MaxPS {
+		a.MaxPS = b.MaxPS
+	}
+}
+
+// CellGroup is what the cells need of items that share a cell and a
+// footprint (ShapeKey): their count, bounding box and pixel-size range
+// (MinPS the least positive LowPS, MaxPS the greatest positive HighPS; 0
+// when none is known). A store that aggregates a change in SQL returns
+// one per (cell, footprint) instead of one row per item.
+type CellGroup struct {
+	Cell, ShapeKey int64
+	CellAgg
+}
+
 // CellChanges collects what a change did to the boundary cells.
 type CellChanges struct {
 	Added   map[int64]*CellAgg
@@ -130,6 +159,18 @@ func (cc *CellChanges) Add(it CellItem) {
 func (cc *CellChanges) Remove(it CellItem) {
 	agg(cc.Removed, it.Cell).include(it.Bound, it.LowPS, it.HighPS)
 	cc.Shapes[CellShape{it.Cell, it.ShapeKey}]--
+}
+
+// AddGroup records live items added to their cell.
+func (cc *CellChanges) AddGroup(g CellGroup) {
+	agg(cc.Added, g.Cell).merge(g.CellAgg)
+	cc.Shapes[CellShape{g.Cell, g.ShapeKey}] += g.Count
+}
+
+// RemoveGroup records live items removed from their cell.
+func (cc *CellChanges) RemoveGroup(g CellGroup) {
+	agg(cc.Removed, g.Cell).merge(g.CellAgg)
+	cc.Shapes[CellShape{g.Cell, g.ShapeKey}] -= g.Count
 }
 
 // Empty reports whether nothing changed.
@@ -222,6 +263,22 @@ type CellDB interface {
 	MarkStale(keys []int64) error
 }
 
+// EdgeCheck asks whether a live item of Cell still has Value on Edge.
+type EdgeCheck struct {
+	Edge  Edge
+	Cell  int64
+	Value float64
+}
+
+// EdgesHeldDB is a CellDB that answers many EdgeChecks in one statement,
+// which ApplyCellChanges then uses instead of EdgeHeld.
+type EdgesHeldDB interface {
+	CellDB
+	// EdgesHeld reports, for each check, whether a live item of its cell
+	// has its value on its edge.
+	EdgesHeld(checks []EdgeCheck) ([]bool, error)
+}
+
 // ApplyCellChanges updates the cells and footprint counts after a change,
 // and marks stale the unions of cells whose set of distinct footprints
 // changed.
@@ -300,6 +357,7 @@ func subtractRemoved(db CellDB, removed map[int64]*CellAgg, rescan map[int64]boo
 			return err
 		}
 	}
+	var checks []EdgeCheck
 	for _, s := range cells {
 		r := removed[s.Key]
 		if rescan[s.Key] || r.Count >= s.Count {
@@ -310,14 +368,35 @@ func subtractRemoved(db CellDB, removed map[int64]*CellAgg, rescan map[int64]boo
 			if e.of(r.Bound, r.MinPS, r.MaxPS) != v || v == 0 && (e == EdgeLowPS || e == EdgeHighPS) {
 				continue // no removed item sat on this edge (or the size is unknown)
 			}
-			held, err := db.EdgeHeld(e, s.Key, v)
-			if err != nil {
-				return err
+			checks = append(checks, EdgeCheck{Edge: e, Cell: s.Key, Value: v})
+		}
+	}
+	if len(checks) == 0 {
+		return nil
+	}
+	if b, ok := db.(EdgesHeldDB); ok {
+		// One statement for every cell.
+		held, err := b.EdgesHeld(checks)
+		if err != nil {
+			return err
+		}
+		for i, ch := range checks {
+			if !held[i] {
+				rescan[ch.Cell] = true
 			}
-			if !held {
-				rescan[s.Key] = true
-				break
-			}
+		}
+		return nil
+	}
+	for _, ch := range checks {
+		if rescan[ch.Cell] {
+			continue // an edge of the cell moved already
+		}
+		held, err := db.EdgeHeld(ch.Edge, ch.Cell, ch.Value)
+		if err != nil {
+			return err
+		}
+		if !held {
+			rescan[ch.Cell] = true
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	sq "github.com/Masterminds/squirrel"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/tessera-gis/tessera/mosaic"
@@ -27,9 +28,20 @@ type Items struct {
 	// Returned are the columns ChangeItems reads from a RETURNING clause:
 	// the OBJECTID, whether the item is live (_deleted_at IS NULL), _cell,
 	// the footprint's key (or, with ShapeWKB, the footprint as WKB, hashed
-	// with ShapeKey), _minx, _miny, _maxx, _maxy, LowPS and HighPS.
+	// with ShapeKey), _minx, _miny, _maxx, _maxy, LowPS and HighPS. Unused
+	// with GroupFunc.
 	Returned string
 	ShapeWKB bool
+	// GroupFunc, when set, aggregates a change in SQL instead (PostgreSQL,
+	// with a data-modifying statement in WITH): it returns a query that
+	// runs change (an UPDATE or DELETE of the items table aliased i,
+	// without RETURNING) and returns one row per (live, _cell, _shape_key)
+	// of the items it changed: live, _cell, _shape_key, count, the least
+	// _minx and _miny, the greatest _maxx and _maxy, the least positive
+	// LowPS and greatest positive HighPS (0 when none) and NULL; and one
+	// more row, NULL but for its last column, the OBJECTIDs as an array
+	// (NULL when none). Only these rows, not one per item, come back to Go.
+	GroupFunc func(change string) string
 	// TableFunc returns the quoted name of c's items table.
 	TableFunc func(c *mosaic.Collection) string
 	// InIDsFunc returns the condition "col is one of ids".
@@ -45,14 +57,19 @@ type Items struct {
 	ChangedFunc func(c *mosaic.Collection, cc *CellChanges) error
 }
 
-// ChangeItems runs a statement that changes items and returns their
-// Returned columns, calls fn for each item with whether the row returned
-// is live, and returns the items' OBJECTIDs in increasing order.
-func (s Items) ChangeItems(query string, args []any, fn func(live bool, ci CellItem)) ([]int64, error) {
+// ChangeItems runs change, a statement that changes items (an UPDATE or
+// DELETE of the items table aliased i, without RETURNING), calls fn for
+// the changed items of each cell and footprint with whether they were
+// live (as RETURNING sees the row), and returns the items' OBJECTIDs in
+// increasing order.
+func (s Items) ChangeItems(change string, args []any, fn func(live bool, g CellGroup)) ([]int64, error) {
 	if s.ReadOnly {
 		return nil, errors.New("write in a read-only transaction")
 	}
-	rows, err := s.DB.Query(query, args...)
+	if s.GroupFunc != nil {
+		return s.changeGrouped(change, args, fn)
+	}
+	rows, err := s.DB.Query(change+" RETURNING "+s.Returned, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -77,9 +94,48 @@ func (s Items) ChangeItems(query string, args []any, fn func(live bool, ci CellI
 		if s.ShapeWKB {
 			ci.ShapeKey = ShapeKey(wkb)
 		}
-		ci.LowPS, ci.HighPS = nullable(lowPS), nullable(highPS)
-		fn(live, ci)
+		g := CellGroup{Cell: ci.Cell, ShapeKey: ci.ShapeKey}
+		g.include(ci.Bound, nullable(lowPS), nullable(highPS))
+		fn(live, g)
 		oids = append(oids, oid)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.Sort(oids)
+	return oids, nil
+}
+
+// changeGrouped is ChangeItems with the aggregation done by the database
+// (GroupFunc).
+func (s Items) changeGrouped(change string, args []any, fn func(live bool, g CellGroup)) ([]int64, error) {
+	rows, err := s.DB.Query(s.GroupFunc(change), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var oids []int64
+	for rows.Next() {
+		var (
+			live                   *bool
+			cell, key, n           *int64
+			minx, miny, maxx, maxy *float64
+			minPS, maxPS           *float64
+			ids                    []int64
+		)
+		if err := rows.Scan(&live, &cell, &key, &n, &minx, &miny, &maxx, &maxy, &minPS, &maxPS, &ids); err != nil {
+			return nil, err
+		}
+		if live == nil {
+			oids = append(oids, ids...) // the row of OBJECTIDs
+			continue
+		}
+		if cell == nil || key == nil || n == nil || minx == nil || miny == nil || maxx == nil || maxy == nil || minPS == nil || maxPS == nil {
+			return nil, errors.New("changed items: a group without its aggregates")
+		}
+		g := CellGroup{Cell: *cell, ShapeKey: *key, CellAgg: CellAgg{Count: *n,
+			Bound: orb.Bound{Min: orb.Point{*minx, *miny}, Max: orb.Point{*maxx, *maxy}}, MinPS: *minPS, MaxPS: *maxPS}}
+		fn(*live, g)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -102,10 +158,10 @@ func (s Items) PurgeOIDs(c *mosaic.Collection, oids []int64, cc *CellChanges) (i
 	if err != nil {
 		return 0, err
 	}
-	removed, err := s.ChangeItems(fmt.Sprintf(`DELETE FROM %s AS i WHERE %s RETURNING %s`, s.TableFunc(c), pred, s.Returned),
-		args, func(live bool, ci CellItem) {
+	removed, err := s.ChangeItems(fmt.Sprintf(`DELETE FROM %s AS i WHERE %s`, s.TableFunc(c), pred),
+		args, func(live bool, g CellGroup) {
 			if live {
-				cc.Remove(ci)
+				cc.RemoveGroup(g)
 			}
 		})
 	if err != nil {
@@ -170,7 +226,7 @@ func (s Items) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.De
 		return res, fmt.Errorf("build delete: %w", err)
 	}
 	cc := NewCellChanges()
-	remove := func(_ bool, ci CellItem) { cc.Remove(ci) }
+	remove := func(_ bool, g CellGroup) { cc.RemoveGroup(g) }
 	switch {
 	case d.DryRun:
 		var rows Rows
@@ -179,11 +235,10 @@ func (s Items) DeleteItems(c *mosaic.Collection, d mosaic.ItemDelete) (mosaic.De
 			res.OIDs, err = ScanInt64s(rows)
 		}
 	case d.Purge:
-		res.OIDs, err = s.ChangeItems(fmt.Sprintf(`DELETE FROM %s AS i WHERE %s RETURNING %s`, table, pred, s.Returned),
-			args, remove)
+		res.OIDs, err = s.ChangeItems(fmt.Sprintf(`DELETE FROM %s AS i WHERE %s`, table, pred), args, remove)
 	default:
-		res.OIDs, err = s.ChangeItems(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = ?, _deleted_job = ? WHERE %s RETURNING %s`,
-			table, pred, s.Returned), append([]any{s.DB.Now().UnixMilli(), d.JobID}, args...), remove)
+		res.OIDs, err = s.ChangeItems(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = ?, _deleted_job = ? WHERE %s`,
+			table, pred), append([]any{s.DB.Now().UnixMilli(), d.JobID}, args...), remove)
 	}
 	if err != nil {
 		return res, fmt.Errorf("delete items: %w", WhereError(err))
@@ -233,8 +288,8 @@ func (s Items) RestoreItems(c *mosaic.Collection, r mosaic.ItemRestore) (mosaic.
 		return res, err
 	}
 	cc := NewCellChanges()
-	res.OIDs, err = s.ChangeItems(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = NULL, _deleted_job = NULL WHERE %s RETURNING %s`,
-		s.TableFunc(c), pred, s.Returned), args, func(_ bool, ci CellItem) { cc.Add(ci) })
+	res.OIDs, err = s.ChangeItems(fmt.Sprintf(`UPDATE %s AS i SET _deleted_at = NULL, _deleted_job = NULL WHERE %s`,
+		s.TableFunc(c), pred), args, func(_ bool, g CellGroup) { cc.AddGroup(g) })
 	if err != nil {
 		return res, fmt.Errorf("restore items: %w", WhereError(err))
 	}

@@ -64,3 +64,68 @@ func TestColumnValue(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupsMatchItems checks that recording items by the groups a store
+// aggregates in SQL (RemoveGroup, AddGroup) gives the changes that
+// recording them one by one gives.
+func TestGroupsMatchItems(t *testing.T) {
+	t.Parallel()
+	ps := func(v float64) any {
+		if v == 0 {
+			return nil // unknown
+		}
+		return v
+	}
+	items := []storesql.CellItem{
+		{Cell: 1, ShapeKey: 10, Bound: orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{1, 1}}, LowPS: ps(2), HighPS: ps(4)},
+		{Cell: 1, ShapeKey: 10, Bound: orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{1, 1}}, LowPS: ps(1), HighPS: ps(8)},
+		{Cell: 1, ShapeKey: 11, Bound: orb.Bound{Min: orb.Point{-3, 2}, Max: orb.Point{0.5, 5}}, LowPS: ps(0), HighPS: ps(0)},
+		{Cell: 2, ShapeKey: 12, Bound: orb.Bound{Min: orb.Point{9, 9}, Max: orb.Point{10, 12}}, LowPS: ps(0), HighPS: ps(3)},
+		{Cell: 2, ShapeKey: 13, Bound: orb.Bound{Min: orb.Point{8, 9.5}, Max: orb.Point{9, 10}}, LowPS: ps(5), HighPS: ps(0)},
+		{Cell: 3, ShapeKey: 14, Bound: orb.Bound{Min: orb.Point{20, 20}, Max: orb.Point{21, 21}}, LowPS: ps(0), HighPS: ps(0)},
+	}
+	byItem, byGroup := storesql.NewCellChanges(), storesql.NewCellChanges()
+	groups := map[storesql.CellShape]*storesql.CellGroup{}
+	var order []storesql.CellShape
+	for _, it := range items {
+		byItem.Remove(it)
+		byItem.Add(it)
+		// What the SQL aggregation returns for the group of it.
+		k := storesql.CellShape{Cell: it.Cell, Key: it.ShapeKey}
+		g := groups[k]
+		if g == nil {
+			g = &storesql.CellGroup{Cell: it.Cell, ShapeKey: it.ShapeKey}
+			g.Bound = it.Bound
+			groups[k] = g
+			order = append(order, k)
+		}
+		g.Count++
+		g.Bound = g.Bound.Union(it.Bound)
+		if v, ok := it.LowPS.(float64); ok && v > 0 && (g.MinPS == 0 || v < g.MinPS) {
+			g.MinPS = v
+		}
+		if v, ok := it.HighPS.(float64); ok && v > g.MaxPS {
+			g.MaxPS = v
+		}
+	}
+	for _, k := range order {
+		byGroup.RemoveGroup(*groups[k])
+		byGroup.AddGroup(*groups[k])
+	}
+	for name, pair := range map[string][2]map[int64]*storesql.CellAgg{
+		"added": {byItem.Added, byGroup.Added}, "removed": {byItem.Removed, byGroup.Removed}} {
+		if len(pair[0]) != len(pair[1]) {
+			t.Fatalf("%s: %d cells by item, %d by group", name, len(pair[0]), len(pair[1]))
+		}
+		for cell, want := range pair[0] {
+			if got := pair[1][cell]; got == nil || *got != *want {
+				t.Errorf("%s cell %d: by group %+v, by item %+v", name, cell, got, want)
+			}
+		}
+	}
+	for k, n := range byItem.Shapes {
+		if byGroup.Shapes[k] != n {
+			t.Errorf("footprint %v: by group %d, by item %d", k, byGroup.Shapes[k], n)
+		}
+	}
+}
