@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tessera-gis/tessera/internal/synthcat"
-	"github.com/tessera-gis/tessera/mosaic/sqlite"
 	"github.com/tessera-gis/tessera/raster"
 )
 
@@ -109,15 +108,7 @@ func schemaFingerprint() (string, error) {
 }
 
 func (c *Catalog) generate(ctx context.Context, path string) error {
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := c.Write(ctx, db); err != nil {
-		return err
-	}
-	return db.Checkpoint(ctx)
+	return c.WriteSQLite(ctx, path)
 }
 
 // Copy copies the catalog's database to dir/tessera.db (the file name a

@@ -18,6 +18,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/sqlite"
 )
 
 // Spec describes a synthetic catalog.
@@ -245,4 +246,19 @@ func CopyDB(src, dir string) (string, error) {
 		return "", err
 	}
 	return dst, out.Close()
+}
+
+// WriteSQLite writes the catalog into a new SQLite database at path (the
+// layout of a server's tessera.db), checkpointed so that the file alone
+// holds it.
+func (c *Catalog) WriteSQLite(ctx context.Context, path string) error {
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := c.Write(ctx, db); err != nil {
+		return err
+	}
+	return db.Checkpoint(ctx)
 }
