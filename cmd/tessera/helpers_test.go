@@ -138,10 +138,34 @@ func startServer(t testing.TB, dir string, args ...string) *proc {
 	t.Cleanup(func() {
 		p.Stop()
 		if t.Failed() {
-			t.Logf("server log:\n%s", p.Logs())
+			logs := p.Logs()
+			if c := crashExcerpt(logs); c != "" {
+				// First, so that a CI log cut in the middle still shows it.
+				t.Logf("server crashed:\n%s", c)
+			}
+			t.Logf("server log:\n%s", logs)
 		}
 	})
 	return p
+}
+
+// crashExcerpt returns the first lines of a crash report in a server's
+// output (a panic, a fatal error, a signal, a data race), or "".
+func crashExcerpt(logs string) string {
+	at := -1
+	for _, mark := range []string{"panic: ", "fatal error: ", "SIGSEGV", "SIGABRT", "SIGBUS", "WARNING: DATA RACE", "signal arrived during"} {
+		if i := strings.Index(logs, mark); i >= 0 && (at < 0 || i < at) {
+			at = i
+		}
+	}
+	if at < 0 {
+		return ""
+	}
+	if i := strings.LastIndexByte(logs[:at], '\n'); i >= 0 {
+		at = i + 1
+	}
+	lines := strings.SplitN(logs[at:], "\n", 61)
+	return strings.Join(lines[:min(len(lines), 60)], "\n")
 }
 
 // Stop sends SIGTERM and waits for a clean exit; a server that has to be
