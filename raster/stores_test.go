@@ -131,6 +131,9 @@ func TestGateVRTSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	nested := write(t, filepath.Join(f.store, "nested", "inner.vrt"), rawVRT(f.secret, false))
+	// GDAL's VRT driver sniffs 1,024 bytes of the name it opens, but a
+	// nested source is refused if "<VRTDataset" appears in its first 64 KiB.
+	padded := write(t, filepath.Join(f.store, "nested", "padded.vrt"), strings.Repeat(" ", 4000)+rawVRT(f.secret, false))
 	cases := map[string]string{
 		"raw band to token secret":       rawVRT(f.secret, false),
 		"raw band to database":           rawVRT(f.db, false),
@@ -150,6 +153,7 @@ func TestGateVRTSources(t *testing.T) {
 		"simple source GTIFF_DIR:":       simpleVRT("GTIFF_DIR:1:"+f.outsideTif, false),
 		"simple source inline VRT":       simpleVRT("&lt;VRTDataset&gt;&lt;/VRTDataset&gt;", false),
 		"nested VRT to secret":           simpleVRT(nested, false),
+		"nested VRT after 4,000 spaces":  simpleVRT(padded, false),
 		"nested VRT relative":            simpleVRT("nested/inner.vrt", true),
 		"warped VRT outside":             `<VRTDataset subClass="VRTWarpedDataset" rasterXSize="8" rasterYSize="8"><GDALWarpOptions><SourceDataset relativeToVRT="0">` + f.outsideTif + `</SourceDataset></GDALWarpOptions></VRTDataset>`,
 		"pixel function python":          `<VRTDataset rasterXSize="8" rasterYSize="8"><VRTRasterBand dataType="Byte" band="1" subClass="VRTDerivedRasterBand"><PixelFunctionType>f</PixelFunctionType><PixelFunctionLanguage>Python</PixelFunctionLanguage><PixelFunctionCode>import os</PixelFunctionCode></VRTRasterBand></VRTDataset>`,

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // VRT files reference other files, and GDAL 3.6 has no switch to stop a
@@ -27,6 +28,9 @@ const (
 	sniffBytes    = 1024     // GDAL's VRT driver looks here
 	sniffMore     = 64 << 10 // a nested source with "<VRTDataset" this far in is refused
 )
+
+// sniffPool holds the buffers checkContent reads file heads into.
+var sniffPool = sync.Pool{New: func() any { return new([sniffMore]byte) }}
 
 // isVRTContent reports whether GDAL's VRT driver would take the file that
 // starts with head (it looks for "<VRTDataset" in the first bytes).
@@ -52,11 +56,22 @@ func (s *Stores) checkContent(resolved, dir string, depth int, budget *int) (boo
 	if err != nil || !st.Mode().IsRegular() {
 		return false, ErrNotInStore
 	}
-	head := make([]byte, sniffMore)
-	n, _ := io.ReadFull(f, head)
-	head = head[:n]
-	if !isVRTContent(head[:min(n, sniffBytes)]) {
-		if depth > 0 && isVRTContent(head) {
+	// The file's own name is what GDAL opens at depth 0, and its VRT
+	// driver looks at the first sniffBytes only; a nested source is looked
+	// at further (sniffMore). The buffer is pooled: an ingest reads one
+	// head per file, and 64 KiB of garbage per file made the collector
+	// mark a large ingest's held items over and over.
+	want := sniffBytes
+	if depth > 0 {
+		want = sniffMore
+	}
+	buf := sniffPool.Get().(*[sniffMore]byte)
+	n, _ := io.ReadFull(f, buf[:want])
+	vrt := isVRTContent(buf[:min(n, sniffBytes)])
+	nested := !vrt && depth > 0 && isVRTContent(buf[:n])
+	sniffPool.Put(buf)
+	if !vrt {
+		if nested {
 			return false, ErrForbiddenSource // GDAL might still take it for a VRT
 		}
 		return false, nil
