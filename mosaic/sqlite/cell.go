@@ -1,10 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/internal/storesql"
@@ -25,50 +28,113 @@ var _ storesql.CellDB = cellDB{}
 
 func (tx *Tx) cellDB(c *mosaic.Collection) cellDB { return cellDB{tx, c} }
 
-// ApplyShapeCounts applies net changes to the footprint counts.
+// ApplyShapeCounts applies net changes to the footprint counts. The
+// increments (every added item's footprint) go in as one statement over a
+// JSON array, in key order: an ingest of 10,000 distinct footprints made
+// 10,000 upserts in random order before, a third of its insert time.
 func (d cellDB) ApplyShapeCounts(deltas map[storesql.CellShape]int64) (map[int64]bool, error) {
 	tx := d.tx
 	stale := map[int64]bool{}
-	inc, err := tx.tx.PrepareContext(tx.ctx, `INSERT INTO cell_shapes (collection_id, cell, shape_key, count) VALUES (?, ?, ?, ?)
-		ON CONFLICT (collection_id, cell, shape_key) DO UPDATE SET count = count + excluded.count RETURNING count`)
-	if err != nil {
-		return nil, fmt.Errorf("count footprints: %w", err)
+	var inc, dec []storesql.CellShape
+	for ref, delta := range deltas {
+		switch {
+		case delta > 0:
+			inc = append(inc, ref)
+		case delta < 0:
+			dec = append(dec, ref)
+		}
 	}
-	defer inc.Close()
-	dec, err := tx.tx.PrepareContext(tx.ctx, `UPDATE cell_shapes SET count = count + ?
+	if len(inc) > 0 {
+		if err := d.increment(inc, deltas, stale); err != nil {
+			return nil, fmt.Errorf("count footprints: %w", err)
+		}
+	}
+	if len(dec) == 0 {
+		return stale, nil // nothing can have reached zero
+	}
+	sortShapes(dec)
+	upd, err := tx.tx.PrepareContext(tx.ctx, `UPDATE cell_shapes SET count = count + ?
 		WHERE collection_id = ? AND cell = ? AND shape_key = ? RETURNING count`)
 	if err != nil {
 		return nil, fmt.Errorf("count footprints: %w", err)
 	}
-	defer dec.Close()
-	for ref, delta := range deltas {
+	defer upd.Close()
+	emptied := false
+	for _, ref := range dec {
 		var n int64
-		switch {
-		case delta > 0:
-			if err := inc.QueryRowContext(tx.ctx, d.c.ID, ref.Cell, ref.Key, delta).Scan(&n); err != nil {
-				return nil, fmt.Errorf("count footprints: %w", err)
-			}
-			if n == delta {
-				stale[ref.Cell] = true // a new footprint
-			}
-		case delta < 0:
-			err := dec.QueryRowContext(tx.ctx, delta, d.c.ID, ref.Cell, ref.Key).Scan(&n)
-			if errors.Is(err, sql.ErrNoRows) {
-				stale[ref.Cell] = true // not counted (added before counting began)
-				continue
-			}
-			if err != nil {
-				return nil, fmt.Errorf("count footprints: %w", err)
-			}
-			if n <= 0 {
-				stale[ref.Cell] = true // the last item of this footprint left
-			}
+		err := upd.QueryRowContext(tx.ctx, deltas[ref], d.c.ID, ref.Cell, ref.Key).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			stale[ref.Cell] = true // not counted (added before counting began)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("count footprints: %w", err)
+		}
+		if n <= 0 {
+			stale[ref.Cell] = true // the last item of this footprint left
+			emptied = true
 		}
 	}
-	if _, err := tx.exec(`DELETE FROM cell_shapes WHERE collection_id = ? AND count <= 0`, d.c.ID); err != nil {
-		return nil, fmt.Errorf("count footprints: %w", err)
+	if emptied {
+		if _, err := tx.exec(`DELETE FROM cell_shapes WHERE collection_id = ? AND count <= 0`, d.c.ID); err != nil {
+			return nil, fmt.Errorf("count footprints: %w", err)
+		}
 	}
 	return stale, nil
+}
+
+// increment adds the positive deltas of refs to their footprint counts in
+// one statement, marking stale the cells that gained a new footprint.
+func (d cellDB) increment(refs []storesql.CellShape, deltas map[storesql.CellShape]int64, stale map[int64]bool) error {
+	sortShapes(refs)
+	var b strings.Builder
+	b.Grow(len(refs) * 48)
+	b.WriteByte('[')
+	for i, ref := range refs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "[%d,%d,%d]", ref.Cell, ref.Key, deltas[ref])
+	}
+	b.WriteByte(']')
+	// "WHERE true" keeps SQLite from reading ON CONFLICT as a join clause.
+	rows, err := d.tx.query(`INSERT INTO cell_shapes (collection_id, cell, shape_key, count)
+		SELECT ?, j.value->>0, j.value->>1, j.value->>2 FROM json_each(?) AS j WHERE true
+		ON CONFLICT (collection_id, cell, shape_key) DO UPDATE SET count = count + excluded.count
+		RETURNING cell, shape_key, count`, d.c.ID, b.String())
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	seen := 0
+	for rows.Next() {
+		var ref storesql.CellShape
+		var n int64
+		if err := rows.Scan(&ref.Cell, &ref.Key, &n); err != nil {
+			return err
+		}
+		if n == deltas[ref] {
+			stale[ref.Cell] = true // a new footprint
+		}
+		seen++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if seen != len(refs) {
+		return fmt.Errorf("%d footprint counts changed, want %d", seen, len(refs))
+	}
+	return nil
+}
+
+// sortShapes orders footprint keys as the cell_shapes primary key does.
+func sortShapes(refs []storesql.CellShape) {
+	slices.SortFunc(refs, func(a, b storesql.CellShape) int {
+		if c := cmp.Compare(a.Cell, b.Cell); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Key, b.Key)
+	})
 }
 
 // MergeAdded merges added items' aggregates into their cells.

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -35,8 +36,20 @@ func (tx *Tx) ImportItems(c *mosaic.Collection, items []*mosaic.Item) error {
 	return err
 }
 
+// rowsPerInsert is how many new items one INSERT statement adds (and one
+// statement each for their R*Tree entries and raster rows): the costs paid
+// per statement (the driver's crossing and argument conversion, statement
+// reset, AUTOINCREMENT's sequence row) are paid once per group.
+const rowsPerInsert = 32
+
+// maxParams is SQLite's bound on a statement's parameters.
+const maxParams = 32766
+
 // insertItems adds items, with new OIDs or, when keep is set, with the
-// OIDs and recycle-bin state they carry.
+// OIDs and recycle-bin state they carry. New OIDs are assigned here, as
+// AUTOINCREMENT would (after the largest ever used), so that items go in
+// rowsPerInsert at a time; one at a time when each needs its own check
+// (duplicates, or an import whose OIDs may clash).
 func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.AddOptions, keep bool) (mosaic.AddResult, error) {
 	var res mosaic.AddResult
 	if len(items) == 0 {
@@ -52,32 +65,52 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 			return res, err
 		}
 	}
-	fields := storesql.DataFields(c)
-	cols := make([]string, 0, len(fields)+10)
-	cols = append(cols, quote(mosaic.FieldNameOID), quote(mosaic.FieldNameShape))
-	for _, f := range fields {
-		cols = append(cols, quote(f.Name))
+	group := rowsPerInsert
+	if keep || opts.Duplicates == mosaic.DuplicatesExclude || opts.Duplicates == mosaic.DuplicatesOverwrite {
+		group = 1
 	}
-	cols = append(cols, "_cell", "_minx", "_miny", "_maxx", "_maxy", "_deleted_at", "_deleted_job")
-	ins, err := tx.tx.PrepareContext(tx.ctx, fmt.Sprintf(`INSERT INTO %s (%s) VALUES (%s)`,
-		itemsTable(c), strings.Join(cols, ", "), placeholders(len(cols))))
+	w, err := tx.newItemWriter(c, min(group, len(items)))
 	if err != nil {
-		return res, fmt.Errorf("prepare insert: %w", err)
+		return res, err
 	}
-	defer ins.Close()
-	rtree, err := tx.tx.PrepareContext(tx.ctx, fmt.Sprintf(`INSERT INTO %s (id, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)`, rtreeTable(c)))
+	defer w.close()
+	next, err := tx.nextOID(c)
 	if err != nil {
-		return res, fmt.Errorf("prepare rtree insert: %w", err)
+		return res, err
 	}
-	defer rtree.Close()
-	rasters, err := tx.tx.PrepareContext(tx.ctx, fmt.Sprintf(`INSERT INTO %s (oid, raster) VALUES (?, ?)`, rastersTable(c)))
-	if err != nil {
-		return res, fmt.Errorf("prepare raster insert: %w", err)
-	}
-	defer rasters.Close()
 
 	cc := storesql.NewCellChanges()
-	args := make([]any, len(cols))
+	pending := make([]pendingItem, 0, w.group)
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		if err := w.write(pending); err != nil {
+			if se := (sqlite3.Error{}); keep && errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
+				return mosaic.Errorf(mosaic.ECONFLICT, "Item %d is already in %q.", pending[0].item.OID, c.Name)
+			}
+			return fmt.Errorf("insert item %q: %w", pending[0].item.Path, err)
+		}
+		for _, p := range pending {
+			it := p.item
+			if err := tx.addItemStats(c, it.OID, it.Raster); err != nil {
+				return err
+			}
+			if !p.enc.Recycled {
+				cc.Add(p.enc.Cell)
+			}
+			res.Added++
+			res.OIDs = append(res.OIDs, it.OID)
+			if c.Summary.BandCount == 0 && it.Raster.Bands > 0 {
+				c.Summary.BandCount, c.Summary.PixelType = it.Raster.Bands, it.Raster.PixelType
+				if err := tx.saveCollection(c); err != nil {
+					return err
+				}
+			}
+		}
+		pending = pending[:0]
+		return nil
+	}
 	for i, it := range items {
 		if i%256 == 0 {
 			if err := tx.ctx.Err(); err != nil {
@@ -97,53 +130,164 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 		if err != nil {
 			return res, err
 		}
-		args[0], args[1] = nil, enc.Shape // a NULL OBJECTID takes the next one
-		if keep {
-			args[0] = it.OID
+		if !keep {
+			it.OID = next
+			next++
 		}
-		for j, f := range fields {
-			args[2+j] = enc.Attrs[f.Name]
-		}
-		n := 2 + len(fields)
-		b := enc.Cell.Bound
-		args[n] = enc.Cell.Cell
-		args[n+1], args[n+2], args[n+3], args[n+4] = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
-		args[n+5], args[n+6] = enc.DeletedAt, enc.DeletedJob
-		r, err := ins.ExecContext(tx.ctx, args...)
-		var se sqlite3.Error
-		if keep && errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
-			return res, mosaic.Errorf(mosaic.ECONFLICT, "Item %d is already in %q.", it.OID, c.Name)
-		}
-		if err != nil {
-			return res, fmt.Errorf("insert item %q: %w", it.Path, err)
-		}
-		oid, err := r.LastInsertId()
-		if err != nil {
-			return res, err
-		}
-		if _, err := rtree.ExecContext(tx.ctx, oid, b.Min[0], b.Max[0], b.Min[1], b.Max[1]); err != nil {
-			return res, fmt.Errorf("index item %q: %w", it.Path, err)
-		}
-		if _, err := rasters.ExecContext(tx.ctx, oid, enc.Raster); err != nil {
-			return res, fmt.Errorf("insert raster of item %q: %w", it.Path, err)
-		}
-		it.OID = oid
-		if err := tx.addItemStats(c, oid, it.Raster); err != nil {
-			return res, err
-		}
-		if !enc.Recycled {
-			cc.Add(enc.Cell)
-		}
-		res.Added++
-		res.OIDs = append(res.OIDs, oid)
-		if c.Summary.BandCount == 0 && it.Raster.Bands > 0 {
-			c.Summary.BandCount, c.Summary.PixelType = it.Raster.Bands, it.Raster.PixelType
-			if err := tx.saveCollection(c); err != nil {
+		pending = append(pending, pendingItem{it, enc})
+		if len(pending) == w.group {
+			if err := flush(); err != nil {
 				return res, err
 			}
 		}
 	}
+	if err := flush(); err != nil {
+		return res, err
+	}
 	return res, tx.changed(c, cc)
+}
+
+// nextOID returns the OBJECTID the next new item of c takes: one more
+// than the largest ever used (AUTOINCREMENT's rule, whose sequence SQLite
+// advances when an explicit OBJECTID passes it).
+func (tx *Tx) nextOID(c *mosaic.Collection) (int64, error) {
+	var last int64
+	err := tx.tx.QueryRowContext(tx.ctx, fmt.Sprintf(`SELECT max(
+		coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0),
+		coalesce((SELECT max(%s) FROM %s), 0))`, quote(mosaic.FieldNameOID), itemsTable(c)),
+		fmt.Sprintf("items_%d", c.ID)).Scan(&last)
+	if err != nil {
+		return 0, fmt.Errorf("next OBJECTID: %w", err)
+	}
+	return last + 1, nil
+}
+
+// pendingItem is an item encoded and given its OID, not yet written.
+type pendingItem struct {
+	item *mosaic.Item
+	enc  storesql.ItemRow
+}
+
+// itemWriter writes items to a catalog's three tables (row, R*Tree entry,
+// raster row), group items per statement, and single items for the
+// remainder.
+type itemWriter struct {
+	fields []mosaic.Field
+	cols   int
+	group  int
+	// full and one are the statements for group items and for one.
+	full, one [3]*sql.Stmt
+	args      []any
+	ctx       context.Context
+}
+
+func (tx *Tx) newItemWriter(c *mosaic.Collection, group int) (*itemWriter, error) {
+	fields := storesql.DataFields(c)
+	cols := make([]string, 0, len(fields)+10)
+	cols = append(cols, quote(mosaic.FieldNameOID), quote(mosaic.FieldNameShape))
+	for _, f := range fields {
+		cols = append(cols, quote(f.Name))
+	}
+	cols = append(cols, "_cell", "_minx", "_miny", "_maxx", "_maxy", "_deleted_at", "_deleted_job")
+	// SQLite binds at most 32,766 parameters per statement.
+	group = max(1, min(group, maxParams/len(cols)))
+	// The statements run without cancellation (the driver starts a
+	// goroutine per statement for a context that can end); insertItems
+	// checks tx.ctx every 256 items instead.
+	w := &itemWriter{fields: fields, cols: len(cols), group: group, ctx: context.WithoutCancel(tx.ctx)}
+	prepare := func(n int) ([3]*sql.Stmt, error) {
+		var out [3]*sql.Stmt
+		texts := [3]string{
+			fmt.Sprintf(`INSERT INTO %s (%s) VALUES %s`, itemsTable(c), strings.Join(cols, ", "), valueRows(n, len(cols))),
+			fmt.Sprintf(`INSERT INTO %s (id, minx, maxx, miny, maxy) VALUES %s`, rtreeTable(c), valueRows(n, 5)),
+			fmt.Sprintf(`INSERT INTO %s (oid, raster) VALUES %s`, rastersTable(c), valueRows(n, 2)),
+		}
+		for i, q := range texts {
+			st, err := tx.tx.PrepareContext(tx.ctx, q)
+			if err != nil {
+				closeStmts(out[:i])
+				return out, fmt.Errorf("prepare insert: %w", err)
+			}
+			out[i] = st
+		}
+		return out, nil
+	}
+	var err error
+	if w.one, err = prepare(1); err != nil {
+		return nil, err
+	}
+	if group > 1 {
+		if w.full, err = prepare(group); err != nil {
+			w.close()
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// write inserts the pending items: group of them with the grouped
+// statements, fewer one by one.
+func (w *itemWriter) write(pending []pendingItem) error {
+	if len(pending) == w.group && w.group > 1 {
+		return w.exec(w.full, pending)
+	}
+	for i := range pending {
+		if err := w.exec(w.one, pending[i:i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *itemWriter) exec(st [3]*sql.Stmt, pending []pendingItem) error {
+	args := w.args[:0]
+	for _, p := range pending {
+		args = append(args, p.item.OID, p.enc.Shape)
+		for _, f := range w.fields {
+			args = append(args, p.enc.Attrs[f.Name])
+		}
+		b := p.enc.Cell.Bound
+		args = append(args, p.enc.Cell.Cell, b.Min[0], b.Min[1], b.Max[0], b.Max[1], p.enc.DeletedAt, p.enc.DeletedJob)
+	}
+	if _, err := st[0].ExecContext(w.ctx, args...); err != nil {
+		return err
+	}
+	args = args[:0]
+	for _, p := range pending {
+		b := p.enc.Cell.Bound
+		args = append(args, p.item.OID, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
+	}
+	if _, err := st[1].ExecContext(w.ctx, args...); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	args = args[:0]
+	for _, p := range pending {
+		args = append(args, p.item.OID, p.enc.Raster)
+	}
+	if _, err := st[2].ExecContext(w.ctx, args...); err != nil {
+		return fmt.Errorf("raster: %w", err)
+	}
+	w.args = args[:0]
+	return nil
+}
+
+func (w *itemWriter) close() {
+	closeStmts(w.one[:])
+	closeStmts(w.full[:])
+}
+
+func closeStmts(l []*sql.Stmt) {
+	for _, st := range l {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// valueRows is n rows of cols placeholders for a VALUES clause.
+func valueRows(n, cols int) string {
+	row := "(" + placeholders(cols) + ")"
+	return strings.Repeat(row+",", n-1) + row
 }
 
 // scanInt64s reads a one-column result of integers.

@@ -26,6 +26,7 @@ var itemTests = []test{
 	{"Invalid", testAddInvalid},
 	{"Duplicates", testDuplicates},
 	{"OIDsNeverReused", testOIDsNeverReused},
+	{"ManyItems", testManyItems},
 	{"Summary", testSummary},
 	{"BandStats", testBandStats},
 	{"Import", testImportItems},
@@ -282,6 +283,41 @@ func testOIDsNeverReused(t *testing.T, open Opener) {
 	if got := b.add(t, item("/src/y.tif", rect(0, 0, 1, 1), 1, 1)); !slices.Equal(got, []int64{5}) {
 		t.Errorf("OID after a failed add = %v, want [5]", got)
 	}
+}
+
+// testManyItems: an add larger than a store's insert groups (SQLite
+// writes 32 items per statement) gives every item its own OID in input
+// order, stores each item's own path, footprint and fields, keeps the
+// boundary right, and still never reuses an OID after the highest are
+// purged.
+func testManyItems(t *testing.T, open Opener) {
+	b := setup(t, open)
+	const n = 101 // three full groups of 32 and five more
+	got := b.grid(t, 20, 5, 1, 3, 7)
+	got = append(got, b.add(t, item("/src/last.tif", rect(0, 0, 1, 1), 5, 1))...)
+	if !slices.Equal(got, ids(1, n)) {
+		t.Fatalf("OIDs = %v, want 1…%d", got, n)
+	}
+	live := b.items(t, false)
+	if len(live) != n {
+		t.Fatalf("%d items, want %d", len(live), n)
+	}
+	for i := range 100 {
+		it := live[int64(i+1)]
+		if want := fmt.Sprintf("/src/t%d_0.tif", i); it.Path != want {
+			t.Errorf("item %d: path %q, want %q", i+1, it.Path, want)
+		}
+		x, y := float64(i%20)*100, float64(i/20)*100
+		if c := it.Footprint.Bound().Center(); math.Abs(c[0]-x-50) > 5 || math.Abs(c[1]-y-50) > 5 {
+			t.Errorf("item %d (%s): footprint centred at %v, want near (%g, %g)", i+1, it.Path, c, x+50, y+50)
+		}
+	}
+	b.checkBoundary(t)
+	b.mustDelete(t, mosaic.ItemDelete{Where: "OBJECTID > 95", Purge: true})
+	if got := b.add(t, item("/src/again.tif", rect(0, 0, 1, 1), 1, 1)); !slices.Equal(got, []int64{n + 1}) {
+		t.Errorf("OID after purging the highest = %v, want [%d]", got, n+1)
+	}
+	b.checkBoundary(t)
 }
 
 func testSummary(t *testing.T, open Opener) {
