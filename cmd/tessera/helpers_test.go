@@ -39,7 +39,20 @@ func TestMain(m *testing.M) {
 		// /tmp/tessera-asan ./cmd/tessera; ASAN_OPTIONS=detect_leaks=0).
 		binary = b
 	} else {
-		build := exec.Command("go", "build", "-race", "-o", binary, ".")
+		// The server is built as it ships, without the race detector:
+		// a -race server rendering with GDAL dies, rarely in this suite
+		// and within seconds under TestQueryJobStress, with "fatal
+		// error: found pointer to free object" in the collector's sweep;
+		// the same load on a server built without -race (6 runs, 5
+		// minutes), with -asan, or with GOEXPERIMENT=cgocheck2 never
+		// failed (docs/reliability.md, "Findings"). The handlers, jobs
+		// and stores still run under -race in their packages' tests;
+		// TESSERA_E2E_RACE=1 builds this server with -race too.
+		args := []string{"build", "-o", binary, "."}
+		if os.Getenv("TESSERA_E2E_RACE") != "" {
+			args = []string{"build", "-race", "-o", binary, "."}
+		}
+		build := exec.Command("go", args...)
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "build tessera:", err)
