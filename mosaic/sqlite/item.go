@@ -173,7 +173,6 @@ type pendingItem struct {
 // remainder.
 type itemWriter struct {
 	fields []mosaic.Field
-	cols   int
 	group  int
 	// full and one are the statements for group items and for one.
 	full, one [3]*sql.Stmt
@@ -194,7 +193,7 @@ func (tx *Tx) newItemWriter(c *mosaic.Collection, group int) (*itemWriter, error
 	// The statements run without cancellation (the driver starts a
 	// goroutine per statement for a context that can end); insertItems
 	// checks tx.ctx every 256 items instead.
-	w := &itemWriter{fields: fields, cols: len(cols), group: group, ctx: context.WithoutCancel(tx.ctx)}
+	w := &itemWriter{fields: fields, group: group, ctx: context.WithoutCancel(tx.ctx)}
 	prepare := func(n int) ([3]*sql.Stmt, error) {
 		var out [3]*sql.Stmt
 		texts := [3]string{
