@@ -106,6 +106,20 @@ func (e *Engine) UpdateBoundary(ctx context.Context, name string) error {
 	})
 }
 
-// WaitIdle waits until background boundary refreshes, including those
-// scheduled, have finished, for tests and benchmarks.
-func (e *Engine) WaitIdle() { e.bg.Wait() }
+// WaitIdle waits until no job executes in this process and background
+// boundary refreshes, including those scheduled, have finished, for tests
+// and benchmarks. Waiters learn that a job succeeded when it commits, a
+// moment before its goroutine schedules the refresh (AfterCommit), so
+// waiting on the refreshes alone could return before they were asked for.
+func (e *Engine) WaitIdle() {
+	for {
+		e.mu.Lock()
+		n := len(e.running)
+		e.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	e.bg.Wait()
+}
