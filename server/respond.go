@@ -2,7 +2,9 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -126,6 +128,13 @@ var codes = map[string]int{
 func (s *Server) Error(w http.ResponseWriter, hr *http.Request, err error) {
 	r := requestOf(hr)
 	code := mosaic.ErrorCode(err)
+	if code == mosaic.EINTERNAL && hr.Context().Err() != nil &&
+		(errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The request ended (the client went away or its deadline passed)
+		// and took the work with it: not a server error, whichever layer
+		// returned the bare context error.
+		code, err = mosaic.ECANCELED, &mosaic.Error{Code: mosaic.ECANCELED, Message: "The request was cancelled.", Err: err}
+	}
 	if code == mosaic.EINTERNAL {
 		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", r.id, "err", err)
 	}
