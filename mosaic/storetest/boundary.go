@@ -12,6 +12,7 @@ import (
 var boundaryTests = []test{
 	{"OverlappingRectangles", testOverlappingRectangles},
 	{"TracksChanges", testBoundaryTracksChanges},
+	{"GroupMixes", testBoundaryGroupMixes},
 	{"UpdateSkipsChangedParts", testUpdateBoundarySkipsChanged},
 	{"Empty", testEmptyBoundary},
 }
