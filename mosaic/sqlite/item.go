@@ -87,20 +87,20 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 		}
 		if err := w.write(pending); err != nil {
 			if se := (sqlite3.Error{}); keep && errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
-				return mosaic.Errorf(mosaic.ECONFLICT, "Item %d is already in %q.", pending[0].item.OID, c.Name)
+				return mosaic.Errorf(mosaic.ECONFLICT, "Item %d is already in %q.", pending[0].oid, c.Name)
 			}
 			return fmt.Errorf("insert item %q: %w", pending[0].item.Path, err)
 		}
 		for _, p := range pending {
 			it := p.item
-			if err := tx.addItemStats(c, it.OID, it.Raster); err != nil {
+			if err := tx.addItemStats(c, p.oid, it.Raster); err != nil {
 				return err
 			}
 			if !p.enc.Recycled {
 				cc.Add(p.enc.Cell)
 			}
 			res.Added++
-			res.OIDs = append(res.OIDs, it.OID)
+			res.OIDs = append(res.OIDs, p.oid)
 			if c.Summary.BandCount == 0 && it.Raster.Bands > 0 {
 				c.Summary.BandCount, c.Summary.PixelType = it.Raster.Bands, it.Raster.PixelType
 				if err := tx.saveCollection(c); err != nil {
@@ -134,7 +134,7 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 			it.OID = next
 			next++
 		}
-		pending = append(pending, pendingItem{it, enc})
+		pending = append(pending, pendingItem{it, it.OID, enc})
 		if len(pending) == w.group {
 			if err := flush(); err != nil {
 				return res, err
@@ -162,9 +162,12 @@ func (tx *Tx) nextOID(c *mosaic.Collection) (int64, error) {
 	return last + 1, nil
 }
 
-// pendingItem is an item encoded and given its OID, not yet written.
+// pendingItem is an item encoded and given its OID, not yet written. The
+// OID is kept here, not only in the Item: one *Item may come several times
+// in an add, each time with its own OID.
 type pendingItem struct {
 	item *mosaic.Item
+	oid  int64
 	enc  storesql.ItemRow
 }
 
@@ -241,7 +244,7 @@ func (w *itemWriter) write(pending []pendingItem) error {
 func (w *itemWriter) exec(st [3]*sql.Stmt, pending []pendingItem) error {
 	args := w.args[:0]
 	for _, p := range pending {
-		args = append(args, p.item.OID, p.enc.Shape)
+		args = append(args, p.oid, p.enc.Shape)
 		for _, f := range w.fields {
 			args = append(args, p.enc.Attrs[f.Name])
 		}
@@ -254,14 +257,14 @@ func (w *itemWriter) exec(st [3]*sql.Stmt, pending []pendingItem) error {
 	args = args[:0]
 	for _, p := range pending {
 		b := p.enc.Cell.Bound
-		args = append(args, p.item.OID, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
+		args = append(args, p.oid, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
 	}
 	if _, err := st[1].ExecContext(w.ctx, args...); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	args = args[:0]
 	for _, p := range pending {
-		args = append(args, p.item.OID, p.enc.Raster)
+		args = append(args, p.oid, p.enc.Raster)
 	}
 	if _, err := st[2].ExecContext(w.ctx, args...); err != nil {
 		return fmt.Errorf("raster: %w", err)

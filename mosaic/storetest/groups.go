@@ -341,3 +341,31 @@ func testBoundaryGroupMixes(t *testing.T, open Opener) {
 	b.mustDelete(t, mosaic.ItemDelete{Where: "1=1"})
 	b.checkBoundary(t)
 }
+
+// testSameItemTwice adds one *Item several times in a call, as a caller
+// retrying part of a list might: each occurrence is an item of its own
+// with the next OID, and the Item ends with the last one's.
+func testSameItemTwice(t *testing.T, open Opener) {
+	b := setup(t, open)
+	a := item("/src/a.tif", rect(0, 0, 10, 10), 1, 1)
+	res, err := b.addErr([]*mosaic.Item{a, a}, mosaic.AddOptions{})
+	if err != nil || res.Added != 2 || !slices.Equal(res.OIDs, []int64{1, 2}) || a.OID != 2 {
+		t.Fatalf("the same item twice: %+v, %v, its OID %d; want OIDs 1 and 2", res, err, a.OID)
+	}
+	// Across a group's edge: 40 times one item, then another.
+	var many []*mosaic.Item
+	for range 40 {
+		many = append(many, a)
+	}
+	z := item("/src/z.tif", rect(20, 0, 10, 10), 1, 1)
+	many = append(many, z)
+	res, err = b.addErr(many, mosaic.AddOptions{})
+	if err != nil || res.Added != 41 || !slices.Equal(res.OIDs, ids(3, 43)) || a.OID != 42 || z.OID != 43 {
+		t.Fatalf("one item 40 times: added %d, OIDs %v, %v; its OID %d, the next's %d", res.Added, res.OIDs, err, a.OID, z.OID)
+	}
+	live := b.items(t, false)
+	if len(live) != 43 || live[43].Path != "/src/z.tif" || live[42].Path != "/src/a.tif" {
+		t.Errorf("%d live items, 42 = %v, 43 = %v", len(live), live[42], live[43])
+	}
+	b.checkBoundary(t)
+}

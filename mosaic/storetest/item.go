@@ -31,6 +31,7 @@ var itemTests = []test{
 	{"OIDsNeverReusedMixes", testOIDsNeverReusedMixes},
 	{"DuplicatesInGroups", testDuplicatesInGroups},
 	{"FailedGroupAdd", testFailedGroupAdd},
+	{"SameItemTwice", testSameItemTwice},
 	{"Summary", testSummary},
 	{"BandStats", testBandStats},
 	{"Import", testImportItems},
