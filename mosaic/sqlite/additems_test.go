@@ -3,7 +3,9 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -60,5 +62,61 @@ func BenchmarkAddItems(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*total), "µs/item")
 		})
+	}
+}
+
+// TestAddItemsAfterLargestOID: once an import has taken OBJECTIDs up to
+// the largest int64, AddItems fails and stores nothing; it never wraps
+// around to negative OBJECTIDs (AUTOINCREMENT failed there too).
+func TestAddItemsAfterLargestOID(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := &mosaic.Collection{Name: "Max", SRS: mosaic.SpatialRef{WKID: 32633}}
+	it := func(path string) *mosaic.Item {
+		return &mosaic.Item{Path: path, Footprint: orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}}}
+	}
+	imported := it("/src/imported.tif")
+	imported.OID = math.MaxInt64 - 1
+	if err := db.Update(ctx, func(tx mosaic.Tx) error {
+		if err := tx.CreateCollection(c); err != nil {
+			return err
+		}
+		return tx.ImportItems(c, []*mosaic.Item{imported})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	add := func(items ...*mosaic.Item) (mosaic.AddResult, error) {
+		var res mosaic.AddResult
+		err := db.Update(ctx, func(tx mosaic.Tx) (err error) {
+			res, err = tx.AddItems(c, items, mosaic.AddOptions{})
+			return err
+		})
+		return res, err
+	}
+	if res, err := add(it("/src/a.tif"), it("/src/b.tif")); err == nil {
+		t.Errorf("two items after OBJECTID %d: %+v, want an error", imported.OID, res)
+	}
+	if res, err := add(it("/src/a.tif")); err != nil || len(res.OIDs) != 1 || res.OIDs[0] != math.MaxInt64 {
+		t.Errorf("the last OBJECTID: %+v, %v", res, err)
+	}
+	if res, err := add(it("/src/b.tif")); err == nil {
+		t.Errorf("an item after the last OBJECTID: %+v, want an error", res)
+	}
+	var got []int64
+	if err := db.View(ctx, func(tx mosaic.ReadTx) error {
+		p, err := tx.QueryItems(c, mosaic.ItemQuery{IDsOnly: true})
+		if p != nil {
+			got = p.IDs
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []int64{math.MaxInt64 - 1, math.MaxInt64}) {
+		t.Errorf("items %v, want the imported one and the last", got)
 	}
 }

@@ -131,6 +131,9 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 			return res, err
 		}
 		if !keep {
+			if next <= 0 { // past the largest int64: AUTOINCREMENT fails here too
+				return res, fmt.Errorf("insert item %q: %q has used every OBJECTID", it.Path, c.Name)
+			}
 			it.OID = next
 			next++
 		}
