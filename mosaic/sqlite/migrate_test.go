@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -147,4 +148,48 @@ func TestMigrateRastersOutOfRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	db2.Close()
+}
+
+// TestMigrateRastersEmptiedCatalog: a catalog whose items were all purged
+// before migration 006 has no row to copy into its rebuilt table; its
+// AUTOINCREMENT counter is carried over all the same, so the next item
+// does not take an OBJECTID that a purged one had.
+func TestMigrateRastersEmptiedCatalog(t *testing.T) {
+	ctx := context.Background()
+	src, err := os.ReadFile(filepath.Join("testdata", "catalog-005.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "tessera.db")
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = raw.ExecContext(ctx, `DELETE FROM items_1; DELETE FROM rtree_1; DELETE FROM cells; DELETE FROM cell_shapes`)
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(ctx, func(tx mosaic.Tx) error {
+		a, err := tx.Collection(mosaic.CollectionRef{Name: "Alpha"})
+		if err != nil {
+			return err
+		}
+		res, err := tx.AddItems(a, []*mosaic.Item{{Path: "/data/new.tif", Footprint: orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}}}}, mosaic.AddOptions{})
+		if err == nil && !reflect.DeepEqual(res.OIDs, []int64{16}) {
+			t.Errorf("first item after the migration of an emptied catalog: OID %v, want [16]", res.OIDs)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
