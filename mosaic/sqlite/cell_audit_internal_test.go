@@ -243,3 +243,67 @@ func TestCellsExactAfterMixes(t *testing.T) {
 		}
 	}
 }
+
+// TestAddItemsCancelledMidway cancels adds of 1,500 items at random
+// moments from another goroutine: each either commits every item or
+// returns ECANCELED and keeps none, and the cells, footprint counts,
+// R*Tree and raster rows match the items afterwards.
+func TestAddItemsCancelledMidway(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := &mosaic.Collection{Name: "C", SRS: mosaic.SpatialRef{WKID: 32633}}
+	if err := db.Update(ctx, func(tx mosaic.Tx) error { return tx.CreateCollection(c) }); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int64 {
+		var n int64
+		if err := db.write.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s`, itemsTable(c))).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	var committed, cancelled int
+	for round := range 12 {
+		items := make([]*mosaic.Item, 1500)
+		for i := range items {
+			x, y := float64(i%40)*100, float64(i/40)*100
+			items[i] = &mosaic.Item{Path: fmt.Sprintf("/r%d/%d.tif", round, i),
+				Footprint:  orb.Polygon{{{x, y}, {x + 100, y}, {x + 100, y + 100}, {x, y + 100}, {x, y}}},
+				Attributes: map[string]any{mosaic.FieldNameLowPS: 1.0, mosaic.FieldNameHighPS: 2.0}}
+		}
+		before := count()
+		cctx, cancel := context.WithCancel(ctx)
+		timer := time.AfterFunc(time.Duration(r.IntN(300))*time.Millisecond, cancel)
+		err := db.Update(cctx, func(tx mosaic.Tx) error {
+			cur, err := tx.Collection(mosaic.CollectionRef{ItemID: c.ItemID})
+			if err != nil {
+				return err
+			}
+			_, err = tx.AddItems(cur, items, mosaic.AddOptions{Duplicates: []mosaic.DuplicateAction{mosaic.DuplicatesAllow, mosaic.DuplicatesOverwrite}[round%2]})
+			return err
+		})
+		timer.Stop()
+		cancel()
+		switch after := count(); {
+		case err == nil:
+			committed++
+			if after != before+int64(len(items)) {
+				t.Errorf("round %d committed: %d items, want %d", round, after, before+int64(len(items)))
+			}
+		case mosaic.ErrorCode(err) == mosaic.ECANCELED:
+			cancelled++
+			if after != before {
+				t.Errorf("round %d cancelled: %d items, want %d", round, after, before)
+			}
+		default:
+			t.Fatalf("round %d: %v", round, err)
+		}
+		auditCells(t, db, c)
+	}
+	t.Logf("%d adds committed, %d cancelled", committed, cancelled)
+}
