@@ -218,14 +218,16 @@ func (d cellDB) EdgesHeld(checks []storesql.EdgeCheck) ([]bool, error) {
 	return held, nil
 }
 
-// Recompute sets cells' aggregates from their live items.
+// Recompute sets cells' aggregates from their live items. Pixel sizes
+// count when positive, as storesql.CellAgg counts them.
 func (d cellDB) Recompute(keys []int64) error {
 	if _, err := d.tx.exec(`UPDATE cells SET count = 0 WHERE collection_id = ? AND cell = ANY(?)`, d.c.ID, keys); err != nil {
 		return fmt.Errorf("update cells: %w", err)
 	}
 	if _, err := d.tx.exec(fmt.Sprintf(`INSERT INTO cells (collection_id, cell, count, minx, miny, maxx, maxy, min_psx, min_psy, max_ps)
 		SELECT ?, _cell, count(*), min(_minx), min(_miny), max(_maxx), max(_maxy),
-		       coalesce(min(%[2]s), 0), coalesce(min(%[2]s), 0), coalesce(max(%[3]s), 0)
+		       coalesce(min(%[2]s) FILTER (WHERE %[2]s > 0 AND %[2]s <> 'NaN'), 0), coalesce(min(%[2]s) FILTER (WHERE %[2]s > 0 AND %[2]s <> 'NaN'), 0),
+		       coalesce(max(%[3]s) FILTER (WHERE %[3]s > 0 AND %[3]s <> 'NaN'), 0)
 		FROM %[1]s WHERE _deleted_at IS NULL AND _cell = ANY(?) GROUP BY _cell
 		ON CONFLICT (collection_id, cell) DO UPDATE SET count = excluded.count,
 		minx = excluded.minx, miny = excluded.miny, maxx = excluded.maxx, maxy = excluded.maxy,

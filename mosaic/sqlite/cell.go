@@ -211,7 +211,7 @@ func (d cellDB) EdgeHeld(e storesql.Edge, cell int64, v float64) (bool, error) {
 
 // Recompute sets cells' aggregates from their live items, through the
 // covering partial index on (_cell, bounds, pixel sizes): an index-only
-// scan.
+// scan. Pixel sizes count when positive, as storesql.CellAgg counts them.
 func (d cellDB) Recompute(keys []int64) error {
 	tx, ids := d.tx, jsonIDs(keys)
 	if _, err := tx.exec(`UPDATE cells SET count = 0 WHERE collection_id = ? AND cell IN (SELECT value FROM json_each(?))`,
@@ -220,7 +220,8 @@ func (d cellDB) Recompute(keys []int64) error {
 	}
 	if _, err := tx.exec(fmt.Sprintf(`INSERT INTO cells (collection_id, cell, count, minx, miny, maxx, maxy, min_psx, min_psy, max_ps)
 		SELECT ?, _cell, count(*), min(_minx), min(_miny), max(_maxx), max(_maxy),
-		       coalesce(min(%[2]s), 0), coalesce(min(%[2]s), 0), coalesce(max(%[3]s), 0)
+		       coalesce(min(%[2]s) FILTER (WHERE %[2]s > 0), 0), coalesce(min(%[2]s) FILTER (WHERE %[2]s > 0), 0),
+		       coalesce(max(%[3]s) FILTER (WHERE %[3]s > 0), 0)
 		FROM %[1]s WHERE _deleted_at IS NULL AND _cell IN (SELECT value FROM json_each(?)) GROUP BY _cell
 		ON CONFLICT (collection_id, cell) DO UPDATE SET count = excluded.count,
 		minx = excluded.minx, miny = excluded.miny, maxx = excluded.maxx, maxy = excluded.maxy,

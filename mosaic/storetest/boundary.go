@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/tessera-gis/tessera/mosaic"
 )
 
@@ -13,6 +15,7 @@ var boundaryTests = []test{
 	{"OverlappingRectangles", testOverlappingRectangles},
 	{"TracksChanges", testBoundaryTracksChanges},
 	{"GroupMixes", testBoundaryGroupMixes},
+	{"UnknownPixelSizes", testUnknownPixelSizes},
 	{"UpdateSkipsChangedParts", testUpdateBoundarySkipsChanged},
 	{"Empty", testEmptyBoundary},
 }
@@ -163,4 +166,26 @@ func testEmptyBoundary(t *testing.T, open Opener) {
 	b.refresh(t)
 	b.mustDelete(t, mosaic.ItemDelete{Where: "1=1", Purge: true})
 	b.checkBoundary(t)
+}
+
+// testUnknownPixelSizes: a LowPS or HighPS of 0 is unknown and counts for
+// nothing in the summary's cell sizes, whether a cell's sizes were merged
+// from added items or recomputed after a removal (here of an item on the
+// cell's edge, beside one with LowPS 0).
+func testUnknownPixelSizes(t *testing.T, open Opener) {
+	b := setup(t, open)
+	a := item("/src/a.tif", rect(0, 0, 10, 10), 1, 1) // LowPS 11, HighPS 41
+	z := item("/src/z.tif", rect(0, 0, 10, 10), 1, 1)
+	z.Attributes[mosaic.FieldNameLowPS], z.Attributes[mosaic.FieldNameHighPS] = 0.0, 0.0
+	e := item("/src/e.tif", rect(0, 0, 12, 12), 1, 2) // LowPS 12, HighPS 42, on the cell's edges
+	b.add(t, a, z, e)
+	want := mosaic.Summary{Count: 3, Extent: orb.Bound{Max: orb.Point{12, 12}}, MinCellX: 11, MinCellY: 11, MaxCell: 42, BandCount: 1, PixelType: "U8"}
+	if s := b.collection(t).Summary; s != want {
+		t.Errorf("after adding: summary %+v, want %+v", s, want)
+	}
+	b.mustDelete(t, mosaic.ItemDelete{Where: "Path = '/src/e.tif'"})
+	want.Count, want.Extent, want.MaxCell = 2, orb.Bound{Max: orb.Point{10, 10}}, 41
+	if s := b.collection(t).Summary; s != want {
+		t.Errorf("after deleting the item on the edges: summary %+v, want %+v", s, want)
+	}
 }
