@@ -5,7 +5,6 @@ import (
 	"errors"
 	"hash/fnv"
 	"io"
-	"os"
 
 	"github.com/airbusgeo/godal"
 )
@@ -48,11 +47,11 @@ func datasetSRS(ds *godal.Dataset, path, driver string) (SRS, error) {
 // tags of the first image of a TIFF file, or false when the file has none
 // or cannot be parsed (then GDAL decides).
 func geoKeysFingerprint(path string) (string, bool) {
-	f, err := os.Open(path)
+	f, done, err := openReaderAt(path)
 	if err != nil {
 		return "", false
 	}
-	defer f.Close()
+	defer done()
 	tags, err := readGeoTags(f)
 	if err != nil || tags[0] == nil {
 		return "", false

@@ -56,6 +56,12 @@ func (s *Stores) checkContent(resolved, dir string, depth int, budget *int) (boo
 	if err != nil || !st.Mode().IsRegular() {
 		return false, ErrNotInStore
 	}
+	return s.checkHead(f, st.Size(), dir, depth, budget)
+}
+
+// checkHead is checkContent once the regular file is open: r reads it and
+// size is its length.
+func (s *Stores) checkHead(r io.ReaderAt, size int64, dir string, depth int, budget *int) (bool, error) {
 	// The file's own name is what GDAL opens at depth 0, and its VRT
 	// driver looks at the first sniffBytes only; a nested source is looked
 	// at further (sniffMore). The buffer is pooled: an ingest reads one
@@ -66,7 +72,7 @@ func (s *Stores) checkContent(resolved, dir string, depth int, budget *int) (boo
 		want = sniffMore
 	}
 	buf := sniffPool.Get().(*[sniffMore]byte)
-	n, _ := io.ReadFull(f, buf[:want])
+	n, _ := r.ReadAt(buf[:want], 0)
 	vrt := isVRTContent(buf[:min(n, sniffBytes)])
 	nested := !vrt && depth > 0 && isVRTContent(buf[:n])
 	sniffPool.Put(buf)
@@ -76,13 +82,10 @@ func (s *Stores) checkContent(resolved, dir string, depth int, budget *int) (boo
 		}
 		return false, nil
 	}
-	if depth >= maxVRTDepth || st.Size() > maxVRTBytes {
+	if depth >= maxVRTDepth || size > maxVRTBytes {
 		return true, ErrForbiddenSource
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return true, ErrNotInStore
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxVRTBytes))
+	b, err := io.ReadAll(io.NewSectionReader(r, 0, maxVRTBytes))
 	if err != nil {
 		return true, ErrNotInStore
 	}
@@ -219,7 +222,17 @@ func srsLooksLikeFile(v string) bool {
 // checkOpen is the whole check before GDAL opens name: the name itself,
 // then what the file references. It returns the name GDAL should open and
 // whether it is a VRT (GDAL may open it with the VRT driver only then).
+// On Linux, a local name is checked on a file descriptor (checkOpenFD).
 func (s *Stores) checkOpen(name string) (string, bool, error) {
+	if resolved, vrt, err, ok := s.checkOpenFD(name); ok {
+		return resolved, vrt, err
+	}
+	return s.checkOpenByName(name)
+}
+
+// checkOpenByName is checkOpen by name: EvalSymlinks, then the file
+// opened again by its resolved name.
+func (s *Stores) checkOpenByName(name string) (string, bool, error) {
 	resolved, err := s.check(name)
 	if err != nil {
 		return "", false, err

@@ -1,0 +1,21 @@
+//go:build !linux
+
+package raster
+
+import (
+	"io"
+	"os"
+)
+
+// checkOpenFD is Linux only (it reads /proc/self/fd): elsewhere checkOpen
+// checks by name.
+func (s *Stores) checkOpenFD(string) (string, bool, error, bool) { return "", false, nil, false }
+
+// openReaderAt opens a local file for reading at offsets.
+func openReaderAt(name string) (io.ReaderAt, func(), error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
+}
