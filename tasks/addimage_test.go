@@ -11,12 +11,26 @@ import (
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/raster/rastertest"
+	"github.com/tessera-gis/tessera/tasks"
 )
 
 // TestAddImageInputForms adds rasters given in every inputRasters form and
 // checks which paths became items.
 func TestAddImageInputForms(t *testing.T) {
 	t.Parallel()
+	testAddImageInputForms(t)
+}
+
+// TestAddImageInputFormsStreamed is TestAddImageInputForms with listings
+// that keep no more than one name, so that every folder or glob of more
+// is walked twice (count, then yield), as a listing of more than
+// keptNames files is.
+func TestAddImageInputFormsStreamed(t *testing.T) {
+	defer tasks.SetKeptNames(1)()
+	testAddImageInputForms(t)
+}
+
+func testAddImageInputForms(t *testing.T) {
 	b := setup(t)
 	dir := filepath.Join(b.dir, "src")
 	paths := tiles(t, dir, 3)

@@ -6,3 +6,11 @@ func SetHeldItems(n int) (restore func()) {
 	old := heldItems.Swap(int64(n))
 	return func() { heldItems.Store(old) }
 }
+
+// SetKeptNames sets how many names a listing keeps from its first walk
+// (past that, it walks again to yield them), and returns a function that
+// restores it.
+func SetKeptNames(n int) (restore func()) {
+	old := keptNames.Swap(int64(n))
+	return func() { keptNames.Store(old) }
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/raster"
@@ -136,14 +137,31 @@ func (s *sourceSet) collect(ctx context.Context) ([]source, error) {
 // (or does not exist) is kept, to fail as one item with the same message
 // either way.
 //
-// The listing streams: a first walk counts, a second yields, and neither
-// keeps the names. Several inputs that overlap list each file once: their
-// names are remembered by a 128-bit hash.
+// A first walk counts the names and keeps them while there are at most
+// keptNames; past that, the listing streams: a second walk yields them,
+// and neither keeps them. Several inputs that overlap list each file once:
+// their names are remembered by a 128-bit hash.
 func expandSources(ctx context.Context, inputs []string, o *addOptions) (*sourceSet, error) {
 	l := &lister{ctx: ctx, inputs: inputs, o: o, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed()}
 	n := 0
-	if err := l.each(func(string) bool { n++; return true }); err != nil {
+	var kept []string
+	if err := l.each(func(name string) bool {
+		n++
+		if n <= int(keptNames.Load()) {
+			kept = append(kept, name)
+		} else {
+			kept = nil
+		}
+		return true
+	}); err != nil {
 		return nil, err
+	}
+	if kept != nil || n == 0 {
+		srcs := make([]source, len(kept))
+		for i, name := range kept {
+			srcs[i] = source{Path: name}
+		}
+		return sourceSlice(srcs), nil
 	}
 	return &sourceSet{total: n, scan: func(ctx context.Context, yield func(source) bool) error {
 		l := *l
@@ -151,6 +169,13 @@ func expandSources(ctx context.Context, inputs []string, o *addOptions) (*source
 		return l.each(func(name string) bool { return yield(source{Path: name}) })
 	}}, nil
 }
+
+// keptNames is how many names a listing keeps from its first walk (a few
+// MiB), so that an ingest of that many files walks its folders once.
+// Tests lower it.
+var keptNames atomic.Int64
+
+func init() { keptNames.Store(100000) }
 
 // lister walks the inputs of an ingest.
 type lister struct {
