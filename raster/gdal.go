@@ -157,7 +157,7 @@ func openSource(s *Stores, name string) (*godal.Dataset, error) {
 		var found []string
 		for _, c := range sidecarNames(resolved) {
 			p := filepath.Join(dir, c)
-			if _, err := os.Lstat(p); err != nil {
+			if !exists(p) {
 				continue
 			}
 			if _, _, err := s.checkOpen(p); err == nil {

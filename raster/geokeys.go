@@ -66,6 +66,22 @@ func geoKeysFingerprint(path string) (string, bool) {
 
 var errNotTIFF = errors.New("not a TIFF file")
 
+// tiffTypeSize is the size in bytes of a value of a TIFF field type (0 for
+// an unknown type).
+func tiffTypeSize(t uint16) uint64 {
+	switch t {
+	case 1, 2, 6, 7:
+		return 1
+	case 3, 8:
+		return 2
+	case 4, 9, 11:
+		return 4
+	case 5, 10, 12, 16, 17, 18:
+		return 8
+	}
+	return 0
+}
+
 // readGeoTags reads the raw bytes of the GeoKeyDirectory, GeoDoubleParams
 // and GeoAsciiParams tags of the first IFD (classic TIFF or BigTIFF).
 func readGeoTags(r io.ReaderAt) ([3][]byte, error) {
@@ -115,7 +131,6 @@ func readGeoTags(r io.ReaderAt) ([3][]byte, error) {
 	if _, err := r.ReadAt(entries, int64(ifd)+int64(countSize)); err != nil {
 		return out, err
 	}
-	typeSize := map[uint16]uint64{1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 16: 8, 17: 8, 18: 8}
 	for i := range int(n) {
 		e := entries[i*entrySize:]
 		tag := bo.Uint16(e)
@@ -130,8 +145,8 @@ func readGeoTags(r io.ReaderAt) ([3][]byte, error) {
 		default:
 			continue
 		}
-		size, ok := typeSize[bo.Uint16(e[2:])]
-		if !ok {
+		size := tiffTypeSize(bo.Uint16(e[2:]))
+		if size == 0 {
 			return out, errNotTIFF
 		}
 		var count uint64

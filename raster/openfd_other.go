@@ -19,3 +19,10 @@ func openReaderAt(name string) (io.ReaderAt, func(), error) {
 	}
 	return f, func() { f.Close() }, nil
 }
+
+// exists reports whether a name exists, without following a final
+// symbolic link.
+func exists(name string) bool {
+	_, err := os.Lstat(name)
+	return err == nil
+}
