@@ -140,7 +140,7 @@ func (tx *Tx) loadSummary(c *mosaic.Collection) error {
 		minx, miny, maxx, maxy, psx, psy, maxPS *float64
 	)
 	err := tx.queryRow(`SELECT sum(count)::bigint, min(minx), min(miny), max(maxx), max(maxy),
-		min(min_psx), min(min_psy), max(max_ps) FROM cells WHERE collection_id = ? AND count > 0`, c.ID).
+		min(nullif(min_psx, 0)), min(nullif(min_psy, 0)), max(max_ps) FROM cells WHERE collection_id = ? AND count > 0`, c.ID).
 		Scan(&count, &minx, &miny, &maxx, &maxy, &psx, &psy, &maxPS)
 	if err != nil {
 		return fmt.Errorf("load summary of %s: %w", c.Name, err)
@@ -152,7 +152,14 @@ func (tx *Tx) loadSummary(c *mosaic.Collection) error {
 	}
 	s.Count = *count
 	s.Extent = orb.Bound{Min: orb.Point{*minx, *miny}, Max: orb.Point{*maxx, *maxy}}
-	s.MinCellX, s.MinCellY, s.MaxCell = *psx, *psy, *maxPS
+	// Unknown pixel sizes (0) are left out: NULL when no cell knows them.
+	orZero := func(v *float64) float64 {
+		if v == nil {
+			return 0
+		}
+		return *v
+	}
+	s.MinCellX, s.MinCellY, s.MaxCell = orZero(psx), orZero(psy), orZero(maxPS)
 	return nil
 }
 

@@ -129,7 +129,7 @@ func (tx *Tx) loadSummary(c *mosaic.Collection) error {
 		minx, miny, maxx, maxy, psx, psy, maxPS sql.NullFloat64
 	)
 	err := tx.queryRow(`SELECT sum(count), min(minx), min(miny), max(maxx), max(maxy),
-		min(min_psx), min(min_psy), max(max_ps) FROM cells WHERE collection_id = ? AND count > 0`, c.ID).
+		min(nullif(min_psx, 0)), min(nullif(min_psy, 0)), max(max_ps) FROM cells WHERE collection_id = ? AND count > 0`, c.ID).
 		Scan(&count, &minx, &miny, &maxx, &maxy, &psx, &psy, &maxPS)
 	if err != nil {
 		return fmt.Errorf("load summary of %s: %w", c.Name, err)

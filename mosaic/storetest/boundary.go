@@ -188,4 +188,13 @@ func testUnknownPixelSizes(t *testing.T, open Opener) {
 	if s := b.collection(t).Summary; s != want {
 		t.Errorf("after deleting the item on the edges: summary %+v, want %+v", s, want)
 	}
+	// An item without pixel sizes alone in its cell: that cell's sizes are
+	// unknown, not 0, and the collection's stay those of the others.
+	far := item("/src/far.tif", rect(100000, 100000, 10, 10), 1, 1)
+	far.Attributes[mosaic.FieldNameLowPS], far.Attributes[mosaic.FieldNameHighPS] = 0.0, 0.0
+	b.add(t, far)
+	want.Count, want.Extent = 3, orb.Bound{Max: orb.Point{100010, 100010}}
+	if s := b.collection(t).Summary; s != want {
+		t.Errorf("after adding an item without pixel sizes in a cell of its own: summary %+v, want %+v", s, want)
+	}
 }

@@ -280,10 +280,11 @@ func (b *bundle) checkBoundary(t *testing.T) {
 		} else {
 			extent = extent.Union(it.Footprint.Bound())
 		}
-		if v, ok := it.Attributes[mosaic.FieldNameLowPS].(float64); ok {
+		// A pixel size of 0 is unknown and counts for nothing.
+		if v, ok := it.Attributes[mosaic.FieldNameLowPS].(float64); ok && v > 0 {
 			minPS = math.Min(minPS, v)
 		}
-		if v, ok := it.Attributes[mosaic.FieldNameHighPS].(float64); ok {
+		if v, ok := it.Attributes[mosaic.FieldNameHighPS].(float64); ok && v > 0 {
 			maxPS = math.Max(maxPS, v)
 		}
 	}
