@@ -98,8 +98,11 @@ type CatalogWriter interface {
 	// ImportItems adds items to c keeping each item's OID and, for items
 	// with Recycled set, putting them in the recycle bin as they were: it
 	// copies a catalog between stores. Later AddItems calls get OIDs above
-	// every imported one. An OID that c has used returns ECONFLICT (or
-	// an error); an item without an OID, path or footprint, EINVALID.
+	// every imported one. An OID that an item of c holds, live or in the
+	// recycle bin, returns ECONFLICT (or an error); the OID of a purged
+	// item is not checked, since an import copies a catalog into a new
+	// collection. An item without an OID, path or footprint returns
+	// EINVALID.
 	ImportItems(c *Collection, items []*Item) error
 	// DeleteItems removes the items that d selects, to the recycle bin
 	// unless d.Purge.
