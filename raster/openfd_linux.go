@@ -47,6 +47,16 @@ func (s *Stores) checkOpenFD(name string) (resolved string, vrt bool, err error,
 	if err := unix.Fstat(pfd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Nlink == 0 {
 		return refused(ErrNotInStore)
 	}
+	// GDAL opens the resolved name, so it must name this very file. The
+	// kernel prints a file of another mount namespace (reached through
+	// /proc/PID/root) or of a detached mount with its path over there,
+	// and one unlinked while another link keeps it with " (deleted)"
+	// appended: such names may name a different file here, whose content
+	// was not checked. Then the check by name decides.
+	var named unix.Stat_t
+	if err := unix.Lstat(resolved, &named); err != nil || named.Dev != st.Dev || named.Ino != st.Ino {
+		return "", false, nil, false
+	}
 	// Reopened through /proc for reading: the same inode, whatever
 	// happened to its name meanwhile.
 	fd, err := unix.Open(self, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
