@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tessera-gis/tessera/raster"
 )
@@ -60,4 +62,54 @@ func TestGateForeignMountNamespace(t *testing.T) {
 		t.Fatalf("Inspect(%s) = %+v: the gate checked the benign VRT of the other namespace and GDAL opened the evil one here", link, info)
 	}
 	f.assertRefused(t, link)
+}
+
+// TestGateNameFlipsToFIFO: Inspect reads the GeoKeys of the name it was
+// given after GDAL opened the checked file, so a link flipping between a
+// raster and a FIFO (outside the store: that open is not checked) made
+// some Inspect wait for a writer forever, holding a thread. A race: it
+// failed within a few seconds, usually in the first hundred calls.
+func TestGateNameFlipsToFIFO(t *testing.T) {
+	f := newGateFixture(t)
+	fifo := filepath.Join(f.outside, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	flip := filepath.Join(f.store, "flip.tif")
+	if err := os.Symlink(f.tif, flip); err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	flipped := make(chan struct{})
+	go func() {
+		defer close(flipped)
+		for i := 0; !stop.Load(); i++ {
+			target, tmp := f.tif, filepath.Join(f.store, ".a")
+			if i%2 == 1 {
+				target, tmp = fifo, filepath.Join(f.store, ".b")
+			}
+			os.Remove(tmp)
+			os.Symlink(target, tmp) //nolint:errcheck // the rename fails then
+			os.Rename(tmp, flip)    //nolint:errcheck // retried
+		}
+	}()
+	defer func() { stop.Store(true); <-flipped }()
+	ok, n := 0, 0
+	for start := time.Now(); time.Since(start) < 4*time.Second; n++ {
+		done := make(chan error, 1)
+		go func() { _, err := raster.Inspect(f.ctx, flip); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil {
+				ok++
+			}
+		case <-time.After(10 * time.Second):
+			if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+				w.Close()
+			}
+			<-done
+			t.Fatalf("Inspect(%s) blocked on the FIFO (call %d, %d read)", flip, n+1, ok)
+		}
+	}
+	t.Logf("%d calls, %d read", n, ok)
 }

@@ -113,11 +113,18 @@ func (fd fdReader) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// openReaderAt opens a local file for reading at offsets.
+// openReaderAt opens a local regular file for reading at offsets. The
+// name is not checked here and may have changed since the check: a FIFO
+// is opened without waiting for a writer and refused, as is a device.
 func openReaderAt(name string) (fdReader, func(), error) {
-	fd, err := unix.Open(name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+	fd, err := unix.Open(name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return -1, nil, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		unix.Close(fd)
+		return -1, nil, fmt.Errorf("%s: not a regular file", name)
 	}
 	return fdReader(fd), func() { unix.Close(fd) }, nil
 }
