@@ -325,6 +325,33 @@ func TestGateSpecialFiles(t *testing.T) {
 	}
 }
 
+// TestGateUnreadable: a file in a store the server may not read (the
+// descriptor check opens it O_PATH, which needs no read permission) is
+// refused with the error of a missing file. Root reads anything: skipped.
+func TestGateUnreadable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads files whatever their mode")
+	}
+	f := newGateFixture(t)
+	locked := write(t, filepath.Join(f.store, "locked.tif"), "II*\x00")
+	if err := os.Chmod(locked, 0); err != nil {
+		t.Fatal(err)
+	}
+	vrt := write(t, filepath.Join(f.store, "locked.vrt"), rawVRT("ok.tif", true))
+	if err := os.Chmod(vrt, 0); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(f.store, "missing.tif")
+	_, want := raster.Inspect(f.ctx, missing)
+	for _, p := range []string{locked, vrt} {
+		f.assertRefused(t, p)
+		_, err := raster.Inspect(f.ctx, p)
+		if strings.ReplaceAll(err.Error(), strconv.Quote(p), "NAME") != strings.ReplaceAll(want.Error(), strconv.Quote(missing), "NAME") {
+			t.Errorf("Inspect(%s): %v\nwant the error of a missing file: %v", p, err, want)
+		}
+	}
+}
+
 // openFDs counts this process's open descriptors.
 func openFDs(t *testing.T) int {
 	t.Helper()
