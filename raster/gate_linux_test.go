@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/tessera-gis/tessera/raster"
 	"github.com/tessera-gis/tessera/raster/rastertest"
 )
@@ -275,6 +277,23 @@ func TestGateSpecialFiles(t *testing.T) {
 		link(f.data, "d") + "/token.secret", store + "/d/../data/tessera.db", store + "/d/../users.conf",
 		link(f.db, "db.tif"), link("data/tessera.db", "db-rel.tif"),
 		filepath.Join(store, "missing.tif"),
+	}
+	// Through this process's descriptors: a pipe (/proc prints "pipe:[N]",
+	// the check by name decides) and an unnamed regular file in the store
+	// (O_TMPFILE: no link at all).
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	names = append(names, link("/proc/self/fd/"+strconv.Itoa(int(r.Fd())), "pipe.tif"))
+	if tmp, err := unix.Open(store, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o644); err == nil {
+		defer unix.Close(tmp)
+		unix.Write(tmp, []byte(rawVRT("ok.tif", true))) //nolint:errcheck // refused whatever it holds
+		names = append(names, link("/proc/self/fd/"+strconv.Itoa(tmp), "tmpfile.vrt"))
+	} else {
+		t.Logf("O_TMPFILE: %v", err)
 	}
 	for _, dev := range []struct {
 		name       string
