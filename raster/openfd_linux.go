@@ -20,8 +20,9 @@ import (
 // depth of the name, where EvalSymlinks made one lstat per component and
 // checkContent opened the file again by name, and the head checked is the
 // head of the file whose name was checked. ok is false when this path
-// cannot decide (a name that is not a plain local path, or no /proc):
-// checkOpen then does it by name.
+// cannot decide (a name that is not a plain local path, no /proc, or a
+// name read back that does not name the file opened): checkOpen then
+// does it by name.
 func (s *Stores) checkOpenFD(name string) (resolved string, vrt bool, err error, ok bool) {
 	if s.Empty() || !strings.HasPrefix(name, "/") || strings.HasPrefix(name, "/vsi") || strings.ContainsRune(name, 0) {
 		return "", false, nil, false
