@@ -6,7 +6,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestCheckOpenFD checks that on Linux the gate decides local names on a
@@ -80,6 +82,33 @@ func TestCheckOpenFD(t *testing.T) {
 	for _, name := range []string{"rel.tif", "/vsimem/x.tif", "http://example.com/x.tif"} {
 		if _, _, _, ok := s.checkOpenFD(name); ok {
 			t.Errorf("%s: the fast path decided", name)
+		}
+	}
+}
+
+// TestGeoKeysFingerprintSpecialFiles: geoKeysFingerprint opens by name
+// after GDAL did (Inspect passes it the name it was given), so the name may
+// be a FIFO by then: it must not wait for a writer, nor read a device.
+func TestGeoKeysFingerprintSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.tif")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{fifo, "/dev/zero", "/dev/null", dir} {
+		done := make(chan bool, 1)
+		go func() { _, ok := geoKeysFingerprint(name); done <- ok }()
+		select {
+		case ok := <-done:
+			if ok {
+				t.Errorf("%s: a fingerprint", name)
+			}
+		case <-time.After(10 * time.Second):
+			// Let the blocked open end.
+			if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+				w.Close()
+			}
+			t.Fatalf("geoKeysFingerprint(%s) blocks", name)
 		}
 	}
 }

@@ -20,8 +20,9 @@ import (
 // depth of the name, where EvalSymlinks made one lstat per component and
 // checkContent opened the file again by name, and the head checked is the
 // head of the file whose name was checked. ok is false when this path
-// cannot decide (a name that is not a plain local path, or no /proc):
-// checkOpen then does it by name.
+// cannot decide (a name that is not a plain local path, no /proc, or a
+// name read back that does not name the file opened): checkOpen then
+// does it by name.
 func (s *Stores) checkOpenFD(name string) (resolved string, vrt bool, err error, ok bool) {
 	if s.Empty() || !strings.HasPrefix(name, "/") || strings.HasPrefix(name, "/vsi") || strings.ContainsRune(name, 0) {
 		return "", false, nil, false
@@ -46,6 +47,16 @@ func (s *Stores) checkOpenFD(name string) (resolved string, vrt bool, err error,
 	var st unix.Stat_t
 	if err := unix.Fstat(pfd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Nlink == 0 {
 		return refused(ErrNotInStore)
+	}
+	// GDAL opens the resolved name, so it must name this very file. The
+	// kernel prints a file of another mount namespace (reached through
+	// /proc/PID/root) or of a detached mount with its path over there,
+	// and one unlinked while another link keeps it with " (deleted)"
+	// appended: such names may name a different file here, whose content
+	// was not checked. Then the check by name decides.
+	var named unix.Stat_t
+	if err := unix.Lstat(resolved, &named); err != nil || named.Dev != st.Dev || named.Ino != st.Ino {
+		return "", false, nil, false
 	}
 	// Reopened through /proc for reading: the same inode, whatever
 	// happened to its name meanwhile.
@@ -103,11 +114,18 @@ func (fd fdReader) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// openReaderAt opens a local file for reading at offsets.
+// openReaderAt opens a local regular file for reading at offsets. The
+// name is not checked here and may have changed since the check: a FIFO
+// is opened without waiting for a writer and refused, as is a device.
 func openReaderAt(name string) (fdReader, func(), error) {
-	fd, err := unix.Open(name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+	fd, err := unix.Open(name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return -1, nil, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		unix.Close(fd)
+		return -1, nil, fmt.Errorf("%s: not a regular file", name)
 	}
 	return fdReader(fd), func() { unix.Close(fd) }, nil
 }
