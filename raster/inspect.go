@@ -141,7 +141,9 @@ func inspect(ds *godal.Dataset, path string, o *inspectOptions) (*Info, error) {
 	}
 
 	gt, gtErr := ds.GeoTransform(quiet)
-	srs, srsErr := datasetSRS(ds, path, info.Driver)
+	// The GeoKeys are read from the name GDAL opened (the checked, resolved
+	// one), not from the name given, which is not opened again.
+	srs, srsErr := datasetSRS(ds, ds.Description(), info.Driver)
 	switch {
 	case gtErr == nil && srsErr == nil:
 	case !o.allowNoSRS && gtErr != nil:
