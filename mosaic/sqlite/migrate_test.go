@@ -22,14 +22,7 @@ import (
 // QueryItems returned from it then (live items, then the recycle bin).
 func TestMigrateRastersOutOfRows(t *testing.T) {
 	ctx := context.Background()
-	src, err := os.ReadFile(filepath.Join("testdata", "catalog-005.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "tessera.db")
-	if err := os.WriteFile(path, src, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := catalog005(t)
 	var want map[string][]*mosaic.Item
 	js, err := os.ReadFile(filepath.Join("testdata", "catalog-005.json"))
 	if err != nil {
@@ -156,14 +149,7 @@ func TestMigrateRastersOutOfRows(t *testing.T) {
 // does not take an OBJECTID that a purged one had.
 func TestMigrateRastersEmptiedCatalog(t *testing.T) {
 	ctx := context.Background()
-	src, err := os.ReadFile(filepath.Join("testdata", "catalog-005.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "tessera.db")
-	if err := os.WriteFile(path, src, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := catalog005(t)
 	raw, err := sql.Open("sqlite3", path)
 	if err != nil {
 		t.Fatal(err)
@@ -192,4 +178,19 @@ func TestMigrateRastersEmptiedCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// catalog005 copies testdata/catalog-005.db (see TestMigrateRastersOutOfRows)
+// into a new folder and returns the copy's path.
+func catalog005(t *testing.T) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("testdata", "catalog-005.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "tessera.db")
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
