@@ -4,6 +4,8 @@ FROM golang:1.26-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libgdal-dev liblerc-dev pkg-config && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY go.mod go.sum ./
+# go.mod replaces godal with the patched copy in third_party/godal.
+COPY third_party/godal third_party/godal
 RUN go mod download
 COPY . .
 ARG VERSION=dev

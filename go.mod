@@ -48,3 +48,9 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+// godal v0.0.18 with two C.malloc calls turned into C.calloc: Go code
+// stores pointers into that memory, and the write barrier must not see
+// C's leftovers as Go pointers (docs/reliability.md, finding 5;
+// third_party/godal/PATCHES.md).
+replace github.com/airbusgeo/godal v0.0.18 => ./third_party/godal

@@ -39,15 +39,14 @@ func TestMain(m *testing.M) {
 		// /tmp/tessera-asan ./cmd/tessera; ASAN_OPTIONS=detect_leaks=0).
 		binary = b
 	} else {
-		// The server is built as it ships, without the race detector:
-		// a -race server rendering with GDAL dies, rarely in this suite
-		// and within seconds under TestQueryJobStress, with "fatal
-		// error: found pointer to free object" in the collector's sweep;
-		// the same load on a server built without -race (6 runs, 5
-		// minutes), with -asan, or with GOEXPERIMENT=cgocheck2 never
-		// failed (docs/reliability.md, "Findings"). The handlers, jobs
-		// and stores still run under -race in their packages' tests;
-		// TESSERA_E2E_RACE=1 builds this server with -race too.
+		// The server is built as it ships, without the race detector.
+		// A -race server rendering with GDAL used to die under
+		// TestQueryJobStress with "fatal error: found pointer to free
+		// object": godal stored pointers into uninitialized C memory,
+		// now calloc'ed in third_party/godal (docs/reliability.md,
+		// finding 5). The handlers, jobs and stores run under -race in
+		// their packages' tests; TESSERA_E2E_RACE=1 builds this server
+		// with -race too.
 		args := []string{"build", "-o", binary, "."}
 		if os.Getenv("TESSERA_E2E_RACE") != "" {
 			args = []string{"build", "-race", "-o", binary, "."}
