@@ -183,7 +183,7 @@ func (in *ingester) read() error {
 	b := newBuilder(ctx, fields, o, in.target)
 	pctx, stop := context.WithCancel(ctx)
 	in.stopReading = stop
-	in.results = newPipeline(pctx, in.sources, b, 2*o.BatchSize)
+	in.results = newPipeline(pctx, in.sources, b, max(2*o.BatchSize, readAhead))
 	for !in.overlaps() {
 		out, ok := in.results.Next()
 		if !ok {
@@ -203,21 +203,30 @@ func (in *ingester) read() error {
 }
 
 // overlapReads bounds how many sources the final transaction may still
-// have to read when it begins.
-const overlapReads = 4096
+// have to read when it begins (a few seconds of reading).
+const overlapReads = 16384
 
 // overlaps reports whether the final transaction should begin now, while
 // the last sources are read: adding the items read so far then overlaps
 // the reads, instead of following them on one core while the others
-// wait. It begins when the sources left are at most half those read and
-// at most overlapReads, so the write lock is held about as long as adding
-// the items takes anyway. Remote sources, which may stall, never overlap.
+// wait. It begins when as many sources are left as were read, and at most
+// overlapReads: adding an item on the one connection that writes, beside
+// the readers, takes about half as long as reading one, so the adds then
+// keep up with the reads and the job ends soon after its last read (when
+// it began with a third left, adding the items read by then still ran
+// after the last read). The write lock is held that much longer than
+// adding the items takes. Remote sources, which may stall, never overlap.
 func (in *ingester) overlaps() bool {
 	st := &in.st
 	left := st.Total - st.done
-	return left > 0 && left <= min(st.done/2, overlapReads) && !in.remote && !in.target.IsZero() &&
+	return left > 0 && left <= min(st.done, overlapReads) && !in.remote && !in.target.IsZero() &&
 		st.Staged+len(in.batch) > 0 && len(in.failures) == 0
 }
+
+// readAhead is how many sources the pipeline reads ahead of the ingest at
+// least: while the final transaction adds the items held so far, the
+// readers go on (with 2×batchSize, the default 1,000, they stopped).
+const readAhead = 4096
 
 // take notes one outcome: an item in the batch, or a failure. It returns
 // false when reading must stop (strict mode's first failure).
