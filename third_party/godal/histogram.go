@@ -26,12 +26,12 @@ type Bucket struct {
 	Count    uint64
 }
 
-//Len returns the number of buckets contained in the histogram
+// Len returns the number of buckets contained in the histogram
 func (h Histogram) Len() int {
 	return len(h.counts)
 }
 
-//Bucket returns the i'th bucket in the histogram. i must be between 0 and Len()-1.
+// Bucket returns the i'th bucket in the histogram. i must be between 0 and Len()-1.
 func (h Histogram) Bucket(i int) Bucket {
 	width := (h.max - h.min) / float64(len(h.counts))
 	return Bucket{
@@ -52,12 +52,12 @@ type histogramOpts struct {
 // HistogramOption is an option that can be passed to Band.Histogram()
 //
 // Available HistogramOptions are:
-//  - Approximate() to allow the algorithm to operate on a subset of the full resolution data
-//  - Intervals(count int, min,max float64) to compute a histogram with count buckets, spanning [min,max].
-//   Each bucket will be (max-min)/count wide. If not provided, the default histogram will be returned.
-//  - IncludeOutOfRange() to populate the first and last bucket with values under/over the specified min/max
-//   when used in conjuntion with Intervals()
-//  - ErrLogger
+//   - Approximate() to allow the algorithm to operate on a subset of the full resolution data
+//   - Intervals(count int, min,max float64) to compute a histogram with count buckets, spanning [min,max].
+//     Each bucket will be (max-min)/count wide. If not provided, the default histogram will be returned.
+//   - IncludeOutOfRange() to populate the first and last bucket with values under/over the specified min/max
+//     when used in conjuntion with Intervals()
+//   - ErrLogger
 type HistogramOption interface {
 	setHistogramOpt(ho *histogramOpts)
 }

@@ -20,10 +20,10 @@ type srWKTOpts struct {
 	errorHandler ErrorHandler
 }
 
-//WKTExportOption is an option that can be passed to SpatialRef.WKT()
+// WKTExportOption is an option that can be passed to SpatialRef.WKT()
 //
 // Available WKTExportOptions are:
-//  - ErrLogger
+//   - ErrLogger
 type WKTExportOption interface {
 	setWKTExportOpt(sro *srWKTOpts)
 }
@@ -35,7 +35,7 @@ type trnOpts struct {
 // TransformOption is an option that can be passed to NewTransform
 //
 // Available TransformOptions are:
-//  - ErrLogger
+//   - ErrLogger
 type TransformOption interface {
 	setTransformOpt(o *trnOpts)
 }
@@ -52,8 +52,8 @@ type boundsOpts struct {
 // BoundsOption is an option that can be passed to Dataset.Bounds or Geometry.Bounds
 //
 // Available options are:
-//  - *SpatialRef
-//  - ErrLogger
+//   - *SpatialRef
+//   - ErrLogger
 type BoundsOption interface {
 	setBoundsOpt(o *boundsOpts)
 }
@@ -66,7 +66,7 @@ type createSpatialRefOpts struct {
 // reference object
 //
 // Available options are:
-//  - ErrLogger
+//   - ErrLogger
 type CreateSpatialRefOption interface {
 	setCreateSpatialRefOpt(so *createSpatialRefOpts)
 }

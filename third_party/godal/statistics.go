@@ -25,9 +25,9 @@ type statisticsOpts struct {
 	errorHandler ErrorHandler
 }
 
-//StatisticsOption is an option that can be passed to Band.Statistics
+// StatisticsOption is an option that can be passed to Band.Statistics
 //
-//Available Statistics options are:
+// Available Statistics options are:
 // - Aproximate() to allow the satistics to be computed on overviews or a subset of all tiles.
 // - ErrLogger
 type StatisticsOption interface {
@@ -38,9 +38,10 @@ func (aoo approximateOkOption) setStatisticsOpt(so *statisticsOpts) {
 	so.approx = 1
 }
 
-//SetStatistics is an option that can passed to Band.SetStatistics()
-//Available options are:
-//  -ErrLogger
+// SetStatistics is an option that can passed to Band.SetStatistics()
+// Available options are:
+//
+//	-ErrLogger
 type SetStatisticsOption interface {
 	setSetStatisticsOpt(sts *setStatisticsOpt)
 }
@@ -49,9 +50,10 @@ type setStatisticsOpt struct {
 	errorHandler ErrorHandler
 }
 
-//ClearStatistics  is an option passed to Dataset.ClearStatistics
-//Available options are:
-//  -ErrLogger
+// ClearStatistics  is an option passed to Dataset.ClearStatistics
+// Available options are:
+//
+//	-ErrLogger
 type ClearStatisticsOption interface {
 	setClearStatisticsOpt(sts *clearStatisticsOpt)
 }
