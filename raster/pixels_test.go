@@ -241,6 +241,7 @@ func TestSamplesMatchGdallocationinfo(t *testing.T) {
 		{"all values", raster.SampleRequest{Geometry: orb.MultiPoint{{500455, 4999605}, {500205, 4999905}}, AllValues: true}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each location runs gdallocationinfo once per source
 			r := tc.req
 			r.Sources, r.SRS = paths(srcs), utm
 			got, err := raster.Samples(storeCtx, r)
