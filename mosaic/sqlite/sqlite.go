@@ -40,22 +40,39 @@ const DriverName = "tessera_sqlite3"
 
 var registerOnce sync.Once
 
+// writerDriverName is DriverName for the writing connection, which
+// checkpoints in its commits only past walFallbackPages (see checkpoint.go).
+const writerDriverName = "tessera_sqlite3_writer"
+
 func registerDriver() {
 	registerOnce.Do(func() {
-		sql.Register(DriverName, &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
-			for _, f := range sqlfilter.SQLiteFunctions() {
-				if err := conn.RegisterFunc(f.Name, f.Impl, f.Pure); err != nil {
-					return fmt.Errorf("register %s: %w", f.Name, err)
-				}
+		sql.Register(DriverName, &sqlite3.SQLiteDriver{ConnectHook: registerFunctions})
+		sql.Register(writerDriverName, &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
+			if err := registerFunctions(conn); err != nil {
+				return err
 			}
-			for name, impl := range spatialFunctions {
-				if err := conn.RegisterFunc(name, impl, true); err != nil {
-					return fmt.Errorf("register %s: %w", name, err)
-				}
+			if _, err := conn.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walFallbackPages), nil); err != nil {
+				return fmt.Errorf("wal_autocheckpoint: %w", err)
 			}
 			return nil
 		}})
 	})
+}
+
+// registerFunctions adds the SQL functions that compiled where clauses
+// and spatial filters call to a new connection.
+func registerFunctions(conn *sqlite3.SQLiteConn) error {
+	for _, f := range sqlfilter.SQLiteFunctions() {
+		if err := conn.RegisterFunc(f.Name, f.Impl, f.Pure); err != nil {
+			return fmt.Errorf("register %s: %w", f.Name, err)
+		}
+	}
+	for name, impl := range spatialFunctions {
+		if err := conn.RegisterFunc(name, impl, true); err != nil {
+			return fmt.Errorf("register %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // DB is a tessera database file. It implements mosaic.Store.
@@ -63,6 +80,7 @@ type DB struct {
 	path  string
 	write *sql.DB // one connection, BEGIN IMMEDIATE
 	read  *sql.DB // query-only connections
+	ckpt  *checkpointer
 	now   func() time.Time
 
 	// RecycleRetention is how long removed items stay restorable.
@@ -91,7 +109,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		wq[k] = v
 	}
 	wq.Set("_txlock", "immediate")
-	write, err := sql.Open(DriverName, "file:"+path+"?"+wq.Encode())
+	write, err := sql.Open(writerDriverName, "file:"+path+"?"+wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -122,6 +140,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	read.SetMaxOpenConns(readConns())
 	read.SetMaxIdleConns(readConns())
 	db.read = read
+	cq := url.Values{}
+	cq.Set("_busy_timeout", "60000")
+	cq.Set("_cache_size", "-1024") // a checkpoint copies pages through the OS, not this cache
+	if db.ckpt, err = newCheckpointer("file:"+path+"?"+cq.Encode(), checkpointEvery); err != nil {
+		read.Close()
+		write.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	return db, nil
 }
 
@@ -149,9 +175,9 @@ func (db *DB) WriteDB() *sql.DB { return db.write }
 // Path returns the database file name.
 func (db *DB) Path() string { return db.path }
 
-// Close closes both pools.
+// Close stops the background checkpoints and closes both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.read.Close(), db.write.Close())
+	return errors.Join(db.ckpt.close(), db.read.Close(), db.write.Close())
 }
 
 func (db *DB) migrate(ctx context.Context) error {
@@ -228,6 +254,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return wrapDBError(ctx, "commit", err)
 	}
+	db.ckpt.notify()
 	return nil
 }
 

@@ -1,0 +1,121 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+	"time"
+)
+
+// Checkpoints: SQLite copies the write-ahead log into the database file
+// (a checkpoint) once the log holds 1,000 pages, by default inside the
+// commit that crossed the mark. That commit then writes every page twice
+// and waits for two fsyncs: a 10,000-item AddImage spent 55–80 ms of its
+// final commit there, after its job had done its work, and a small job's
+// latency had a spike whenever its commit crossed the mark.
+//
+// The writing connection therefore checkpoints only past walFallbackPages
+// (a bound, for a log the background cannot keep small), and a
+// checkpointer copies the log in the background, on its own connection,
+// after each write transaction of the store commits (at most every
+// checkpointEvery), and every checkpointIdle for the job queue's. A
+// PASSIVE checkpoint never blocks the writer or the readers, and the
+// writer starts the log over at its next transaction once every page is
+// copied, as it did before. Durability is unchanged: with synchronous =
+// NORMAL a commit is in the log, which survives a crash of the process,
+// and the log is synced before each checkpoint.
+
+// walFallbackPages is the log size, in pages, at which the writing
+// connection checkpoints in its commit (wal_autocheckpoint): 64 MiB with
+// 4 KiB pages.
+const walFallbackPages = 16384
+
+// checkpointEvery is the least time between two background checkpoints:
+// commits in between are copied together.
+const checkpointEvery = 100 * time.Millisecond
+
+// checkpointIdle is how often the checkpointer runs unasked: the job
+// queue (River) writes through the same connection without kicking it.
+const checkpointIdle = 5 * time.Second
+
+// checkpointer runs PASSIVE checkpoints on its own connection when kicked.
+type checkpointer struct {
+	db    *sql.DB
+	kick  chan struct{} // buffered: one kick waits while a checkpoint runs
+	stop  chan struct{}
+	done  chan struct{}
+	every time.Duration
+	once  sync.Once
+	err   error
+}
+
+// newCheckpointer starts a checkpointer of the database at dsn.
+func newCheckpointer(dsn string, every time.Duration) (*checkpointer, error) {
+	db, err := sql.Open(DriverName, dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxIdleTime(0)
+	c := &checkpointer{db: db, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), every: every}
+	go c.run()
+	return c, nil
+}
+
+// notify asks for a checkpoint soon; it never blocks. A nil
+// checkpointer (while Open migrates) does nothing.
+func (c *checkpointer) notify() {
+	if c == nil {
+		return
+	}
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (c *checkpointer) run() {
+	defer close(c.done)
+	tick := time.NewTicker(checkpointIdle)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-c.kick:
+		case <-tick.C: // the job queue's writes, which do not kick
+		}
+		// An error (a full disk, a checkpoint under way elsewhere) leaves
+		// the log as it was; the next commit asks again, and the writer
+		// checkpoints itself past walFallbackPages.
+		_, _, _ = c.checkpoint(context.Background())
+		select {
+		case <-c.stop:
+			return
+		case <-time.After(c.every):
+		}
+	}
+}
+
+// checkpoint runs one PASSIVE checkpoint and returns the pages in the log
+// and how many of them are in the database file.
+func (c *checkpointer) checkpoint(ctx context.Context) (log, copied int64, err error) {
+	var busy int64
+	err = c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &copied)
+	return log, copied, err
+}
+
+// close stops the checkpointer and closes its connection; again, it
+// does nothing.
+func (c *checkpointer) close() error {
+	if c == nil {
+		return nil
+	}
+	c.once.Do(func() {
+		close(c.stop)
+		<-c.done
+		c.err = c.db.Close()
+	})
+	return c.err
+}
