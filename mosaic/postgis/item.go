@@ -54,7 +54,8 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 			return res, err
 		}
 	}
-	fields := storesql.DataFields(c)
+	encoder := storesql.NewEncoder(c, keep, row.cellSize)
+	fields := encoder.Fields()
 	cols := make([]string, 0, len(fields)+10)
 	vals := make([]string, 0, cap(cols))
 	cols = append(cols, quote(mosaic.FieldNameOID), quote(mosaic.FieldNameShape))
@@ -110,7 +111,7 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 				continue
 			}
 		}
-		enc, err := storesql.EncodeItem(c, it, keep, row.cellSize)
+		enc, err := encoder.Encode(it)
 		if err != nil {
 			return res, err
 		}
@@ -119,9 +120,7 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 		}
 		args := make([]any, 0, len(cols))
 		args = append(args, oid, enc.Shape)
-		for _, f := range fields {
-			args = append(args, enc.Attrs[f.Name])
-		}
+		args = append(args, enc.Values...)
 		b := enc.Cell.Bound
 		args = append(args, enc.Raster, enc.Cell.Cell, enc.Cell.ShapeKey, b.Min[0], b.Min[1], b.Max[0], b.Max[1], enc.DeletedAt, enc.DeletedJob)
 		batch.Queue(insert, args...)

@@ -69,7 +69,8 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 	if keep || opts.Duplicates == mosaic.DuplicatesExclude || opts.Duplicates == mosaic.DuplicatesOverwrite {
 		group = 1
 	}
-	w, err := tx.newItemWriter(c, min(group, len(items)))
+	enc := storesql.NewEncoder(c, keep, row.cellSize)
+	w, err := tx.newItemWriter(c, enc.Fields(), min(group, len(items)))
 	if err != nil {
 		return res, err
 	}
@@ -126,7 +127,7 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 			}
 			continue
 		}
-		enc, err := storesql.EncodeItem(c, it, keep, row.cellSize)
+		row, err := enc.Encode(it)
 		if err != nil {
 			return res, err
 		}
@@ -137,7 +138,7 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 			it.OID = next
 			next++
 		}
-		pending = append(pending, pendingItem{it, it.OID, enc})
+		pending = append(pending, pendingItem{it, it.OID, row})
 		if len(pending) == w.group {
 			if err := flush(); err != nil {
 				return res, err
@@ -178,16 +179,14 @@ type pendingItem struct {
 // raster row), group items per statement, and single items for the
 // remainder.
 type itemWriter struct {
-	fields []mosaic.Field
-	group  int
+	group int
 	// full and one are the statements for group items and for one.
 	full, one [3]*sql.Stmt
 	args      []any
 	ctx       context.Context
 }
 
-func (tx *Tx) newItemWriter(c *mosaic.Collection, group int) (*itemWriter, error) {
-	fields := storesql.DataFields(c)
+func (tx *Tx) newItemWriter(c *mosaic.Collection, fields []mosaic.Field, group int) (*itemWriter, error) {
 	cols := make([]string, 0, len(fields)+10)
 	cols = append(cols, quote(mosaic.FieldNameOID), quote(mosaic.FieldNameShape))
 	for _, f := range fields {
@@ -199,7 +198,7 @@ func (tx *Tx) newItemWriter(c *mosaic.Collection, group int) (*itemWriter, error
 	// The statements run without cancellation (the driver starts a
 	// goroutine per statement for a context that can end); insertItems
 	// checks tx.ctx every 256 items instead.
-	w := &itemWriter{fields: fields, group: group, ctx: context.WithoutCancel(tx.ctx)}
+	w := &itemWriter{group: group, ctx: context.WithoutCancel(tx.ctx)}
 	prepare := func(n int) ([3]*sql.Stmt, error) {
 		var out [3]*sql.Stmt
 		texts := [3]string{
@@ -248,9 +247,7 @@ func (w *itemWriter) exec(st [3]*sql.Stmt, pending []pendingItem) error {
 	args := w.args[:0]
 	for _, p := range pending {
 		args = append(args, p.oid, p.enc.Shape)
-		for _, f := range w.fields {
-			args = append(args, p.enc.Attrs[f.Name])
-		}
+		args = append(args, p.enc.Values...)
 		b := p.enc.Cell.Bound
 		args = append(args, p.enc.Cell.Cell, b.Min[0], b.Min[1], b.Max[0], b.Max[1], p.enc.DeletedAt, p.enc.DeletedJob)
 	}

@@ -349,8 +349,9 @@ func (s Items) Dedupe(c *mosaic.Collection, it *mosaic.Item, opts mosaic.AddOpti
 // ItemRow is an item encoded for the items table, as both stores insert
 // it.
 type ItemRow struct {
-	// Attrs are the values of the collection's DataFields, by name.
-	Attrs map[string]any
+	// Values are the values of the collection's data fields, in the order
+	// of the Encoder's Fields.
+	Values []any
 	// Shape is the footprint as WKB; Raster the RasterInfo as JSON.
 	Shape  []byte
 	Raster string
@@ -364,11 +365,10 @@ type ItemRow struct {
 	DeletedAt, DeletedJob any
 }
 
-// EncodeItem encodes it for c's items table, whose boundary cells are
-// cellSize wide; keep (an import) keeps its recycle-bin state.
-func EncodeItem(c *mosaic.Collection, it *mosaic.Item, keep bool, cellSize float64) (ItemRow, error) {
+// Encode encodes it for the collection's items table.
+func (e *Encoder) Encode(it *mosaic.Item) (ItemRow, error) {
 	var r ItemRow
-	attrs, err := NormalizeAttributes(c, it)
+	values, err := e.values(it)
 	if err != nil {
 		return r, err
 	}
@@ -381,10 +381,10 @@ func EncodeItem(c *mosaic.Collection, it *mosaic.Item, keep bool, cellSize float
 		return r, err
 	}
 	b := it.Footprint.Bound()
-	r = ItemRow{Attrs: attrs, Shape: shape, Raster: string(raster),
-		Cell: CellItem{Cell: CellKey(b.Center(), cellSize), ShapeKey: ShapeKey(shape), Bound: b,
-			LowPS: attrs[mosaic.FieldNameLowPS], HighPS: attrs[mosaic.FieldNameHighPS]}}
-	if keep && it.Recycled != nil {
+	r = ItemRow{Values: values, Shape: shape, Raster: string(raster),
+		Cell: CellItem{Cell: CellKey(b.Center(), e.cellSize), ShapeKey: ShapeKey(shape), Bound: b,
+			LowPS: value(values, e.lowPS), HighPS: value(values, e.highPS)}}
+	if e.keep && it.Recycled != nil {
 		r.Recycled, r.DeletedAt, r.DeletedJob = true, it.Recycled.At.UnixMilli(), it.Recycled.JobID
 	}
 	return r, nil

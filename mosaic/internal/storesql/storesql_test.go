@@ -3,6 +3,7 @@ package storesql_test
 import (
 	"math"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -126,6 +127,70 @@ func TestGroupsMatchItems(t *testing.T) {
 	for k, n := range byItem.Shapes {
 		if byGroup.Shapes[k] != n {
 			t.Errorf("footprint %v: by group %d, by item %d", k, byGroup.Shapes[k], n)
+		}
+	}
+}
+
+// The Encoder maps attributes onto the data fields case-insensitively,
+// converts them, fills the fields the catalog maintains (Path, Shape_Area
+// and Shape_Length always; CenterX, CenterY and Category unless given),
+// skips OBJECTID and the geometry, and refuses a field the collection
+// lacks.
+func TestEncoderValues(t *testing.T) {
+	t.Parallel()
+	c := &mosaic.Collection{Name: "c", Fields: append(mosaic.StandardFields(),
+		mosaic.Field{Name: "CloudCover", Type: mosaic.FieldDouble},
+		mosaic.Field{Name: "AcquisitionDate", Type: mosaic.FieldDate})}
+	fp := orb.Polygon{{{0, 0}, {4, 0}, {4, 2}, {0, 2}, {0, 0}}}
+	enc := storesql.NewEncoder(c, false, 64)
+	at := func(values []any, name string) any {
+		for i, f := range enc.Fields() {
+			if f.Name == name {
+				return values[i]
+			}
+		}
+		t.Fatalf("no data field %s", name)
+		return nil
+	}
+	tests := []struct {
+		name  string
+		attrs map[string]any
+		want  map[string]any
+		err   bool
+	}{
+		{name: "computed", attrs: map[string]any{"Name": "a"},
+			want: map[string]any{"Name": "a", "Path": "/x/a.tif", "Shape_Area": 8.0, "Shape_Length": 12.0,
+				"CenterX": 2.0, "CenterY": 1.0, "Category": int64(mosaic.CategoryPrimary), "CloudCover": nil}},
+		{name: "case-insensitive names, converted", attrs: map[string]any{"cloudcover": 12, "ACQUISITIONDATE": time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)},
+			want: map[string]any{"CloudCover": 12.0, "AcquisitionDate": int64(1714521600000)}},
+		{name: "given centre and category kept", attrs: map[string]any{"CenterX": 7.5, "centery": 8.5, "Category": 2},
+			want: map[string]any{"CenterX": 7.5, "CenterY": 8.5, "Category": int64(2)}},
+		{name: "path and area always computed", attrs: map[string]any{"Path": "/elsewhere", "Shape_Area": 1.0},
+			want: map[string]any{"Path": "/x/a.tif", "Shape_Area": 8.0}},
+		{name: "OBJECTID and the geometry skipped", attrs: map[string]any{"OBJECTID": 5, "shape": "x"},
+			want: map[string]any{"Path": "/x/a.tif"}},
+		{name: "unknown field", attrs: map[string]any{"Nope": 1}, err: true},
+		{name: "bad value", attrs: map[string]any{"CloudCover": "cloudy"}, err: true},
+	}
+	for _, tt := range tests {
+		row, err := enc.Encode(&mosaic.Item{Path: "/x/a.tif", Footprint: fp, Attributes: tt.attrs})
+		if tt.err {
+			if err == nil {
+				t.Errorf("%s: no error", tt.name)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if len(row.Values) != len(enc.Fields()) {
+			t.Fatalf("%s: %d values for %d fields", tt.name, len(row.Values), len(enc.Fields()))
+		}
+		for name, want := range tt.want {
+			if got := at(row.Values, name); got != want {
+				t.Errorf("%s: %s = %#v, want %#v", tt.name, name, got, want)
+			}
 		}
 	}
 }

@@ -13,41 +13,101 @@ import (
 	"github.com/tessera-gis/tessera/mosaic"
 )
 
-// NormalizeAttributes maps an item's attributes onto c's fields, converts
-// them to column values (int64, float64, string, epoch milliseconds or
-// nil), and fills the fields the catalog maintains: Path, Shape_Area,
+// Encoder encodes items for one collection's items table: their
+// attributes as the values of DataFields(c), in that order, and the rest
+// of an ItemRow. It looks each field up once, not once per item.
+type Encoder struct {
+	c        *mosaic.Collection
+	fields   []mosaic.Field
+	index    map[string]int // a data field's name, as given and lower-cased → its position
+	keep     bool
+	cellSize float64
+	// The positions of the fields the catalog maintains, or -1.
+	path, area, length, centerX, centerY, category, lowPS, highPS int
+}
+
+// NewEncoder returns an Encoder for c's items table, whose boundary cells
+// are cellSize wide; keep (an import) keeps each item's recycle-bin state.
+func NewEncoder(c *mosaic.Collection, keep bool, cellSize float64) *Encoder {
+	e := &Encoder{c: c, fields: DataFields(c), keep: keep, cellSize: cellSize}
+	e.index = make(map[string]int, 2*len(e.fields))
+	for i := len(e.fields) - 1; i >= 0; i-- { // the first of two names that differ in case wins, as c.Field
+		e.index[e.fields[i].Name] = i
+		e.index[strings.ToLower(e.fields[i].Name)] = i
+	}
+	for _, f := range []struct {
+		at   *int
+		name string
+	}{{&e.path, mosaic.FieldNamePath}, {&e.area, mosaic.FieldNameShapeArea}, {&e.length, mosaic.FieldNameShapeLength},
+		{&e.centerX, mosaic.FieldNameCenterX}, {&e.centerY, mosaic.FieldNameCenterY}, {&e.category, mosaic.FieldNameCategory},
+		{&e.lowPS, mosaic.FieldNameLowPS}, {&e.highPS, mosaic.FieldNameHighPS}} {
+		*f.at = e.field(f.name)
+	}
+	return e
+}
+
+// Fields are the data fields whose values Encode returns, in order.
+func (e *Encoder) Fields() []mosaic.Field { return e.fields }
+
+// field is the position of the data field named name (case-insensitively),
+// or -1.
+func (e *Encoder) field(name string) int {
+	if i, ok := e.index[name]; ok {
+		return i
+	}
+	if i, ok := e.index[strings.ToLower(name)]; ok {
+		return i
+	}
+	for i, f := range e.fields { // names equal under Unicode case folding only
+		if strings.EqualFold(f.Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// values maps an item's attributes onto the data fields, converts them
+// to column values (int64, float64, string, epoch milliseconds or nil),
+// and fills the fields the catalog maintains: Path, Shape_Area,
 // Shape_Length, and CenterX, CenterY and Category unless given.
-func NormalizeAttributes(c *mosaic.Collection, it *mosaic.Item) (map[string]any, error) {
-	out := make(map[string]any, len(c.Fields))
+func (e *Encoder) values(it *mosaic.Item) ([]any, error) {
+	out := make([]any, len(e.fields))
 	for k, v := range it.Attributes {
-		f, ok := c.Field(k)
-		if !ok {
-			return nil, mosaic.Errorf(mosaic.EINVALID, "Image collection %q has no field %q.", c.Name, k)
+		i := e.field(k)
+		if i < 0 {
+			if _, ok := e.c.Field(k); ok {
+				continue // OBJECTID or the geometry: never set from attributes
+			}
+			return nil, mosaic.Errorf(mosaic.EINVALID, "Image collection %q has no field %q.", e.c.Name, k)
 		}
-		if f.Type == mosaic.FieldOID || f.Type == mosaic.FieldGeometry {
-			continue
-		}
-		cv, err := ColumnValue(f, v)
+		cv, err := ColumnValue(e.fields[i], v)
 		if err != nil {
 			return nil, err
 		}
-		out[f.Name] = cv
+		out[i] = cv
+	}
+	set := func(i int, v any, always bool) {
+		if i >= 0 && (always || out[i] == nil) {
+			out[i] = v
+		}
 	}
 	b := it.Footprint.Bound()
 	center := b.Center()
-	out[mosaic.FieldNamePath] = it.Path
-	out[mosaic.FieldNameShapeArea] = planar.Area(it.Footprint)
-	out[mosaic.FieldNameShapeLength] = PolygonLength(it.Footprint)
-	if out[mosaic.FieldNameCenterX] == nil {
-		out[mosaic.FieldNameCenterX] = center[0]
-	}
-	if out[mosaic.FieldNameCenterY] == nil {
-		out[mosaic.FieldNameCenterY] = center[1]
-	}
-	if out[mosaic.FieldNameCategory] == nil {
-		out[mosaic.FieldNameCategory] = int64(mosaic.CategoryPrimary)
-	}
+	set(e.path, it.Path, true)
+	set(e.area, planar.Area(it.Footprint), true)
+	set(e.length, PolygonLength(it.Footprint), true)
+	set(e.centerX, center[0], false)
+	set(e.centerY, center[1], false)
+	set(e.category, int64(mosaic.CategoryPrimary), false)
 	return out, nil
+}
+
+// value is the value at position i of values, or nil for -1.
+func value(values []any, i int) any {
+	if i < 0 {
+		return nil
+	}
+	return values[i]
 }
 
 // PolygonLength is the perimeter of p, holes included.
