@@ -68,6 +68,11 @@ var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 
 // milliseconds (a number over 10^11, so after March 1973). The result is
 // in UTC. It does not trim s.
 func ParseDate(s string) (time.Time, bool) {
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' { // the commonest form, which the loop reaches fifth
+		if t, err := time.Parse("2006-01-02", s); err == nil {
+			return t.UTC(), true
+		}
+	}
 	for _, l := range dateLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC(), true

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 
@@ -118,7 +119,7 @@ func gdalPhrase(msg string) string {
 }
 
 // buildItem turns a raster's description into a catalog item in target.
-func buildItem(fields []mosaic.Field, src source, info *raster.Info, target raster.SRS, o *addOptions) (*mosaic.Item, error) {
+func buildItem(meta *metadataFields, src source, info *raster.Info, target raster.SRS, o *addOptions) (*mosaic.Item, error) {
 	if info.SRS.IsZero() {
 		return nil, raster.ErrNoSRS
 	}
@@ -164,7 +165,7 @@ func buildItem(fields []mosaic.Field, src source, info *raster.Info, target rast
 		attrs[mosaic.FieldNameMinPS] = 0.0
 		attrs[mosaic.FieldNameMaxPS] = coarse * maxRangeFactor
 	}
-	mapMetadata(fields, info.Metadata, attrs)
+	meta.apply(info.Metadata, attrs)
 	if src.Row != nil {
 		for k, v := range src.Row.Values { // the manifest wins
 			attrs[k] = v
@@ -204,9 +205,44 @@ var footprintFields = map[string]bool{"objectid": true, "shape": true, "shape_ar
 // them, a manifest may.
 var rasterFields = map[string]bool{"lowps": true, "highps": true, "minps": true, "maxps": true}
 
-// mapMetadata copies GDAL metadata items onto catalog fields with the same
-// name (case-insensitively), converting values to the field's type.
-func mapMetadata(fields []mosaic.Field, md map[string]string, attrs map[string]any) {
+// metadataFields finds the catalog field a GDAL metadata item names
+// (case-insensitively, the first of the fields in order), looked up once
+// per ingest rather than per raster.
+type metadataFields struct {
+	fields []mosaic.Field
+	byName map[string]int // a field's name as given, lower- and upper-cased → its position
+}
+
+func newMetadataFields(fields []mosaic.Field) *metadataFields {
+	m := &metadataFields{fields: fields, byName: make(map[string]int, 3*len(fields))}
+	for i := len(fields) - 1; i >= 0; i-- { // the first wins
+		n := fields[i].Name
+		m.byName[n], m.byName[strings.ToLower(n)], m.byName[strings.ToUpper(n)] = i, i, i
+	}
+	return m
+}
+
+// field returns the field named name, case-insensitively.
+func (m *metadataFields) field(name string) (mosaic.Field, bool) {
+	if i, ok := m.byName[name]; ok {
+		return m.fields[i], true
+	}
+	if i, ok := m.byName[strings.ToLower(name)]; ok {
+		return m.fields[i], true
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf { // names equal under Unicode case folding only
+			return fieldNamed(m.fields, name)
+		}
+	}
+	return mosaic.Field{}, false
+}
+
+// apply copies GDAL metadata items onto catalog fields with the same name
+// (case-insensitively), converting values to the field's type. Fields
+// computed from the footprint or the raster are left alone; of two items
+// that name one field, the later in byte order wins.
+func (m *metadataFields) apply(md map[string]string, attrs map[string]any) {
 	if len(md) == 0 {
 		return
 	}
@@ -216,7 +252,7 @@ func mapMetadata(fields []mosaic.Field, md map[string]string, attrs map[string]a
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		f, ok := fieldNamed(fields, k)
+		f, ok := m.field(k)
 		if !ok || footprintFields[strings.ToLower(f.Name)] || rasterFields[strings.ToLower(f.Name)] {
 			continue
 		}

@@ -25,7 +25,7 @@ type outcome struct {
 // target is set.
 type builder struct {
 	ctx     context.Context // carries the data stores (raster.WithStores)
-	fields  []mosaic.Field
+	meta    *metadataFields
 	opts    *addOptions
 	target  raster.SRS // zero until known
 	inspect []raster.InspectOption
@@ -33,7 +33,7 @@ type builder struct {
 }
 
 func newBuilder(ctx context.Context, fields []mosaic.Field, o *addOptions, target raster.SRS) *builder {
-	b := &builder{ctx: ctx, fields: fields, opts: o, target: target}
+	b := &builder{ctx: ctx, meta: newMetadataFields(fields), opts: o, target: target}
 	if o.BuildFootprints {
 		b.inspect = append(b.inspect, raster.ValidDataFootprint())
 	}
@@ -68,7 +68,7 @@ func (b *builder) run(src source) outcome {
 	if target.IsZero() {
 		target = info.SRS
 	}
-	out.item, out.err = buildItem(b.fields, src, info, target, b.opts)
+	out.item, out.err = buildItem(b.meta, src, info, target, b.opts)
 	return out
 }
 
