@@ -56,10 +56,7 @@ func TestCheckpointInBackground(t *testing.T) {
 	}
 
 	// Started again, the checkpointer copies the log when a commit kicks it.
-	db.ckpt, err = newCheckpointer("file:"+path+"?_busy_timeout=60000", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db.ckpt = newCheckpointer(db.write, 0)
 	if err := db.Update(ctx, func(mtx mosaic.Tx) error {
 		_, err := mtx.(*Tx).exec(`INSERT INTO big (b) VALUES (x'00')`)
 		return err

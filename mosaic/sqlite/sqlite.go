@@ -140,14 +140,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	read.SetMaxOpenConns(readConns())
 	read.SetMaxIdleConns(readConns())
 	db.read = read
-	cq := url.Values{}
-	cq.Set("_busy_timeout", "60000")
-	cq.Set("_cache_size", "-1024") // a checkpoint copies pages through the OS, not this cache
-	if db.ckpt, err = newCheckpointer("file:"+path+"?"+cq.Encode(), checkpointEvery); err != nil {
-		read.Close()
-		write.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+	db.ckpt = newCheckpointer(write, checkpointEvery)
 	return db, nil
 }
 
@@ -328,8 +321,15 @@ func placeholders(n int) string {
 // Checkpoint copies the write-ahead log into the database file and
 // truncates it, so that the file alone holds every committed change.
 func (db *DB) Checkpoint(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	// A checkpoint that cannot finish (a reader past the busy timeout, a
+	// checkpoint on another connection) is reported in the result row,
+	// not as an error.
+	var busy, log, copied int64
+	if err := db.write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &copied); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("checkpoint: %w (%d of %d pages of the log copied)", sqlite3.ErrBusy, copied, log)
 	}
 	return nil
 }
