@@ -194,3 +194,52 @@ func TestEncoderValues(t *testing.T) {
 		}
 	}
 }
+
+// The Encoder matches an attribute to a field as c.Field does: under
+// Unicode case folding (strings.EqualFold), not by lower-casing. "İ"
+// (U+0130) lower-cases to "i" but does not fold to it, so "KİND" names no
+// field; "K" (the Kelvin sign, U+212A) folds to "k", so "KIND" with it
+// names Kind.
+func TestEncoderUnicodeNames(t *testing.T) {
+	t.Parallel()
+	c := &mosaic.Collection{Name: "c", Fields: append(mosaic.StandardFields(),
+		mosaic.Field{Name: "Kind", Type: mosaic.FieldString, Length: 20})}
+	fp := orb.Polygon{{{0, 0}, {4, 0}, {4, 2}, {0, 2}, {0, 0}}}
+	enc := storesql.NewEncoder(c, false, 64)
+	kind := -1
+	for i, f := range enc.Fields() {
+		if f.Name == "Kind" {
+			kind = i
+		}
+	}
+	tests := []struct {
+		key  string
+		want any    // the value of Kind, when err is ""
+		err  string // the error text, as NormalizeAttributes gave it
+	}{
+		{key: "KIND", want: "x"},
+		{key: "\u212Aind", want: "x"}, // Kelvin sign: folds to k
+		{key: "K\u0130ND", err: `Image collection "c" has no field "KİND".`}, // İ: lower-cases to i, does not fold
+		{key: "k\u0131nd", err: `Image collection "c" has no field "kınd".`}, // dotless ı: upper-cases to I, does not fold
+	}
+	for _, tt := range tests {
+		_, ok := c.Field(tt.key)
+		if ok != (tt.err == "") {
+			t.Fatalf("%q: c.Field found %v; the table disagrees", tt.key, ok)
+		}
+		row, err := enc.Encode(&mosaic.Item{Path: "/x/a.tif", Footprint: fp, Attributes: map[string]any{tt.key: "x"}})
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("%q: error %v, want %q (Kind = %#v)", tt.key, err, tt.err, row.Values[kind])
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tt.key, err)
+			continue
+		}
+		if got := row.Values[kind]; got != tt.want {
+			t.Errorf("%q: Kind = %#v, want %#v", tt.key, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,50 @@
+package tasks
+
+import (
+	"testing"
+
+	"github.com/tessera-gis/tessera/mosaic"
+)
+
+// A GDAL metadata item names a field as fieldNamed (strings.EqualFold)
+// matches it, as mapMetadata did: "İ" (U+0130) lower-cases to "i" but
+// does not fold to it, so KİND names no field; the Kelvin sign folds to
+// k. Footprint and raster fields stay computed; of two items that name
+// one field, the later in byte order wins.
+func TestMetadataFieldsMatchFieldNamed(t *testing.T) {
+	t.Parallel()
+	fields := append(mosaic.StandardFields(), mosaic.Field{Name: "Kind", Type: mosaic.FieldString, Length: 20})
+	meta := newMetadataFields(fields)
+	tests := []struct {
+		name string
+		md   map[string]string
+		want map[string]any // the attributes set
+	}{
+		{name: "any case", md: map[string]string{"kind": "a"}, want: map[string]any{"Kind": "a"}},
+		{name: "Kelvin sign", md: map[string]string{"\u212Aind": "a"}, want: map[string]any{"Kind": "a"}},
+		{name: "dotted capital I", md: map[string]string{"K\u0130ND": "a"}, want: map[string]any{}},
+		{name: "dotless small i", md: map[string]string{"k\u0131nd": "a"}, want: map[string]any{}},
+		{name: "later key wins", md: map[string]string{"KIND": "upper", "kind": "lower"}, want: map[string]any{"Kind": "lower"}},
+		{name: "computed fields kept", md: map[string]string{"path": "/p", "CENTERX": "1", "LowPS": "2", "shape_area": "3"},
+			want: map[string]any{}},
+	}
+	for _, tt := range tests {
+		attrs := map[string]any{}
+		meta.apply(tt.md, attrs)
+		old := map[string]any{}
+		for k := range tt.md { // what mapMetadata's fieldNamed found
+			if f, ok := fieldNamed(fields, k); ok && f.Name == "Kind" {
+				old[f.Name] = nil
+			}
+		}
+		if len(attrs) != len(tt.want) || len(old) != len(tt.want) {
+			t.Errorf("%s: set %v, want %v (fieldNamed matches %v)", tt.name, attrs, tt.want, old)
+			continue
+		}
+		for k, v := range tt.want {
+			if attrs[k] != v {
+				t.Errorf("%s: %s = %#v, want %#v", tt.name, k, attrs[k], v)
+			}
+		}
+	}
+}
