@@ -224,10 +224,13 @@ func newMetadataFields(fields []mosaic.Field) *metadataFields {
 
 // field returns the field named name, case-insensitively.
 func (m *metadataFields) field(name string) (mosaic.Field, bool) {
-	if i, ok := m.byName[name]; ok {
+	// Changing case is not folding ("İ" lower-cases to "i", "ı" upper-cases
+	// to "I", and neither folds to them), so a hit must also match as
+	// fieldNamed does.
+	if i, ok := m.byName[name]; ok && strings.EqualFold(m.fields[i].Name, name) {
 		return m.fields[i], true
 	}
-	if i, ok := m.byName[strings.ToLower(name)]; ok {
+	if i, ok := m.byName[strings.ToLower(name)]; ok && strings.EqualFold(m.fields[i].Name, name) {
 		return m.fields[i], true
 	}
 	for i := 0; i < len(name); i++ {

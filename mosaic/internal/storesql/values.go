@@ -55,7 +55,9 @@ func (e *Encoder) field(name string) int {
 	if i, ok := e.index[name]; ok {
 		return i
 	}
-	if i, ok := e.index[strings.ToLower(name)]; ok {
+	// Lower-casing is not folding: "İ" lower-cases to "i" but does not
+	// fold to it, so a hit must also match as c.Field does.
+	if i, ok := e.index[strings.ToLower(name)]; ok && strings.EqualFold(e.fields[i].Name, name) {
 		return i
 	}
 	for i, f := range e.fields { // names equal under Unicode case folding only
