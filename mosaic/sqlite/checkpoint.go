@@ -11,23 +11,24 @@ import (
 // (a checkpoint) once the log holds 1,000 pages, by default inside the
 // commit that crossed the mark. That commit then writes every page twice
 // and waits for two fsyncs: a 10,000-item AddImage spent 55–80 ms of its
-// final commit there, after its job had done its work, and a small job's
-// latency had a spike whenever its commit crossed the mark.
+// final commit there, after its job had done its work.
 //
-// The writing connection therefore checkpoints only past walFallbackPages
-// (a bound, for a log the background cannot keep small), and a
-// checkpointer copies the log in the background, after each write
-// transaction of the store commits (at most every checkpointEvery), and
-// every checkpointIdle for the job queue's. It runs on the writing
-// connection, between two write transactions, not on a connection of its
-// own: the writer starts the log over at its next transaction only if
-// every page is copied by then, and a checkpoint on another connection
-// seldom finishes before the next of many small commits, so the log grew
-// to walFallbackPages (TestWALStaysSmallUnderSustainedCommits). A PASSIVE
-// checkpoint never waits for the readers; a write transaction that
-// queues behind it waits for it, but the commit that kicked it does not. Durability is unchanged: with synchronous =
-// NORMAL a commit is in the log, which survives a crash of the process,
-// and the log is synced before each checkpoint.
+// The writing connection therefore checkpoints in its commits only past
+// walFallbackPages (a bound, for a log the background cannot keep small),
+// and a checkpointer copies the log soon after each write transaction of
+// the store commits (at most every checkpointEvery while the log is
+// small), and every checkpointIdle for the job queue's. It runs on the
+// writing connection, between two write transactions: the writer starts
+// the log over at its next transaction only if every page is copied by
+// then, and a checkpoint on a connection of its own seldom finished
+// before the next of many small commits, so the log grew to
+// walFallbackPages (TestWALStaysSmallUnderSustainedCommits). A PASSIVE
+// checkpoint never waits for readers; a write transaction that queues
+// behind it waits for it, but the commit that kicked it does not.
+//
+// Durability is unchanged: with synchronous = NORMAL a commit is in the
+// log, which survives a crash of the process, and the log is synced
+// before each checkpoint.
 
 // walFallbackPages is the log size, in pages, at which the writing
 // connection checkpoints in its commit (wal_autocheckpoint): 64 MiB with
@@ -52,7 +53,8 @@ const checkpointIdle = 5 * time.Second
 type checkpointer struct {
 	db    *sql.DB
 	kick  chan struct{} // buffered: one kick waits while a checkpoint runs
-	stop  chan struct{}
+	ctx   context.Context
+	stop  context.CancelFunc
 	done  chan struct{}
 	every time.Duration
 	once  sync.Once
@@ -61,7 +63,8 @@ type checkpointer struct {
 // newCheckpointer starts a checkpointer on write, the single-connection
 // write pool, which it does not close.
 func newCheckpointer(write *sql.DB, every time.Duration) *checkpointer {
-	c := &checkpointer{db: write, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), every: every}
+	ctx, stop := context.WithCancel(context.Background())
+	c := &checkpointer{db: write, kick: make(chan struct{}, 1), ctx: ctx, stop: stop, done: make(chan struct{}), every: every}
 	go c.run()
 	return c
 }
@@ -84,7 +87,7 @@ func (c *checkpointer) run() {
 	defer tick.Stop()
 	for {
 		select {
-		case <-c.stop:
+		case <-c.ctx.Done():
 			return
 		case <-c.kick:
 		case <-tick.C: // the job queue's writes, which do not kick
@@ -95,11 +98,11 @@ func (c *checkpointer) run() {
 		// Past walBusyPages the next commit's kick is not held back: the
 		// commits of one checkpointEvery could otherwise fill the log
 		// faster than SQLite's 1,000-page autocheckpoint let it grow.
-		if log, _, err := c.checkpoint(context.Background()); err == nil && log >= walBusyPages {
+		if log, _, err := c.checkpoint(c.ctx); err == nil && log >= walBusyPages {
 			continue
 		}
 		select {
-		case <-c.stop:
+		case <-c.ctx.Done():
 			return
 		case <-time.After(c.every):
 		}
@@ -114,15 +117,15 @@ func (c *checkpointer) checkpoint(ctx context.Context) (log, copied int64, err e
 	return log, copied, err
 }
 
-// close stops the checkpointer, waiting for a checkpoint under way;
-// again, it does nothing.
-func (c *checkpointer) close() error {
+// close stops the checkpointer: a checkpoint waiting for the writing
+// connection gives up, one under way is interrupted (SQLite keeps what it
+// copied). Again, it does nothing.
+func (c *checkpointer) close() {
 	if c == nil {
-		return nil
+		return
 	}
 	c.once.Do(func() {
-		close(c.stop)
+		c.stop()
 		<-c.done
 	})
-	return nil
 }

@@ -28,9 +28,7 @@ func TestCheckpointInBackground(t *testing.T) {
 	}
 
 	// No checkpoint may run in the background while the commit is checked.
-	if err := db.ckpt.close(); err != nil {
-		t.Fatal(err)
-	}
+	db.ckpt.close()
 	db.ckpt = nil
 	before := fileSize(t, path)
 	const blob = 8 << 20 // 2,048 pages: twice the mark at which SQLite checkpointed in the commit
@@ -198,4 +196,38 @@ func TestCheckpointAfterCommitTruncatesLog(t *testing.T) {
 	if failed > 0 {
 		t.Fatalf("%d of %d Checkpoints right after a commit left the log in place", failed, rounds)
 	}
+}
+
+// Stopping the checkpointer does not wait for a write transaction that
+// holds the writing connection the checkpointer is waiting for.
+func TestCheckpointerStopsWhileWriterBusy(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTestDB(t, `CREATE TABLE t (x)`)
+	held, release := make(chan struct{}), make(chan struct{})
+	updated := make(chan error, 1)
+	go func() {
+		updated <- db.Update(ctx, func(mosaic.Tx) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	db.ckpt.notify() // it now waits for the connection
+	time.Sleep(50 * time.Millisecond)
+	stopped := make(chan struct{})
+	go func() {
+		db.ckpt.close()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Error("stopping the checkpointer waited for the write transaction")
+	}
+	close(release)
+	if err := <-updated; err != nil {
+		t.Fatal(err)
+	}
+	<-stopped
 }

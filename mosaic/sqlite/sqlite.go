@@ -170,7 +170,8 @@ func (db *DB) Path() string { return db.path }
 
 // Close stops the background checkpoints and closes both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.ckpt.close(), db.read.Close(), db.write.Close())
+	db.ckpt.close()
+	return errors.Join(db.read.Close(), db.write.Close())
 }
 
 func (db *DB) migrate(ctx context.Context) error {
