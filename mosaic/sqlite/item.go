@@ -127,7 +127,7 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 			}
 			continue
 		}
-		row, err := enc.Encode(it)
+		encoded, err := enc.Encode(it)
 		if err != nil {
 			return res, err
 		}
@@ -138,7 +138,7 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 			it.OID = next
 			next++
 		}
-		pending = append(pending, pendingItem{it, it.OID, row})
+		pending = append(pending, pendingItem{it, it.OID, encoded})
 		if len(pending) == w.group {
 			if err := flush(); err != nil {
 				return res, err
