@@ -58,7 +58,7 @@ func TestCommittedWakesTheQueue(t *testing.T) {
 			if w != id {
 				t.Fatalf("worked %s, want %s", w, id)
 			}
-			if d := time.Since(start); d > 5*time.Second { // a twelfth of the poll interval: ample on a loaded machine
+			if d := time.Since(start); d > 2*time.Second {
 				t.Errorf("job %s started after %v", id, d)
 			}
 		case <-time.After(10 * time.Second):
