@@ -59,14 +59,8 @@ func TestGateForeignMountNamespace(t *testing.T) {
 		stdin.Close()
 		t.Skipf("could not mount in the namespace: %q, %v", line, cmd.Wait())
 	}
-	link := filepath.Join(f.store, "link.vrt")
-	if err := os.Symlink("/proc/"+strconv.Itoa(cmd.Process.Pid)+"/root"+evil, link); err != nil {
-		t.Fatal(err)
-	}
-	if info, err := raster.Inspect(f.ctx, link); err == nil {
-		t.Fatalf("Inspect(%s) = %+v: the gate checked the benign VRT of the other namespace and GDAL opened the evil one here", link, info)
-	}
-	f.assertRefused(t, link)
+	f.assertLinkRefused(t, f.store, "/proc/"+strconv.Itoa(cmd.Process.Pid)+"/root"+evil,
+		"the gate checked the benign VRT of the other namespace and GDAL opened the evil one here")
 }
 
 // TestGateDetachedMount: the same with a file on a detached mount, which
@@ -101,14 +95,8 @@ func TestGateDetachedMount(t *testing.T) {
 		t.Fatal(err)
 	}
 	mounted = false
-	link := filepath.Join(store, "link.vrt")
-	if err := os.Symlink("/proc/self/fd/"+strconv.Itoa(int(root.Fd()))+evil, link); err != nil {
-		t.Fatal(err)
-	}
-	if info, err := raster.Inspect(f.ctx, link); err == nil {
-		t.Fatalf("Inspect(%s) = %+v: the gate checked the benign VRT of the detached mount and GDAL opened the evil one here", link, info)
-	}
-	f.assertRefused(t, link)
+	f.assertLinkRefused(t, store, "/proc/self/fd/"+strconv.Itoa(int(root.Fd()))+evil,
+		"the gate checked the benign VRT of the detached mount and GDAL opened the evil one here")
 }
 
 // TestGateUnlinkedName: /proc/PID/fd/N of any process (here this one)
@@ -136,14 +124,8 @@ func TestGateUnlinkedName(t *testing.T) {
 	}
 	evil := write(t, gone+" (deleted)", rawVRT(f.secret, false))
 	f.assertRefused(t, evil)
-	link := filepath.Join(store, "link.vrt")
-	if err := os.Symlink("/proc/"+strconv.Itoa(os.Getpid())+"/fd/"+strconv.Itoa(int(held.Fd())), link); err != nil {
-		t.Fatal(err)
-	}
-	if info, err := raster.Inspect(f.ctx, link); err == nil {
-		t.Fatalf("Inspect(%s) = %+v: the gate checked the unlinked benign VRT and GDAL opened %q", link, info, evil)
-	}
-	f.assertRefused(t, link)
+	f.assertLinkRefused(t, store, "/proc/"+strconv.Itoa(os.Getpid())+"/fd/"+strconv.Itoa(int(held.Fd())),
+		"the gate checked the unlinked benign VRT and GDAL opened "+strconv.Quote(evil))
 }
 
 // TestGateFDNames: names as the kernel reads them. Doubled slashes, "/./",
@@ -478,4 +460,18 @@ func TestGateNameFlipsToFIFO(t *testing.T) {
 		}
 	}
 	t.Logf("%d calls, %d read", n, ok)
+}
+
+// assertLinkRefused makes dir/link.vrt a link to target and checks that
+// the gate refuses it; what says what it would mean if Inspect succeeded.
+func (f *gateFixture) assertLinkRefused(t *testing.T, dir, target, what string) {
+	t.Helper()
+	link := filepath.Join(dir, "link.vrt")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := raster.Inspect(f.ctx, link); err == nil {
+		t.Fatalf("Inspect(%s) = %+v: %s", link, info, what)
+	}
+	f.assertRefused(t, link)
 }
