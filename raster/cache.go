@@ -86,7 +86,7 @@ func (c *datasetCache) checkout(ctx context.Context, name string) (*source, erro
 		return found, nil
 	}
 
-	ds, err := openSource(stores, path)
+	ds, err := openSource(stores, path, nil)
 	if err != nil {
 		return nil, err
 	}

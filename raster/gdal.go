@@ -117,6 +117,14 @@ func isVSI(name string) bool {
 	return strings.HasPrefix(name, "/vsi")
 }
 
+// mayBeSidecar reports whether a file name has the form of a name that
+// sidecarNames gives: an external overview or mask, or a world file
+// (whose extension ends in w).
+func mayBeSidecar(name string) bool {
+	ext := filepath.Ext(name)
+	return ext == ".ovr" || ext == ".msk" || ext == ".wld" || len(ext) >= 3 && ext[len(ext)-1] == 'w'
+}
+
 // sidecarNames lists the sidecars worth finding next to a source: external
 // overviews, an external mask and world files. openSource looks for them
 // with os.Stat on local files only; remote rasters get none (each probe
@@ -137,8 +145,9 @@ func sidecarNames(name string) []string {
 // files next to a local source are found by stat and offered to GDAL only
 // when they pass the same check, so GDAL never lists the directory nor
 // reads a sidecar that points out of the stores. Remote sources are never
-// opened as VRTs.
-func openSource(s *Stores, name string) (*godal.Dataset, error) {
+// opened as VRTs. When the caller listed the raster's directory (listed,
+// may be nil), the candidates are looked for in that listing instead.
+func openSource(s *Stores, name string, listed *Listing) (*godal.Dataset, error) {
 	setup()
 	resolved, vrt, err := s.checkOpen(name)
 	if err != nil {
@@ -154,10 +163,16 @@ func openSource(s *Stores, name string) (*godal.Dataset, error) {
 	opts := []godal.OpenOption{godal.RasterOnly(), godal.Drivers(drivers...), quiet}
 	if !isVSI(resolved) {
 		dir := filepath.Dir(resolved)
+		if listed != nil && listed.dir != dir {
+			listed = nil // resolved elsewhere: the listing says nothing of it
+		}
 		var found []string
 		for _, c := range sidecarNames(resolved) {
+			if listed != nil && !listed.has(c) {
+				continue
+			}
 			p := filepath.Join(dir, c)
-			if !exists(p) {
+			if listed == nil && !exists(p) {
 				continue
 			}
 			if _, _, err := s.checkOpen(p); err == nil {

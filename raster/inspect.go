@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strconv"
 
 	"github.com/airbusgeo/godal"
@@ -51,6 +52,7 @@ type inspectOptions struct {
 	nodata         *float64
 	allowNoSRS     bool
 	maxSample      int
+	listed         *Listing // what the caller's listing saw next to the raster
 }
 
 // InspectOption changes what Inspect computes.
@@ -86,6 +88,53 @@ func AllowNoSRS() InspectOption {
 	return func(o *inspectOptions) { o.allowNoSRS = true }
 }
 
+// Listing is what a caller saw in one directory when it listed it: the
+// directory's resolved path, and which of its entries could be sidecars
+// (external overviews, masks, world files). An ingest that walks a folder
+// makes one per directory and hands it to Inspect (Listed), which then
+// finds a raster's sidecars without asking the file system about each
+// candidate name.
+type Listing struct {
+	dir   string
+	names map[string]struct{}
+}
+
+// NewListing starts the listing of dir, a resolved directory path.
+func NewListing(dir string) *Listing { return &Listing{dir: filepath.Clean(dir)} }
+
+// Add records an entry of the directory (its base name). Names that cannot
+// be sidecars are not kept, so that a listing of a large folder of rasters
+// stays small.
+func (l *Listing) Add(name string) {
+	if !mayBeSidecar(name) {
+		return
+	}
+	if l.names == nil {
+		l.names = map[string]struct{}{}
+	}
+	l.names[name] = struct{}{}
+}
+
+// Dir is the directory listed.
+func (l *Listing) Dir() string { return l.dir }
+
+// has reports whether the listing saw name.
+func (l *Listing) has(name string) bool {
+	_, ok := l.names[name]
+	return ok
+}
+
+// Listed tells Inspect that the caller listed the raster's directory: a
+// sidecar is looked for among the names l saw rather than by asking the
+// file system for each candidate name. Every sidecar found is still
+// checked against the data stores as it would be without the option. A
+// raster that resolves into another directory than l's is looked at as
+// without the option. A sidecar created after the listing is not seen, as
+// with GDAL's own cache of directory listings.
+func Listed(l *Listing) InspectOption {
+	return func(o *inspectOptions) { o.listed = l }
+}
+
 // sampleSize is the longest side of the reduced-resolution read.
 const sampleSize = 512
 
@@ -102,7 +151,7 @@ func Inspect(ctx context.Context, path string, opts ...InspectOption) (*Info, er
 	for _, opt := range opts {
 		opt(&o)
 	}
-	ds, err := openSource(StoresFrom(ctx), path)
+	ds, err := openSource(StoresFrom(ctx), path, o.listed)
 	if err != nil {
 		return nil, fmt.Errorf("raster: %w", err)
 	}

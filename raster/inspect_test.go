@@ -321,6 +321,56 @@ func TestValidDataFootprint(t *testing.T) {
 	}
 }
 
+// TestInspectListed checks that a listing of the raster's folder stands
+// for the file system when sidecars are looked for: what it saw is found,
+// what it did not see is not (a sidecar made after the listing), and a
+// listing of another folder is ignored.
+func TestInspectListed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := rastertest.GeoTIFF(t, filepath.Join(dir, "ext.tif"), rastertest.Size(256, 128))
+	run(t, "gdaladdo", "-q", "-ro", p, "2", "4", "8")
+	w := rastertest.GeoTIFF(t, filepath.Join(dir, "world.tif"), rastertest.Size(20, 10), rastertest.NoSRS(),
+		rastertest.NoGeoTransform())
+	if err := os.WriteFile(filepath.Join(dir, "world.tfw"), []byte("2\n0\n0\n-2\n1001\n2999\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	listing := func(dir string, names ...string) *raster.Listing {
+		l := raster.NewListing(dir)
+		for _, n := range names {
+			l.Add(n)
+		}
+		return l
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, e := range entries {
+		all = append(all, e.Name())
+	}
+	cases := []struct {
+		name      string
+		listing   *raster.Listing
+		overviews int
+	}{
+		{"the folder's entries", listing(dir, all...), 3},
+		{"a listing from before the overviews were made", listing(dir, "ext.tif", "world.tif", "world.tfw"), 0},
+		{"another folder's listing", listing(t.TempDir()), 3},
+	}
+	for _, c := range cases {
+		info := inspect(t, p, raster.Listed(c.listing))
+		if info.Overviews != c.overviews {
+			t.Errorf("%s: %d overviews, want %d", c.name, info.Overviews, c.overviews)
+		}
+	}
+	info := inspect(t, w, raster.AllowNoSRS(), raster.Listed(listing(dir, all...)))
+	if want := [6]float64{1000, 2, 0, 3000, 0, -2}; info.GeoTransform != want {
+		t.Fatalf("world file geotransform %v, want %v", info.GeoTransform, want)
+	}
+}
+
 // TestInspectSidecars checks that external overviews and world files next
 // to local sources are found without GDAL listing the directory.
 func TestInspectSidecars(t *testing.T) {

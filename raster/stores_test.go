@@ -276,6 +276,28 @@ func TestGateSidecars(t *testing.T) {
 	}
 }
 
+// TestGateListedSidecars: a sidecar that a listing names is checked as one
+// found by stat is: an overview that links out of the store, or one the
+// listing saw but that is gone, is not offered to GDAL.
+func TestGateListedSidecars(t *testing.T) {
+	f := newGateFixture(t)
+	ovr := rastertest.GeoTIFF(t, filepath.Join(f.outside, "big.tif"), rastertest.Size(16, 16), rastertest.EPSG(32633))
+	if err := os.Symlink(ovr, f.tif+".ovr"); err != nil {
+		t.Fatal(err)
+	}
+	l := raster.NewListing(f.store)
+	for _, n := range []string{"ok.tif", "ok.tif.ovr", "ok.tif.msk", "ok.wld"} { // the last two are gone
+		l.Add(n)
+	}
+	info, err := raster.Inspect(f.ctx, f.tif, raster.Listed(l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Width != 32 || info.Overviews != 0 {
+		t.Fatalf("%+v", info)
+	}
+}
+
 // TestGateManifests: manifests are opened by the same gate and an
 // allow-list of vector drivers: no OGR VRT, no CSV: prefix, no SQLite
 // database, nothing outside the stores, no shapefile sidecar linking out.

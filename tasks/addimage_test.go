@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -87,6 +88,42 @@ func testAddImageInputForms(t *testing.T) {
 		}
 		if c := counts(t, j); c != [4]int{len(want), len(want), 0, 0} {
 			t.Errorf("%s: counts %v", tc.name, c)
+		}
+	}
+	before.AssertUnchanged(t)
+}
+
+// TestAddImageFolderSidecars: rasters found in a folder keep their
+// external overviews (a sidecar sorted after its raster, in a subfolder
+// too), whether the listing is kept or walked a second time as it is
+// read; a raster without one gets none.
+func TestAddImageFolderSidecars(t *testing.T) {
+	b := setup(t)
+	dir := filepath.Join(b.dir, "src")
+	a := tile(t, dir, "a.tif", 0)
+	plain := tile(t, dir, "b.tif", 1)
+	c := tile(t, filepath.Join(dir, "sub"), "c.tif", 2)
+	for _, p := range []string{a, c} {
+		if out, err := exec.Command("gdaladdo", "-q", "-ro", p, "2", "4").CombinedOutput(); err != nil {
+			t.Fatalf("gdaladdo: %v: %s", err, out)
+		}
+	}
+	before := rastertest.Checksums(t, a, plain, c, a+".ovr", c+".ovr")
+	for i, kept := range []int{100000, 1} {
+		restore := tasks.SetKeptNames(kept)
+		name := fmt.Sprintf("Sidecars%d", i)
+		b.create(name, `{"outSR": 32633}`)
+		j := b.succeed("AddImage", map[string]string{"imageCollection": name, "inputRasters": dir})
+		restore()
+		want := map[string]float64{a: 40, plain: 10, c: 40}
+		items := b.items(name)
+		if len(items) != len(want) {
+			t.Fatalf("kept %d: %d items, want %d\n%s", kept, len(items), len(want), msgs(j))
+		}
+		for _, it := range items {
+			if hp := it.Attributes["HighPS"]; hp != want[it.Path] {
+				t.Errorf("kept %d: %s: HighPS %v, want %v", kept, it.Path, hp, want[it.Path])
+			}
 		}
 	}
 	before.AssertUnchanged(t)

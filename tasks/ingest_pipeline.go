@@ -56,6 +56,8 @@ func (b *builder) run(src source) outcome {
 	var err error
 	if src.Row != nil {
 		info, err = b.recent.get(src.Path, func() (*raster.Info, error) { return raster.Inspect(b.ctx, src.Path, b.inspect...) })
+	} else if src.listed != nil {
+		info, err = raster.Inspect(b.ctx, src.Path, append(b.inspect[:len(b.inspect):len(b.inspect)], raster.Listed(src.listed))...)
 	} else {
 		info, err = raster.Inspect(b.ctx, src.Path, b.inspect...)
 	}

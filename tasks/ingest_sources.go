@@ -70,9 +70,10 @@ func matchGlob(pattern, p string) (bool, error) {
 
 // source is one raster to add.
 type source struct {
-	Path string    // as GDAL opens it
-	Row  *tableRow // the manifest row, for the Table raster type
-	err  error     // set when the row itself is bad
+	Path   string          // as GDAL opens it
+	Row    *tableRow       // the manifest row, for the Table raster type
+	err    error           // set when the row itself is bad
+	listed *raster.Listing // its folder as the listing saw it, for a file found in a folder
 }
 
 // label names a source in messages: a path the user gave (or found in a
@@ -144,11 +145,11 @@ func (s *sourceSet) collect(ctx context.Context) ([]source, error) {
 func expandSources(ctx context.Context, inputs []string, o *addOptions) (*sourceSet, error) {
 	l := &lister{ctx: ctx, inputs: inputs, o: o, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed()}
 	n := 0
-	var kept []string
-	if err := l.each(func(name string) bool {
+	var kept []source
+	if err := l.each(func(src source) bool {
 		n++
 		if n <= int(keptNames.Load()) {
-			kept = append(kept, name)
+			kept = append(kept, src)
 		} else {
 			kept = nil
 		}
@@ -157,16 +158,12 @@ func expandSources(ctx context.Context, inputs []string, o *addOptions) (*source
 		return nil, err
 	}
 	if kept != nil || n == 0 {
-		srcs := make([]source, len(kept))
-		for i, name := range kept {
-			srcs[i] = source{Path: name}
-		}
-		return sourceSlice(srcs), nil
+		return sourceSlice(kept), nil
 	}
 	return &sourceSet{total: n, scan: func(ctx context.Context, yield func(source) bool) error {
 		l := *l
 		l.ctx = ctx
-		return l.each(func(name string) bool { return yield(source{Path: name}) })
+		return l.each(yield)
 	}}, nil
 }
 
@@ -188,59 +185,77 @@ type lister struct {
 // errStopList ends a walk when the consumer wants no more.
 var errStopList = fmt.Errorf("tasks: listing stopped")
 
-// each calls add with every name, once, in order, until add returns false.
-func (l *lister) each(add func(string) bool) error {
+// each calls add with every source, once, in order, until add returns
+// false.
+func (l *lister) each(add func(source) bool) error {
 	ctx, o := l.ctx, l.o
 	stores := raster.StoresFrom(ctx)
 	var seen map[[2]uint64]struct{}
 	if len(l.inputs) > 1 {
 		seen = map[[2]uint64]struct{}{}
 	}
-	emit := func(s string) error {
+	emit := func(src source) error {
 		if seen != nil {
+			s := src.Path
 			k := [2]uint64{maphash.String(l.seed1, s), maphash.String(l.seed2, s)}
 			if _, dup := seen[k]; dup {
 				return nil
 			}
 			seen[k] = struct{}{}
 		}
-		if !add(s) {
+		if !add(src) {
 			return errStopList
 		}
 		return nil
 	}
 	// walk lists root (a checked, resolved folder) and reports entries
-	// under the name the caller gave (given), so paths stay as typed.
-	walk := func(root, given string, match func(p string) bool) error {
-		return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return nil // unreadable subdirectories are skipped
-			}
+	// under the name the caller gave (given), so paths stay as typed. It
+	// visits entries in lexical order, as filepath.WalkDir does, but reads
+	// each folder in full before its first entry is reported, so that the
+	// source carries what the folder held (raster.Listing): reading it
+	// then finds its sidecars without a system call per candidate name.
+	var walk func(dir, root, given string, match func(p string) bool) error
+	walk = func(dir, root, given string, match func(p string) bool) error {
+		entries, _ := os.ReadDir(dir) // unreadable folders are skipped; a partial read lists what it read
+		listing := raster.NewListing(dir)
+		for _, d := range entries {
+			listing.Add(d.Name())
+		}
+		for _, d := range entries {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			p := filepath.Join(dir, d.Name())
 			if d.IsDir() {
-				if p != root && !o.SubFolders {
-					return filepath.SkipDir
+				if o.SubFolders {
+					if err := walk(p, root, given, match); err != nil {
+						return err
+					}
 				}
-				return nil
+				continue
 			}
 			name := filepath.Join(given, strings.TrimPrefix(p, root))
 			if !match(name) || !o.Filter.Match(name) {
-				return nil
+				continue
 			}
 			// The walk does not follow links: an entry that is not one
 			// lies where it was found, so only the server's own files
 			// need excluding; a link is resolved and checked in full.
+			src := source{Path: name}
 			if d.Type()&fs.ModeSymlink != 0 {
 				if _, err := raster.Check(ctx, name); err != nil {
-					return nil // a link out of the stores
+					continue // a link out of the stores
 				}
 			} else if !stores.ContainsResolved(p) {
-				return nil // the server's own files
+				continue // the server's own files
+			} else {
+				src.listed = listing
 			}
-			return emit(name)
-		})
+			if err := emit(src); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	// dirOf returns the resolved folder name stands for, if it is one
 	// inside a store.
@@ -255,7 +270,7 @@ func (l *lister) each(add func(string) bool) error {
 	list := func(in string) error {
 		name := gdalName(in)
 		if isRemote(name) {
-			return emit(name)
+			return emit(source{Path: name})
 		}
 		if base := filepath.Base(name); strings.ContainsAny(base, "*?[") {
 			dir := filepath.Dir(name)
@@ -269,7 +284,7 @@ func (l *lister) each(add func(string) bool) error {
 				if !ok {
 					return nil // nothing matches outside the stores
 				}
-				return walk(resolved, dir, func(p string) bool {
+				return walk(resolved, resolved, dir, func(p string) bool {
 					ok, _ := matchGlob(base, p)
 					return ok
 				})
@@ -283,7 +298,7 @@ func (l *lister) each(add func(string) bool) error {
 					continue // outside the stores: not listed
 				}
 				if o.Filter.Match(m) {
-					if err := emit(m); err != nil {
+					if err := emit(source{Path: m}); err != nil {
 						return err
 					}
 				}
@@ -292,9 +307,9 @@ func (l *lister) each(add func(string) bool) error {
 		}
 		resolved, ok := dirOf(name)
 		if !ok {
-			return emit(name)
+			return emit(source{Path: name})
 		}
-		return walk(resolved, name, func(p string) bool {
+		return walk(resolved, resolved, name, func(p string) bool {
 			return rasterExts[strings.ToLower(filepath.Ext(p))]
 		})
 	}
