@@ -68,10 +68,8 @@ var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 
 // milliseconds (a number over 10^11, so after March 1973). The result is
 // in UTC. It does not trim s.
 func ParseDate(s string) (time.Time, bool) {
-	if len(s) == 10 && s[4] == '-' && s[7] == '-' { // the commonest form, which the loop reaches fifth
-		if t, err := time.Parse("2006-01-02", s); err == nil {
-			return t.UTC(), true
-		}
+	if t, ok := parseISODate(s); ok { // the commonest form, which the loop reaches fifth
+		return t, true
 	}
 	for _, l := range dateLayouts {
 		if t, err := time.Parse(l, s); err == nil {
@@ -82,6 +80,35 @@ func ParseDate(s string) (time.Time, bool) {
 		return time.UnixMilli(ms).UTC(), true
 	}
 	return time.Time{}, false
+}
+
+// parseISODate reads yyyy-mm-dd as time.Parse("2006-01-02", s) does,
+// without its layout machinery: an ingest parses one per raster.
+func parseISODate(s string) (time.Time, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, false
+	}
+	num := func(b string) (int, bool) {
+		n := 0
+		for i := 0; i < len(b); i++ {
+			if b[i] < '0' || b[i] > '9' {
+				return 0, false
+			}
+			n = n*10 + int(b[i]-'0')
+		}
+		return n, true
+	}
+	y, ok1 := num(s[:4])
+	m, ok2 := num(s[5:7])
+	d, ok3 := num(s[8:])
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d { // past the month's end, as time.Parse refuses
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // ParseSpatialRef reads a spatial reference as Esri clients send one: a

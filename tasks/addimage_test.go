@@ -96,7 +96,8 @@ func testAddImageInputForms(t *testing.T) {
 // TestAddImageFolderSidecars: rasters found in a folder keep their
 // external overviews (a sidecar sorted after its raster, in a subfolder
 // too), whether the listing is kept or walked a second time as it is
-// read; a raster without one gets none.
+// read, and when the folder is given by a link to it; a raster without
+// one gets none.
 func TestAddImageFolderSidecars(t *testing.T) {
 	b := setup(t)
 	dir := filepath.Join(b.dir, "src")
@@ -108,14 +109,23 @@ func TestAddImageFolderSidecars(t *testing.T) {
 			t.Fatalf("gdaladdo: %v: %s", err, out)
 		}
 	}
+	link := filepath.Join(b.dir, "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
 	before := rastertest.Checksums(t, a, plain, c, a+".ovr", c+".ovr")
-	for i, kept := range []int{100000, 1} {
+	for i, run := range []struct {
+		kept  int
+		input string
+	}{{100000, dir}, {1, dir}, {100000, link}} {
+		kept := run.kept
 		restore := tasks.SetKeptNames(kept)
 		name := fmt.Sprintf("Sidecars%d", i)
 		b.create(name, `{"outSR": 32633}`)
-		j := b.succeed("AddImage", map[string]string{"imageCollection": name, "inputRasters": dir})
+		j := b.succeed("AddImage", map[string]string{"imageCollection": name, "inputRasters": run.input})
 		restore()
-		want := map[string]float64{a: 40, plain: 10, c: 40}
+		at := func(p string) string { return filepath.Join(run.input, strings.TrimPrefix(p, dir)) } // items keep the name given
+		want := map[string]float64{at(a): 40, at(plain): 10, at(c): 40}
 		items := b.items(name)
 		if len(items) != len(want) {
 			t.Fatalf("kept %d: %d items, want %d\n%s", kept, len(items), len(want), msgs(j))

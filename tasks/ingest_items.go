@@ -8,7 +8,6 @@ import (
 	"math"
 	"path"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -246,20 +245,48 @@ func (m *metadataFields) field(name string) (mosaic.Field, bool) {
 // computed from the footprint or the raster are left alone; of two items
 // that name one field, the later in byte order wins.
 func (m *metadataFields) apply(md map[string]string, attrs map[string]any) {
-	if len(md) == 0 {
-		return
-	}
-	keys := make([]string, 0, len(md))
-	for k := range md {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	// Two items seldom name one field: the item that wins a field is found
+	// by comparing keys, without sorting them all. The first few fields
+	// set are tracked on the stack, any more in a map.
+	var won [8]struct{ field, key string }
+	n := 0
+	var more map[string]string // field → key, past len(won)
+	for k, text := range md {
 		f, ok := m.field(k)
 		if !ok || footprintFields[strings.ToLower(f.Name)] || rasterFields[strings.ToLower(f.Name)] {
 			continue
 		}
-		if v, ok := convertText(f.Type, md[k]); ok {
+		v, ok := convertText(f.Type, text)
+		if !ok {
+			continue
+		}
+		seen := false
+		for j := range n {
+			if won[j].field == f.Name {
+				seen = true
+				if k < won[j].key {
+					ok = false // an item later in byte order set it
+				} else {
+					won[j].key = k
+				}
+				break
+			}
+		}
+		if !seen {
+			switch prev, had := more[f.Name]; {
+			case had && k < prev:
+				ok = false
+			case had || n == len(won):
+				if more == nil {
+					more = map[string]string{}
+				}
+				more[f.Name] = k
+			default:
+				won[n].field, won[n].key = f.Name, k
+				n++
+			}
+		}
+		if ok {
 			attrs[f.Name] = v
 		}
 	}

@@ -225,7 +225,10 @@ func (l *lister) each(add func(source) bool) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			p := filepath.Join(dir, d.Name())
+			p := dir + "/" + d.Name() // dir is clean, the name one element
+			if strings.HasSuffix(dir, "/") {
+				p = dir + d.Name()
+			}
 			if d.IsDir() {
 				if o.SubFolders {
 					if err := walk(p, root, given, match); err != nil {
@@ -234,7 +237,10 @@ func (l *lister) each(add func(source) bool) error {
 				}
 				continue
 			}
-			name := filepath.Join(given, strings.TrimPrefix(p, root))
+			name := p
+			if given != root {
+				name = filepath.Join(given, strings.TrimPrefix(p, root))
+			}
 			if !match(name) || !o.Filter.Match(name) {
 				continue
 			}

@@ -1,6 +1,11 @@
 package tasks
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/tessera-gis/tessera/mosaic"
@@ -45,6 +50,60 @@ func TestMetadataFieldsMatchFieldNamed(t *testing.T) {
 			if attrs[k] != v {
 				t.Errorf("%s: %s = %#v, want %#v", tt.name, k, attrs[k], v)
 			}
+		}
+	}
+}
+
+// TestMetadataApplyMatchesSortedOrder: apply sets what applying the items
+// one by one in byte order sets (the later wins), for many fields, clashes
+// and values a field cannot hold.
+func TestMetadataApplyMatchesSortedOrder(t *testing.T) {
+	t.Parallel()
+	fields := mosaic.StandardFields()
+	types := []mosaic.FieldType{mosaic.FieldString, mosaic.FieldInteger, mosaic.FieldDouble}
+	for i := range 12 {
+		fields = append(fields, mosaic.Field{Name: fmt.Sprintf("Field%d", i), Type: types[i%3], Length: 20})
+	}
+	meta := newMetadataFields(fields)
+	reference := func(md map[string]string) map[string]any {
+		keys := make([]string, 0, len(md))
+		for k := range md {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		out := map[string]any{}
+		for _, k := range keys {
+			f, ok := fieldNamed(fields, k)
+			if !ok || footprintFields[strings.ToLower(f.Name)] || rasterFields[strings.ToLower(f.Name)] {
+				continue
+			}
+			if v, ok := convertText(f.Type, md[k]); ok {
+				out[f.Name] = v
+			}
+		}
+		return out
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	values := []string{"12", "3.5", "abc", "", " 7 ", "2024-05-01"}
+	for range 3000 {
+		md := map[string]string{}
+		for range rng.IntN(30) {
+			name := fmt.Sprintf("field%d", rng.IntN(14))
+			switch rng.IntN(3) {
+			case 1:
+				name = strings.ToUpper(name)
+			case 2:
+				name = "F" + name[1:]
+			}
+			if rng.IntN(10) == 0 {
+				name = []string{"Name", "PATH", "CloudCover", "lowps", "Tag"}[rng.IntN(5)]
+			}
+			md[name] = values[rng.IntN(len(values))]
+		}
+		got := map[string]any{}
+		meta.apply(md, got)
+		if want := reference(md); !reflect.DeepEqual(got, want) {
+			t.Fatalf("apply(%v) = %v, want %v", md, got, want)
 		}
 	}
 }
