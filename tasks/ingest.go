@@ -103,6 +103,9 @@ func ingest(ctx context.Context, r *Run, c *mosaic.Collection, o *addOptions, pr
 		if in.stopReading != nil {
 			in.stopReading()
 		}
+		if in.sources != nil && in.sources.stop != nil {
+			in.sources.stop() // a walk still going
+		}
 	}()
 	if err := in.list(); err != nil {
 		return err
@@ -138,8 +141,8 @@ func releaseMemory(ctx context.Context, store mosaic.Store) {
 	raster.ReleaseMemory()
 }
 
-// list finds the sources and the items' spatial reference, and says what
-// the job is about to do.
+// list starts listing the sources (a folder is walked in the background;
+// see counted) and finds the items' spatial reference.
 func (in *ingester) list() error {
 	ctx, r, c, o := in.ctx, in.r, in.c, in.o
 	if len(o.Ignored) > 0 {
@@ -158,11 +161,21 @@ func (in *ingester) list() error {
 			return err
 		}
 	}
-	in.st.Total = set.total
-	if err := r.Log(ctx, mosaic.Info(fmt.Sprintf("Adding %d rasters to %s.", set.total, c.Name))); err != nil {
+	in.target, err = targetSRS(c, o)
+	return err
+}
+
+// counted waits for the listing to count the sources, which the pipeline
+// reads meanwhile (a folder is walked in the background), and says how
+// many there are.
+func (in *ingester) counted() error {
+	ctx, r, c, o := in.ctx, in.r, in.c, in.o
+	total, err := in.sources.count(ctx)
+	if err != nil {
 		return err
 	}
-	if in.target, err = targetSRS(c, o); err != nil {
+	in.st.Total = total
+	if err := r.Log(ctx, mosaic.Info(fmt.Sprintf("Adding %d rasters to %s.", total, c.Name))); err != nil {
 		return err
 	}
 	if !c.SRS.IsZero() && o.OutSR != "" {
@@ -184,6 +197,9 @@ func (in *ingester) read() error {
 	pctx, stop := context.WithCancel(ctx)
 	in.stopReading = stop
 	in.results = newPipeline(pctx, in.sources, b, max(2*o.BatchSize, readAhead))
+	if err := in.counted(); err != nil {
+		return err
+	}
 	for !in.overlaps() {
 		out, ok := in.results.Next()
 		if !ok {

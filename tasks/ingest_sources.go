@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/tessera-gis/tessera/mosaic"
@@ -17,9 +18,10 @@ import (
 
 // The sources of an ingest: the rasters named by inputs (files, folders,
 // globs, URLs) or by the rows of Table manifests. Listing streams: a
-// sourceSet counts its sources first and then yields them one at a time,
-// so an ingest never holds every name or row in memory, whatever the size
-// of the folder or manifest.
+// sourceSet counts its sources and yields them one at a time, so an
+// ingest never holds every name or row in memory, whatever the size of
+// the folder or manifest. Folders are walked in the background: their
+// first rasters are read while the walk goes on.
 
 // rasterExts are the file extensions a directory walk picks up.
 var rasterExts = map[string]bool{".tif": true, ".tiff": true, ".gtif": true, ".img": true, ".jp2": true,
@@ -86,16 +88,26 @@ func (s source) label() string {
 	return s.Path
 }
 
-// sourceSet is what an ingest reads: how many sources there are, known
-// before any is read, and a scan that yields them in order, one at a
-// time. A scan may run more than once; it stops early when yield returns
-// false, and returns why it could not go on (a manifest that changed, a
-// cancelled context).
+// sourceSet is what an ingest reads: how many sources there are (count),
+// and a scan that yields them in order, one at a time. A scan may run
+// more than once, and may start before the count is known; it stops early
+// when yield returns false, and returns why it could not go on (a manifest
+// that changed, a cancelled context).
 type sourceSet struct {
-	total     int
-	newFields []mosaic.Field      // fields a manifest adds to the collection
-	notes     []mosaic.JobMessage // what a manifest mapped, added or ignored
+	total     int                                    // the count, unless counted says it
+	counted   func(ctx context.Context) (int, error) // nil, or waits for the count
+	stop      func()                                 // nil, or ends a walk still going
+	newFields []mosaic.Field                         // fields a manifest adds to the collection
+	notes     []mosaic.JobMessage                    // what a manifest mapped, added or ignored
 	scan      func(ctx context.Context, yield func(source) bool) error
+}
+
+// count returns how many sources the set has, once it is known.
+func (s *sourceSet) count(ctx context.Context) (int, error) {
+	if s.counted == nil {
+		return s.total, nil
+	}
+	return s.counted(ctx)
 }
 
 // listSources lists o's rasters: the rows of its manifests for the Table
@@ -136,35 +148,170 @@ func (s *sourceSet) collect(ctx context.Context) ([]source, error) {
 // folder or glob outside them lists nothing, and each entry found is
 // checked again when it is read. An input that is not inside a store
 // (or does not exist) is kept, to fail as one item with the same message
-// either way.
+// either way. A bad pattern is an error here, before anything is walked.
 //
-// A first walk counts the names and keeps them while there are at most
-// keptNames; past that, the listing streams: a second walk yields them,
-// and neither keeps them. Several inputs that overlap list each file once:
-// their names are remembered by a 128-bit hash.
+// The walk runs in the background (see walking): it counts the names and
+// keeps them while there are at most keptNames, and a scan yields them as
+// they come. Past keptNames the listing streams: the scan yields the kept
+// names, then walks again for the rest, and neither walk keeps them.
+// Several inputs that overlap list each file once: their names are
+// remembered by a 128-bit hash.
 func expandSources(ctx context.Context, inputs []string, o *addOptions) (*sourceSet, error) {
+	for _, in := range inputs {
+		if err := checkPattern(in); err != nil {
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
 	l := &lister{ctx: ctx, inputs: inputs, o: o, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed()}
-	n := 0
-	var kept []source
-	if err := l.each(func(src source) bool {
-		n++
-		if n <= int(keptNames.Load()) {
-			kept = append(kept, src)
-		} else {
-			kept = nil
+	w := &walking{ready: make(chan struct{}, 1), done: make(chan struct{}), keep: int(keptNames.Load())}
+	go w.walk(l)
+	return &sourceSet{total: -1, counted: w.count, stop: cancel, scan: func(ctx context.Context, yield func(source) bool) error {
+		return w.scan(ctx, l, yield)
+	}}, nil
+}
+
+// checkPattern returns the error a listing of in gives for a bad
+// wildcard pattern, if any.
+func checkPattern(in string) error {
+	name := gdalName(in)
+	if isRemote(name) || !strings.ContainsAny(filepath.Base(name), "*?[") {
+		return nil
+	}
+	if _, err := filepath.Match(filepath.Base(name), ""); err != nil {
+		return invalidParam("inputRasters", fmt.Sprintf("bad pattern %q", in))
+	}
+	if _, err := filepath.Match(name, ""); err != nil && strings.ContainsAny(filepath.Dir(name), "*?[") {
+		return invalidParam("inputRasters", fmt.Sprintf("bad pattern %q", in))
+	}
+	return nil
+}
+
+// walking is a listing that runs in a goroutine of its own, so that the
+// rasters it finds first can be read while it goes on. It keeps the
+// sources it finds, up to keep of them.
+type walking struct {
+	keep  int
+	ready chan struct{} // a token when sources were added
+	done  chan struct{} // closed when the walk has ended
+
+	mu   sync.Mutex
+	srcs []source // the first keep sources found
+	n    int      // sources found
+	err  error    // why the walk stopped early; set before done closes
+}
+
+// walkSignal is how many sources the walk finds between two signals to a
+// waiting scan.
+const walkSignal = 64
+
+func (w *walking) walk(l *lister) {
+	defer close(w.done)
+	err := l.each(func(src source) bool {
+		w.mu.Lock()
+		w.n++
+		if w.n <= w.keep {
+			w.srcs = append(w.srcs, src)
+		}
+		n := w.n
+		w.mu.Unlock()
+		if n%walkSignal == 0 {
+			w.signal()
 		}
 		return true
-	}); err != nil {
-		return nil, err
+	})
+	w.mu.Lock()
+	w.err = err
+	w.mu.Unlock()
+	w.signal()
+}
+
+func (w *walking) signal() {
+	select {
+	case w.ready <- struct{}{}:
+	default:
 	}
-	if kept != nil || n == 0 {
-		return sourceSlice(kept), nil
+}
+
+// count waits for the walk to end and returns how many sources it found.
+func (w *walking) count(ctx context.Context) (int, error) {
+	select {
+	case <-w.done:
+	case <-ctx.Done():
+		return 0, ctx.Err()
 	}
-	return &sourceSet{total: n, scan: func(ctx context.Context, yield func(source) bool) error {
-		l := *l
-		l.ctx = ctx
-		return l.each(yield)
-	}}, nil
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.n, w.err
+}
+
+// scan yields the walk's sources as they are found. Past keep, it walks
+// again (with l, in ctx) and yields what the first keep did not hold.
+func (w *walking) scan(ctx context.Context, l *lister, yield func(source) bool) error {
+	i := 0
+	for {
+		w.mu.Lock()
+		srcs, n, err := w.srcs[i:], w.n, w.err
+		w.mu.Unlock()
+		select {
+		case <-w.done:
+			// Everything found is counted: nothing is added after done.
+			w.mu.Lock()
+			srcs, n, err = w.srcs[i:], w.n, w.err
+			w.mu.Unlock()
+			for _, s := range srcs {
+				if !yield(s) {
+					return ctx.Err()
+				}
+			}
+			i += len(srcs)
+			if err != nil {
+				return err
+			}
+			if n > w.keep {
+				return w.rest(ctx, l, i, yield)
+			}
+			return ctx.Err()
+		default:
+		}
+		for _, s := range srcs {
+			if !yield(s) {
+				return ctx.Err()
+			}
+		}
+		i += len(srcs)
+		if len(srcs) == 0 {
+			if i >= w.keep && n > w.keep {
+				return w.rest(ctx, l, i, yield)
+			}
+			select {
+			case <-w.ready:
+			case <-w.done:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+}
+
+// rest walks again and yields the sources the first kept ones (the first
+// kept of w.srcs) do not hold.
+func (w *walking) rest(ctx context.Context, l *lister, kept int, yield func(source) bool) error {
+	w.mu.Lock()
+	srcs := w.srcs[:kept]
+	w.mu.Unlock()
+	seen := make(map[[2]uint64]struct{}, kept)
+	for _, s := range srcs {
+		seen[[2]uint64{maphash.String(l.seed1, s.Path), maphash.String(l.seed2, s.Path)}] = struct{}{}
+	}
+	again := *l
+	again.ctx = ctx
+	return again.each(func(s source) bool {
+		if _, ok := seen[[2]uint64{maphash.String(l.seed1, s.Path), maphash.String(l.seed2, s.Path)}]; ok {
+			return true
+		}
+		return yield(s)
+	})
 }
 
 // keptNames is how many names a listing keeps from its first walk (a few
