@@ -208,36 +208,44 @@ var rasterFields = map[string]bool{"lowps": true, "highps": true, "minps": true,
 // (case-insensitively, the first of the fields in order), looked up once
 // per ingest rather than per raster.
 type metadataFields struct {
-	fields []mosaic.Field
-	byName map[string]int // a field's name as given, lower- and upper-cased → its position
+	fields   []mosaic.Field
+	computed []bool         // by position: footprintFields and rasterFields, which metadata never sets
+	byName   map[string]int // a field's name as given, lower- and upper-cased → its position
 }
 
 func newMetadataFields(fields []mosaic.Field) *metadataFields {
-	m := &metadataFields{fields: fields, byName: make(map[string]int, 3*len(fields))}
+	m := &metadataFields{fields: fields, computed: make([]bool, len(fields)), byName: make(map[string]int, 3*len(fields))}
 	for i := len(fields) - 1; i >= 0; i-- { // the first wins
 		n := fields[i].Name
 		m.byName[n], m.byName[strings.ToLower(n)], m.byName[strings.ToUpper(n)] = i, i, i
+		m.computed[i] = footprintFields[strings.ToLower(n)] || rasterFields[strings.ToLower(n)]
 	}
 	return m
 }
 
-// field returns the field named name, case-insensitively.
-func (m *metadataFields) field(name string) (mosaic.Field, bool) {
+// index returns the position of the field named name, case-insensitively,
+// or -1.
+func (m *metadataFields) index(name string) int {
 	// Changing case is not folding ("İ" lower-cases to "i", "ı" upper-cases
 	// to "I", and neither folds to them), so a hit must also match as
 	// fieldNamed does.
 	if i, ok := m.byName[name]; ok && strings.EqualFold(m.fields[i].Name, name) {
-		return m.fields[i], true
+		return i
 	}
 	if i, ok := m.byName[strings.ToLower(name)]; ok && strings.EqualFold(m.fields[i].Name, name) {
-		return m.fields[i], true
+		return i
 	}
 	for i := 0; i < len(name); i++ {
 		if name[i] >= utf8.RuneSelf { // names equal under Unicode case folding only
-			return fieldNamed(m.fields, name)
+			for j, f := range m.fields {
+				if strings.EqualFold(f.Name, name) {
+					return j
+				}
+			}
+			return -1
 		}
 	}
-	return mosaic.Field{}, false
+	return -1
 }
 
 // apply copies GDAL metadata items onto catalog fields with the same name
@@ -252,10 +260,11 @@ func (m *metadataFields) apply(md map[string]string, attrs map[string]any) {
 	n := 0
 	var more map[string]string // field → key, past len(won)
 	for k, text := range md {
-		f, ok := m.field(k)
-		if !ok || footprintFields[strings.ToLower(f.Name)] || rasterFields[strings.ToLower(f.Name)] {
+		i := m.index(k)
+		if i < 0 || m.computed[i] {
 			continue
 		}
+		f := m.fields[i]
 		v, ok := convertText(f.Type, text)
 		if !ok {
 			continue
@@ -290,15 +299,6 @@ func (m *metadataFields) apply(md map[string]string, attrs map[string]any) {
 			attrs[f.Name] = v
 		}
 	}
-}
-
-func fieldNamed(fields []mosaic.Field, name string) (mosaic.Field, bool) {
-	for _, f := range fields {
-		if strings.EqualFold(f.Name, name) {
-			return f, true
-		}
-	}
-	return mosaic.Field{}, false
 }
 
 // convertText parses text as a field type.

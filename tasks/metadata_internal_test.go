@@ -107,3 +107,14 @@ func TestMetadataApplyMatchesSortedOrder(t *testing.T) {
 		}
 	}
 }
+
+// fieldNamed is the rule a metadata item names a field by: the first
+// field whose name equals it under Unicode case folding.
+func fieldNamed(fields []mosaic.Field, name string) (mosaic.Field, bool) {
+	for _, f := range fields {
+		if strings.EqualFold(f.Name, name) {
+			return f, true
+		}
+	}
+	return mosaic.Field{}, false
+}
