@@ -11,7 +11,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -254,27 +253,8 @@ func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
 	if err != nil {
 		return wrapDBError(ctx, "begin write", err)
 	}
-	defer func() {
-		if ctx.Err() != nil {
-			// A statement interrupted for ctx can leave the interruption
-			// pending on the connection, to fail the next statement of
-			// whoever writes next (TestAddItemsCancelledMidway): a
-			// cancelled Update leaves its connection, its statements all
-			// finalized, to be closed (ROLLBACK, if it failed, included),
-			// and the next writer opens a fresh one, as database/sql did.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-		conn.Close()
-	}()
-	// database/sql would roll a transaction whose context ends back on a
-	// goroutine of its own and, since the driver cannot reset a session,
-	// discard the connection with it: under the item writer's driver
-	// statements, which then can never be finalized (sqlite3_close_v2
-	// leaves the handle a zombie, its files open). The transaction
-	// therefore outlives ctx; its statements still run with ctx, fn
-	// returns ctx's error, and the deferred Rollback runs once fn (and
-	// the item writer) is done.
-	sqlTx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return wrapDBError(ctx, "begin write", err)
 	}
@@ -283,9 +263,6 @@ func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
 	tx.wconn = conn
 	if err := fn(tx); err != nil {
 		return wrapDBError(ctx, "", err)
-	}
-	if err := ctx.Err(); err != nil { // as Commit did for a transaction begun with ctx
-		return wrapDBError(ctx, "commit", err)
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return wrapDBError(ctx, "commit", err)
