@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -178,16 +177,12 @@ type pendingItem struct {
 
 // itemWriter writes items to a catalog's three tables (row, R*Tree entry,
 // raster row), group items per statement, and single items for the
-// remainder. Its statements run on the transaction's connection without
-// database/sql, whose per-statement copy and check of every argument (a
-// 32-row insert binds about 900) was a tenth of an ingest's insert work;
-// the values are already the driver's types (storesql.ColumnValue).
+// remainder.
 type itemWriter struct {
 	group int
 	// full and one are the statements for group items and for one.
-	full, one [3]driver.Stmt
-	conn      *sql.Conn
-	args      []driver.NamedValue
+	full, one [3]*sql.Stmt
+	args      []any
 	ctx       context.Context
 }
 
@@ -203,29 +198,23 @@ func (tx *Tx) newItemWriter(c *mosaic.Collection, fields []mosaic.Field, group i
 	// The statements run without cancellation (the driver starts a
 	// goroutine per statement for a context that can end); insertItems
 	// checks tx.ctx every 256 items instead.
-	w := &itemWriter{group: group, conn: tx.wconn, ctx: context.WithoutCancel(tx.ctx)}
-	if w.conn == nil {
-		return nil, errors.New("write in a read-only transaction")
-	}
-	prepare := func(n int) ([3]driver.Stmt, error) {
-		var out [3]driver.Stmt
+	w := &itemWriter{group: group, ctx: context.WithoutCancel(tx.ctx)}
+	prepare := func(n int) ([3]*sql.Stmt, error) {
+		var out [3]*sql.Stmt
 		texts := [3]string{
 			fmt.Sprintf(`INSERT INTO %s (%s) VALUES %s`, itemsTable(c), strings.Join(cols, ", "), valueRows(n, len(cols))),
 			fmt.Sprintf(`INSERT INTO %s (id, minx, maxx, miny, maxy) VALUES %s`, rtreeTable(c), valueRows(n, 5)),
 			fmt.Sprintf(`INSERT INTO %s (oid, raster) VALUES %s`, rastersTable(c), valueRows(n, 2)),
 		}
-		err := w.conn.Raw(func(dc any) error {
-			for i, q := range texts {
-				st, err := dc.(driver.Conn).Prepare(q)
-				if err != nil {
-					closeDriverStmts(out[:i])
-					return fmt.Errorf("prepare insert: %w", err)
-				}
-				out[i] = st
+		for i, q := range texts {
+			st, err := tx.tx.PrepareContext(tx.ctx, q)
+			if err != nil {
+				closeStmts(out[:i])
+				return out, fmt.Errorf("prepare insert: %w", err)
 			}
-			return nil
-		})
-		return out, err
+			out[i] = st
+		}
+		return out, nil
 	}
 	var err error
 	if w.one, err = prepare(1); err != nil {
@@ -254,63 +243,42 @@ func (w *itemWriter) write(pending []pendingItem) error {
 	return nil
 }
 
-func (w *itemWriter) exec(st [3]driver.Stmt, pending []pendingItem) error {
+func (w *itemWriter) exec(st [3]*sql.Stmt, pending []pendingItem) error {
 	args := w.args[:0]
-	add := func(vs ...any) {
-		for _, v := range vs {
-			args = append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: v})
-		}
+	for _, p := range pending {
+		args = append(args, p.oid, p.enc.Shape)
+		args = append(args, p.enc.Values...)
+		b := p.enc.Cell.Bound
+		args = append(args, p.enc.Cell.Cell, b.Min[0], b.Min[1], b.Max[0], b.Max[1], p.enc.DeletedAt, p.enc.DeletedJob)
 	}
-	run := func(st driver.Stmt) error {
-		err := w.conn.Raw(func(dc any) error {
-			// database/sql rolls the transaction back when its context
-			// ends, and a statement run here after that would commit on
-			// its own: run only while the transaction is open (the
-			// connection is held, so it cannot end meanwhile).
-			if c, ok := dc.(*sqlite3.SQLiteConn); !ok || c.AutoCommit() {
-				return sql.ErrTxDone
-			}
-			_, err := st.(driver.StmtExecContext).ExecContext(w.ctx, args)
-			return err
-		})
-		args = args[:0]
+	if _, err := st[0].ExecContext(w.ctx, args...); err != nil {
 		return err
 	}
-	for _, p := range pending {
-		add(p.oid, p.enc.Shape)
-		add(p.enc.Values...)
-		b := p.enc.Cell.Bound
-		add(p.enc.Cell.Cell, b.Min[0], b.Min[1], b.Max[0], b.Max[1], p.enc.DeletedAt, p.enc.DeletedJob)
-	}
-	if err := run(st[0]); err != nil {
-		return err
-	}
+	args = args[:0]
 	for _, p := range pending {
 		b := p.enc.Cell.Bound
-		add(p.oid, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
+		args = append(args, p.oid, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
 	}
-	if err := run(st[1]); err != nil {
+	if _, err := st[1].ExecContext(w.ctx, args...); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
+	args = args[:0]
 	for _, p := range pending {
-		add(p.oid, p.enc.Raster)
+		args = append(args, p.oid, p.enc.Raster)
 	}
-	if err := run(st[2]); err != nil {
+	if _, err := st[2].ExecContext(w.ctx, args...); err != nil {
 		return fmt.Errorf("raster: %w", err)
 	}
-	w.args = args
+	w.args = args[:0]
 	return nil
 }
 
 func (w *itemWriter) close() {
-	_ = w.conn.Raw(func(any) error {
-		closeDriverStmts(w.one[:])
-		closeDriverStmts(w.full[:])
-		return nil
-	})
+	closeStmts(w.one[:])
+	closeStmts(w.full[:])
 }
 
-func closeDriverStmts(l []driver.Stmt) {
+func closeStmts(l []*sql.Stmt) {
 	for _, st := range l {
 		if st != nil {
 			st.Close()

@@ -247,20 +247,12 @@ func (db *DB) View(ctx context.Context, fn func(tx mosaic.ReadTx) error) error {
 
 // Update runs fn in a write transaction and commits it if fn returns nil.
 func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
-	// The transaction runs on a connection of its own (the only one),
-	// which bulk inserts use without database/sql (see itemWriter).
-	conn, err := db.write.Conn(ctx)
-	if err != nil {
-		return wrapDBError(ctx, "begin write", err)
-	}
-	defer conn.Close()
-	sqlTx, err := conn.BeginTx(ctx, nil)
+	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return wrapDBError(ctx, "begin write", err)
 	}
 	defer sqlTx.Rollback()
 	tx := db.newTx(ctx, sqlTx, true)
-	tx.wconn = conn
 	if err := fn(tx); err != nil {
 		return wrapDBError(ctx, "", err)
 	}
@@ -291,7 +283,6 @@ type Tx struct {
 
 	ctx      context.Context
 	tx       *sql.Tx
-	wconn    *sql.Conn // the connection of a write transaction
 	db       *DB
 	writable bool
 }
