@@ -2,12 +2,17 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/paulmach/orb"
 
 	"github.com/tessera-gis/tessera/mosaic"
 )
@@ -246,5 +251,62 @@ func TestWriterTempStoreInMemory(t *testing.T) {
 	}
 	if w != 2 || r != 0 {
 		t.Fatalf("temp_store: writer %d, reader %d; want 2 (MEMORY) and 0 (default)", w, r)
+	}
+}
+
+// TestBulkAddCache: a transaction that adds many items runs with the small
+// page cache and leaves the connection its own size again, whether it
+// commits or fails.
+func TestBulkAddCache(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := &mosaic.Collection{Name: "C", SRS: mosaic.SpatialRef{WKID: 32633}}
+	if err := db.Update(ctx, func(tx mosaic.Tx) error { return tx.CreateCollection(c) }); err != nil {
+		t.Fatal(err)
+	}
+	cacheSize := func(q interface {
+		QueryRow(string, ...any) *sql.Row
+	}) int {
+		var n int
+		if err := q.QueryRow(`PRAGMA cache_size`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	items := func(round, n int) []*mosaic.Item {
+		out := make([]*mosaic.Item, n)
+		for i := range out {
+			x, y := float64(i%40)*100, float64(i/40)*100
+			out[i] = &mosaic.Item{Path: fmt.Sprintf("/r%d/%d.tif", round, i),
+				Footprint:  orb.Polygon{{{x, y}, {x + 100, y}, {x + 100, y + 100}, {x, y + 100}, {x, y}}},
+				Attributes: map[string]any{mosaic.FieldNameLowPS: 1.0, mosaic.FieldNameHighPS: 2.0}}
+		}
+		return out
+	}
+	failed := errors.New("fails after adding")
+	for round, fail := range []bool{false, true} {
+		err := db.Update(ctx, func(mtx mosaic.Tx) error {
+			tx := mtx.(*Tx)
+			if _, err := tx.AddItems(c, items(round, bulkItems), mosaic.AddOptions{}); err != nil {
+				return err
+			}
+			if n := cacheSize(tx.tx); n != bulkCache {
+				t.Errorf("cache_size during a bulk add: %d, want %d", n, bulkCache)
+			}
+			if fail {
+				return failed
+			}
+			return nil
+		})
+		if fail != errors.Is(err, failed) {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if n := cacheSize(db.write); n != writerCache {
+			t.Errorf("round %d: cache_size after: %d, want %d", round, n, writerCache)
+		}
 	}
 }
