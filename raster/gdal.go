@@ -98,6 +98,7 @@ func setup() {
 		setConfig("GDAL_USE_GMLJP2", "NO")
 		godal.RegisterAll()
 		keepOnly(keptDrivers)
+		go warmProj()
 	})
 }
 

@@ -36,7 +36,12 @@ func datasetSRS(ds *godal.Dataset, path, driver string) (SRS, error) {
 	if srs, ok := cachedSRS(key); ok {
 		return srs, nil
 	}
-	srs, err := srsFromWKT(ds.Projection())
+	// GDAL builds the SRS from the GeoKeys in PROJ's database when it is
+	// first asked for it: on the PROJ thread, whose context is warm (the
+	// dataset is used by one thread at a time, this one waiting).
+	var srs SRS
+	var err error
+	onProjThread(func() { srs, err = srsFromWKTWith(ds.Projection(), identifyHere) })
 	if err == nil {
 		cacheSRS(key, srs)
 	}

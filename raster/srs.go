@@ -3,6 +3,7 @@ package raster
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -161,13 +162,19 @@ func LookupSRS(wkid int, wkt string) (SRS, error) {
 // srsFromWKT turns a dataset's WKT into an SRS, identifying its EPSG code
 // once per distinct WKT.
 func srsFromWKT(wkt string) (SRS, error) {
+	return srsFromWKTWith(wkt, identify)
+}
+
+// srsFromWKTWith is srsFromWKT with the identification id, identify or,
+// on the PROJ thread itself, identifyHere.
+func srsFromWKTWith(wkt string, id func(func() (*godal.SpatialRef, error)) (SRS, error)) (SRS, error) {
 	if wkt == "" {
 		return SRS{}, ErrNoSRS
 	}
 	if srs, ok := cachedSRS(wkt); ok {
 		return srs, nil
 	}
-	srs, err := identify(func() (*godal.SpatialRef, error) {
+	srs, err := id(func() (*godal.SpatialRef, error) {
 		return godal.NewSpatialRefFromWKT(wkt, quiet)
 	})
 	if err != nil {
@@ -178,9 +185,76 @@ func srsFromWKT(wkt string) (SRS, error) {
 	return srs, nil
 }
 
+// The PROJ thread. GDAL keeps a PROJ context per OS thread, and a
+// thread's first lookup in PROJ's database opens it and fills that
+// context's caches: 12–40 ms here, where a warm context answers in about
+// 1 ms. Go runs goroutines on many threads, so each thread paid it once (a
+// fresh server paid it on each reading thread at its first raster).
+// Identifications are rare (their answers are cached: srsCache), so they
+// all run on one thread, whose context stays warm; setup warms it.
+var (
+	projCalls = make(chan func())
+	projOnce  sync.Once
+)
+
+// onProjThread runs f on the PROJ thread and waits for it. f must not call
+// onProjThread itself (identify does: f uses identifyHere).
+func onProjThread(f func()) {
+	projOnce.Do(func() {
+		go func() {
+			runtime.LockOSThread() // for good: the thread keeps its context
+			for f := range projCalls {
+				f()
+			}
+		}()
+	})
+	done := make(chan struct{})
+	projCalls <- func() {
+		defer close(done)
+		f()
+	}
+	<-done
+}
+
+// warmProj fills the PROJ thread's context, and GDAL's reading of GeoTIFF
+// georeferencing, in the background once GDAL is set up: the first raster
+// an ingest reads would otherwise wait for them (about 40 ms). It writes a
+// one-pixel GeoTIFF in memory (/vsimem), never a file.
+func warmProj() {
+	onProjThread(func() {
+		name := vsimemName("tif")
+		defer godal.VSIUnlink(name) //nolint:errcheck // best effort: it may not exist
+		ds, err := godal.Create(godal.GTiff, name, 1, godal.Byte, 1, 1, quiet)
+		if err != nil {
+			return
+		}
+		sr, err := godal.NewSpatialRefFromEPSG(32633, quiet)
+		if err != nil {
+			ds.Close(quiet) //nolint:errcheck // nothing to keep
+			return
+		}
+		err = errors.Join(ds.SetGeoTransform([6]float64{500000, 1, 0, 5000000, 0, -1}, quiet), ds.SetSpatialRef(sr, quiet))
+		sr.Close()
+		if err = errors.Join(err, ds.Close(quiet)); err != nil {
+			return
+		}
+		if ds, err = godal.Open(name, godal.RasterOnly(), godal.Drivers("GTiff"), quiet); err != nil {
+			return
+		}
+		_, _ = srsFromWKTWith(ds.Projection(), identifyHere)
+		ds.Close(quiet) //nolint:errcheck // read only
+	})
+}
+
 // identify builds a spatial reference and reports its EPSG code (0 when
-// none can be identified) and WKT.
-func identify(build func() (*godal.SpatialRef, error)) (SRS, error) {
+// none can be identified) and WKT, on the PROJ thread.
+func identify(build func() (*godal.SpatialRef, error)) (srs SRS, err error) {
+	onProjThread(func() { srs, err = identifyHere(build) })
+	return srs, err
+}
+
+// identifyHere is identify on the calling thread.
+func identifyHere(build func() (*godal.SpatialRef, error)) (SRS, error) {
 	sr, err := build()
 	if err != nil {
 		return SRS{}, err
