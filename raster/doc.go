@@ -62,5 +62,10 @@ thread-safe, so Inspect opens and closes its own dataset, and Render and the
 pixel readers check source datasets out of a bounded cache exclusively (see
 SetDatasetCacheSize). GDAL calls cannot be interrupted: they check their
 context between sources.
+
+Spatial references are identified (and a GeoTIFF's built from its GeoKeys)
+on one OS thread, the PROJ thread, one at a time: GDAL keeps a PROJ context
+per thread, and a thread's first lookup in PROJ's database is slow. The
+answers are cached, so the thread sees only what the caches do not know.
 */
 package raster
