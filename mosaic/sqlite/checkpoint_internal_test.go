@@ -237,11 +237,20 @@ func TestCheckpointerStopsWhileWriterBusy(t *testing.T) {
 	<-stopped
 }
 
-// TestStatementJournalInMemory: SQLite took the statement-journal
-// threshold (journal.go), which must be set before its first use.
-func TestStatementJournalInMemory(t *testing.T) {
-	if !stmtJournalConfigured {
-		t.Fatal("sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL) was refused")
+// TestWriterTempStoreInMemory: the writing connection keeps statement
+// journals (and its other temporary data) in memory, and the readers keep
+// SQLite's default.
+func TestWriterTempStoreInMemory(t *testing.T) {
+	db, _ := openTestDB(t, `CREATE TABLE t (x)`)
+	var w, r int
+	if err := db.write.QueryRow(`PRAGMA temp_store`).Scan(&w); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.read.QueryRow(`PRAGMA temp_store`).Scan(&r); err != nil {
+		t.Fatal(err)
+	}
+	if w != 2 || r != 0 {
+		t.Fatalf("temp_store: writer %d, reader %d; want 2 (MEMORY) and 0 (default)", w, r)
 	}
 }
 
