@@ -29,6 +29,24 @@ type Store interface {
 	Update(ctx context.Context, fn func(tx Tx) error) error
 }
 
+// bulkAddKey marks a context: see WithBulkAdd.
+type bulkAddKey struct{}
+
+// WithBulkAdd marks ctx for an Update that adds many items in one
+// transaction (an ingest's final transaction): a store may prepare its
+// connection for it. The SQLite store writes the pages the transaction
+// changes to its log as it goes, rather than all at the commit, and keeps
+// its inserts' statement journals in memory.
+func WithBulkAdd(ctx context.Context) context.Context {
+	return context.WithValue(ctx, bulkAddKey{}, true)
+}
+
+// IsBulkAdd reports whether ctx was marked by WithBulkAdd.
+func IsBulkAdd(ctx context.Context) bool {
+	v, _ := ctx.Value(bulkAddKey{}).(bool)
+	return v
+}
+
 // ReadTx reads state. Methods report ENOTFOUND for missing records.
 type ReadTx interface {
 	CatalogReader

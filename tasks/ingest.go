@@ -45,6 +45,10 @@ const commitChunk = 5000
 // ends.
 const largeIngest = 10000
 
+// bulkAdd is how many sources make an ingest's final transaction a bulk
+// add (mosaic.WithBulkAdd).
+const bulkAdd = 1000
+
 // ingestStats counts an ingest.
 type ingestStats struct {
 	Total, Failed int
@@ -466,7 +470,11 @@ func (in *ingester) commit(tx mosaic.Tx, withItems bool) (*mosaic.Collection, mo
 func (in *ingester) finishTx(withItems bool, skipped int) (mosaic.AddResult, error) {
 	var res mosaic.AddResult
 	r, c, st := in.r, in.c, &in.st
-	err := r.Finish(in.ctx, func(tx mosaic.Tx) (map[string]mosaic.JobResult, []mosaic.JobMessage, error) {
+	ctx := in.ctx
+	if withItems && st.Total >= bulkAdd {
+		ctx = mosaic.WithBulkAdd(ctx) // the store prepares for many inserts
+	}
+	err := r.Finish(ctx, func(tx mosaic.Tx) (map[string]mosaic.JobResult, []mosaic.JobMessage, error) {
 		cur, got, err := in.commit(tx, withItems)
 		res = got
 		if err != nil {

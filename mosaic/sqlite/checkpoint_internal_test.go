@@ -237,27 +237,10 @@ func TestCheckpointerStopsWhileWriterBusy(t *testing.T) {
 	<-stopped
 }
 
-// TestWriterTempStoreInMemory: the writing connection keeps statement
-// journals (and its other temporary data) in memory, and the readers keep
-// SQLite's default.
-func TestWriterTempStoreInMemory(t *testing.T) {
-	db, _ := openTestDB(t, `CREATE TABLE t (x)`)
-	var w, r int
-	if err := db.write.QueryRow(`PRAGMA temp_store`).Scan(&w); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.read.QueryRow(`PRAGMA temp_store`).Scan(&r); err != nil {
-		t.Fatal(err)
-	}
-	if w != 2 || r != 0 {
-		t.Fatalf("temp_store: writer %d, reader %d; want 2 (MEMORY) and 0 (default)", w, r)
-	}
-}
-
-// TestBulkAddCache: a transaction that adds many items runs with the small
-// page cache and leaves the connection its own size again, whether it
-// commits or fails.
-func TestBulkAddCache(t *testing.T) {
+// TestBulkAdd: an Update marked by mosaic.WithBulkAdd runs with the small
+// page cache and temporary data in memory, and leaves the connection as
+// it was, whether it commits or fails; other Updates keep the defaults.
+func TestBulkAdd(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
@@ -268,14 +251,17 @@ func TestBulkAddCache(t *testing.T) {
 	if err := db.Update(ctx, func(tx mosaic.Tx) error { return tx.CreateCollection(c) }); err != nil {
 		t.Fatal(err)
 	}
-	cacheSize := func(q interface {
+	type querier interface {
 		QueryRow(string, ...any) *sql.Row
-	}) int {
-		var n int
-		if err := q.QueryRow(`PRAGMA cache_size`).Scan(&n); err != nil {
+	}
+	pragmas := func(q querier) (cache, temp int) {
+		if err := q.QueryRow(`PRAGMA cache_size`).Scan(&cache); err != nil {
 			t.Fatal(err)
 		}
-		return n
+		if err := q.QueryRow(`PRAGMA temp_store`).Scan(&temp); err != nil {
+			t.Fatal(err)
+		}
+		return cache, temp
 	}
 	items := func(round, n int) []*mosaic.Item {
 		out := make([]*mosaic.Item, n)
@@ -288,25 +274,35 @@ func TestBulkAddCache(t *testing.T) {
 		return out
 	}
 	failed := errors.New("fails after adding")
-	for round, fail := range []bool{false, true} {
-		err := db.Update(ctx, func(mtx mosaic.Tx) error {
+	for round, tc := range []struct{ bulk, fail bool }{{true, false}, {true, true}, {false, false}} {
+		uctx := ctx
+		if tc.bulk {
+			uctx = mosaic.WithBulkAdd(ctx)
+		}
+		err := db.Update(uctx, func(mtx mosaic.Tx) error {
 			tx := mtx.(*Tx)
-			if _, err := tx.AddItems(c, items(round, bulkItems), mosaic.AddOptions{}); err != nil {
+			if _, err := tx.AddItems(c, items(round, 500), mosaic.AddOptions{}); err != nil {
 				return err
 			}
-			if n := cacheSize(tx.tx); n != bulkCache {
-				t.Errorf("cache_size during a bulk add: %d, want %d", n, bulkCache)
+			cache, temp := pragmas(tx.tx)
+			if want := [2]int{writerCache, 0}; tc.bulk {
+				want = [2]int{-4096, 2}
+				if [2]int{cache, temp} != want {
+					t.Errorf("round %d: cache_size %d, temp_store %d in a bulk add; want %v", round, cache, temp, want)
+				}
+			} else if [2]int{cache, temp} != want {
+				t.Errorf("round %d: cache_size %d, temp_store %d; want %v", round, cache, temp, want)
 			}
-			if fail {
+			if tc.fail {
 				return failed
 			}
 			return nil
 		})
-		if fail != errors.Is(err, failed) {
+		if tc.fail != errors.Is(err, failed) {
 			t.Fatalf("round %d: %v", round, err)
 		}
-		if n := cacheSize(db.write); n != writerCache {
-			t.Errorf("round %d: cache_size after: %d, want %d", round, n, writerCache)
+		if cache, temp := pragmas(db.write); cache != writerCache || temp != 0 {
+			t.Errorf("round %d: after: cache_size %d, temp_store %d; want %d, 0", round, cache, temp, writerCache)
 		}
 	}
 }

@@ -55,12 +55,6 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 	if len(items) == 0 {
 		return res, nil
 	}
-	if len(items) >= bulkItems && !tx.bulk && tx.writable {
-		if _, err := tx.exec(fmt.Sprintf(`PRAGMA cache_size = %d`, bulkCache)); err != nil {
-			return res, err
-		}
-		tx.bulk = true
-	}
 	row, err := tx.collectionRow(mosaic.CollectionRef{ItemID: c.ItemID})
 	if err != nil {
 		return res, err

@@ -55,17 +55,6 @@ func registerDriver() {
 			if _, err := conn.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walFallbackPages), nil); err != nil {
 				return fmt.Errorf("wal_autocheckpoint: %w", err)
 			}
-			// A statement in a transaction keeps the pages it changes in a
-			// statement journal, to undo itself; past 64 KiB SQLite spills
-			// it to a temporary file. An ingest's multi-row inserts (row,
-			// indexes, R*Tree) went past it at every statement: 27,000
-			// writes per 10,000 items, about a twentieth of the job's CPU.
-			// In memory, a journal lasts one statement. Sorts and
-			// transient tables of the writer's statements stay in memory
-			// too; the largest are a migration's index builds.
-			if _, err := conn.Exec("PRAGMA temp_store = MEMORY", nil); err != nil {
-				return fmt.Errorf("temp_store: %w", err)
-			}
 			return nil
 		}})
 	})
@@ -247,28 +236,33 @@ func (db *DB) View(ctx context.Context, fn func(tx mosaic.ReadTx) error) error {
 }
 
 // Update runs fn in a write transaction and commits it if fn returns nil.
+// A transaction marked by mosaic.WithBulkAdd runs on a connection
+// prepared for it (see bulkPragmas).
 func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	begin := db.write.BeginTx
+	if mosaic.IsBulkAdd(ctx) {
+		conn, err := db.write.Conn(ctx)
+		if err != nil {
+			return wrapDBError(ctx, "begin write", err)
+		}
+		defer conn.Close()
+		if err := setPragmas(ctx, conn, bulkPragmas); err != nil {
+			return wrapDBError(ctx, "begin write", err)
+		}
+		// Put back after the transaction, before the connection goes
+		// back to the pool. A connection database/sql threw away after a
+		// cancel is gone, and a new one starts with the defaults.
+		defer setPragmas(context.WithoutCancel(ctx), conn, writerPragmas) //nolint:errcheck // see above
+		begin = conn.BeginTx
+	}
+	sqlTx, err := begin(ctx, nil)
 	if err != nil {
 		return wrapDBError(ctx, "begin write", err)
 	}
 	defer sqlTx.Rollback()
 	tx := db.newTx(ctx, sqlTx, true)
-	defer func() {
-		if tx.bulk { // fn failed: best effort (a cancelled transaction's connection is gone anyway)
-			_, _ = sqlTx.Exec(fmt.Sprintf(`PRAGMA cache_size = %d`, writerCache))
-		}
-	}()
 	if err := fn(tx); err != nil {
 		return wrapDBError(ctx, "", err)
-	}
-	if tx.bulk {
-		// The connection's own page cache again (see bulkCache); the
-		// pages still changed are written at the commit.
-		if _, err := tx.exec(fmt.Sprintf(`PRAGMA cache_size = %d`, writerCache)); err != nil {
-			return wrapDBError(ctx, "commit", err)
-		}
-		tx.bulk = false
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return wrapDBError(ctx, "commit", err)
@@ -277,19 +271,39 @@ func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
 	return nil
 }
 
+// bulkPragmas prepare the write connection for a transaction that adds
+// many items, and writerPragmas put it back.
+//
+//   - A 4 MiB page cache instead of 64: the pages the transaction changes
+//     reach the log as it goes, while an ingest still reads rasters, rather
+//     than all at its commit (7 MB of log per 10,000 items, about 15 ms on
+//     one core after the last read).
+//   - Temporary data in memory: each statement keeps the pages it changes
+//     in a statement journal, to undo itself, and SQLite spills it to a
+//     temporary file past 64 KiB. An ingest's 32-row inserts (the row,
+//     three indexes, the R*Tree, the raster row) went past it at every
+//     statement: 27,000 writes per 10,000 items, a twentieth of the job's
+//     CPU. A journal lasts one statement, and these statements are small;
+//     other transactions keep the default, so that a statement that
+//     changes much of a large catalog (a DeleteImage) spills as before.
+//     The setting applies to transactions begun after it.
+var (
+	bulkPragmas   = []string{`PRAGMA cache_size = -4096`, `PRAGMA temp_store = MEMORY`}
+	writerPragmas = []string{fmt.Sprintf(`PRAGMA cache_size = %d`, writerCache), `PRAGMA temp_store = DEFAULT`}
+)
+
+func setPragmas(ctx context.Context, conn *sql.Conn, pragmas []string) error {
+	for _, p := range pragmas {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // writerCache is the write connection's page cache (PRAGMA cache_size,
 // in KiB when negative): 64 MiB.
 const writerCache = -65536
-
-// bulkCache is its page cache while a transaction adds many items
-// (bulkItems or more in one AddItems): with 4 MiB the pages it changes
-// reach the log as it goes, while an ingest still reads rasters, rather
-// than all at its commit (7 MB of log per 10,000 items, about 15 ms on one
-// core after the last read).
-const (
-	bulkCache = -4096
-	bulkItems = 1000
-)
 
 // wrapDBError turns context errors, and statements SQLite interrupted,
 // into ECANCELED (see storesql.WrapError).
@@ -313,7 +327,6 @@ type Tx struct {
 	tx       *sql.Tx
 	db       *DB
 	writable bool
-	bulk     bool // whether the page cache is bulkCache (see Update)
 }
 
 var _ mosaic.Tx = (*Tx)(nil)
