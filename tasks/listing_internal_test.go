@@ -49,14 +49,7 @@ func TestBackgroundListing(t *testing.T) {
 			t.Fatal(err)
 		}
 		for run := range 2 {
-			srcs, err := set.collect(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, s := range srcs {
-				got = append(got, s.Path)
-			}
+			got, _ := collectPaths(t, ctx, set)
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Fatalf("keep %d, scan %d: %d sources, want %d (first %v)", keep, run, len(got), len(want), got[:min(3, len(got))])
 			}
@@ -95,4 +88,19 @@ func TestListingBadPattern(t *testing.T) {
 			t.Errorf("%s: %v, want a bad pattern", in, err)
 		}
 	}
+}
+
+// collectPaths runs a set's scan and returns its sources' paths, and the
+// sources.
+func collectPaths(t *testing.T, ctx context.Context, set *sourceSet) ([]string, []source) {
+	t.Helper()
+	srcs, err := set.collect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string // nil for none, as a want list of none is
+	for _, s := range srcs {
+		paths = append(paths, s.Path)
+	}
+	return paths, srcs
 }

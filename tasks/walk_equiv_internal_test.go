@@ -156,13 +156,8 @@ func TestWalkMatchesWalkDir(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					srcs, err := set.collect(ctx)
-					if err != nil {
-						t.Fatal(err)
-					}
-					var got []string
+					got, srcs := collectPaths(t, ctx, set)
 					for _, s := range srcs {
-						got = append(got, s.Path)
 						if s.listed != nil && s.listed.Dir() != filepath.Dir(mustEval(t, s.Path)) {
 							t.Errorf("%s: listing of %s", s.Path, s.listed.Dir())
 						}

@@ -137,15 +137,7 @@ func auditCells(t *testing.T, db *DB, c *mosaic.Collection) {
 // TESSERA_CELLS_SEED=n runs it with another random sequence.
 func TestCellsExactAfterMixes(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c := &mosaic.Collection{Name: "M", SRS: mosaic.SpatialRef{WKID: 32633}}
-	if err := db.Update(ctx, func(tx mosaic.Tx) error { return tx.CreateCollection(c) }); err != nil {
-		t.Fatal(err)
-	}
+	db, c := openWithCollection(t, "M")
 	seed := uint64(11)
 	if s := os.Getenv("TESSERA_CELLS_SEED"); s != "" {
 		fmt.Sscan(s, &seed)
@@ -250,15 +242,7 @@ func TestCellsExactAfterMixes(t *testing.T) {
 // R*Tree and raster rows match the items afterwards.
 func TestAddItemsCancelledMidway(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c := &mosaic.Collection{Name: "C", SRS: mosaic.SpatialRef{WKID: 32633}}
-	if err := db.Update(ctx, func(tx mosaic.Tx) error { return tx.CreateCollection(c) }); err != nil {
-		t.Fatal(err)
-	}
+	db, c := openWithCollection(t, "C")
 	count := func() int64 {
 		var n int64
 		if err := db.write.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s`, itemsTable(c))).Scan(&n); err != nil {
@@ -269,13 +253,7 @@ func TestAddItemsCancelledMidway(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	var committed, cancelled int
 	for round := range 12 {
-		items := make([]*mosaic.Item, 1500)
-		for i := range items {
-			x, y := float64(i%40)*100, float64(i/40)*100
-			items[i] = &mosaic.Item{Path: fmt.Sprintf("/r%d/%d.tif", round, i),
-				Footprint:  orb.Polygon{{{x, y}, {x + 100, y}, {x + 100, y + 100}, {x, y + 100}, {x, y}}},
-				Attributes: map[string]any{mosaic.FieldNameLowPS: 1.0, mosaic.FieldNameHighPS: 2.0}}
-		}
+		items := gridItems(round, 1500)
 		before := count()
 		cctx, cancel := context.WithCancel(ctx)
 		timer := time.AfterFunc(time.Duration(r.IntN(300))*time.Millisecond, cancel)
@@ -306,4 +284,34 @@ func TestAddItemsCancelledMidway(t *testing.T) {
 		auditCells(t, db, c)
 	}
 	t.Logf("%d adds committed, %d cancelled", committed, cancelled)
+}
+
+// openWithCollection opens a new database with an empty collection named
+// name in EPSG:32633; it is closed when the test ends.
+func openWithCollection(t *testing.T, name string) (*DB, *mosaic.Collection) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c := &mosaic.Collection{Name: name, SRS: mosaic.SpatialRef{WKID: 32633}}
+	if err := db.Update(ctx, func(tx mosaic.Tx) error { return tx.CreateCollection(c) }); err != nil {
+		t.Fatal(err)
+	}
+	return db, c
+}
+
+// gridItems are n 100×100 items on a grid 40 wide, their paths numbered
+// under /r<round>/.
+func gridItems(round, n int) []*mosaic.Item {
+	out := make([]*mosaic.Item, n)
+	for i := range out {
+		x, y := float64(i%40)*100, float64(i/40)*100
+		out[i] = &mosaic.Item{Path: fmt.Sprintf("/r%d/%d.tif", round, i),
+			Footprint:  orb.Polygon{{{x, y}, {x + 100, y}, {x + 100, y + 100}, {x, y + 100}, {x, y}}},
+			Attributes: map[string]any{mosaic.FieldNameLowPS: 1.0, mosaic.FieldNameHighPS: 2.0}}
+	}
+	return out
 }

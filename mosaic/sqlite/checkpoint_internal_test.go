@@ -4,15 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/paulmach/orb"
 
 	"github.com/tessera-gis/tessera/mosaic"
 )
@@ -242,15 +239,7 @@ func TestCheckpointerStopsWhileWriterBusy(t *testing.T) {
 // it was, whether it commits or fails; other Updates keep the defaults.
 func TestBulkAdd(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c := &mosaic.Collection{Name: "C", SRS: mosaic.SpatialRef{WKID: 32633}}
-	if err := db.Update(ctx, func(tx mosaic.Tx) error { return tx.CreateCollection(c) }); err != nil {
-		t.Fatal(err)
-	}
+	db, c := openWithCollection(t, "C")
 	type querier interface {
 		QueryRow(string, ...any) *sql.Row
 	}
@@ -263,16 +252,6 @@ func TestBulkAdd(t *testing.T) {
 		}
 		return cache, temp
 	}
-	items := func(round, n int) []*mosaic.Item {
-		out := make([]*mosaic.Item, n)
-		for i := range out {
-			x, y := float64(i%40)*100, float64(i/40)*100
-			out[i] = &mosaic.Item{Path: fmt.Sprintf("/r%d/%d.tif", round, i),
-				Footprint:  orb.Polygon{{{x, y}, {x + 100, y}, {x + 100, y + 100}, {x, y + 100}, {x, y}}},
-				Attributes: map[string]any{mosaic.FieldNameLowPS: 1.0, mosaic.FieldNameHighPS: 2.0}}
-		}
-		return out
-	}
 	failed := errors.New("fails after adding")
 	for round, tc := range []struct{ bulk, fail bool }{{true, false}, {true, true}, {false, false}} {
 		uctx := ctx
@@ -281,7 +260,7 @@ func TestBulkAdd(t *testing.T) {
 		}
 		err := db.Update(uctx, func(mtx mosaic.Tx) error {
 			tx := mtx.(*Tx)
-			if _, err := tx.AddItems(c, items(round, 500), mosaic.AddOptions{}); err != nil {
+			if _, err := tx.AddItems(c, gridItems(round, 500), mosaic.AddOptions{}); err != nil {
 				return err
 			}
 			cache, temp := pragmas(tx.tx)
