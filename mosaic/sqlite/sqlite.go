@@ -246,12 +246,12 @@ func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
 			return wrapDBError(ctx, "begin write", err)
 		}
 		defer conn.Close()
-		if err := setPragmas(ctx, conn, bulkPragmas); err != nil {
-			return wrapDBError(ctx, "begin write", err)
-		}
-		// Put back after the transaction, before the connection goes
-		// back to the pool. A connection database/sql threw away after a
-		// cancel is gone, and a new one starts with the defaults.
+		// Best effort: a connection that refuses them runs the
+		// transaction as any other. They are put back after the
+		// transaction, before the connection goes back to the pool; a
+		// connection database/sql threw away after a cancel is gone, and
+		// a new one starts with the defaults.
+		_ = setPragmas(ctx, conn, bulkPragmas)
 		defer setPragmas(context.WithoutCancel(ctx), conn, writerPragmas) //nolint:errcheck // see above
 		begin = conn.BeginTx
 	}
