@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -283,5 +284,30 @@ func TestBulkAdd(t *testing.T) {
 		if cache, temp := pragmas(db.write); cache != writerCache || temp != 0 {
 			t.Errorf("round %d: after: cache_size %d, temp_store %d; want %d, 0", round, cache, temp, writerCache)
 		}
+	}
+	// A bulk add cancelled midway keeps nothing, as a failed one did
+	// (round 1), and the next writer finds the defaults.
+	cctx, cancel := context.WithCancel(mosaic.WithBulkAdd(ctx))
+	err := db.Update(cctx, func(mtx mosaic.Tx) error {
+		if _, err := mtx.AddItems(c, gridItems(3, 500), mosaic.AddOptions{}); err != nil {
+			return err
+		}
+		cancel()
+		_, err := mtx.AddItems(c, gridItems(4, 500), mosaic.AddOptions{})
+		return err
+	})
+	cancel()
+	if mosaic.ErrorCode(err) != mosaic.ECANCELED {
+		t.Fatalf("cancelled bulk add: %v, want ECANCELED", err)
+	}
+	var n int
+	if err := db.write.QueryRow(fmt.Sprintf(`SELECT count(*) FROM %s`, itemsTable(c))).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1000 { // rounds 0 and 2 committed 500 each
+		t.Errorf("%d items after a failed and a cancelled bulk add, want 1000", n)
+	}
+	if cache, temp := pragmas(db.write); cache != writerCache || temp != 0 {
+		t.Errorf("after a cancelled bulk add: cache_size %d, temp_store %d; want %d, 0", cache, temp, writerCache)
 	}
 }
