@@ -168,13 +168,15 @@ func writeIfAbsent(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	defer os.Remove(tmp.Name())
 	_, err = tmp.Write(data)
-	err = errors.Join(err, tmp.Close())
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+	if err = errors.Join(err, tmp.Close()); err != nil {
+		return err
 	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	// A link, not a rename: it never replaces a file that another process
+	// (another instance sharing the folder) wrote in the meantime.
+	if err = os.Link(tmp.Name(), path); errors.Is(err, os.ErrExist) {
+		return writeIfAbsent(path, data)
 	}
 	return err
 }

@@ -1,7 +1,11 @@
 package raster_test
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -86,5 +90,56 @@ func TestWriteDemo(t *testing.T) {
 	snap.AssertUnchanged(t)
 	if _, err := raster.WriteDemo(dir, 23); err == nil {
 		t.Fatal("n = 23: no error")
+	}
+}
+
+// TestWriteDemoConcurrently: several servers sharing one data folder write
+// the demo at the same moment (docs/deploy.md): each gets every tile, no
+// temporary file is left, and a file once written is never replaced (its
+// inode stays).
+func TestWriteDemoConcurrently(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "demo")
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = raster.WriteDemo(dir, 24)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inodes := map[string]uint64{}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), "demo_") || !strings.HasSuffix(e.Name(), ".tif") {
+			t.Errorf("left behind: %s", e.Name())
+		}
+		st, err := os.Stat(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inodes[e.Name()] = st.Sys().(*syscall.Stat_t).Ino
+	}
+	if len(inodes) != 24 {
+		t.Fatalf("%d files, want 24", len(inodes))
+	}
+	if _, err := raster.WriteDemo(dir, 24); err != nil {
+		t.Fatal(err)
+	}
+	for name, ino := range inodes {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || st.Sys().(*syscall.Stat_t).Ino != ino {
+			t.Errorf("%s was replaced (%v)", name, err)
+		}
 	}
 }

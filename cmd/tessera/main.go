@@ -387,7 +387,7 @@ func (c serveConfig) run() error {
 	} else {
 		log.Info("data stores", "stores", strings.Join(stores.List(), " "))
 	}
-	log.Info("tessera serving", "url", public+"/rest/services", "data", c.data, "store", be.name, "version", version)
+	log.Info("tessera serving", "url", public+"/rest/services", "addr", ln.Addr().String(), "data", c.data, "store", be.name, "version", version)
 	if be.instance != "" {
 		log.Info("sharing the database with any other instances", "instance", be.instance, "pid", os.Getpid())
 	}
@@ -700,24 +700,31 @@ func lockDataDir(dir string) (func(), error) {
 	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
-// ensureDemo creates the collection Demo from generated rasters, once.
+// ensureDemo writes the demo rasters under data/demo if they are absent and
+// creates the collection Demo from them, once. Several instances sharing a
+// database (and a --data folder) may all run it, at the same time: the
+// rasters are written without replacing a file, and a Demo that another
+// instance created meanwhile is taken as created.
 func ensureDemo(ctx context.Context, db mosaic.Store, engine *jobs.Engine, data string, log *slog.Logger) error {
-	err := db.View(ctx, func(tx mosaic.ReadTx) error {
-		_, err := tx.Collection(mosaic.CollectionRef{Name: "Demo"})
-		return err
-	})
-	if err == nil {
-		return nil
-	}
-	if mosaic.ErrorCode(err) != mosaic.ENOTFOUND {
-		return err
-	}
 	dir := filepath.Join(data, "demo")
 	tiles, err := raster.WriteDemo(dir, 24)
 	if err != nil {
 		return err
 	}
-	log.Info("generated demo rasters", "dir", dir, "count", len(tiles))
+	exists := func() (bool, error) {
+		err := db.View(ctx, func(tx mosaic.ReadTx) error {
+			_, err := tx.Collection(mosaic.CollectionRef{Name: "Demo"})
+			return err
+		})
+		if mosaic.ErrorCode(err) == mosaic.ENOTFOUND {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	if ok, err := exists(); ok || err != nil {
+		return err
+	}
+	log.Info("demo rasters ready", "dir", dir, "count", len(tiles))
 	j, err := engine.Execute(ctx, "CreateImageCollection", map[string]string{
 		"imageCollection": "Demo",
 		"inputRasters":    dir,
@@ -727,10 +734,25 @@ func ensureDemo(ctx context.Context, db mosaic.Store, engine *jobs.Engine, data 
 		return err
 	}
 	if j.State != mosaic.JobSucceeded {
-		return fmt.Errorf("creating Demo: job %s %s: %v", j.ID, j.State, j.Messages)
+		if ok, _ := exists(); ok {
+			log.Info("demo collection created by another instance", "name", "Demo")
+			return nil
+		}
+		return fmt.Errorf("creating Demo: job %s %s: %v%s", j.ID, j.State, j.Messages, demoHint(j, dir))
 	}
 	log.Info("created demo collection", "name", "Demo", "job", j.ID)
 	return nil
+}
+
+// demoHint explains the likely cause when the demo job ran on an instance
+// that was started without --demo (and so cannot read the demo folder).
+func demoHint(j *mosaic.Job, dir string) string {
+	for _, m := range j.Messages {
+		if strings.Contains(m.Description, "data store") {
+			return " (with --db, another instance may have run the job: start every instance with --demo and the same --data, or give the others --data-store " + dir + ")"
+		}
+	}
+	return ""
 }
 
 // trimCHeap hands the C heap's free memory back to the system every
