@@ -46,6 +46,13 @@ ensure_qgis() {
 	/usr/bin/python3 -c 'import qgis.core' 2>/dev/null || apt_install qgis python3-qgis
 }
 
+# nginx is the load balancer of docs/deploy.md, in front of three servers in
+# the cluster test (TestClusterBehindNginx). It is only run by the tests,
+# never as a system service.
+ensure_nginx() {
+	[ -x /usr/sbin/nginx ] || apt_install nginx-light
+}
+
 ensure_node() {
 	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 		apt_install nodejs npm

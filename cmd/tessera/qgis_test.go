@@ -15,12 +15,24 @@ import (
 // footprint layer with the arcgisfeatureserver provider, which reads the
 // catalog through query.
 func TestQGIS(t *testing.T) {
+	needQGIS(t)
+	p := startServer(t, t.TempDir(), "--demo")
+	checkQGIS(t, p)
+}
+
+// needQGIS skips the test when QGIS's Python bindings are missing.
+func needQGIS(t *testing.T) {
+	t.Helper()
 	if out, err := exec.Command("/usr/bin/python3", "-c", "import qgis.core").CombinedOutput(); err != nil {
 		t.Skipf("QGIS is not installed: /usr/bin/python3 -c 'import qgis.core' failed (%v: %s); "+
 			"install it with apt-get install -y --no-install-recommends qgis python3-qgis", err, bytes.TrimSpace(out))
 	}
-	dir := t.TempDir()
-	p := startServer(t, dir, "--demo")
+}
+
+// checkQGIS loads p's Demo ImageServer in QGIS as a raster layer and as a
+// footprint layer, and checks both.
+func checkQGIS(t *testing.T, p *proc) {
+	t.Helper()
 	png := filepath.Join(t.TempDir(), "qgis.png")
 	cmd := exec.Command("/usr/bin/python3", filepath.Join("..", "..", "clients", "qgis_check.py"),
 		p.Services()+"/Demo/ImageServer", "--out", png, "--size", "300")

@@ -16,7 +16,13 @@ import (
 func TestWalkthrough(t *testing.T) {
 	dir := t.TempDir()
 	p := startServer(t, dir, "--demo")
-	demo := filepath.Join(dir, "demo")
+	walkthrough(t, p, filepath.Join(dir, "demo"))
+}
+
+// walkthrough follows the README's walkthrough through p, whose demo
+// rasters are in demo.
+func walkthrough(t *testing.T, p *proc, demo string) {
+	t.Helper()
 	before := snapshot(t, demo)
 	if len(before) < 24 {
 		t.Fatalf("demo has %d files, want at least 24", len(before))

@@ -21,8 +21,11 @@ import (
 
 // Server is a running "tessera serve" process.
 type Server struct {
-	// URL is the server's /arcgis root, e.g. http://127.0.0.1:43211/arcgis.
+	// URL is the server's /arcgis root, e.g. http://127.0.0.1:43211/arcgis
+	// (its --public-url's, if given).
 	URL string
+	// Addr is the address it listens on, e.g. 127.0.0.1:43211.
+	Addr string
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -33,6 +36,9 @@ type Server struct {
 // servingRE finds the URL in the start-up line, logged as text
 // (url=http://…) or JSON ("url":"http://…").
 var servingRE = regexp.MustCompile(`"?url"?[=:]"?(http://[^\s"]+)/rest/services`)
+
+// addrRE finds the listening address in the same line.
+var addrRE = regexp.MustCompile(`"?addr"?[=:]"?([^\s"]+)`)
 
 // Start runs "binary serve --addr 127.0.0.1:0 --data dir args…" and waits
 // until it logs that it serves, the process exits, ctx ends or two minutes
@@ -58,6 +64,11 @@ func Start(ctx context.Context, binary, dir string, args ...string) (*Server, er
 			s.logs.WriteString(line + "\n")
 			s.mu.Unlock()
 			if m := servingRE.FindStringSubmatch(line); m != nil {
+				if a := addrRE.FindStringSubmatch(line); a != nil {
+					s.mu.Lock()
+					s.Addr = a[1]
+					s.mu.Unlock()
+				}
 				select {
 				case urlc <- m[1]:
 				default:
