@@ -26,7 +26,7 @@ type Config struct {
 	// Default 1h.
 	Timeouts       map[string]time.Duration
 	DefaultTimeout time.Duration
-	// MaxQueuedPerUser caps unfinished jobs per user (0 = 100).
+	// MaxQueuedPerUser caps unfinished jobs per user (0 = 1000).
 	MaxQueuedPerUser int
 	// Workers is the number of jobs the queue runs at once (default 4). A
 	// queued job is reported as esriJobWaiting while they are all busy.
@@ -135,7 +135,7 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 		cfg.DefaultTimeout = time.Hour
 	}
 	if cfg.MaxQueuedPerUser <= 0 {
-		cfg.MaxQueuedPerUser = 100
+		cfg.MaxQueuedPerUser = 1000
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 4
