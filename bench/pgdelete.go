@@ -34,19 +34,9 @@ func init() { register(Benchmark{Name: "pgdelete", Issue: 13, Run: runPGDelete})
 // It needs the PostgreSQL server of TESSERA_POSTGRES_DSN (default
 // postgres://postgres@127.0.0.1:5432/test) with PostGIS.
 func runPGDelete(ctx context.Context, env *Env) ([]Measurement, error) {
-	scales := []int{1_000_000, 10_000_000}
-	if env.Quick {
-		scales = []int{5_000, 20_000}
-	}
-	if s := os.Getenv("TESSERA_BENCH_PG_ITEMS"); s != "" && !env.Quick {
-		scales = scales[:0]
-		for _, f := range strings.Split(s, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n <= 0 {
-				return nil, fmt.Errorf("TESSERA_BENCH_PG_ITEMS=%q: want a comma list of item counts", s)
-			}
-			scales = append(scales, n)
-		}
+	scales, err := pgScales(env)
+	if err != nil {
+		return nil, err
 	}
 	admin := pgAdminDSN()
 	var out []Measurement
@@ -62,7 +52,7 @@ func runPGDelete(ctx context.Context, env *Env) ([]Measurement, error) {
 		if env.Quick {
 			// Quick mode (CI) leaves no database behind; the full sizes
 			// keep theirs for the next run.
-			defer pgExec(context.WithoutCancel(ctx), admin, "DROP DATABASE IF EXISTS "+pgx.Identifier{tmpl}.Sanitize()+" WITH (FORCE)")
+			defer pgDropDatabase(context.WithoutCancel(ctx), admin, tmpl)
 		}
 		ms, err := pgDeleteVsBare(ctx, env, admin, tmpl, cat)
 		if err != nil {
@@ -71,6 +61,33 @@ func runPGDelete(ctx context.Context, env *Env) ([]Measurement, error) {
 		out = append(out, ms...)
 	}
 	return out, nil
+}
+
+// pgScales returns the catalog sizes of the PostGIS benchmarks: 1M and
+// 10M items, TESSERA_BENCH_PG_ITEMS (a comma list) if set, 5k and 20k in
+// quick mode.
+func pgScales(env *Env) ([]int, error) {
+	if env.Quick {
+		return []int{5_000, 20_000}, nil
+	}
+	s := os.Getenv("TESSERA_BENCH_PG_ITEMS")
+	if s == "" {
+		return []int{1_000_000, 10_000_000}, nil
+	}
+	var scales []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("TESSERA_BENCH_PG_ITEMS=%q: want a comma list of item counts", s)
+		}
+		scales = append(scales, n)
+	}
+	return scales, nil
+}
+
+// pgDropDatabase drops database name, if it exists, on admin's server.
+func pgDropDatabase(ctx context.Context, admin, name string) error {
+	return pgExec(ctx, admin, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 }
 
 // pgDeleteVsBare deletes revisits [40, 50) — 10% of the items — with
