@@ -826,6 +826,14 @@ func (e *Engine) work(ctx context.Context, id string) error {
 	case errors.Is(cause, ErrShutdown):
 		_, err = e.finish(ctx, id, mosaic.JobFailed, mosaic.ErrorMsg(
 			"The server shut down while this job was running; uncommitted changes were rolled back. Submit it again to finish it."))
+	case errors.Is(runErr, mosaic.ErrConnectionLost):
+		// Were the connection lost during the COMMIT of the job's success,
+		// and the COMMIT done, this failure would not be recorded:
+		// FinishJob keeps a recorded outcome.
+		e.log.Warn("job failed: connection to the database lost", "job", id, "task", j.Task, "err", runErr)
+		_, err = e.finish(ctx, id, mosaic.JobFailed, mosaic.ErrorMsg(
+			"The server running this job lost its connection to the database; the job's changes were rolled back. Submit it again."),
+			mosaic.ErrorMsg("Failed at "+time.Now().UTC().Format(esriTime)+" "+elapsed))
 	default:
 		msg := mosaic.ErrorMessage(runErr)
 		if d := mosaic.ErrorDetails(runErr); len(d) > 0 {
