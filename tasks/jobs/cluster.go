@@ -59,8 +59,9 @@ type ClusterTx interface {
 // again.
 type LostFinder interface {
 	// Lost returns those of ids that no live instance (live names them)
-	// will run, in tx.
-	Lost(ctx context.Context, tx mosaic.Tx, ids, live []string) ([]string, error)
+	// will run, in tx; ids have been queued for longer than stale, and a
+	// queue entry taken that long ago but not claimed is lost too.
+	Lost(ctx context.Context, tx mosaic.Tx, ids, live []string, stale time.Duration) ([]string, error)
 }
 
 // errTakenOver cancels a job that another instance has finished for this
@@ -193,7 +194,7 @@ func (e *Engine) reap(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		lost, err := lf.Lost(ctx, tx, queued, live)
+		lost, err := lf.Lost(ctx, tx, queued, live, ttl)
 		if err != nil {
 			return err
 		}
