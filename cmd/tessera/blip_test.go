@@ -323,6 +323,9 @@ func TestMultiInstanceBlips(t *testing.T) {
 			}
 			_, op, _ := strings.Cut(cause, "was lost: ")
 			op, _, _ = strings.Cut(op, ":")
+			if strings.HasPrefix(op, "enqueue job ") {
+				op = "enqueue job"
+			}
 			causes[op]++
 		}
 	}
