@@ -72,6 +72,13 @@ func ErrorCode(err error) string {
 	}
 }
 
+// ErrConnectionLost marks (errors.Is) a store error caused by the loss of
+// the store's connection to its database server (cut, reset, or the server
+// shutting down). The transaction under way committed nothing, unless the
+// connection dropped during its COMMIT, after which it may have committed.
+// Its code stays EINTERNAL.
+var ErrConnectionLost = errors.New("the connection to the database was lost")
+
 // ErrDiskFull is the message of a write that failed because the server's
 // disk is full (an error wrapping syscall.ENOSPC; stores wrap their own
 // "full" errors so).

@@ -188,6 +188,31 @@ func (tx *Tx) OrphanedJobs(ttl time.Duration) (jobs []*mosaic.Job, instances []s
 	return jobs, instances, rows.Err()
 }
 
+// ClaimedJobs returns the executing or cancelling jobs that instance
+// claimed, oldest first.
+func (tx *Tx) ClaimedJobs(instance string) ([]*mosaic.Job, error) {
+	rows, err := tx.query(`SELECT `+storesql.JobColumns+` FROM jobs
+		WHERE state IN ('executing', 'cancelling') AND instance = ?
+		ORDER BY submitted_at, id`, instance)
+	if err != nil {
+		return nil, fmt.Errorf("claimed jobs: %w", err)
+	}
+	defer rows.Close()
+	var jobs []*mosaic.Job
+	for rows.Next() {
+		var r storesql.JobRow
+		if err := rows.Scan(r.Dest()...); err != nil {
+			return nil, err
+		}
+		j, err := r.Decode()
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, rows.Err()
+}
+
 // prefixed qualifies each of a comma-separated list of columns.
 func prefixed(prefix, columns string) string {
 	cols := strings.Split(columns, ",")

@@ -3,6 +3,7 @@ package postgis_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -82,6 +83,20 @@ func TestInstances(t *testing.T) {
 		slices.Sort(got)
 		if want := []string{"j-left@left", "j-stale@stale", "j-unclaimed@"}; !slices.Equal(got, want) {
 			t.Errorf("orphaned jobs %v, want %v", got, want)
+		}
+		// The jobs an instance claimed, whatever its heartbeat.
+		for on, want := range map[string]string{"live": "j-live", "stale": "j-stale", "nobody": ""} {
+			claimed, err := tx.ClaimedJobs(on)
+			if err != nil {
+				return err
+			}
+			var ids []string
+			for _, j := range claimed {
+				ids = append(ids, j.ID)
+			}
+			if strings.Join(ids, ",") != want {
+				t.Errorf("jobs claimed by %s: %v, want %q", on, ids, want)
+			}
 		}
 		return nil
 	})

@@ -27,10 +27,13 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"io/fs"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	sq "github.com/Masterminds/squirrel"
@@ -170,7 +173,7 @@ func (db *DB) migrateFile(ctx context.Context, conn *pgx.Conn, name string) erro
 
 // View runs fn in a read-only transaction on one snapshot.
 func (db *DB) View(ctx context.Context, fn func(tx mosaic.ReadTx) error) error {
-	ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	ptx, err := db.begin(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return wrapDBError(ctx, "begin read", err)
 	}
@@ -184,7 +187,7 @@ func (db *DB) View(ctx context.Context, fn func(tx mosaic.ReadTx) error) error {
 // Update runs fn in a read-write transaction and commits it if fn returns
 // nil.
 func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
-	ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	ptx, err := db.begin(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return wrapDBError(ctx, "begin write", err)
 	}
@@ -198,6 +201,45 @@ func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
 	return nil
 }
 
+// begin starts a transaction. A pooled connection that the server closed
+// while it was idle (a network blip, pg_terminate_backend, a restart)
+// fails at BEGIN, before anything was done on it: pgxpool then drops it,
+// and begin tries again on another, up to once per connection the pool
+// may hold, so that a blip costs no request that had not started.
+func (db *DB) begin(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error) {
+	for attempt := int32(0); ; attempt++ {
+		ptx, err := db.pool.BeginTx(ctx, opts)
+		if err == nil || attempt >= db.pool.Config().MaxConns || ctx.Err() != nil || !deadConn(err) {
+			return ptx, err
+		}
+	}
+}
+
+// deadConn reports whether err says that an established connection was
+// closed by the server or lost (not that a new one could not be opened).
+func deadConn(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return false
+	}
+	return connLost(err)
+}
+
+// connLost reports whether err comes from a lost connection to the server.
+func connLost(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// connection_exception, admin_shutdown, crash_shutdown,
+		// cannot_connect_now
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
 // rollback ends a transaction that was not committed, even when its
 // context is done (pgx then closes the connection instead).
 func rollback(tx pgx.Tx) {
@@ -208,11 +250,16 @@ func rollback(tx pgx.Tx) {
 
 // wrapDBError turns context errors, and queries PostgreSQL cancelled,
 // into ECANCELED (see storesql.WrapError).
+// A lost connection is marked mosaic.ErrConnectionLost.
 func wrapDBError(ctx context.Context, op string, err error) error {
-	return storesql.WrapError(ctx, op, err, func(err error) bool {
+	err = storesql.WrapError(ctx, op, err, func(err error) bool {
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && pe.Code == "57014" // query_canceled
 	})
+	if mosaic.ErrorCode(err) == mosaic.EINTERNAL && connLost(err) {
+		return fmt.Errorf("%w: %w", mosaic.ErrConnectionLost, err)
+	}
+	return err
 }
 
 // Tx is a transaction on a DB. It implements mosaic.Tx; read-only

@@ -49,6 +49,9 @@ type ClusterTx interface {
 	// OrphanedJobs returns the executing or cancelling jobs whose instance
 	// has not been heard from within ttl, and those instances' names.
 	OrphanedJobs(ttl time.Duration) ([]*mosaic.Job, []string, error)
+	// ClaimedJobs returns the executing or cancelling jobs that instance
+	// claimed.
+	ClaimedJobs(instance string) ([]*mosaic.Job, error)
 }
 
 // LostFinder is a Queue that can tell which queued jobs it will never run
@@ -56,8 +59,9 @@ type ClusterTx interface {
 // again.
 type LostFinder interface {
 	// Lost returns those of ids that no live instance (live names them)
-	// will run, in tx.
-	Lost(ctx context.Context, tx mosaic.Tx, ids, live []string) ([]string, error)
+	// will run, in tx; ids have been queued for longer than stale, and a
+	// queue entry taken that long ago but not claimed is lost too.
+	Lost(ctx context.Context, tx mosaic.Tx, ids, live []string, stale time.Duration) ([]string, error)
 }
 
 // errTakenOver cancels a job that another instance has finished for this
@@ -160,6 +164,9 @@ func (e *Engine) reap(ctx context.Context) error {
 				ended[j.ID] = state
 			}
 		}
+		if err := e.reapClaimed(ctx, ct, ended); err != nil {
+			return err
+		}
 		lf, ok := e.queue.(LostFinder)
 		if !ok {
 			return nil
@@ -187,7 +194,7 @@ func (e *Engine) reap(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		lost, err := lf.Lost(ctx, tx, queued, live)
+		lost, err := lf.Lost(ctx, tx, queued, live, ttl)
 		if err != nil {
 			return err
 		}
@@ -211,6 +218,49 @@ func (e *Engine) reap(ctx context.Context) error {
 	}
 	if requeued > 0 {
 		e.committed()
+	}
+	return nil
+}
+
+// reapClaimed finishes, in tx, the jobs that this instance claimed but no
+// longer works on, adding them to ended: their outcome was never recorded
+// here. A claim whose commit was reported failed (the connection dropped
+// during COMMIT) although it committed leaves such a job, and so does a
+// final write given up at shutdown. Each committed nothing of its own: a
+// job's changes commit with its success, in one transaction.
+//
+// A job is listed in working from before its claim until its outcome is
+// written, so a job read here as claimed and then not found in working is
+// one whose work has ended; and FinishJob keeps an outcome that committed
+// meanwhile.
+func (e *Engine) reapClaimed(ctx context.Context, ct ClusterTx, ended map[string]mosaic.JobState) error {
+	jobs, err := ct.ClaimedJobs(e.cfg.Instance)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		e.mu.Lock()
+		_, busy := e.working[j.ID]
+		e.mu.Unlock()
+		if busy {
+			continue
+		}
+		var ok bool
+		state := mosaic.JobFailed
+		if j.State == mosaic.JobCancelling {
+			state = mosaic.JobCancelled
+			ok, err = e.finishJob(ctx, ct, j.ID, state, nil, mosaic.Info(
+				"Instance "+e.cfg.Instance+" lost its connection to the database while this job was being cancelled; it changed nothing."))
+		} else {
+			ok, err = e.finishJob(ctx, ct, j.ID, state, nil, mosaic.ErrorMsg(
+				"Instance "+e.cfg.Instance+" lost its connection to the database while it started or ended this job, and could not record how it ended. A job's changes commit with its success, in one transaction, so it changed nothing. Submit the job again."))
+		}
+		if err != nil {
+			return err
+		}
+		if ok {
+			ended[j.ID] = state
+		}
 	}
 	return nil
 }

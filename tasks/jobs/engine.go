@@ -98,7 +98,12 @@ type Engine struct {
 	badTimeouts []string
 
 	mu      sync.Mutex
-	running map[string]*Run     // jobs executing in this process
+	running map[string]*Run // jobs executing in this process
+	// working counts, by job, the calls of work in progress here (from
+	// before the claim until the outcome is recorded or given up): a job
+	// that this instance claimed and works on no more is one whose final
+	// write was lost (see reapClaimed).
+	working map[string]int
 	done    map[string]*waiters // job signals (signal.go)
 	cancels map[string]bool     // cancels asked for but not yet recorded
 	// boundary holds pending boundary refreshes by collection name;
@@ -162,7 +167,7 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 		cfg.Observer = nopObserver{}
 	}
 	e := &Engine{store: store, queue: queue, cfg: cfg, log: cfg.Logger,
-		byKey: map[string]Task{}, running: map[string]*Run{}, done: map[string]*waiters{},
+		byKey: map[string]Task{}, running: map[string]*Run{}, working: map[string]int{}, done: map[string]*waiters{},
 		cancels: map[string]bool{}, boundary: map[string]*boundaryRefresh{},
 		refreshing: map[string]bool{}}
 	e.bgCtx, e.bgCancel = context.WithCancel(context.Background())
@@ -701,6 +706,16 @@ func (e *Engine) work(ctx context.Context, id string) error {
 		busy      bool
 		cancelled mosaic.JobState
 	)
+	e.mu.Lock()
+	e.working[id]++
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		if e.working[id]--; e.working[id] <= 0 {
+			delete(e.working, id)
+		}
+		e.mu.Unlock()
+	}()
 	err := e.store.Update(ctx, func(tx mosaic.Tx) error {
 		j, busy, cancelled = nil, false, ""
 		e.mu.Lock()
@@ -756,7 +771,7 @@ func (e *Engine) work(ctx context.Context, id string) error {
 	}
 	t, err := e.task(j.Task)
 	if err != nil {
-		_, err = e.finish(id, mosaic.JobFailed, mosaic.ErrorMsg(err.Error()))
+		_, err = e.finish(ctx, id, mosaic.JobFailed, mosaic.ErrorMsg(err.Error()))
 		return err
 	}
 
@@ -797,20 +812,28 @@ func (e *Engine) work(ctx context.Context, id string) error {
 		return nil // another instance recorded the outcome
 	case runErr == nil:
 		state = mosaic.JobSucceeded
-		_, err = e.finish(id, mosaic.JobSucceeded, mosaic.Info("Succeeded at "+time.Now().UTC().Format(esriTime)+" "+elapsed))
+		_, err = e.finish(ctx, id, mosaic.JobSucceeded, mosaic.Info("Succeeded at "+time.Now().UTC().Format(esriTime)+" "+elapsed))
 	case errors.Is(cause, ErrJobCancelled):
 		state = mosaic.JobCancelled
-		_, err = e.finish(id, mosaic.JobCancelled, mosaic.Info("Cancelled; uncommitted changes were rolled back "+elapsed+"."))
+		_, err = e.finish(ctx, id, mosaic.JobCancelled, mosaic.Info("Cancelled; uncommitted changes were rolled back "+elapsed+"."))
 	case errors.Is(cause, errTimedOut):
 		state = mosaic.JobTimedOut
-		_, err = e.finish(id, mosaic.JobTimedOut, mosaic.ErrorMsg(fmt.Sprintf(
+		_, err = e.finish(ctx, id, mosaic.JobTimedOut, mosaic.ErrorMsg(fmt.Sprintf(
 			"Timed out after %s; uncommitted changes were rolled back.", e.timeout(j.Task))))
 	case errors.Is(cause, errLostStore):
-		_, err = e.finish(id, mosaic.JobFailed, mosaic.ErrorMsg(fmt.Sprintf(
+		_, err = e.finish(ctx, id, mosaic.JobFailed, mosaic.ErrorMsg(fmt.Sprintf(
 			"The server running this job lost contact with the database for more than %s; uncommitted changes were rolled back. Submit it again to finish it.", e.cfg.InstanceTimeout)))
 	case errors.Is(cause, ErrShutdown):
-		_, err = e.finish(id, mosaic.JobFailed, mosaic.ErrorMsg(
+		_, err = e.finish(ctx, id, mosaic.JobFailed, mosaic.ErrorMsg(
 			"The server shut down while this job was running; uncommitted changes were rolled back. Submit it again to finish it."))
+	case errors.Is(runErr, mosaic.ErrConnectionLost):
+		// Were the connection lost during the COMMIT of the job's success,
+		// and the COMMIT done, this failure would not be recorded:
+		// FinishJob keeps a recorded outcome.
+		e.log.Warn("job failed: connection to the database lost", "job", id, "task", j.Task, "err", runErr)
+		_, err = e.finish(ctx, id, mosaic.JobFailed, mosaic.ErrorMsg(
+			"The server running this job lost its connection to the database; the job's changes were rolled back. Submit it again."),
+			mosaic.ErrorMsg("Failed at "+time.Now().UTC().Format(esriTime)+" "+elapsed))
 	default:
 		msg := mosaic.ErrorMessage(runErr)
 		if d := mosaic.ErrorDetails(runErr); len(d) > 0 {
@@ -819,16 +842,45 @@ func (e *Engine) work(ctx context.Context, id string) error {
 		if mosaic.ErrorCode(runErr) == mosaic.EINTERNAL {
 			e.log.Error("job failed", "job", id, "task", j.Task, "err", runErr)
 		}
-		_, err = e.finish(id, mosaic.JobFailed, mosaic.ErrorMsg(msg), mosaic.ErrorMsg("Failed at "+time.Now().UTC().Format(esriTime)+" "+elapsed))
+		_, err = e.finish(ctx, id, mosaic.JobFailed, mosaic.ErrorMsg(msg), mosaic.ErrorMsg("Failed at "+time.Now().UTC().Format(esriTime)+" "+elapsed))
 	}
 	return err
 }
 
 // finish records a terminal state in its own transaction, unaffected by the
-// job's cancelled context, and signals it.
-func (e *Engine) finish(id string, state mosaic.JobState, msgs ...mosaic.JobMessage) (bool, error) {
+// job's cancelled context, and signals it. A write that fails (a dropped
+// connection) is tried again, backing off from 100 ms to 5 s, until it
+// succeeds or ctx (the queue's, which ends at shutdown) ends: a job whose
+// outcome is not recorded would read as executing for as long as this
+// instance lives, and hold one of its owner's JobsPerUser places. (If it
+// is given up, reapClaimed, or the instances that find this one gone,
+// record it.)
+func (e *Engine) finish(ctx context.Context, id string, state mosaic.JobState, msgs ...mosaic.JobMessage) (bool, error) {
+	wait := 100 * time.Millisecond
+	for {
+		ok, err := e.finishOnce(ctx, id, state, msgs...)
+		if err == nil {
+			return ok, nil
+		}
+		if ctx.Err() != nil {
+			e.log.Error("record job outcome", "job", id, "state", state, "err", err)
+			return false, err
+		}
+		e.log.Warn("record job outcome; retrying", "job", id, "state", state, "err", err, "after", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// finishOnce is one attempt of finish.
+func (e *Engine) finishOnce(ctx context.Context, id string, state mosaic.JobState, msgs ...mosaic.JobMessage) (bool, error) {
 	var ok bool
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	err := e.store.Update(ctx, func(tx mosaic.Tx) (err error) {
 		ok, err = e.finishJob(ctx, tx, id, state, nil, msgs...)

@@ -121,7 +121,10 @@ func TestPostgresEnqueueInStoreTransaction(t *testing.T) {
 
 // TestPostgresLost checks which queued jobs Lost reports: those with no
 // River job that will run, or whose River job runs on an instance not
-// named live; never a waiting one, nor one running on a live instance.
+// named live, or has run for longer than stale while its job is still
+// queued (fetched by River, but the fetch's answer or the snooze was lost
+// with a connection); never a waiting one, nor one that started running
+// on a live instance just now.
 func TestPostgresLost(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -139,12 +142,14 @@ func TestPostgresLost(t *testing.T) {
 		id      string
 		enqueue bool
 		running string // attempted_by of a running River job
+		age     string // how long it has run
 		lost    bool
 	}{
-		{"waiting", true, "", false},
-		{"none", false, "", true},
-		{"on-live", true, "alive", false},
-		{"on-dead", true, "dead", true},
+		{"waiting", true, "", "", false},
+		{"none", false, "", "", true},
+		{"on-live", true, "alive", "0 s", false},
+		{"on-dead", true, "dead", "0 s", true},
+		{"stale-on-live", true, "alive", "1 minute", true},
 	}
 	var ids []string
 	err = store.Update(ctx, func(tx mosaic.Tx) error {
@@ -166,15 +171,15 @@ func TestPostgresLost(t *testing.T) {
 	}
 	for _, tt := range tests {
 		if tt.running != "" {
-			if _, err := store.Pool().Exec(ctx, `UPDATE river_job SET state = 'running', attempted_at = now(), attempt = 1,
-				attempted_by = ARRAY[$2::text] WHERE args->>'job_id' = $1`, tt.id, tt.running); err != nil {
+			if _, err := store.Pool().Exec(ctx, `UPDATE river_job SET state = 'running', attempted_at = now() - $3::interval, attempt = 1,
+				attempted_by = ARRAY[$2::text] WHERE args->>'job_id' = $1`, tt.id, tt.running, tt.age); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	var lost []string
 	err = store.Update(ctx, func(tx mosaic.Tx) (err error) {
-		lost, err = q.Lost(ctx, tx, ids, []string{"alive"})
+		lost, err = q.Lost(ctx, tx, ids, []string{"alive"}, 30*time.Second)
 		return err
 	})
 	if err != nil {

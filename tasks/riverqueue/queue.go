@@ -435,10 +435,16 @@ func (q *Queue[TTx]) Stop(ctx context.Context) error {
 
 // Lost returns those of the engine's queued job ids that River will never
 // run: no River job for them is waiting, and none is running on an
-// instance named in live (one whose client ID is a live instance's name).
+// instance named in live (one whose client ID is a live instance's name)
+// since less than stale. A River job running for longer than stale while
+// its engine job is still queued was fetched but will not be claimed: the
+// answer of River's fetch was lost with its connection (the fetch had
+// committed), or River could not record the job's snooze (jobs.Later);
+// River would rescue it only after an hour. Queuing such a job again is
+// harmless: the engine's claim is a compare-and-set.
 // On PostgreSQL only; on SQLite (one process) it returns none, as the
 // engine queues its jobs again at every start there.
-func (q *Queue[TTx]) Lost(ctx context.Context, tx mosaic.Tx, ids, live []string) ([]string, error) {
+func (q *Queue[TTx]) Lost(ctx context.Context, tx mosaic.Tx, ids, live []string, stale time.Duration) ([]string, error) {
 	ttx, err := q.unwrap(tx)
 	if err != nil {
 		return nil, err
@@ -450,8 +456,9 @@ func (q *Queue[TTx]) Lost(ctx context.Context, tx mosaic.Tx, ids, live []string)
 	rows, err := ptx.Query(ctx, `SELECT c.id FROM unnest($1::text[]) AS c (id) WHERE NOT EXISTS (
 		SELECT 1 FROM river_job r WHERE r.kind = $3 AND r.args->>'job_id' = c.id
 		AND (r.state IN ('available', 'pending', 'scheduled', 'retryable')
-			OR r.state = 'running' AND r.attempted_by[array_upper(r.attempted_by, 1)] = ANY($2::text[])))`,
-		ids, live, runArgs{}.Kind())
+			OR r.state = 'running' AND r.attempted_by[array_upper(r.attempted_by, 1)] = ANY($2::text[])
+				AND r.attempted_at > now() - make_interval(secs => $4)))`,
+		ids, live, runArgs{}.Kind(), stale.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("lost jobs: %w", err)
 	}
