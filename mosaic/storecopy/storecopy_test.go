@@ -123,24 +123,26 @@ func dump(t *testing.T, db mosaic.Store) string {
 	return string(b)
 }
 
+// targets opens an empty store of each kind.
+var targets = map[string]func(t *testing.T) mosaic.Store{
+	"sqlite": func(t *testing.T) mosaic.Store { return openSQLite(t) },
+	"postgis": func(t *testing.T) mosaic.Store {
+		pdb := pgtest.NewDatabase(t, "tessera_copy_test")
+		db, err := postgis.Open(t.Context(), pdb.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	},
+}
+
 func TestCopy(t *testing.T) {
 	t.Parallel()
 	src := openSQLite(t)
 	fill(t, src)
 	want := dump(t, src)
 
-	targets := map[string]func(t *testing.T) mosaic.Store{
-		"sqlite": func(t *testing.T) mosaic.Store { return openSQLite(t) },
-		"postgis": func(t *testing.T) mosaic.Store {
-			pdb := pgtest.NewDatabase(t, "tessera_copy_test")
-			db, err := postgis.Open(t.Context(), pdb.DSN)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			return db
-		},
-	}
 	for name, open := range targets {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -199,5 +201,69 @@ func TestCopyRefusesUnfinishedJobs(t *testing.T) {
 	}
 	if got := dump(t, dst); got != `[[]]` && got != `[null]` {
 		t.Errorf("the target changed: %s", got)
+	}
+}
+
+// TestCopyKeepsPurgedOIDs: OBJECTIDs are never reused, so the OIDs of
+// purged items, the highest ones included, stay used in the copy: in a
+// collection whose last item was purged and in one whose items all were.
+func TestCopyKeepsPurgedOIDs(t *testing.T) {
+	t.Parallel()
+	add := func(t *testing.T, tx mosaic.Tx, c *mosaic.Collection, n int) []int64 {
+		t.Helper()
+		items := make([]*mosaic.Item, n)
+		for i := range items {
+			items[i] = &mosaic.Item{Path: fmt.Sprintf("/src/%d.tif", i), Footprint: orb.Bound{Max: orb.Point{1, 1}}.ToPolygon()}
+		}
+		res, err := tx.AddItems(c, items, mosaic.AddOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.OIDs
+	}
+	src := openSQLite(t)
+	err := src.Update(t.Context(), func(tx mosaic.Tx) error {
+		for _, name := range []string{"Top", "All"} {
+			c := &mosaic.Collection{Name: name, SRS: mosaic.SpatialRef{WKID: 3857}}
+			if err := tx.CreateCollection(c); err != nil {
+				return err
+			}
+			add(t, tx, c, 5)
+			where := "OBJECTID > 3"
+			if name == "All" {
+				where = "1=1"
+			}
+			if _, err := tx.DeleteItems(c, mosaic.ItemDelete{Where: where, Purge: true}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, open := range targets {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dst := open(t)
+			if _, err := storecopy.Copy(t.Context(), src, dst, storecopy.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			err := dst.Update(t.Context(), func(tx mosaic.Tx) error {
+				for _, name := range []string{"Top", "All"} {
+					c, err := tx.Collection(mosaic.CollectionRef{Name: name})
+					if err != nil {
+						return err
+					}
+					if oids := add(t, tx, c, 1); oids[0] != 6 {
+						t.Errorf("%s: a new item's OBJECTID = %d, want 6 (1 to 5 were used in the source)", name, oids[0])
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
