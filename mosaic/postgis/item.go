@@ -37,6 +37,26 @@ func (tx *Tx) ImportItems(c *mosaic.Collection, items []*mosaic.Item) error {
 	return err
 }
 
+// LastOID returns the largest OID c has given, purged items included.
+func (tx *Tx) LastOID(c *mosaic.Collection) (int64, error) {
+	row, err := tx.collectionDefinition(mosaic.CollectionRef{ItemID: c.ItemID}, false)
+	if err != nil {
+		return 0, err
+	}
+	return row.nextOID - 1, nil
+}
+
+// ReserveOIDs raises c's next_oid above last.
+func (tx *Tx) ReserveOIDs(c *mosaic.Collection, last int64) error {
+	if _, err := tx.lockCollection(c); err != nil {
+		return err
+	}
+	if _, err := tx.exec(`UPDATE collections SET next_oid = greatest(next_oid, ?::bigint + 1) WHERE id = ?`, last, c.ID); err != nil {
+		return fmt.Errorf("reserve OBJECTIDs: %w", err)
+	}
+	return nil
+}
+
 // insertItems adds items, with new OIDs or, when keep is set, with the
 // OIDs and recycle-bin state they carry.
 func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.AddOptions, keep bool) (mosaic.AddResult, error) {
