@@ -192,7 +192,7 @@ func TestMigrateRefusesWhatIsNoCatalog(t *testing.T) {
 	t.Parallel()
 	pdb := pgtest.NewDatabase(t, "tessera_migrate_none")
 	out, err := newCmd("migrate", "--from", pdb.DSN, "--to", t.TempDir()).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "not a tessera catalog") {
+	if err == nil || !strings.Contains(string(out), "holds no tessera catalog") {
 		t.Errorf("migrate from a database without a catalog: %v\n%s", err, out)
 	}
 	conn, err := pgx.Connect(t.Context(), pdb.DSN)
