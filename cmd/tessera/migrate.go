@@ -49,7 +49,7 @@ func migrate(args []string) error {
 	}})
 	if err != nil {
 		if msg := mosaic.ErrorMessage(err); mosaic.ErrorCode(err) != mosaic.EINTERNAL {
-			return fmt.Errorf("%s %s (nothing was copied)", msg, strings.Join(mosaic.ErrorDetails(err), " "))
+			return fmt.Errorf("%s (nothing was copied)", strings.Join(append([]string{msg}, mosaic.ErrorDetails(err)...), " "))
 		}
 		return fmt.Errorf("%w (nothing was copied)", err)
 	}
@@ -100,7 +100,8 @@ func openCatalog(ctx context.Context, where string, create bool) (mosaic.Store, 
 			return err
 		})
 		if err == nil && len(live) > 0 {
-			err = fmt.Errorf("database %s is in use by %d running tessera servers (%s); stop them first", db, len(live), strings.Join(live, ", "))
+			err = fmt.Errorf("database %s is in use by %d running tessera servers (%s); stop them first "+
+				"(a server that was killed counts as running until a minute after its last heartbeat)", db, len(live), strings.Join(live, ", "))
 		}
 		if err != nil {
 			unlock()
