@@ -267,3 +267,51 @@ func TestCopyKeepsPurgedOIDs(t *testing.T) {
 		})
 	}
 }
+
+// TestCopyOddText: SQLite keeps strings as the bytes ingest gave it, NUL
+// and invalid UTF-8 (a Latin-1 manifest) included, which PostgreSQL's
+// TEXT refuses; the copy stores each such byte as U+FFFD, as the JSON
+// answers of the source already show it.
+func TestCopyOddText(t *testing.T) {
+	t.Parallel()
+	const odd, shown = "caf\xe9\xe9 a\x00b", "caf\uFFFD\uFFFD a\uFFFDb"
+	src := openSQLite(t)
+	err := src.Update(t.Context(), func(tx mosaic.Tx) error {
+		c := &mosaic.Collection{Name: "Odd", SRS: mosaic.SpatialRef{WKID: 3857}}
+		if err := tx.CreateCollection(c); err != nil {
+			return err
+		}
+		_, err := tx.AddItems(c, []*mosaic.Item{{Path: "/src/odd.tif", Footprint: orb.Bound{Max: orb.Point{1, 1}}.ToPolygon(),
+			Attributes: map[string]any{mosaic.FieldNameName: odd}}}, mosaic.AddOptions{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, open := range targets {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dst := open(t)
+			if _, err := storecopy.Copy(t.Context(), src, dst, storecopy.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			err := dst.View(t.Context(), func(tx mosaic.ReadTx) error {
+				c, err := tx.Collection(mosaic.CollectionRef{Name: "Odd"})
+				if err != nil {
+					return err
+				}
+				it, err := tx.Item(c, 1)
+				if err != nil {
+					return err
+				}
+				if got := it.Attributes[mosaic.FieldNameName]; got != odd && got != shown {
+					t.Errorf("Name = %q, want %q or %q", got, odd, shown)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
