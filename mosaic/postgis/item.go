@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	sq "github.com/Masterminds/squirrel"
 	"github.com/jackc/pgx/v5"
@@ -55,6 +56,26 @@ func (tx *Tx) ReserveOIDs(c *mosaic.Collection, last int64) error {
 		return fmt.Errorf("reserve OBJECTIDs: %w", err)
 	}
 	return nil
+}
+
+// textValue returns s as a TEXT column can hold it: NUL and each byte
+// that is not UTF-8 become U+FFFD, as encoding/json shows them. (SQLite
+// stores such strings, from a Latin-1 manifest say, and a copy brings
+// them here.)
+func textValue(s string) string {
+	if utf8.ValidString(s) && !strings.Contains(s, "\x00") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:]) // U+FFFD for a byte that is not UTF-8
+		if r == 0 {
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
+		i += n
+	}
+	return b.String()
 }
 
 // insertItems adds items, with new OIDs or, when keep is set, with the
@@ -134,6 +155,11 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 		enc, err := encoder.Encode(it)
 		if err != nil {
 			return res, err
+		}
+		for i, v := range enc.Values {
+			if s, ok := v.(string); ok {
+				enc.Values[i] = textValue(s)
+			}
 		}
 		if keep {
 			oid = it.OID
