@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -271,7 +272,8 @@ func TestCopyKeepsPurgedOIDs(t *testing.T) {
 // TestCopyOddText: SQLite keeps strings as the bytes ingest gave it, NUL
 // and invalid UTF-8 (a Latin-1 manifest) included, which PostgreSQL's
 // TEXT refuses; the copy stores each such byte as U+FFFD, as the JSON
-// answers of the source already show it.
+// answers of the source already show it. A path cannot change (it would
+// not be read): an odd one is refused by name.
 func TestCopyOddText(t *testing.T) {
 	t.Parallel()
 	const odd, shown = "caf\xe9\xe9 a\x00b", "caf\uFFFD\uFFFD a\uFFFDb"
@@ -288,6 +290,18 @@ func TestCopyOddText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	badPath := openSQLite(t)
+	err = badPath.Update(t.Context(), func(tx mosaic.Tx) error {
+		c := &mosaic.Collection{Name: "Odd", SRS: mosaic.SpatialRef{WKID: 3857}}
+		if err := tx.CreateCollection(c); err != nil {
+			return err
+		}
+		_, err := tx.AddItems(c, []*mosaic.Item{{Path: "/src/caf\xe9.tif", Footprint: orb.Bound{Max: orb.Point{1, 1}}.ToPolygon()}}, mosaic.AddOptions{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, open := range targets {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -295,7 +309,12 @@ func TestCopyOddText(t *testing.T) {
 			if _, err := storecopy.Copy(t.Context(), src, dst, storecopy.Options{}); err != nil {
 				t.Fatal(err)
 			}
-			err := dst.View(t.Context(), func(tx mosaic.ReadTx) error {
+			_, err := storecopy.Copy(t.Context(), badPath, open(t), storecopy.Options{})
+			if (err == nil) != (name == "sqlite") || err != nil &&
+				(mosaic.ErrorCode(err) != mosaic.EINVALID || !strings.Contains(err.Error(), `caf\xe9.tif`)) {
+				t.Errorf("copy of a path that is not UTF-8: %v, want EINVALID naming it on PostgreSQL", err)
+			}
+			err = dst.View(t.Context(), func(tx mosaic.ReadTx) error {
 				c, err := tx.Collection(mosaic.CollectionRef{Name: "Odd"})
 				if err != nil {
 					return err
