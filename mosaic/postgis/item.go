@@ -141,6 +141,10 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 		if err := storesql.CheckItem(it, keep); err != nil {
 			return res, err
 		}
+		if textValue(it.Path) != it.Path {
+			// Unlike an attribute, a path must stay as it is to be read.
+			return res, mosaic.Errorf(mosaic.EINVALID, "The path %q is not UTF-8 text, which PostgreSQL cannot store.", it.Path)
+		}
 		if immediate {
 			if err := flush(); err != nil {
 				return res, err
@@ -151,10 +155,6 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 				}
 				continue
 			}
-		}
-		if textValue(it.Path) != it.Path {
-			// Unlike an attribute, a path must stay as it is to be read.
-			return res, mosaic.Errorf(mosaic.EINVALID, "The path %q is not UTF-8 text, which PostgreSQL cannot store.", it.Path)
 		}
 		enc, err := encoder.Encode(it)
 		if err != nil {
