@@ -88,6 +88,9 @@ type CatalogReader interface {
 	// that have statistics (weighted by their pixel counts), or nil when
 	// none has.
 	BandStats(c *Collection) ([]BandStats, error)
+	// LastOID returns the largest OID c has given an item, purged items
+	// included (0 if none): later AddItems calls give OIDs above it.
+	LastOID(c *Collection) (int64, error)
 }
 
 // CatalogWriter changes collections and their items. Each method keeps the
@@ -122,6 +125,10 @@ type CatalogWriter interface {
 	// collection. An item without an OID, path or footprint returns
 	// EINVALID.
 	ImportItems(c *Collection, items []*Item) error
+	// ReserveOIDs makes later AddItems calls give c's items OIDs above
+	// last, as if c had given OIDs up to last: a copy keeps the OIDs of
+	// its source's purged items unused. It never lowers the mark.
+	ReserveOIDs(c *Collection, last int64) error
 	// DeleteItems removes the items that d selects, to the recycle bin
 	// unless d.Purge.
 	DeleteItems(c *Collection, d ItemDelete) (DeleteResult, error)

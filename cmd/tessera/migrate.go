@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -48,7 +49,7 @@ func migrate(args []string) error {
 	}})
 	if err != nil {
 		if msg := mosaic.ErrorMessage(err); mosaic.ErrorCode(err) != mosaic.EINTERNAL {
-			return fmt.Errorf("%s %s (nothing was copied)", msg, strings.Join(mosaic.ErrorDetails(err), " "))
+			return fmt.Errorf("%s (nothing was copied)", strings.Join(append([]string{msg}, mosaic.ErrorDetails(err)...), " "))
 		}
 		return fmt.Errorf("%w (nothing was copied)", err)
 	}
@@ -58,11 +59,28 @@ func migrate(args []string) error {
 	return nil
 }
 
+// urlScheme matches what looks like a URL, not a path.
+var urlScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+
 // openCatalog opens a store for migrate and locks it against servers: a
 // postgres:// URL, or a data directory (whose tessera.db must exist unless
 // create is set).
 func openCatalog(ctx context.Context, where string, create bool) (mosaic.Store, func(), error) {
+	if m := urlScheme.FindStringSubmatch(where); m != nil && m[1] != "postgres" && m[1] != "postgresql" {
+		// Not a directory named "mysql:": refuse before anything is made.
+		return nil, nil, fmt.Errorf("%q URLs are not supported: give a postgres:// (or postgresql://) URL, or a data directory", m[1]+"://")
+	}
 	if strings.HasPrefix(where, "postgres://") || strings.HasPrefix(where, "postgresql://") {
+		if !create {
+			// Open would create the catalog's tables in the source.
+			has, err := postgis.HasCatalog(ctx, where)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !has {
+				return nil, nil, errors.New("this database holds no tessera catalog (no tessera_migrations table); nothing was changed")
+			}
+		}
 		db, err := postgis.Open(ctx, where)
 		if err != nil {
 			return nil, nil, err
@@ -82,7 +100,8 @@ func openCatalog(ctx context.Context, where string, create bool) (mosaic.Store, 
 			return err
 		})
 		if err == nil && len(live) > 0 {
-			err = fmt.Errorf("database %s is in use by %d running tessera servers (%s); stop them first", db, len(live), strings.Join(live, ", "))
+			err = fmt.Errorf("database %s is in use by %d running tessera servers (%s); stop them first "+
+				"(a server that was killed counts as running until a minute after its last heartbeat)", db, len(live), strings.Join(live, ", "))
 		}
 		if err != nil {
 			unlock()

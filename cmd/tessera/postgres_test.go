@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/tessera-gis/tessera/internal/pgtest"
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
@@ -179,5 +181,44 @@ func TestMigrate(t *testing.T) {
 	p = startServer(t, back)
 	if n := count(t, p, "Seeded", "1=1"); n != 300 {
 		t.Errorf("%d items after migrating back, want 300", n)
+	}
+}
+
+// TestMigrateRefusesWhatIsNoCatalog: a --from database that holds no
+// tessera catalog is refused without creating tessera's tables in it, and
+// a URL that is not postgres:// is refused rather than taken for a data
+// directory named after it.
+func TestMigrateRefusesWhatIsNoCatalog(t *testing.T) {
+	t.Parallel()
+	pdb := pgtest.NewDatabase(t, "tessera_migrate_none")
+	out, err := newCmd("migrate", "--from", pdb.DSN, "--to", t.TempDir()).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "holds no tessera catalog") {
+		t.Errorf("migrate from a database without a catalog: %v\n%s", err, out)
+	}
+	conn, err := pgx.Connect(t.Context(), pdb.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var tables int
+	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'spatial_ref_sys'`).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 0 {
+		t.Errorf("the refused source now has %d tables", tables)
+	}
+
+	dir := t.TempDir()
+	seedCatalog(t, dir, "Seeded", 3, "/src/a.tif")
+	for _, to := range []string{"mysql://u@db/x", "Postgres://u@db/x", "postgis://u@db/x"} {
+		cmd := newCmd("migrate", "--from", dir, "--to", to)
+		cmd.Dir = t.TempDir()
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "postgres://") {
+			t.Errorf("migrate --to %s: %v\n%s", to, err, out)
+		}
+		if made, _ := os.ReadDir(cmd.Dir); len(made) > 0 {
+			t.Errorf("migrate --to %s made %s", to, made[0].Name())
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	sq "github.com/Masterminds/squirrel"
 	"github.com/jackc/pgx/v5"
@@ -35,6 +36,46 @@ func (tx *Tx) AddItems(c *mosaic.Collection, items []*mosaic.Item, opts mosaic.A
 func (tx *Tx) ImportItems(c *mosaic.Collection, items []*mosaic.Item) error {
 	_, err := tx.insertItems(c, items, mosaic.AddOptions{}, true)
 	return err
+}
+
+// LastOID returns the largest OID c has given, purged items included.
+func (tx *Tx) LastOID(c *mosaic.Collection) (int64, error) {
+	row, err := tx.collectionDefinition(mosaic.CollectionRef{ItemID: c.ItemID}, false)
+	if err != nil {
+		return 0, err
+	}
+	return row.nextOID - 1, nil
+}
+
+// ReserveOIDs raises c's next_oid above last.
+func (tx *Tx) ReserveOIDs(c *mosaic.Collection, last int64) error {
+	if _, err := tx.lockCollection(c); err != nil {
+		return err
+	}
+	if _, err := tx.exec(`UPDATE collections SET next_oid = greatest(next_oid, ?::bigint + 1) WHERE id = ?`, last, c.ID); err != nil {
+		return fmt.Errorf("reserve OBJECTIDs: %w", err)
+	}
+	return nil
+}
+
+// textValue returns s as a TEXT column can hold it: NUL and each byte
+// that is not UTF-8 become U+FFFD, as encoding/json shows them. (SQLite
+// stores such strings, from a Latin-1 manifest say, and a copy brings
+// them here.)
+func textValue(s string) string {
+	if utf8.ValidString(s) && !strings.Contains(s, "\x00") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:]) // U+FFFD for a byte that is not UTF-8
+		if r == 0 {
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
+		i += n
+	}
+	return b.String()
 }
 
 // insertItems adds items, with new OIDs or, when keep is set, with the
@@ -100,6 +141,10 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 		if err := storesql.CheckItem(it, keep); err != nil {
 			return res, err
 		}
+		if textValue(it.Path) != it.Path {
+			// Unlike an attribute, a path must stay as it is to be read.
+			return res, mosaic.Errorf(mosaic.EINVALID, "The path %q is not UTF-8 text, which PostgreSQL cannot store.", it.Path)
+		}
 		if immediate {
 			if err := flush(); err != nil {
 				return res, err
@@ -114,6 +159,11 @@ func (tx *Tx) insertItems(c *mosaic.Collection, items []*mosaic.Item, opts mosai
 		enc, err := encoder.Encode(it)
 		if err != nil {
 			return res, err
+		}
+		for i, v := range enc.Values {
+			if s, ok := v.(string); ok {
+				enc.Values[i] = textValue(s)
+			}
 		}
 		if keep {
 			oid = it.OID

@@ -94,6 +94,26 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return db, nil
 }
 
+// HasCatalog reports, without changing the database, whether the database
+// at dsn holds a tessera catalog (Open has created its tables there): a
+// copy from a database without one would create them and copy nothing.
+func HasCatalog(ctx context.Context, dsn string) (bool, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return false, fmt.Errorf("postgis: parse connection string: %w", err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return false, fmt.Errorf("postgis: connect: %w", err)
+	}
+	defer conn.Close(context.Background())
+	var has bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('tessera_migrations') IS NOT NULL`).Scan(&has); err != nil {
+		return false, fmt.Errorf("postgis: %w", err)
+	}
+	return has, nil
+}
+
 // Pool returns the connection pool, for the job queue that shares the
 // database (River's pgx driver).
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }

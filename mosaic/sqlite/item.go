@@ -36,6 +36,29 @@ func (tx *Tx) ImportItems(c *mosaic.Collection, items []*mosaic.Item) error {
 	return err
 }
 
+// LastOID returns the largest OID c has given, purged items included.
+func (tx *Tx) LastOID(c *mosaic.Collection) (int64, error) {
+	next, err := tx.nextOID(c)
+	return next - 1, err
+}
+
+// ReserveOIDs raises c's AUTOINCREMENT sequence to last.
+func (tx *Tx) ReserveOIDs(c *mosaic.Collection, last int64) error {
+	name := fmt.Sprintf("items_%d", c.ID)
+	res, err := tx.exec(`UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?`, last, name)
+	if err != nil {
+		return fmt.Errorf("reserve OBJECTIDs: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	// No item was ever inserted: the sequence has no row yet.
+	if _, err := tx.exec(`INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)`, name, last); err != nil {
+		return fmt.Errorf("reserve OBJECTIDs: %w", err)
+	}
+	return nil
+}
+
 // rowsPerInsert is how many new items one INSERT statement adds (and one
 // statement each for their R*Tree entries and raster rows): the costs paid
 // per statement (the driver's crossing and argument conversion, statement

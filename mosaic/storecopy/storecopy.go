@@ -1,7 +1,8 @@
 // Package storecopy copies what one mosaic.Store holds into another, for
 // tessera migrate: collections with their fields, spatial references and
-// item IDs; items with their OBJECTIDs, attributes, footprints and raster
-// information; the recycle bin; and the audit log.
+// item IDs; items with their OBJECTIDs (the OIDs of purged items stay
+// used), attributes, footprints and raster information; the recycle bin;
+// and the audit log.
 //
 // The copy reads one snapshot of the source and writes the target in one
 // transaction, so it is all or nothing. The target must hold no
@@ -98,6 +99,14 @@ func copyCollection(ctx context.Context, src mosaic.ReadTx, dst mosaic.Tx, c *mo
 	nc := &mosaic.Collection{Name: c.Name, ItemID: c.ItemID, SRS: c.SRS, Fields: slices.Clone(c.Fields),
 		Summary: mosaic.Summary{BandCount: c.Summary.BandCount, PixelType: c.Summary.PixelType}}
 	if err := dst.CreateCollection(nc); err != nil {
+		return err
+	}
+	// Purged items leave no row, but their OIDs stay used.
+	last, err := src.LastOID(c)
+	if err != nil {
+		return err
+	}
+	if err := dst.ReserveOIDs(nc, last); err != nil {
 		return err
 	}
 	for _, recycled := range []bool{false, true} {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,24 +124,26 @@ func dump(t *testing.T, db mosaic.Store) string {
 	return string(b)
 }
 
+// targets opens an empty store of each kind.
+var targets = map[string]func(t *testing.T) mosaic.Store{
+	"sqlite": func(t *testing.T) mosaic.Store { return openSQLite(t) },
+	"postgis": func(t *testing.T) mosaic.Store {
+		pdb := pgtest.NewDatabase(t, "tessera_copy_test")
+		db, err := postgis.Open(t.Context(), pdb.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	},
+}
+
 func TestCopy(t *testing.T) {
 	t.Parallel()
 	src := openSQLite(t)
 	fill(t, src)
 	want := dump(t, src)
 
-	targets := map[string]func(t *testing.T) mosaic.Store{
-		"sqlite": func(t *testing.T) mosaic.Store { return openSQLite(t) },
-		"postgis": func(t *testing.T) mosaic.Store {
-			pdb := pgtest.NewDatabase(t, "tessera_copy_test")
-			db, err := postgis.Open(t.Context(), pdb.DSN)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			return db
-		},
-	}
 	for name, open := range targets {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -199,5 +202,135 @@ func TestCopyRefusesUnfinishedJobs(t *testing.T) {
 	}
 	if got := dump(t, dst); got != `[[]]` && got != `[null]` {
 		t.Errorf("the target changed: %s", got)
+	}
+}
+
+// TestCopyKeepsPurgedOIDs: OBJECTIDs are never reused, so the OIDs of
+// purged items, the highest ones included, stay used in the copy: in a
+// collection whose last item was purged and in one whose items all were.
+func TestCopyKeepsPurgedOIDs(t *testing.T) {
+	t.Parallel()
+	add := func(t *testing.T, tx mosaic.Tx, c *mosaic.Collection, n int) []int64 {
+		t.Helper()
+		items := make([]*mosaic.Item, n)
+		for i := range items {
+			items[i] = &mosaic.Item{Path: fmt.Sprintf("/src/%d.tif", i), Footprint: orb.Bound{Max: orb.Point{1, 1}}.ToPolygon()}
+		}
+		res, err := tx.AddItems(c, items, mosaic.AddOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.OIDs
+	}
+	src := openSQLite(t)
+	err := src.Update(t.Context(), func(tx mosaic.Tx) error {
+		for _, name := range []string{"Top", "All"} {
+			c := &mosaic.Collection{Name: name, SRS: mosaic.SpatialRef{WKID: 3857}}
+			if err := tx.CreateCollection(c); err != nil {
+				return err
+			}
+			add(t, tx, c, 5)
+			where := "OBJECTID > 3"
+			if name == "All" {
+				where = "1=1"
+			}
+			if _, err := tx.DeleteItems(c, mosaic.ItemDelete{Where: where, Purge: true}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, open := range targets {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dst := open(t)
+			if _, err := storecopy.Copy(t.Context(), src, dst, storecopy.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			err := dst.Update(t.Context(), func(tx mosaic.Tx) error {
+				for _, name := range []string{"Top", "All"} {
+					c, err := tx.Collection(mosaic.CollectionRef{Name: name})
+					if err != nil {
+						return err
+					}
+					if oids := add(t, tx, c, 1); oids[0] != 6 {
+						t.Errorf("%s: a new item's OBJECTID = %d, want 6 (1 to 5 were used in the source)", name, oids[0])
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestCopyOddText: SQLite keeps strings as the bytes ingest gave it, NUL
+// and invalid UTF-8 (a Latin-1 manifest) included, which PostgreSQL's
+// TEXT refuses; the copy stores each such byte as U+FFFD, as the JSON
+// answers of the source already show it. A path cannot change (it would
+// not be read): an odd one is refused by name.
+func TestCopyOddText(t *testing.T) {
+	t.Parallel()
+	const odd, shown = "caf\xe9\xe9 a\x00b", "caf\uFFFD\uFFFD a\uFFFDb"
+	src := openSQLite(t)
+	err := src.Update(t.Context(), func(tx mosaic.Tx) error {
+		c := &mosaic.Collection{Name: "Odd", SRS: mosaic.SpatialRef{WKID: 3857}}
+		if err := tx.CreateCollection(c); err != nil {
+			return err
+		}
+		_, err := tx.AddItems(c, []*mosaic.Item{{Path: "/src/odd.tif", Footprint: orb.Bound{Max: orb.Point{1, 1}}.ToPolygon(),
+			Attributes: map[string]any{mosaic.FieldNameName: odd}}}, mosaic.AddOptions{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	badPath := openSQLite(t)
+	err = badPath.Update(t.Context(), func(tx mosaic.Tx) error {
+		c := &mosaic.Collection{Name: "Odd", SRS: mosaic.SpatialRef{WKID: 3857}}
+		if err := tx.CreateCollection(c); err != nil {
+			return err
+		}
+		_, err := tx.AddItems(c, []*mosaic.Item{{Path: "/src/caf\xe9.tif", Footprint: orb.Bound{Max: orb.Point{1, 1}}.ToPolygon()}}, mosaic.AddOptions{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, open := range targets {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dst := open(t)
+			if _, err := storecopy.Copy(t.Context(), src, dst, storecopy.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			_, err := storecopy.Copy(t.Context(), badPath, open(t), storecopy.Options{})
+			if (err == nil) != (name == "sqlite") || err != nil &&
+				(mosaic.ErrorCode(err) != mosaic.EINVALID || !strings.Contains(err.Error(), `caf\xe9.tif`)) {
+				t.Errorf("copy of a path that is not UTF-8: %v, want EINVALID naming it on PostgreSQL", err)
+			}
+			err = dst.View(t.Context(), func(tx mosaic.ReadTx) error {
+				c, err := tx.Collection(mosaic.CollectionRef{Name: "Odd"})
+				if err != nil {
+					return err
+				}
+				it, err := tx.Item(c, 1)
+				if err != nil {
+					return err
+				}
+				if got := it.Attributes[mosaic.FieldNameName]; got != odd && got != shown {
+					t.Errorf("Name = %q, want %q or %q", got, odd, shown)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -35,6 +35,7 @@ var itemTests = []test{
 	{"Summary", testSummary},
 	{"BandStats", testBandStats},
 	{"Import", testImportItems},
+	{"ReserveOIDs", testReserveOIDs},
 }
 
 func testAddFields(t *testing.T, open Opener) {
@@ -465,5 +466,44 @@ func testImportItems(t *testing.T, open Opener) {
 	wantCode(t, "import without an OID", err, mosaic.EINVALID)
 	if got := oids(b.items(t, false)); !slices.Equal(got, []int64{5, 7, 9, 10}) {
 		t.Errorf("after failed imports: %v", got)
+	}
+}
+
+// testReserveOIDs: LastOID counts purged items; ReserveOIDs raises the
+// mark, never lowers it, and works before any item was added.
+func testReserveOIDs(t *testing.T, open Opener) {
+	b := setup(t, open)
+	last := func() int64 {
+		t.Helper()
+		var n int64
+		b.view(t, func(tx mosaic.ReadTx) (err error) {
+			n, err = tx.LastOID(b.c)
+			return err
+		})
+		return n
+	}
+	reserve := func(n int64) {
+		t.Helper()
+		b.update(t, func(tx mosaic.Tx) error { return tx.ReserveOIDs(b.c, n) })
+	}
+	if got := last(); got != 0 {
+		t.Errorf("LastOID of a new collection = %d, want 0", got)
+	}
+	reserve(4)
+	if got := last(); got != 4 {
+		t.Errorf("LastOID after ReserveOIDs(4) = %d", got)
+	}
+	if got := b.add(t, item("/src/a.tif", rect(0, 0, 1, 1), 1, 1)); !slices.Equal(got, []int64{5}) {
+		t.Errorf("OID after ReserveOIDs(4) = %v, want [5]", got)
+	}
+	reserve(2)
+	if _, err := b.delete(mosaic.ItemDelete{Where: "1=1", Purge: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := last(); got != 5 {
+		t.Errorf("LastOID after a lower ReserveOIDs and a purge = %d, want 5", got)
+	}
+	if got := b.add(t, item("/src/b.tif", rect(0, 0, 1, 1), 1, 1)); !slices.Equal(got, []int64{6}) {
+		t.Errorf("OID after a purge of 5 = %v, want [6]", got)
 	}
 }
