@@ -15,6 +15,6 @@
 //
 // Errors returned across package boundaries are *Error values carrying one of
 // the codes EINVALID, ENOTFOUND, ECONFLICT, ECANCELED, EUNAUTHORIZED,
-// EINVALIDTOKEN, EFORBIDDEN, ELIMIT or EINTERNAL. Only package server maps
+// EINVALIDTOKEN, EFORBIDDEN, ELIMIT, EUNAVAILABLE or EINTERNAL. Only package server maps
 // them to HTTP statuses and Esri error envelopes.
 package mosaic

@@ -16,6 +16,7 @@ const (
 	EINVALIDTOKEN = "invalid_token" // the token is invalid or expired
 	EFORBIDDEN    = "forbidden"     // authenticated, but not allowed
 	ELIMIT        = "limit"         // a size, rate or queue limit was hit
+	EUNAVAILABLE  = "unavailable"   // the database could not be reached for the moment; try again
 	EINTERNAL     = "internal"      // a bug or an infrastructure failure
 )
 
@@ -58,15 +59,19 @@ func (e *Error) WithDetails(details ...string) *Error {
 	return e
 }
 
-// ErrorCode returns the code of the first *Error in err's chain, ECANCELED for
-// context cancellation, and EINTERNAL for anything else. It returns "" for nil.
+// ErrorCode returns the code of the first *Error in err's chain,
+// EUNAVAILABLE for a lost database connection (ErrConnectionLost) that no
+// other code explains, and EINTERNAL for anything else. It returns "" for
+// nil.
 func ErrorCode(err error) string {
 	var e *Error
 	switch {
 	case err == nil:
 		return ""
-	case errors.As(err, &e):
+	case errors.As(err, &e) && e.Code != EINTERNAL:
 		return e.Code
+	case errors.Is(err, ErrConnectionLost):
+		return EUNAVAILABLE
 	default:
 		return EINTERNAL
 	}
@@ -76,8 +81,12 @@ func ErrorCode(err error) string {
 // the store's connection to its database server (cut, reset, or the server
 // shutting down). The transaction under way committed nothing, unless the
 // connection dropped during its COMMIT, after which it may have committed.
-// Its code stays EINTERNAL.
+// Its code is EUNAVAILABLE, and its message ErrUnavailable.
 var ErrConnectionLost = errors.New("the connection to the database was lost")
+
+// ErrUnavailable is the message of a request that failed because the
+// server lost its connection to the database (ErrConnectionLost).
+const ErrUnavailable = "The server lost its connection to the database; the request may not have taken effect. Try again in a moment."
 
 // ErrDiskFull is the message of a write that failed because the server's
 // disk is full (an error wrapping syscall.ENOSPC; stores wrap their own
@@ -85,8 +94,9 @@ var ErrConnectionLost = errors.New("the connection to the database was lost")
 const ErrDiskFull = "The server's disk is full."
 
 // ErrorMessage returns the client-safe message of err: the message of the
-// first *Error in its chain, ErrDiskFull when the disk is full, or
-// "Internal error." for anything else.
+// first *Error in its chain, ErrDiskFull when the disk is full,
+// ErrUnavailable when the database connection was lost, or "Internal
+// error." for anything else.
 func ErrorMessage(err error) string {
 	var e *Error
 	if errors.As(err, &e) && e.Code != EINTERNAL {
@@ -94,6 +104,9 @@ func ErrorMessage(err error) string {
 	}
 	if errors.Is(err, syscall.ENOSPC) {
 		return ErrDiskFull
+	}
+	if errors.Is(err, ErrConnectionLost) {
+		return ErrUnavailable
 	}
 	return "Internal error."
 }

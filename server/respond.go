@@ -113,6 +113,7 @@ var codes = map[string]int{
 	mosaic.EINVALIDTOKEN: 498,
 	mosaic.EFORBIDDEN:    403,
 	mosaic.ELIMIT:        429,
+	mosaic.EUNAVAILABLE:  503, // the database connection was lost; the client may try again
 	mosaic.EINTERNAL:     500,
 }
 
@@ -135,8 +136,11 @@ func (s *Server) Error(w http.ResponseWriter, hr *http.Request, err error) {
 		// returned the bare context error.
 		code, err = mosaic.ECANCELED, &mosaic.Error{Code: mosaic.ECANCELED, Message: "The request was cancelled.", Err: err}
 	}
-	if code == mosaic.EINTERNAL {
+	switch code {
+	case mosaic.EINTERNAL:
 		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", r.id, "err", err)
+	case mosaic.EUNAVAILABLE:
+		s.log.Warn("database unavailable", "method", r.Method, "path", r.URL.Path, "request_id", r.id, "err", err)
 	}
 	body := esriError{Error: esriErrorBody{Code: codes[code], Message: mosaic.ErrorMessage(err), Details: mosaic.ErrorDetails(err)}}
 	if body.Error.Details == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
 )
 
@@ -39,6 +41,10 @@ func TestErrorCancelledRequest(t *testing.T) {
 		{"deadline passed", true, fmt.Errorf("scan: %w", context.DeadlineExceeded), 408, false},
 		{"alive, bare context error", false, fmt.Errorf("read rows: %w", context.Canceled), 500, true},
 		{"client gone, other error", true, fmt.Errorf("disk on fire"), 500, true},
+		// A lost database connection (a blip): 503, try again; not an
+		// internal error.
+		{"connection lost", false, fmt.Errorf("begin write: %w: %w", mosaic.ErrConnectionLost, errors.New("FATAL: terminating connection")), 503, false},
+		{"connection lost, client gone", true, fmt.Errorf("%w: unexpected EOF", mosaic.ErrConnectionLost), 503, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			logs.Reset()
@@ -62,6 +68,9 @@ func TestErrorCancelledRequest(t *testing.T) {
 			}
 			if body.Error.Code != tc.wantCode {
 				t.Errorf("code %d (%q), want %d", body.Error.Code, body.Error.Message, tc.wantCode)
+			}
+			if tc.wantCode == 503 && body.Error.Message != mosaic.ErrUnavailable {
+				t.Errorf("message %q, want %q", body.Error.Message, mosaic.ErrUnavailable)
 			}
 			if got := strings.Contains(logs.String(), "internal error"); got != tc.wantLog {
 				t.Errorf("logged internal error: %v, want %v; log:\n%s", got, tc.wantLog, logs.String())

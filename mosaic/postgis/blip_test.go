@@ -80,7 +80,7 @@ func TestConnectionBlip(t *testing.T) {
 		_, err := tx.Job("none")
 		return err
 	})
-	if !errors.Is(err, mosaic.ErrConnectionLost) || mosaic.ErrorCode(err) != mosaic.EINTERNAL {
+	if !errors.Is(err, mosaic.ErrConnectionLost) || mosaic.ErrorCode(err) != mosaic.EUNAVAILABLE {
 		t.Errorf("transaction cut midway: %v (%s), want mosaic.ErrConnectionLost", err, mosaic.ErrorCode(err))
 	}
 }
