@@ -2,6 +2,7 @@ package tasks_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +157,70 @@ func TestClusterEngines(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestClusterJobsPerUserDefault: with --jobs-per-user not given, one
+// user's limit is its default (half of the workers, here 1) for each live
+// instance, so that one user's jobs spread over the instances a cluster
+// adds: three instances run three of one user's six jobs at once, never
+// more; the others wait and all finish.
+func TestClusterJobsPerUserDefault(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pdb := pgtest.NewDatabase(t, "tessera_peruser")
+	store, err := postgis.Open(ctx, pdb.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	g := &gate{release: make(chan struct{})} // shared: its counts are the cluster's
+	var bundles []*engineBundle
+	for _, name := range []string{"a", "b", "c"} {
+		q, err := riverqueue.NewPostgres(ctx, store.Pool(), riverqueue.Config{Workers: 2, ID: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := jobs.New(store, q, jobs.Config{Instance: name, InstanceTimeout: 2 * time.Second, Workers: 2,
+			UserWait: 20 * time.Millisecond}, g)
+		if err := e.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			e.Stop(ctx)
+		})
+		bundles = append(bundles, &engineBundle{engine: e, gate: g})
+	}
+	// Every instance has written its heartbeat (at Start): three live.
+	var ids []string
+	for i := range 6 {
+		ids = append(ids, bundles[i%3].submitAs(t, nil, fmt.Sprint("j", i), 0))
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		g.mu.Lock()
+		running := g.running
+		g.mu.Unlock()
+		if running == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of one user's jobs run on three instances, want 3", running)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // time for a fourth to start, were it allowed
+	close(g.release)
+	for _, id := range ids {
+		if j := bundles[0].waitState(t, id, mosaic.JobSucceeded, mosaic.JobFailed); j.State != mosaic.JobSucceeded {
+			t.Errorf("%s: %s %v", id, j.State, j.Messages)
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.peak != 3 {
+		t.Errorf("peak %d of one user's jobs at once, want 3 (1 per instance)", g.peak)
 	}
 }

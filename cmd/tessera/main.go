@@ -165,7 +165,7 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs.DurationVar(&c.recycleRetention, "recycle-retention", 7*24*time.Hour, "how long deleted items stay restorable")
 	fs.DurationVar(&c.jobTimeout, "job-timeout", time.Hour, "time limit of one job")
 	fs.IntVar(&c.maxQueued, "max-queued", 1000, "unfinished jobs allowed per user")
-	fs.IntVar(&c.jobsPerUser, "jobs-per-user", 0, "jobs one user may run at once; more wait in the queue (default: half of --jobs, at least 1)")
+	fs.IntVar(&c.jobsPerUser, "jobs-per-user", 0, "jobs one user may run at once, on all instances sharing a --db together; more wait in the queue (default: half of --jobs, at least 1, for each live instance)")
 	fs.IntVar(&c.maxRecordCount, "max-record-count", 1000, "features per ImageServer query page (maxRecordCount)")
 	fs.IntVar(&c.maxMosaicImages, "max-mosaic-images", 64, "items one exportImage draws at most (maxMosaicImageCount)")
 	fs.Int64Var(&c.maxImageBytes, "max-image-bytes", server.DefaultMaxImageBytes, "largest exportImage or thumbnail, as width × height × bands × bytes per sample")

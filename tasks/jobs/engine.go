@@ -31,10 +31,12 @@ type Config struct {
 	// Workers is the number of jobs the queue runs at once (default 4). A
 	// queued job is reported as esriJobWaiting while they are all busy.
 	Workers int
-	// JobsPerUser caps the jobs one user runs at once (default Workers/2,
-	// at least 1), so that nobody can hold every worker: a user's further
-	// jobs wait in the queue (esriJobWaiting), behind other users' jobs.
-	// Callers without an account count as one user, "anonymous".
+	// JobsPerUser caps the jobs one user runs at once, across every
+	// instance sharing the store, so that nobody can hold every worker: a
+	// user's further jobs wait in the queue (esriJobWaiting), behind other
+	// users' jobs. Callers without an account count as one user,
+	// "anonymous". Default: Workers/2, at least 1, for each live instance
+	// (so that a user's jobs spread over the instances a cluster adds).
 	JobsPerUser int
 	// UserWait is how long a job held back by JobsPerUser waits before the
 	// queue offers it again (default 500 ms).
@@ -96,6 +98,9 @@ type Engine struct {
 	byKey map[string]Task
 	// badTimeouts are Config.Timeouts keys that name no task.
 	badTimeouts []string
+	// perUserPerInstance is set when Config.JobsPerUser was not given: the
+	// default applies to each live instance.
+	perUserPerInstance bool
 
 	mu      sync.Mutex
 	running map[string]*Run // jobs executing in this process
@@ -145,7 +150,8 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 4
 	}
-	if cfg.JobsPerUser <= 0 {
+	perInstance := cfg.JobsPerUser <= 0
+	if perInstance {
 		cfg.JobsPerUser = max(1, cfg.Workers/2)
 	}
 	if cfg.UserWait <= 0 {
@@ -169,7 +175,7 @@ func New(store mosaic.Store, queue Queue, cfg Config, tasks ...Task) *Engine {
 	e := &Engine{store: store, queue: queue, cfg: cfg, log: cfg.Logger,
 		byKey: map[string]Task{}, running: map[string]*Run{}, working: map[string]int{}, done: map[string]*waiters{},
 		cancels: map[string]bool{}, boundary: map[string]*boundaryRefresh{},
-		refreshing: map[string]bool{}}
+		refreshing: map[string]bool{}, perUserPerInstance: perInstance}
 	e.bgCtx, e.bgCancel = context.WithCancel(context.Background())
 	for _, t := range tasks {
 		e.tasks = append(e.tasks, t)
@@ -537,8 +543,9 @@ func (e *Engine) runningFor(owner string) int {
 }
 
 // ownerBusy reports whether owner already runs JobsPerUser jobs, in any
-// process sharing the store.
-func (e *Engine) ownerBusy(tx mosaic.ReadTx, owner string) (bool, error) {
+// process sharing the store (JobsPerUser for each live instance if it was
+// not given).
+func (e *Engine) ownerBusy(tx mosaic.Tx, owner string) (bool, error) {
 	jobs, err := tx.ActiveJobs()
 	if err != nil {
 		return false, err
@@ -549,7 +556,19 @@ func (e *Engine) ownerBusy(tx mosaic.ReadTx, owner string) (bool, error) {
 			n++
 		}
 	}
-	return n >= e.cfg.JobsPerUser, nil
+	limit := e.cfg.JobsPerUser
+	if n >= limit && e.clustered() && e.perUserPerInstance {
+		ct, err := clusterTx(tx)
+		if err != nil {
+			return false, err
+		}
+		live, err := ct.LiveInstances(e.cfg.InstanceTimeout)
+		if err != nil {
+			return false, err
+		}
+		limit *= max(1, len(live))
+	}
+	return n >= limit, nil
 }
 
 // cancelReply is how long Cancel waits for its record to be written before
