@@ -61,7 +61,10 @@ func (tx *Tx) AddJobMessages(id string, msgs ...mosaic.JobMessage) error {
 	}
 	types, descs := make([]string, len(msgs)), make([]string, len(msgs))
 	for i, m := range msgs {
-		types[i], descs[i] = string(m.Type), m.Description
+		// A message may quote a file name that is not UTF-8, which
+		// PostgreSQL's text refuses: its bad bytes become U+FFFD, as the
+		// JSON answers would show them.
+		types[i], descs[i] = string(m.Type), textValue(m.Description)
 	}
 	if _, err := tx.exec(`INSERT INTO job_messages (job_id, type, description, at)
 		SELECT ?, u.type, u.description, ? FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS u (type, description, n) ORDER BY u.n`,

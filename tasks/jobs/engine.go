@@ -455,15 +455,9 @@ func (e *Engine) Submit(ctx context.Context, name string, inputs map[string]stri
 }
 
 func (e *Engine) checkQueueLimit(tx mosaic.Tx, owner string) error {
-	jobs, err := tx.ActiveJobs()
+	n, _, err := tx.OwnerJobCounts(owner)
 	if err != nil {
 		return err
-	}
-	n := 0
-	for _, j := range jobs {
-		if j.Owner == owner {
-			n++
-		}
 	}
 	if n >= e.cfg.MaxQueuedPerUser {
 		return mosaic.Errorf(mosaic.ELIMIT, "Too many unfinished jobs.").WithDetails(
@@ -546,15 +540,9 @@ func (e *Engine) runningFor(owner string) int {
 // process sharing the store (JobsPerUser for each live instance if it was
 // not given).
 func (e *Engine) ownerBusy(tx mosaic.Tx, owner string) (bool, error) {
-	jobs, err := tx.ActiveJobs()
+	_, n, err := tx.OwnerJobCounts(owner)
 	if err != nil {
 		return false, err
-	}
-	n := 0
-	for _, j := range jobs {
-		if j.Owner == owner && (j.State == mosaic.JobExecuting || j.State == mosaic.JobCancelling) {
-			n++
-		}
 	}
 	limit := e.cfg.JobsPerUser
 	if n >= limit && e.clustered() && e.perUserPerInstance {
@@ -867,15 +855,18 @@ func (e *Engine) work(ctx context.Context, id string) error {
 }
 
 // finish records a terminal state in its own transaction, unaffected by the
-// job's cancelled context, and signals it. A write that fails (a dropped
-// connection) is tried again, backing off from 100 ms to 5 s, until it
-// succeeds or ctx (the queue's, which ends at shutdown) ends: a job whose
-// outcome is not recorded would read as executing for as long as this
-// instance lives, and hold one of its owner's JobsPerUser places. (If it
-// is given up, reapClaimed, or the instances that find this one gone,
-// record it.)
+// job's cancelled context, and signals it. A write that fails because the
+// database connection was lost is tried again, backing off from 100 ms to
+// 5 s, until it succeeds or ctx (the queue's, which ends at shutdown) ends:
+// a job whose outcome is not recorded would read as executing for as long
+// as this instance lives, and hold one of its owner's JobsPerUser places.
+// A write that fails otherwise is tried once more with a plain message (in
+// case the messages were what the store refused), then given up. (A job
+// whose outcome was given up is failed by reapClaimed at the next
+// heartbeat, or by the instances that find this one gone.)
 func (e *Engine) finish(ctx context.Context, id string, state mosaic.JobState, msgs ...mosaic.JobMessage) (bool, error) {
 	wait := 100 * time.Millisecond
+	plain := false
 	for {
 		ok, err := e.finishOnce(ctx, id, state, msgs...)
 		if err == nil {
@@ -884,6 +875,20 @@ func (e *Engine) finish(ctx context.Context, id string, state mosaic.JobState, m
 		if ctx.Err() != nil {
 			e.log.Error("record job outcome", "job", id, "state", state, "err", err)
 			return false, err
+		}
+		if !errors.Is(err, mosaic.ErrConnectionLost) {
+			if plain {
+				e.log.Error("record job outcome; giving up", "job", id, "state", state, "err", err)
+				return false, err
+			}
+			e.log.Error("record job outcome; trying again with a plain message", "job", id, "state", state, "err", err)
+			plain = true
+			note := mosaic.ErrorMsg
+			if state == mosaic.JobSucceeded {
+				note = mosaic.Info
+			}
+			msgs = []mosaic.JobMessage{note("The job ended (" + string(state) + "), but its final messages could not be recorded.")}
+			continue
 		}
 		e.log.Warn("record job outcome; retrying", "job", id, "state", state, "err", err, "after", wait)
 		t := time.NewTimer(wait)
