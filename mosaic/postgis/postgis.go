@@ -98,11 +98,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // at dsn holds a tessera catalog (Open has created its tables there): a
 // copy from a database without one would create them and copy nothing.
 func HasCatalog(ctx context.Context, dsn string) (bool, error) {
-	cfg, err := pgx.ParseConfig(dsn)
+	// The pool's parser, which takes pool_max_conns and the other pool_*
+	// settings (deploy.md) off the URL.
+	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return false, fmt.Errorf("postgis: parse connection string: %w", err)
 	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
 		return false, fmt.Errorf("postgis: connect: %w", err)
 	}
@@ -199,7 +201,7 @@ func (db *DB) View(ctx context.Context, fn func(tx mosaic.ReadTx) error) error {
 	}
 	defer rollback(ptx)
 	if err := fn(db.newTx(ctx, ptx, false)); err != nil {
-		return wrapDBError(ctx, "", err)
+		return wrapTxError(ctx, ptx, err)
 	}
 	return nil
 }
@@ -213,7 +215,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx mosaic.Tx) error) error {
 	}
 	defer rollback(ptx)
 	if err := fn(db.newTx(ctx, ptx, true)); err != nil {
-		return wrapDBError(ctx, "", err)
+		return wrapTxError(ctx, ptx, err)
 	}
 	if err := ptx.Commit(ctx); err != nil {
 		return wrapDBError(ctx, "commit", err)
@@ -249,9 +251,9 @@ func deadConn(err error) bool {
 func connLost(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		// connection_exception, admin_shutdown, crash_shutdown,
-		// cannot_connect_now
-		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+		// connection_exception (but protocol_violation, a bug),
+		// admin_shutdown, crash_shutdown, cannot_connect_now
+		return strings.HasPrefix(pe.Code, "08") && pe.Code != "08P01" || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
 	}
 	var ce *pgconn.ConnectError
 	var ne net.Error
@@ -272,14 +274,40 @@ func rollback(tx pgx.Tx) {
 // into ECANCELED (see storesql.WrapError).
 // A lost connection is marked mosaic.ErrConnectionLost.
 func wrapDBError(ctx context.Context, op string, err error) error {
-	err = storesql.WrapError(ctx, op, err, func(err error) bool {
-		var pe *pgconn.PgError
-		return errors.As(err, &pe) && pe.Code == "57014" // query_canceled
-	})
+	err = storesql.WrapError(ctx, op, err, queryCanceled)
 	if mosaic.ErrorCode(err) == mosaic.EINTERNAL && connLost(err) {
 		return fmt.Errorf("%w: %w", mosaic.ErrConnectionLost, err)
 	}
+	return badText(err)
+}
+
+// badText turns PostgreSQL's refusal of a text value (a NUL character, or
+// bytes that are not UTF-8, in a name or value a request gave: SQLite
+// keeps them and finds nothing) into EINVALID.
+func badText(err error) error {
+	var pe *pgconn.PgError
+	if mosaic.ErrorCode(err) == mosaic.EINTERNAL && errors.As(err, &pe) && (pe.Code == "22021" || pe.Code == "22P05") {
+		return &mosaic.Error{Code: mosaic.EINVALID, Message: "The request holds text that is not valid UTF-8, or a NUL character.", Err: err}
+	}
 	return err
+}
+
+// wrapTxError wraps the error of a transaction's function as wrapDBError
+// does, but marks a lost connection only if the transaction's connection
+// is closed: an io.EOF or a network error of the function's own (a
+// truncated stage file, an HTTP source) is not the database's.
+func wrapTxError(ctx context.Context, ptx pgx.Tx, err error) error {
+	err = storesql.WrapError(ctx, "", err, queryCanceled)
+	if mosaic.ErrorCode(err) == mosaic.EINTERNAL && ptx.Conn().IsClosed() && connLost(err) {
+		return fmt.Errorf("%w: %w", mosaic.ErrConnectionLost, err)
+	}
+	return badText(err)
+}
+
+// queryCanceled reports whether PostgreSQL cancelled err's statement.
+func queryCanceled(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "57014" // query_canceled
 }
 
 // Tx is a transaction on a DB. It implements mosaic.Tx; read-only

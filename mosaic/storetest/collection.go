@@ -18,6 +18,38 @@ var collectionTests = []test{
 	{"ListedByName", testCollectionsByName},
 	{"SetSRS", testSetSRS},
 	{"Delete", testDeleteCollection},
+	{"OddNames", testOddNames},
+}
+
+// testOddNames: names that a request may carry but no collection can have
+// (a NUL, bytes that are not UTF-8) are not found, or refused as invalid,
+// by every store; never an internal error (PostgreSQL's text refuses
+// them where SQLite compares them).
+func testOddNames(t *testing.T, open Opener) {
+	b := setup(t, open)
+	for _, name := range []string{"Te\x00st", "\xff", "\xc3(", "a\x00"} {
+		err := b.db.View(b.ctx, func(tx mosaic.ReadTx) error {
+			_, err := tx.Collection(mosaic.CollectionRef{Name: name})
+			return err
+		})
+		if code := mosaic.ErrorCode(err); code != mosaic.ENOTFOUND && code != mosaic.EINVALID {
+			t.Errorf("Collection(%q): %v (code %q), want not found or invalid", name, err, code)
+		}
+		err = b.db.View(b.ctx, func(tx mosaic.ReadTx) error {
+			_, err := tx.Collection(mosaic.CollectionRef{ItemID: name})
+			return err
+		})
+		if code := mosaic.ErrorCode(err); code != mosaic.ENOTFOUND && code != mosaic.EINVALID {
+			t.Errorf("Collection(item %q): %v (code %q), want not found or invalid", name, err, code)
+		}
+		err = b.db.View(b.ctx, func(tx mosaic.ReadTx) error {
+			_, err := tx.Job(name)
+			return err
+		})
+		if code := mosaic.ErrorCode(err); code != mosaic.ENOTFOUND && code != mosaic.EINVALID {
+			t.Errorf("Job(%q): %v (code %q), want not found or invalid", name, err, code)
+		}
+	}
 }
 
 var itemIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
