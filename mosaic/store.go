@@ -171,6 +171,9 @@ type JobReader interface {
 	Job(id string) (*Job, error)
 	// ActiveJobs returns jobs that are not terminal, oldest first.
 	ActiveJobs() ([]*Job, error)
+	// OwnerJobCounts returns how many of owner's jobs are not terminal,
+	// and how many of those are executing or cancelling.
+	OwnerJobCounts(owner string) (unfinished, running int, err error)
 	// RecentJobs returns the jobs that f selects, most recently submitted
 	// first, each with its last f.Messages messages.
 	RecentJobs(f JobFilter) ([]*Job, error)

@@ -181,7 +181,7 @@ func TestClusterJobsPerUserDefault(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := jobs.New(store, q, jobs.Config{Instance: name, InstanceTimeout: 2 * time.Second, Workers: 2,
+		e := jobs.New(store, q, jobs.Config{Instance: name, InstanceTimeout: 5 * time.Second, Workers: 2,
 			UserWait: 20 * time.Millisecond}, g)
 		if err := e.Start(ctx); err != nil {
 			t.Fatal(err)

@@ -256,6 +256,25 @@ func testActiveJobs(t *testing.T, open Opener) {
 	if !slices.Equal(got, want) {
 		t.Errorf("active jobs = %v, want %v (oldest first)", got, want)
 	}
+	// Another owner's jobs are not counted as ann's.
+	for i, s := range []mosaic.JobState{mosaic.JobExecuting, mosaic.JobSubmitted, mosaic.JobSucceeded} {
+		j := newJob("bob"+string(rune('a'+i)), s)
+		j.Owner = "bob"
+		b.createJob(t, j)
+	}
+	for _, c := range []struct {
+		owner               string
+		unfinished, running int
+	}{{"ann", 5, 2}, {"bob", 2, 1}, {"nobody", 0, 0}} {
+		var unfinished, running int
+		b.view(t, func(tx mosaic.ReadTx) (err error) {
+			unfinished, running, err = tx.OwnerJobCounts(c.owner)
+			return err
+		})
+		if unfinished != c.unfinished || running != c.running {
+			t.Errorf("OwnerJobCounts(%s) = %d, %d; want %d unfinished, %d executing or cancelling", c.owner, unfinished, running, c.unfinished, c.running)
+		}
+	}
 }
 
 func testDeleteJob(t *testing.T, open Opener) {

@@ -95,6 +95,18 @@ func (s JobTx) ActiveJobs() ([]*mosaic.Job, error) {
 	return out, rows.Err()
 }
 
+// OwnerJobCounts counts owner's unfinished jobs and, of those, the
+// executing or cancelling ones; see mosaic.JobReader.
+func (s JobTx) OwnerJobCounts(owner string) (unfinished, running int, err error) {
+	err = s.db.QueryRow(`SELECT count(*),
+		coalesce(sum(CASE WHEN state IN ('executing', 'cancelling') THEN 1 ELSE 0 END), 0)
+		FROM jobs WHERE owner = ? AND state IN ('new', 'submitted', 'waiting', 'executing', 'cancelling')`, owner).Scan(&unfinished, &running)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count jobs of %s: %w", owner, err)
+	}
+	return unfinished, running, nil
+}
+
 // RecentJobs returns the jobs that f selects, most recently submitted
 // first, each with its last f.Messages messages.
 func (s JobTx) RecentJobs(f mosaic.JobFilter) ([]*mosaic.Job, error) {
