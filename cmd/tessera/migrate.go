@@ -48,6 +48,10 @@ func migrate(args []string) error {
 		fmt.Fprintf(os.Stderr, "copied %d collections, %d items, %d recycle-bin entries\n", s.Collections, s.Items, s.Recycled)
 	}})
 	if err != nil {
+		if errors.Is(err, mosaic.ErrConnectionLost) {
+			// Cut during the final COMMIT, the copy may have committed.
+			return fmt.Errorf("%w (the copy was rolled back, unless the connection was lost as it committed: check the target before running migrate again)", err)
+		}
 		if msg := mosaic.ErrorMessage(err); mosaic.ErrorCode(err) != mosaic.EINTERNAL {
 			return fmt.Errorf("%s (nothing was copied)", strings.Join(append([]string{msg}, mosaic.ErrorDetails(err)...), " "))
 		}

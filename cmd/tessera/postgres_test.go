@@ -173,9 +173,10 @@ func TestMigrate(t *testing.T) {
 	}
 	p.Stop()
 
-	// And back into a new data directory.
+	// And back into a new data directory, from the URL as servers are
+	// given it (deploy.md: with pool settings).
 	back := t.TempDir()
-	if out, err := newCmd("migrate", "--from", pdb.DSN, "--to", back).CombinedOutput(); err != nil {
+	if out, err := newCmd("migrate", "--from", withParam(pdb.DSN, "pool_max_conns", "8"), "--to", back).CombinedOutput(); err != nil {
 		t.Fatalf("tessera migrate back: %v\n%s", err, out)
 	}
 	p = startServer(t, back)
