@@ -174,11 +174,16 @@ func writeIfAbsent(path string, data []byte) error {
 		return err
 	}
 	// A link, not a rename: it never replaces a file that another process
-	// (another instance sharing the folder) wrote in the meantime.
-	if err = os.Link(tmp.Name(), path); errors.Is(err, os.ErrExist) {
+	// (another instance sharing the folder) wrote in the meantime. On a
+	// file system without hard links, a rename (which would replace such a
+	// file with the same bytes).
+	switch err = os.Link(tmp.Name(), path); {
+	case errors.Is(err, os.ErrExist):
 		return writeIfAbsent(path, data)
+	case err != nil:
+		return os.Rename(tmp.Name(), path)
 	}
-	return err
+	return nil
 }
 
 // landscape returns the RGB colour of the demo world at global pixel (x, y):

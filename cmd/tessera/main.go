@@ -707,10 +707,7 @@ func lockDataDir(dir string) (func(), error) {
 // instance created meanwhile is taken as created.
 func ensureDemo(ctx context.Context, db mosaic.Store, engine *jobs.Engine, data string, log *slog.Logger) error {
 	dir := filepath.Join(data, "demo")
-	tiles, err := raster.WriteDemo(dir, 24)
-	if err != nil {
-		return err
-	}
+	tiles, writeErr := raster.WriteDemo(dir, 24)
 	exists := func() (bool, error) {
 		err := db.View(ctx, func(tx mosaic.ReadTx) error {
 			_, err := tx.Collection(mosaic.CollectionRef{Name: "Demo"})
@@ -721,8 +718,18 @@ func ensureDemo(ctx context.Context, db mosaic.Store, engine *jobs.Engine, data 
 		}
 		return err == nil, err
 	}
-	if ok, err := exists(); ok || err != nil {
+	ok, err := exists()
+	switch {
+	case err != nil:
 		return err
+	case ok && writeErr != nil:
+		// Demo is there; its files may be from another GDAL version.
+		log.Warn("demo rasters not rewritten", "dir", dir, "err", writeErr)
+		return nil
+	case ok:
+		return nil
+	case writeErr != nil:
+		return writeErr
 	}
 	log.Info("demo rasters ready", "dir", dir, "count", len(tiles))
 	j, err := engine.Execute(ctx, "CreateImageCollection", map[string]string{
