@@ -41,6 +41,7 @@ var blipKills = []struct{ name, where string }{
 // none; a failed job says truly why; and the servers still run jobs.
 func TestMultiInstanceBlips(t *testing.T) {
 	t.Parallel()
+	ownDatabase(t)
 	pdb := pgtest.NewDatabase(t, "tessera_blip")
 	ctx := context.Background()
 	const (

@@ -37,9 +37,7 @@ const nginx = "/usr/sbin/nginx"
 // used on the others).
 func TestClusterBehindNginx(t *testing.T) {
 	t.Parallel()
-	if pgMode != nil {
-		t.Skip("runs its own PostGIS cluster; TESSERA_TEST_STORE=postgis would only repeat it")
-	}
+	ownDatabase(t)
 	if _, err := os.Stat(nginx); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("nginx is not installed (scripts/test installs it)")

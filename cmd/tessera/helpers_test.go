@@ -120,6 +120,16 @@ func (m *storeMode) dsn(t testing.TB, dir string) string {
 	return dsn
 }
 
+// ownDatabase skips, when the run keeps catalogs in PostgreSQL, a test
+// whose servers run on a PostgreSQL database of the test's own: the run
+// would only repeat it.
+func ownDatabase(t testing.TB) {
+	t.Helper()
+	if pgMode != nil {
+		t.Skip("runs on a PostgreSQL database of its own; TESSERA_TEST_STORE=postgis would only repeat it")
+	}
+}
+
 // sqliteOnly skips a test that reads or writes the SQLite file itself when
 // the run keeps catalogs in PostgreSQL.
 func sqliteOnly(t testing.TB) {

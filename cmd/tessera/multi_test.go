@@ -36,6 +36,7 @@ import (
 // is executing for as long as the test needs, without timing guesses.
 func TestMultiInstance(t *testing.T) {
 	t.Parallel()
+	ownDatabase(t)
 	pdb := pgtest.NewDatabase(t, "tessera_multi")
 	ctx := context.Background()
 	const items = 260
@@ -339,6 +340,7 @@ func withParam(dsn, key, value string) string {
 // killed instance, restarted, joins and serves the same answers.
 func TestMultiInstanceKillMidDelete(t *testing.T) {
 	t.Parallel()
+	ownDatabase(t)
 	pdb := pgtest.NewDatabase(t, "tessera_killmid")
 	ctx := context.Background()
 	const items = 100_000
@@ -423,6 +425,7 @@ func TestMultiInstanceKillMidDelete(t *testing.T) {
 // locks go, the delete succeeds and the queries answer.
 func TestMultiInstanceBusyPool(t *testing.T) {
 	t.Parallel()
+	ownDatabase(t)
 	pdb := pgtest.NewDatabase(t, "tessera_busypool")
 	ctx := context.Background()
 	seedPostgres(t, pdb.DSN, "Held", 20)
