@@ -92,34 +92,8 @@ func queryAt(ctx context.Context, env *Env, items int, levels []int) ([]Measurem
 	}
 	defer srv.Stop()
 	base := srv.URL + "/rest/services/" + cat.Collection + "/ImageServer/query"
-	cols := 1
-	for cols*cols < cat.Tiles {
-		cols++
-	}
-	rows := (cat.Tiles + cols - 1) / cols
-	window = min(window, cols, rows)
-	// Request i asks for the window at a deterministic pseudo-random tile.
-	box := func(i int) [4]float64 {
-		h := mixBits(uint64(i))
-		c0, r0 := int(h%uint64(cols-window+1)), int((h>>32)%uint64(rows-window+1))
-		ts := cat.Spec.TileSize
-		x0, y0 := 400000+float64(c0)*ts+1, 5000000+float64(r0)*ts+1
-		return [4]float64{x0, y0, x0 + float64(window)*ts - 2, y0 + float64(window)*ts - 2}
-	}
-	requestURL := func(i int) string {
-		b := box(i)
-		q := url.Values{
-			"where":             {"CloudCover < 30"},
-			"geometry":          {fmt.Sprintf("%.3f,%.3f,%.3f,%.3f", b[0], b[1], b[2], b[3])},
-			"geometryType":      {"esriGeometryEnvelope"},
-			"spatialRel":        {"esriSpatialRelIntersects"},
-			"outFields":         {"*"},
-			"returnGeometry":    {"true"},
-			"resultRecordCount": {"1000"},
-			"f":                 {"json"},
-		}
-		return base + "?" + q.Encode()
-	}
+	box, window := tileBoxes(cat, window)
+	requestURL := func(i int) string { return base + "?" + boxQuery(box(i)) }
 	// The request's box, rounded as the URL writes it.
 	limitBox := func(i int) [4]float64 {
 		b := box(i)
@@ -362,4 +336,39 @@ func latencyPercentile(ds []time.Duration, p float64) time.Duration {
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	i := int(p*float64(len(s))+0.5) - 1
 	return s[max(0, min(i, len(s)-1))]
+}
+
+// tileBoxes returns the boxes of the query benchmarks on cat's grid of
+// tiles: box i is window×window tiles (at most the grid's size, the window
+// returned) at a pseudo-random tile drawn from i.
+func tileBoxes(cat *Catalog, window int) (func(i int) [4]float64, int) {
+	cols := 1
+	for cols*cols < cat.Tiles {
+		cols++
+	}
+	rows := (cat.Tiles + cols - 1) / cols
+	window = min(window, cols, rows)
+	return func(i int) [4]float64 {
+		h := mixBits(uint64(i))
+		c0, r0 := int(h%uint64(cols-window+1)), int((h>>32)%uint64(rows-window+1))
+		ts := cat.Spec.TileSize
+		x0, y0 := 400000+float64(c0)*ts+1, 5000000+float64(r0)*ts+1
+		return [4]float64{x0, y0, x0 + float64(window)*ts - 2, y0 + float64(window)*ts - 2}
+	}, window
+}
+
+// boxQuery is the query string of the query benchmarks' request for box
+// b: CloudCover < 30 within b, 1,000-feature pages with every field and
+// the geometry.
+func boxQuery(b [4]float64) string {
+	return url.Values{
+		"where":             {"CloudCover < 30"},
+		"geometry":          {fmt.Sprintf("%.3f,%.3f,%.3f,%.3f", b[0], b[1], b[2], b[3])},
+		"geometryType":      {"esriGeometryEnvelope"},
+		"spatialRel":        {"esriSpatialRelIntersects"},
+		"outFields":         {"*"},
+		"returnGeometry":    {"true"},
+		"resultRecordCount": {"1000"},
+		"f":                 {"json"},
+	}.Encode()
 }

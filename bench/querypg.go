@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os/exec"
 	"path/filepath"
 	"time"
@@ -64,33 +63,15 @@ func runQueryPGBench(ctx context.Context, env *Env) ([]Measurement, error) {
 		}
 		srvs = append(srvs, s)
 	}
-	cols := 1
-	for cols*cols < cat.Tiles {
-		cols++
-	}
-	rows := (cat.Tiles + cols - 1) / cols
-	window := min(queryWindow, cols, rows)
+	win := queryWindow
 	if env.Quick {
-		window = min(30, window)
+		win = 30
 	}
+	box, window := tileBoxes(cat, win)
 	// Request i goes to instance i mod n.
 	requestURL := func(n int) func(i int) string {
 		return func(i int) string {
-			h := mixBits(uint64(i))
-			c0, r0 := int(h%uint64(cols-window+1)), int((h>>32)%uint64(rows-window+1))
-			ts := cat.Spec.TileSize
-			x0, y0 := 400000+float64(c0)*ts+1, 5000000+float64(r0)*ts+1
-			q := url.Values{
-				"where":             {"CloudCover < 30"},
-				"geometry":          {fmt.Sprintf("%.3f,%.3f,%.3f,%.3f", x0, y0, x0+float64(window)*ts-2, y0+float64(window)*ts-2)},
-				"geometryType":      {"esriGeometryEnvelope"},
-				"spatialRel":        {"esriSpatialRelIntersects"},
-				"outFields":         {"*"},
-				"returnGeometry":    {"true"},
-				"resultRecordCount": {"1000"},
-				"f":                 {"json"},
-			}
-			return srvs[i%n].URL + "/rest/services/" + cat.Collection + "/ImageServer/query?" + q.Encode()
+			return srvs[i%n].URL + "/rest/services/" + cat.Collection + "/ImageServer/query?" + boxQuery(box(i))
 		}
 	}
 	wantPage := 1000
