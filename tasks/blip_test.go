@@ -8,11 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tessera-gis/tessera/internal/pgtest"
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/postgis"
 	"github.com/tessera-gis/tessera/tasks/jobs"
-	"github.com/tessera-gis/tessera/tasks/riverqueue"
 )
 
 // blippyStore is a PostgreSQL store whose writes fail while down is set,
@@ -54,26 +52,9 @@ func (b blipTask) Run(ctx context.Context, r *jobs.Run) error {
 func TestClusterBlips(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pdb := pgtest.NewDatabase(t, "tessera_cluster_blip")
-	db, err := postgis.Open(ctx, pdb.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := clusterStore(t, "tessera_cluster_blip")
 	store := &blippyStore{DB: db}
-	q, err := riverqueue.NewPostgres(ctx, db.Pool(), riverqueue.Config{Workers: 2, ID: "a"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := jobs.New(store, q, jobs.Config{Instance: "a", InstanceTimeout: time.Second}, blipTask{store})
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		e.Stop(ctx)
-	})
+	e := startInstance(t, store, db.Pool(), "a", 2, jobs.Config{InstanceTimeout: time.Second}, blipTask{store})
 	waitTerminal := func(id string) *mosaic.Job {
 		t.Helper()
 		deadline := time.Now().Add(20 * time.Second)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/tessera-gis/tessera/internal/pgtest"
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/postgis"
@@ -24,29 +26,12 @@ import (
 func TestClusterEngines(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pdb := pgtest.NewDatabase(t, "tessera_cluster")
-	store, err := postgis.Open(ctx, pdb.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() }) // after the engines stop
+	store := clusterStore(t, "tessera_cluster")
 	names := []string{"a", "b"}
 	bundles := map[string]*engineBundle{}
 	for _, name := range names {
-		q, err := riverqueue.NewPostgres(ctx, store.Pool(), riverqueue.Config{Workers: 2, ID: name})
-		if err != nil {
-			t.Fatal(err)
-		}
 		g := &gate{release: make(chan struct{})}
-		e := jobs.New(store, q, jobs.Config{Instance: name, InstanceTimeout: time.Second}, g)
-		if err := e.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			e.Stop(ctx)
-		})
+		e := startInstance(t, store, store.Pool(), name, 2, jobs.Config{InstanceTimeout: time.Second}, g)
 		bundles[name] = &engineBundle{engine: e, gate: g}
 	}
 	// runningOn waits until job id executes and returns the bundles
@@ -102,7 +87,7 @@ func TestClusterEngines(t *testing.T) {
 	// Finished elsewhere: the run stops and the recorded outcome stays.
 	id = bundles["b"].submit(t, "two", 2)
 	on, _ = runningOn(id)
-	err = store.Update(ctx, func(tx mosaic.Tx) error {
+	err := store.Update(ctx, func(tx mosaic.Tx) error {
 		_, err := tx.FinishJob(id, mosaic.JobFailed, nil, mosaic.ErrorMsg("taken over"))
 		return err
 	})
@@ -167,30 +152,12 @@ func TestClusterEngines(t *testing.T) {
 // more; the others wait and all finish.
 func TestClusterJobsPerUserDefault(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	pdb := pgtest.NewDatabase(t, "tessera_peruser")
-	store, err := postgis.Open(ctx, pdb.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := clusterStore(t, "tessera_peruser")
 	g := &gate{release: make(chan struct{})} // shared: its counts are the cluster's
 	var bundles []*engineBundle
 	for _, name := range []string{"a", "b", "c"} {
-		q, err := riverqueue.NewPostgres(ctx, store.Pool(), riverqueue.Config{Workers: 2, ID: name})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e := jobs.New(store, q, jobs.Config{Instance: name, InstanceTimeout: 5 * time.Second, Workers: 2,
+		e := startInstance(t, store, store.Pool(), name, 2, jobs.Config{InstanceTimeout: 5 * time.Second, Workers: 2,
 			UserWait: 20 * time.Millisecond}, g)
-		if err := e.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			e.Stop(ctx)
-		})
 		bundles = append(bundles, &engineBundle{engine: e, gate: g})
 	}
 	// Every instance has written its heartbeat (at Start): three live.
@@ -223,4 +190,40 @@ func TestClusterJobsPerUserDefault(t *testing.T) {
 	if g.peak != 3 {
 		t.Errorf("peak %d of one user's jobs at once, want 3 (1 per instance)", g.peak)
 	}
+}
+
+// clusterStore opens a fresh PostgreSQL database (dropped when the test
+// ends) as the store several engines share.
+func clusterStore(t *testing.T, prefix string) *postgis.DB {
+	t.Helper()
+	pdb := pgtest.NewDatabase(t, prefix)
+	store, err := postgis.Open(t.Context(), pdb.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() }) // after the engines stop
+	return store
+}
+
+// startInstance starts an engine, instance name, on store with cfg and
+// tasks, on a River queue of workers on pool, and stops it when the test
+// ends.
+func startInstance(t *testing.T, store mosaic.Store, pool *pgxpool.Pool, name string, workers int, cfg jobs.Config, tasks ...jobs.Task) *jobs.Engine {
+	t.Helper()
+	ctx := context.Background()
+	q, err := riverqueue.NewPostgres(ctx, pool, riverqueue.Config{Workers: workers, ID: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Instance = name
+	e := jobs.New(store, q, cfg, tasks...)
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		e.Stop(ctx)
+	})
+	return e
 }
