@@ -91,40 +91,10 @@ func pgGrowthAt(ctx context.Context, env *Env, admin, tmpl string, cat *Catalog,
 		srvs = append(srvs, s)
 	}
 	box, window := tileBoxes(cat, growthWindow)
-	// Request i goes to instance i mod n.
-	requestURL := func(n int) func(i int) string {
-		return func(i int) string {
-			return srvs[i%n].URL + "/rest/services/" + cat.Collection + "/ImageServer/query?" + boxQuery(box(i))
-		}
-	}
-	wantPage := 1000
-	if env.Quick {
-		wantPage = 0
-	}
-	if err := checkQueryPage(ctx, requestURL(1)(0), wantPage); err != nil {
-		return nil, err
-	}
-	if _, err := loadTest(ctx, 8, time.Second, requestURL(2)); err != nil {
-		return nil, err
-	}
-	var one, two []float64
-	var lat1, lat2 []time.Duration
-	if _, err := repeat(env, func(rep int) (float64, error) {
-		r1, err := loadTest(ctx, 8, duration, requestURL(1))
-		if err != nil {
-			return 0, err
-		}
-		r2, err := loadTest(ctx, 8, duration, requestURL(2))
-		if err != nil {
-			return 0, err
-		}
-		env.Logf("query at %s: 1 instance %.1f req/s, 2 instances %.1f req/s", countLabel(items), r1.rate, r2.rate)
-		if rep >= 0 {
-			one, two = append(one, r1.rate), append(two, r2.rate)
-			lat1, lat2 = append(lat1, r1.latencies...), append(lat2, r2.latencies...)
-		}
-		return r1.rate, nil
-	}); err != nil {
+	one, two, lat1, lat2, err := oneAndTwo(ctx, env, srvs, cat, box, duration, wantFullPage(env), func(r1, r2 float64) {
+		env.Logf("query at %s: 1 instance %.1f req/s, 2 instances %.1f req/s", countLabel(items), r1, r2)
+	})
+	if err != nil {
 		return nil, err
 	}
 	// AddImage once into the catalog's collection: each run adds to it, so

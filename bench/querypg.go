@@ -68,41 +68,8 @@ func runQueryPGBench(ctx context.Context, env *Env) ([]Measurement, error) {
 		win = 30
 	}
 	box, window := tileBoxes(cat, win)
-	// Request i goes to instance i mod n.
-	requestURL := func(n int) func(i int) string {
-		return func(i int) string {
-			return srvs[i%n].URL + "/rest/services/" + cat.Collection + "/ImageServer/query?" + boxQuery(box(i))
-		}
-	}
-	wantPage := 1000
-	if env.Quick {
-		wantPage = 0
-	}
-	for n := 1; n <= 2; n++ {
-		if err := checkQueryPage(ctx, requestURL(n)(n-1), wantPage); err != nil {
-			return nil, err
-		}
-	}
-	if _, err := loadTest(ctx, 8, time.Second, requestURL(2)); err != nil {
-		return nil, err
-	}
-	var one, two []float64
-	var lat1, lat2 []time.Duration
-	if _, err := repeat(env, func(rep int) (float64, error) {
-		r1, err := loadTest(ctx, 8, duration, requestURL(1))
-		if err != nil {
-			return 0, err
-		}
-		r2, err := loadTest(ctx, 8, duration, requestURL(2))
-		if err != nil {
-			return 0, err
-		}
-		if rep >= 0 {
-			one, two = append(one, r1.rate), append(two, r2.rate)
-			lat1, lat2 = append(lat1, r1.latencies...), append(lat2, r2.latencies...)
-		}
-		return r1.rate, nil
-	}); err != nil {
+	one, two, lat1, lat2, err := oneAndTwo(ctx, env, srvs, cat, box, duration, wantFullPage(env), func(r1, r2 float64) {})
+	if err != nil {
 		return nil, err
 	}
 	name := fmt.Sprintf("query %s items on PostGIS: CloudCover < 30 and a %d×%d-tile bbox, 1,000-feature pages, 8 connections",
@@ -116,4 +83,53 @@ func runQueryPGBench(ctx context.Context, env *Env) ([]Measurement, error) {
 			Note: fmt.Sprintf("p50 %.1f ms, p99 %.1f ms; PostgreSQL, both instances and the load generator share the machine's cores",
 				ms(latencyPercentile(lat2, 0.5)), ms(latencyPercentile(lat2, 0.99)))},
 	}, nil
+}
+
+// wantFullPage is the page size the PostGIS query benchmarks check their
+// request returns: a full page, or anything in quick mode.
+func wantFullPage(env *Env) int {
+	if env.Quick {
+		return 0
+	}
+	return 1000
+}
+
+// oneAndTwo runs the query benchmarks' request for box(i) with 8
+// connections against the first server of srvs, then against both with
+// requests alternating, repeat times (after a warm-up), and returns the
+// rates and latencies of each. It calls each with the rates of every
+// repetition, for the log.
+func oneAndTwo(ctx context.Context, env *Env, srvs []*subprocess.Server, cat *Catalog, box func(int) [4]float64, duration time.Duration,
+	wantPage int, each func(r1, r2 float64)) (one, two []float64, lat1, lat2 []time.Duration, err error) {
+	// Request i goes to instance i mod n.
+	requestURL := func(n int) func(i int) string {
+		return func(i int) string {
+			return srvs[i%n].URL + "/rest/services/" + cat.Collection + "/ImageServer/query?" + boxQuery(box(i))
+		}
+	}
+	for n := 1; n <= 2; n++ {
+		if err := checkQueryPage(ctx, requestURL(n)(n-1), wantPage); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	}
+	if _, err := loadTest(ctx, 8, time.Second, requestURL(2)); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	_, err = repeat(env, func(rep int) (float64, error) {
+		r1, err := loadTest(ctx, 8, duration, requestURL(1))
+		if err != nil {
+			return 0, err
+		}
+		r2, err := loadTest(ctx, 8, duration, requestURL(2))
+		if err != nil {
+			return 0, err
+		}
+		each(r1.rate, r2.rate)
+		if rep >= 0 {
+			one, two = append(one, r1.rate), append(two, r2.rate)
+			lat1, lat2 = append(lat1, r1.latencies...), append(lat2, r2.latencies...)
+		}
+		return r1.rate, nil
+	})
+	return one, two, lat1, lat2, err
 }
