@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,11 +11,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tessera-gis/tessera/internal/pgtest"
 	"github.com/tessera-gis/tessera/internal/synthcat"
+	"github.com/tessera-gis/tessera/mosaic"
+	"github.com/tessera-gis/tessera/mosaic/postgis"
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
 	"github.com/tessera-gis/tessera/raster"
 	"github.com/tessera-gis/tessera/server"
@@ -24,13 +29,19 @@ import (
 )
 
 // The HTTP surface's fuzzers send arbitrary parameters through the whole
-// handler chain of a real server (SQLite store, job engine, River queue),
-// on a 3,000-item catalog, and fail on a panic, an HTTP status other than
-// 200 (an image, or JSON) or an error envelope with a 5xx code or
-// "Internal error". Their seeds run with every go test; fuzz them with
+// handler chain of a real server (store, job engine, River queue), on a
+// 3,000-item catalog, and fail on a panic, an HTTP status other than 200
+// (an image, or JSON) or an error envelope with a 5xx code or "Internal
+// error". Each runs on SQLite (FuzzQueryParams) and on PostGIS
+// (FuzzQueryParamsPG, in a throwaway database), whose seeds are the
+// SQLite fuzzer's corpus too, so that every input once found on either
+// store is tried on both. Their seeds run with every go test; fuzz them
+// with
 //
 //	nice -n 15 go test -run '^$' -fuzz '^FuzzQueryParams$' -fuzztime 10m -parallel 1 ./reliability
 //	nice -n 15 go test -run '^$' -fuzz '^FuzzSubmitJob$' -fuzztime 10m -parallel 1 ./reliability
+//	nice -n 15 go test -run '^$' -fuzz '^FuzzQueryParamsPG$' -fuzztime 10m -parallel 1 ./reliability
+//	nice -n 15 go test -run '^$' -fuzz '^FuzzSubmitJobPG$' -fuzztime 10m -parallel 1 ./reliability
 //
 // The engine is not started: submitted jobs stay queued, so that every
 // input meets the same catalog; a job that is accepted is deleted again.
@@ -39,38 +50,73 @@ type stack struct {
 	h http.Handler
 }
 
-func newStack(t testing.TB) *stack {
+// Stores the fuzzers run on: the SQLite file a server's data directory
+// holds, or a throwaway PostgreSQL database with PostGIS (the *PG
+// fuzzers; skipped when PostgreSQL is unreachable, unless
+// TESSERA_REQUIRE_POSTGRES=1).
+const (
+	storeSQLite  = "sqlite"
+	storePostGIS = "postgis"
+)
+
+func newStack(t testing.TB, kind string) *stack {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	path := filepath.Join(dir, "tessera.db")
 	sc, err := synthcat.New(synthcat.Spec{Items: 3000, Revisits: 100}, Collection, []string{"/data/a.tif", "/data/b.tif"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := &Catalog{Catalog: sc, Items: sc.Spec.Items}
-	if err := cat.generate(ctx, path); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := riverqueue.NewSQLite(ctx, db.WriteDB(), riverqueue.Config{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
+	var (
+		store   mosaic.Store
+		queue   jobs.Queue
+		protect []string // the database's files, which no data store may reach
+	)
+	switch kind {
+	case storeSQLite:
+		path := filepath.Join(dir, "tessera.db")
+		cat := &Catalog{Catalog: sc, Items: sc.Spec.Items}
+		if err := cat.generate(ctx, path); err != nil {
+			t.Fatal(err)
+		}
+		db, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		q, err := riverqueue.NewSQLite(ctx, db.WriteDB(), riverqueue.Config{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		store, queue, protect = db, q, []string{path, path + "-wal", path + "-shm"}
+	case storePostGIS:
+		pdb := pgtest.NewDatabase(t, "tessera_fuzz")
+		db, err := postgis.Open(ctx, pdb.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() }) // before the database is dropped
+		if err := sc.Write(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		q, err := riverqueue.NewPostgres(ctx, db.Pool(), riverqueue.Config{Workers: 1, ID: "fuzz"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		store, queue = db, q
+	default:
+		t.Fatalf("store %q", kind)
 	}
 	os.MkdirAll(filepath.Join(dir, "src"), 0o755)
-	stores, err := raster.NewStores([]string{dir + "/src", "http://127.0.0.1:1/"}, []string{path, path + "-wal", path + "-shm"}, nil)
+	stores, err := raster.NewStores([]string{dir + "/src", "http://127.0.0.1:1/"}, protect, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := jobs.New(db, q, jobs.Config{ServicesURL: "http://127.0.0.1:8080/arcgis/rest/services", Stores: stores, Logger: quiet},
+	e := jobs.New(store, queue, jobs.Config{ServicesURL: "http://127.0.0.1:8080/arcgis/rest/services", Stores: stores, Logger: quiet},
 		tasks.CreateImageCollection{}, tasks.AddImage{}, tasks.DeleteImage{}, tasks.DeleteImageCollection{}, tasks.RestoreImage{})
-	srv := server.New(server.Config{Store: db, Jobs: e, OutputDir: filepath.Join(dir, "output"), Logger: quiet,
+	srv := server.New(server.Config{Store: store, Jobs: e, OutputDir: filepath.Join(dir, "output"), Logger: quiet,
 		DataStores: stores.List(), MaxRecordCount: 1000})
-	t.Cleanup(func() { db.Close() })
 	return &stack{h: srv}
 }
 
@@ -121,8 +167,16 @@ func (s *stack) serve(t *testing.T, method, path string, params url.Values) map[
 
 // FuzzQueryParams fuzzes the query's where clause, outFields,
 // orderByFields, paging, statistics and the return* switches together.
-func FuzzQueryParams(f *testing.F) {
-	s := newStack(f)
+func FuzzQueryParams(f *testing.F) { fuzzQueryParams(f, storeSQLite) }
+
+// FuzzQueryParamsPG is FuzzQueryParams on the PostGIS store.
+func FuzzQueryParamsPG(f *testing.F) { fuzzQueryParams(f, storePostGIS) }
+
+func fuzzQueryParams(f *testing.F, kind string) {
+	s := newStack(f, kind)
+	if kind != storeSQLite {
+		addCorpus(f, "FuzzQueryParams")
+	}
 	for _, seed := range [][8]string{
 		{"1=1", "*", "", "", "", "", "", ""},
 		{"CloudCover < 20 AND SensorName = 'Landsat-8'", "OBJECTID,Name,CloudCover", "AcquisitionDate DESC", "10", "5", "", "", ""},
@@ -166,8 +220,16 @@ var fuzzTasks = []string{"AddImage", "DeleteImage", "CreateImageCollection", "De
 // FuzzSubmitJob fuzzes submitJob of every GP task through the HTTP
 // handler: each task's parameters, the priority, the format and one
 // parameter of any name.
-func FuzzSubmitJob(f *testing.F) {
-	s := newStack(f)
+func FuzzSubmitJob(f *testing.F) { fuzzSubmitJob(f, storeSQLite) }
+
+// FuzzSubmitJobPG is FuzzSubmitJob on the PostGIS store.
+func FuzzSubmitJobPG(f *testing.F) { fuzzSubmitJob(f, storePostGIS) }
+
+func fuzzSubmitJob(f *testing.F, kind string) {
+	s := newStack(f, kind)
+	if kind != storeSQLite {
+		addCorpus(f, "FuzzSubmitJob")
+	}
 	for _, seed := range []struct {
 		task                                                   uint8
 		coll, rasters, rtype, ctx, where, job, prio, name, val string
@@ -204,4 +266,53 @@ func FuzzSubmitJob(f *testing.F) {
 		}
 		s.serve(t, http.MethodPost, base+"/jobs/"+url.PathEscape(id)+"/delete", url.Values{"f": {"json"}})
 	})
+}
+
+// addCorpus adds the seed corpus of fuzzer name (testdata/fuzz/name, the
+// files go test writes: string and byte values) to f, so that a variant
+// on another store replays it.
+func addCorpus(f *testing.F, name string) {
+	f.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "fuzz", name, "*"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if len(lines) == 0 || lines[0] != "go test fuzz v1" {
+			f.Fatalf("%s: not a go test fuzz v1 file", file)
+		}
+		var args []any
+		for _, line := range lines[1:] {
+			v, err := corpusValue(line)
+			if err != nil {
+				f.Fatalf("%s: %v", file, err)
+			}
+			args = append(args, v)
+		}
+		f.Add(args...)
+	}
+}
+
+// corpusValue parses one line of a corpus file: string("…") or byte('…').
+func corpusValue(line string) (any, error) {
+	switch {
+	case strings.HasPrefix(line, "string(") && strings.HasSuffix(line, ")"):
+		return strconv.Unquote(line[len("string(") : len(line)-1])
+	case strings.HasPrefix(line, "byte(") && strings.HasSuffix(line, ")"):
+		lit := line[len("byte(") : len(line)-1]
+		if len(lit) < 2 || lit[0] != '\'' || lit[len(lit)-1] != '\'' {
+			break
+		}
+		r, _, tail, err := strconv.UnquoteChar(lit[1:len(lit)-1], '\'')
+		if err != nil || tail != "" || r > 0xff {
+			return nil, fmt.Errorf("corpus value %s", line)
+		}
+		return byte(r), nil
+	}
+	return nil, fmt.Errorf("corpus value %s: want string(…) or byte(…)", line)
 }
