@@ -243,6 +243,27 @@ func testQuerySpatial(t *testing.T, open Opener) {
 	}
 	_, err := b.queryErr(mosaic.ItemQuery{Geometry: orb.Point{qx0, qy0}, SpatialRel: "esriSpatialRelTouches"})
 	wantCode(t, "unsupported spatialRel", err, mosaic.EINVALID)
+	// Geometries no store can test (PostGIS refuses a one-vertex path;
+	// simplefeatures, SQLite's, panicked on an envelope as wide as the
+	// float range) are refused alike, whatever the relation.
+	huge := math.MaxFloat64
+	for _, bad := range []struct {
+		name string
+		g    orb.Geometry
+	}{
+		{"one-vertex path", orb.MultiLineString{{{qx0, qy0}}}},
+		{"one-vertex line", orb.LineString{{qx0, qy0}}},
+		{"two-vertex ring", orb.Polygon{{{qx0, qy0}, {qx0 + 1, qy0}, {qx0, qy0}}}},
+		{"float-range envelope", orb.Bound{Min: orb.Point{-huge, -huge}, Max: orb.Point{huge, huge}}},
+		{"huge point", orb.Point{1e300, 1e300}},
+		{"NaN point", orb.Point{math.NaN(), qy0}},
+		{"infinite vertex", orb.Polygon{{{qx0, qy0}, {math.Inf(1), qy0}, {qx0, qy0 + 1}, {qx0, qy0}}}},
+	} {
+		for _, rel := range []mosaic.SpatialRel{"", mosaic.SpatialRelIntersects, mosaic.SpatialRelWithin, mosaic.SpatialRelContains, mosaic.SpatialRelEnvelopeIntersects} {
+			_, err := b.queryErr(mosaic.ItemQuery{Geometry: bad.g, SpatialRel: rel, CountOnly: true})
+			wantCode(t, bad.name+" "+string(rel), err, mosaic.EINVALID)
+		}
+	}
 	// Geometry and where combine by AND.
 	page := b.query(t, mosaic.ItemQuery{Geometry: box(150, 150, 250, 250), Where: "OBJECTID > 13", IDsOnly: true})
 	if !slices.Equal(page.IDs, []int64{22, 23}) {
