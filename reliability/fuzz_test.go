@@ -49,7 +49,8 @@ import (
 // input meets the same catalog; a job that is accepted is deleted again.
 
 type stack struct {
-	h http.Handler
+	h        http.Handler
+	location string // of serve's last answer, a redirect
 }
 
 // Stores the fuzzers run on: the SQLite file a server's data directory
@@ -140,8 +141,16 @@ func (s *stack) serve(t *testing.T, method, path string, params url.Values) map[
 	s.h.ServeHTTP(rec, req.WithContext(ctx))
 	if f := params.Get("f"); f != "json" && f != "pjson" {
 		// A fuzzed parameter replaced the format (f= or f=html): an HTML
-		// page, whose status says what went wrong, but never a server
-		// error.
+		// page, whose status says what went wrong, or a redirect (a job
+		// submitted from the HTML form goes to its page, 303 with no body
+		// after a POST), but never a server error.
+		s.location = ""
+		if rec.Code >= 300 && rec.Code < 400 {
+			if s.location = rec.Header().Get("Location"); s.location == "" {
+				t.Fatalf("%s %v: HTTP %d without a Location", path, params, rec.Code)
+			}
+			return nil
+		}
 		if rec.Code >= 500 || rec.Body.Len() == 0 || strings.Contains(rec.Body.String(), "Internal error") {
 			t.Fatalf("%s %v: HTTP %d: %.300s", path, params, rec.Code, rec.Body)
 		}
@@ -259,6 +268,12 @@ func fuzzSubmitJob(f *testing.F, kind string) {
 		}
 		base := "/arcgis/rest/services/System/RasterAnalysisTools/GPServer/" + tk
 		m := s.serve(t, http.MethodPost, base+"/submitJob", p)
+		if m == nil && strings.HasPrefix(s.location, base+"/jobs/") {
+			// Submitted from the HTML form (a fuzzed f): to the job's page.
+			job, _, _ := strings.Cut(strings.TrimPrefix(s.location, base+"/jobs/"), "?")
+			s.serve(t, http.MethodPost, base+"/jobs/"+job+"/delete", url.Values{"f": {"json"}})
+			return
+		}
 		if _, failed := m["error"]; failed || m == nil {
 			return // refused, or answered in HTML (a fuzzed f)
 		}
