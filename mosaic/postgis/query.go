@@ -147,7 +147,7 @@ func (tx *Tx) itemCondition(c *mosaic.Collection, fields *sqlfilter.Fields, q mo
 	if q.Geometry == nil {
 		return cond, nil
 	}
-	if err := storesql.CheckQueryGeometry(q.Geometry); err != nil {
+	if q.Geometry, err = storesql.QueryGeometry(q.Geometry); err != nil {
 		return nil, err
 	}
 	b := q.Geometry.Bound()

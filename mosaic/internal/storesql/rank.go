@@ -114,11 +114,26 @@ func QueryGeometryWKB(g orb.Geometry) ([]byte, error) {
 // envelope as wide as the float range).
 const MaxCoordinate = 1e15
 
-// CheckQueryGeometry refuses, with EINVALID, a query geometry that a store
-// cannot test alike on SQLite and PostGIS: a coordinate that is NaN,
-// infinite or beyond MaxCoordinate, a line with one vertex, a ring with
-// fewer than four vertices or that is not closed. Both stores call it
-// before the geometry reaches SQL, whatever the spatial relation.
+// QueryGeometry returns the query geometry that both stores test: an
+// envelope reaching beyond ±MaxCoordinate is clamped to it (it selects
+// the same items), and CheckQueryGeometry refuses the rest. Both stores
+// call it before the geometry reaches SQL, whatever the spatial relation.
+func QueryGeometry(g orb.Geometry) (orb.Geometry, error) {
+	if b, ok := g.(orb.Bound); ok {
+		clamp := func(v float64) float64 { return math.Max(-MaxCoordinate, math.Min(MaxCoordinate, v)) }
+		for i := range 2 {
+			if !math.IsNaN(b.Min[i]) && !math.IsNaN(b.Max[i]) {
+				b.Min[i], b.Max[i] = clamp(b.Min[i]), clamp(b.Max[i])
+			}
+		}
+		g = b
+	}
+	if err := CheckQueryGeometry(g); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
 func CheckQueryGeometry(g orb.Geometry) error {
 	bad := func(why string) error {
 		return mosaic.Errorf(mosaic.EINVALID, "Invalid query geometry.").WithDetails(why)
