@@ -147,6 +147,9 @@ func (tx *Tx) itemCondition(c *mosaic.Collection, fields *sqlfilter.Fields, q mo
 	if q.Geometry == nil {
 		return cond, nil
 	}
+	if q.Geometry, err = storesql.QueryGeometry(q.Geometry); err != nil {
+		return nil, err
+	}
 	b := q.Geometry.Bound()
 	shape := "i." + quote(mosaic.FieldNameShape)
 	cond = append(cond,

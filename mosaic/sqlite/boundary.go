@@ -326,7 +326,16 @@ func parseQueryGeom(b []byte) (geom.Geometry, error) {
 	return g, nil
 }
 
-func relate(a, b []byte, pred func(geom.Geometry, geom.Geometry) (bool, error)) (bool, error) {
+// relate tests footprint a against query geometry b. A panic of the
+// geometry library becomes an error: unwinding through SQLite's C frames
+// it would reach database/sql's rollback, which waits for the statement's
+// lock, and deadlock the transaction.
+func relate(a, b []byte, pred func(geom.Geometry, geom.Geometry) (bool, error)) (ok bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			ok, err = false, fmt.Errorf("spatial test: %v", p)
+		}
+	}()
 	if a == nil || b == nil {
 		return false, nil
 	}

@@ -157,6 +157,9 @@ func (tx *Tx) itemCondition(c *mosaic.Collection, fields *sqlfilter.Fields, q mo
 		cond = append(cond, inIDs(oidCol, q.ObjectIDs))
 	}
 	if q.Geometry != nil {
+		if q.Geometry, err = storesql.QueryGeometry(q.Geometry); err != nil {
+			return nil, err
+		}
 		// The R*Tree finds the candidates; it stores 32-bit floats rounded
 		// outwards, so the exact extents narrow them before the exact test.
 		b := q.Geometry.Bound()

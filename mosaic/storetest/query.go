@@ -243,6 +243,44 @@ func testQuerySpatial(t *testing.T, open Opener) {
 	}
 	_, err := b.queryErr(mosaic.ItemQuery{Geometry: orb.Point{qx0, qy0}, SpatialRel: "esriSpatialRelTouches"})
 	wantCode(t, "unsupported spatialRel", err, mosaic.EINVALID)
+	// An envelope beyond ±1e15 (as wide as the float range, on which
+	// simplefeatures, SQLite's, panicked) reaches as far as one at ±1e15.
+	huge := math.MaxFloat64
+	for _, env := range []orb.Bound{
+		{Min: orb.Point{-huge, -huge}, Max: orb.Point{huge, huge}},
+		{Min: orb.Point{-1e300, qy0 - 50}, Max: orb.Point{qx0 + 50, qy0 + 50}},
+	} {
+		for _, rel := range []mosaic.SpatialRel{mosaic.SpatialRelIntersects, mosaic.SpatialRelWithin, mosaic.SpatialRelContains, mosaic.SpatialRelEnvelopeIntersects} {
+			clamped := orb.Bound{Min: orb.Point{max(env.Min[0], -1e15), max(env.Min[1], -1e15)}, Max: orb.Point{min(env.Max[0], 1e15), min(env.Max[1], 1e15)}}
+			got, err := b.queryErr(mosaic.ItemQuery{Geometry: env, SpatialRel: rel, IDsOnly: true})
+			if err != nil {
+				t.Errorf("envelope %v %s: %v", env, rel, err)
+				continue
+			}
+			if want := b.query(t, mosaic.ItemQuery{Geometry: clamped, SpatialRel: rel, IDsOnly: true}); !sameIDs(got.IDs, want.IDs) {
+				t.Errorf("envelope %v %s: %v, want %v", env, rel, got.IDs, want.IDs)
+			}
+		}
+	}
+	// Geometries no store can test (PostGIS refuses a one-vertex path)
+	// are refused alike, whatever the relation.
+	for _, bad := range []struct {
+		name string
+		g    orb.Geometry
+	}{
+		{"one-vertex path", orb.MultiLineString{{{qx0, qy0}}}},
+		{"one-vertex line", orb.LineString{{qx0, qy0}}},
+		{"two-vertex ring", orb.Polygon{{{qx0, qy0}, {qx0 + 1, qy0}, {qx0, qy0}}}},
+		{"float-range polygon", orb.Polygon{{{-huge, -huge}, {huge, -huge}, {huge, huge}, {-huge, -huge}}}},
+		{"huge point", orb.Point{1e300, 1e300}},
+		{"NaN point", orb.Point{math.NaN(), qy0}},
+		{"infinite vertex", orb.Polygon{{{qx0, qy0}, {math.Inf(1), qy0}, {qx0, qy0 + 1}, {qx0, qy0}}}},
+	} {
+		for _, rel := range []mosaic.SpatialRel{"", mosaic.SpatialRelIntersects, mosaic.SpatialRelWithin, mosaic.SpatialRelContains, mosaic.SpatialRelEnvelopeIntersects} {
+			_, err := b.queryErr(mosaic.ItemQuery{Geometry: bad.g, SpatialRel: rel, CountOnly: true})
+			wantCode(t, bad.name+" "+string(rel), err, mosaic.EINVALID)
+		}
+	}
 	// Geometry and where combine by AND.
 	page := b.query(t, mosaic.ItemQuery{Geometry: box(150, 150, 250, 250), Where: "OBJECTID > 13", IDsOnly: true})
 	if !slices.Equal(page.IDs, []int64{22, 23}) {
