@@ -169,9 +169,18 @@ func (db *DB) WriteDB() *sql.DB { return db.write }
 // Path returns the database file name.
 func (db *DB) Path() string { return db.path }
 
-// Close stops the background checkpoints and closes both pools.
+// Close stops the background checkpoints, copies the log into the
+// database file, and closes both pools. The last checkpoint is Close's
+// own: SQLite's, at the close of the last connection, would come after
+// Close returned when a connection was still busy (a background
+// checkpoint that close interrupted is released a moment later), and a
+// copy of the file made in between would miss the last commits. A write
+// transaction that still runs holds it back for at most five seconds.
 func (db *DB) Close() error {
 	db.ckpt.close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	_, _ = db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	cancel()
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
