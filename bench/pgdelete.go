@@ -38,6 +38,13 @@ func runPGDelete(ctx context.Context, env *Env) ([]Measurement, error) {
 	if err != nil {
 		return nil, err
 	}
+	return eachPGTemplate(ctx, env, scales, pgDeleteVsBare)
+}
+
+// eachPGTemplate runs measure on the template database of each size's
+// catalog (100 revisits; see pgTemplate) and gathers its measurements.
+func eachPGTemplate(ctx context.Context, env *Env, scales []int,
+	measure func(ctx context.Context, env *Env, admin, tmpl string, cat *Catalog) ([]Measurement, error)) ([]Measurement, error) {
 	admin := pgAdminDSN()
 	var out []Measurement
 	for _, items := range scales {
@@ -54,7 +61,7 @@ func runPGDelete(ctx context.Context, env *Env) ([]Measurement, error) {
 			// keep theirs for the next run.
 			defer pgDropDatabase(context.WithoutCancel(ctx), admin, tmpl)
 		}
-		ms, err := pgDeleteVsBare(ctx, env, admin, tmpl, cat)
+		ms, err := measure(ctx, env, admin, tmpl, cat)
 		if err != nil {
 			return nil, err
 		}

@@ -47,27 +47,9 @@ func runPGGrowth(ctx context.Context, env *Env) ([]Measurement, error) {
 	if err := generate(ctx, env, set); err != nil {
 		return nil, err
 	}
-	admin := pgAdminDSN()
-	var out []Measurement
-	for _, items := range scales {
-		cat, err := newCatalog(env, CatalogSpec{Items: items, Revisits: 100})
-		if err != nil {
-			return nil, err
-		}
-		tmpl, err := pgTemplate(ctx, env, admin, cat)
-		if err != nil {
-			return nil, err
-		}
-		if env.Quick {
-			defer pgDropDatabase(context.WithoutCancel(ctx), admin, tmpl)
-		}
-		ms, err := pgGrowthAt(ctx, env, admin, tmpl, cat, set, duration)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ms...)
-	}
-	return out, nil
+	return eachPGTemplate(ctx, env, scales, func(ctx context.Context, env *Env, admin, tmpl string, cat *Catalog) ([]Measurement, error) {
+		return pgGrowthAt(ctx, env, admin, tmpl, cat, set, duration)
+	})
 }
 
 func pgGrowthAt(ctx context.Context, env *Env, admin, tmpl string, cat *Catalog, set *ingestSet, duration time.Duration) ([]Measurement, error) {
