@@ -8,9 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tessera-gis/tessera/mosaic"
-	"github.com/tessera-gis/tessera/server"
 )
 
 // TestBrowserClients runs three web mapping clients in headless Chromium
@@ -39,18 +36,12 @@ func TestBrowserClients(t *testing.T) {
 	open := startServer(t, t.TempDir(), "--demo")
 
 	dir := t.TempDir()
-	line, err := server.PasswordLine("pub", mosaic.RolePublisher, "pub-password", 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	usersFile := filepath.Join(dir, "users.conf")
-	if err := os.WriteFile(usersFile, []byte(line+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	usersFile := pubUsersFile(t, dir)
 	users := startServer(t, dir, "--demo", "--users", usersFile)
 
 	shots := ""
 	if *screenshots != "" {
+		var err error
 		if shots, err = filepath.Abs(*screenshots); err != nil {
 			t.Fatal(err)
 		}

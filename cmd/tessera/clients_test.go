@@ -9,9 +9,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/tessera-gis/tessera/mosaic"
-	"github.com/tessera-gis/tessera/server"
 )
 
 // clientsDir is the npm harness of the real JavaScript clients.
@@ -97,14 +94,7 @@ func TestRealClients(t *testing.T) {
 
 	t.Run("tokens", func(t *testing.T) {
 		dir := bigDir(t)
-		line, err := server.PasswordLine("pub", mosaic.RolePublisher, "pub-password", 4)
-		if err != nil {
-			t.Fatal(err)
-		}
-		users := filepath.Join(dir, "users.conf")
-		if err := os.WriteFile(users, []byte(line+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		users := pubUsersFile(t, dir)
 		p := startServer(t, dir, "--demo", "--users", users)
 		runNode(t, p, []string{"TESSERA_USER=pub", "TESSERA_PASSWORD=pub-password"}, files...)
 		if strings.Contains(p.Logs(), "pub-password") || strings.Contains(p.Logs(), "token=") {

@@ -16,8 +16,6 @@ import (
 
 	"github.com/tessera-gis/tessera/internal/pgtest"
 	"github.com/tessera-gis/tessera/internal/subprocess"
-	"github.com/tessera-gis/tessera/mosaic"
-	"github.com/tessera-gis/tessera/server"
 )
 
 // nginx is Debian's nginx (scripts/test installs nginx-light), the load
@@ -80,14 +78,7 @@ func TestClusterBehindNginx(t *testing.T) {
 
 	t.Run("tokens", func(t *testing.T) {
 		dir := t.TempDir()
-		line, err := server.PasswordLine("pub", mosaic.RolePublisher, "pub-password", 4)
-		if err != nil {
-			t.Fatal(err)
-		}
-		users := filepath.Join(dir, "users.conf")
-		if err := os.WriteFile(users, []byte(line+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		users := pubUsersFile(t, dir)
 		ps := startInstances(t, 3, shared, append(common, "--users", users)...)
 		access := startNginx(t, port, ps)
 		runNode(t, lb, []string{"TESSERA_USER=pub", "TESSERA_PASSWORD=pub-password"}, "restjs.test.mjs", "core.test.mjs", "imagery.test.mjs")

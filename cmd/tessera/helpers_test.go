@@ -23,6 +23,7 @@ import (
 	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/mosaic/postgis"
 	"github.com/tessera-gis/tessera/mosaic/sqlite"
+	"github.com/tessera-gis/tessera/server"
 )
 
 var binary string
@@ -118,6 +119,22 @@ func (m *storeMode) dsn(t testing.TB, dir string) string {
 	}
 	m.schemas[dir] = dsn
 	return dsn
+}
+
+// pubUsersFile writes a users file in dir with one publisher, "pub",
+// password "pub-password" (the real clients' TESSERA_USER and
+// TESSERA_PASSWORD), and returns its path.
+func pubUsersFile(t testing.TB, dir string) string {
+	t.Helper()
+	line, err := server.PasswordLine("pub", mosaic.RolePublisher, "pub-password", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "users.conf")
+	if err := os.WriteFile(path, []byte(line+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // ownDatabase skips, when the run keeps catalogs in PostgreSQL, a test

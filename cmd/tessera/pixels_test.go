@@ -8,7 +8,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -19,9 +18,7 @@ import (
 	"github.com/airbusgeo/godal"
 
 	"github.com/tessera-gis/tessera/internal/golden"
-	"github.com/tessera-gis/tessera/mosaic"
 	"github.com/tessera-gis/tessera/raster/rastertest"
-	"github.com/tessera-gis/tessera/server"
 )
 
 // The ImageServer's pixel operations over real HTTP on the real binary,
@@ -387,14 +384,7 @@ func TestImageryClients(t *testing.T) {
 	t.Run("tokens", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		line, err := server.PasswordLine("pub", mosaic.RolePublisher, "pub-password", 4)
-		if err != nil {
-			t.Fatal(err)
-		}
-		users := filepath.Join(dir, "users.conf")
-		if err := os.WriteFile(users, []byte(line+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		users := pubUsersFile(t, dir)
 		p := startServer(t, dir, "--demo", "--users", users)
 		// Without a token the pixel operations need one.
 		if m := getJSON(t, p.Services()+"/Demo/ImageServer/identify?f=json&geometry=605000,5355000"); errorCode(m) != 499 {
